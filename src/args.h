@@ -1,0 +1,17 @@
+/* args.h: the argument checks shared by the device and reference entry points, so both reject the
+ * same calls with the same messages. */
+#ifndef MRANK_ARGS_H
+#define MRANK_ARGS_H
+
+#include "mrank.h"
+
+mrank_status mrank_check_forward_args(const char *function, size_t n, const float *x1,
+                                      const float *x2, const float *y, mrank_reduction reduction,
+                                      const float *loss);
+mrank_status mrank_check_backward_args(const char *function, size_t n, const float *x1,
+                                       const float *x2, const float *y, mrank_reduction reduction,
+                                       const float *dloss, const float *dx1, const float *dx2);
+/* 1/n rounded to float: the factor MEAN applies to the upstream gradient and to the sum. */
+float mrank_mean_scale(size_t n);
+
+#endif /* MRANK_ARGS_H */

@@ -1,0 +1,9 @@
+/* commands.h: the subcommands of the mrank tool. Each takes the arguments after its name and
+ * returns the process exit status. */
+#ifndef MRANK_CLI_COMMANDS_H
+#define MRANK_CLI_COMMANDS_H
+
+int mrank_cmd_demo(int argc, char **argv);
+extern const char mrank_demo_help[];
+
+#endif /* MRANK_CLI_COMMANDS_H */

@@ -1,0 +1,74 @@
+/* main.c: the mrank command: global options and dispatch to the subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "mrank.h"
+
+typedef struct command {
+  const char *name;
+  const char *summary;
+  int (*run)(int argc, char **argv);
+  const char *help;
+} command;
+
+static const command commands[] = {
+    {"demo",
+     "run forward and backward on the default device and check them against the CPU reference",
+     mrank_cmd_demo, mrank_demo_help},
+};
+enum { command_count = sizeof commands / sizeof commands[0] };
+
+static void print_usage(FILE *out) {
+  fprintf(
+      out,
+      "usage: mrank [--version] [--help] <command> [options]\n"
+      "\n"
+      "mrank runs the margin ranking loss (Caffe2's MarginRankingCriterion, PyTorch's\n"
+      "MarginRankingLoss) and its gradient on any OpenCL device, checked against a CPU reference.\n"
+      "\n"
+      "commands:\n");
+  for (int c = 0; c < command_count; ++c) {
+    fprintf(out, "  %-10s %s\n", commands[c].name, commands[c].summary);
+  }
+  fprintf(
+      out,
+      "\n"
+      "'mrank <command> --help' explains a command.\n"
+      "\n"
+      "environment:\n"
+      "  MRANK_DEVICE      device selector used when --device is not given: gpu, cpu,\n"
+      "                    accelerator, host (CPU reference), P:D, or part of a device name\n"
+      "  MRANK_KERNEL_DIR  read kernels/*.cl from this folder instead of the embedded copies\n"
+      "  MRANK_MAX_ALLOC   cap, in bytes, on one device buffer (host arrays are then processed in\n"
+      "                    chunks)\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    print_usage(stderr);
+    return 2;
+  }
+  if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
+    printf("mrank %s\n", mrank_version());
+    return 0;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    if (argc > 2 && strcmp(argv[1], "help") == 0) {
+      for (int c = 0; c < command_count; ++c) {
+        if (strcmp(argv[2], commands[c].name) == 0) {
+          fputs(commands[c].help, stdout);
+          return 0;
+        }
+      }
+    }
+    print_usage(stdout);
+    return 0;
+  }
+  for (int c = 0; c < command_count; ++c) {
+    if (strcmp(argv[1], commands[c].name) == 0) return commands[c].run(argc - 2, argv + 2);
+  }
+  fprintf(stderr, "mrank: unknown command \"%s\"; run 'mrank --help' for the list\n", argv[1]);
+  return 2;
+}

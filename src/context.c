@@ -1,0 +1,141 @@
+/* context.c: create and destroy an mrank_context (an OpenCL device, its context and queue, the
+ * programs built for it and the staging buffers of the host-pointer path). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device.h"
+#include "internal.h"
+
+enum { MRANK_PREFERRED_LOCAL_SIZE = 256 };
+/* Host-pointer calls stage at most this many elements per buffer and pass (16 MiB of float): the
+ * device memory mrank keeps between calls stays small, and longer inputs are processed in chunks.
+ */
+static const size_t default_chunk_elements = (size_t)1 << 22;
+
+static size_t floor_power_of_two(size_t value) {
+  size_t power = 1;
+  while (power <= value / 2)
+    power *= 2;
+  return power;
+}
+
+/* MRANK_MAX_ALLOC (bytes) lowers the largest buffer mrank will allocate, to exercise chunking
+ * without gigabytes of memory. */
+static mrank_status read_alloc_override(cl_ulong *max_alloc) {
+  const char *text = getenv("MRANK_MAX_ALLOC");
+  if (text == NULL || text[0] == '\0') return MRANK_SUCCESS;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long value = strtoull(text, &end, 10);
+  if (errno != 0 || *end != '\0' || value < 2 * sizeof(float) || text[0] == '-') {
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                      "MRANK_MAX_ALLOC=\"%s\" is not a byte count of at least %zu; unset it or "
+                      "give a whole number of bytes",
+                      text, 2 * sizeof(float));
+  }
+  if (value < *max_alloc) *max_alloc = value;
+  return MRANK_SUCCESS;
+}
+
+static mrank_status configure_device(mrank_context *ctx) {
+  mrank_status status = MRANK_SUCCESS;
+  cl_ulong max_alloc = 0;
+  size_t max_group = 0;
+  size_t item_sizes[3] = {0, 0, 0};
+  char c_version[128] = "";
+  MRANK_CHECK_CL(
+      clGetDeviceInfo(ctx->device, CL_DEVICE_NAME, sizeof ctx->device_name, ctx->device_name, NULL),
+      "clGetDeviceInfo(CL_DEVICE_NAME)");
+  ctx->device_name[sizeof ctx->device_name - 1] = '\0';
+  MRANK_CHECK_CL(clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof max_alloc,
+                                 &max_alloc, NULL),
+                 "clGetDeviceInfo(CL_DEVICE_MAX_MEM_ALLOC_SIZE)");
+  MRANK_CHECK_CL(clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_group,
+                                 &max_group, NULL),
+                 "clGetDeviceInfo(CL_DEVICE_MAX_WORK_GROUP_SIZE)");
+  MRANK_CHECK_CL(clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof item_sizes,
+                                 item_sizes, NULL),
+                 "clGetDeviceInfo(CL_DEVICE_MAX_WORK_ITEM_SIZES)");
+  MRANK_CHECK_CL(
+      clGetDeviceInfo(ctx->device, CL_DEVICE_OPENCL_C_VERSION, sizeof c_version, c_version, NULL),
+      "clGetDeviceInfo(CL_DEVICE_OPENCL_C_VERSION)");
+  MRANK_TRY(read_alloc_override(&max_alloc));
+
+  size_t limit = MRANK_PREFERRED_LOCAL_SIZE;
+  if (max_group < limit) limit = max_group;
+  if (item_sizes[0] < limit) limit = item_sizes[0];
+  ctx->local_size = floor_power_of_two(limit > 0 ? limit : 1);
+
+  size_t fit = (size_t)(max_alloc / sizeof(float));
+  ctx->chunk_elements = fit < default_chunk_elements ? fit : default_chunk_elements;
+
+  /* The device's own OpenCL C version decides -cl-std (an OpenCL 3.0 platform may still compile
+   * only OpenCL C 1.2); a 1.1 compiler gets no -cl-std at all. */
+  int major = 0, minor = 0;
+  if (sscanf(c_version, "OpenCL C %d.%d", &major, &minor) == 2 && (major > 1 || minor >= 2)) {
+    snprintf(ctx->build_options, sizeof ctx->build_options, "-cl-std=CL1.2");
+  }
+  return MRANK_SUCCESS;
+error:
+  return status;
+}
+
+static mrank_status create_opencl(mrank_context *ctx, const mrank_device_choice *choice) {
+  mrank_status status = MRANK_SUCCESS;
+  cl_int err = CL_SUCCESS;
+  ctx->platform = choice->platform;
+  ctx->device = choice->device;
+  cl_context_properties properties[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)ctx->platform,
+                                        0};
+  ctx->cl_ctx = clCreateContext(properties, 1, &ctx->device, NULL, NULL, &err);
+  MRANK_CHECK_CL(err, "clCreateContext");
+  ctx->queue = clCreateCommandQueue(ctx->cl_ctx, ctx->device, 0, &err);
+  MRANK_CHECK_CL(err, "clCreateCommandQueue");
+  MRANK_TRY(configure_device(ctx));
+  return MRANK_SUCCESS;
+error:
+  return status;
+}
+
+mrank_status mrank_context_create(const char *selector, mrank_context **out) {
+  mrank_status status = MRANK_SUCCESS;
+  mrank_context *ctx = NULL;
+  mrank_clear_error();
+  MRANK_CHECK(out != NULL, MRANK_ERROR_INVALID_ARGUMENT,
+              "mrank_context_create: out is NULL; pass the address of an mrank_context pointer");
+  mrank_device_choice choice;
+  MRANK_TRY(mrank_select_device(selector, &choice));
+  ctx = calloc(1, sizeof *ctx);
+  MRANK_CHECK(ctx != NULL, MRANK_ERROR_OUT_OF_MEMORY,
+              "mrank_context_create: out of host memory for the context");
+  if (choice.is_host) {
+    ctx->is_host = 1;
+    snprintf(ctx->device_name, sizeof ctx->device_name, "host (CPU reference)");
+  } else {
+    MRANK_TRY(create_opencl(ctx, &choice));
+  }
+  *out = ctx;
+  return MRANK_SUCCESS;
+error:
+  mrank_context_destroy(ctx);
+  return status;
+}
+
+void mrank_context_destroy(mrank_context *ctx) {
+  if (ctx == NULL) return;
+  if (ctx->queue != NULL) clFinish(ctx->queue);
+  for (size_t s = 0; s < MRANK_STAGE_COUNT; ++s) {
+    if (ctx->staging[s] != NULL) clReleaseMemObject(ctx->staging[s]);
+  }
+  if (ctx->partials != NULL) clReleaseMemObject(ctx->partials);
+  mrank_release_programs(ctx);
+  if (ctx->queue != NULL) clReleaseCommandQueue(ctx->queue);
+  if (ctx->cl_ctx != NULL) clReleaseContext(ctx->cl_ctx);
+  free(ctx);
+}
+
+const char *mrank_context_device_name(const mrank_context *ctx) {
+  return ctx == NULL ? "" : ctx->device_name;
+}

@@ -1,0 +1,26 @@
+/* device.h: the list of OpenCL devices as mrank numbers them (platform:device), and the selector
+ * grammar over it. */
+#ifndef MRANK_DEVICE_H
+#define MRANK_DEVICE_H
+
+#include "internal.h"
+
+typedef struct mrank_device_entry {
+  unsigned platform_index;
+  unsigned device_index;
+  cl_platform_id platform;
+  cl_device_id device;
+  cl_device_type type;
+  char platform_name[256];
+  char device_name[256];
+} mrank_device_entry;
+
+/* Every device of every platform that answers; a platform that fails is skipped. *entries is
+ * malloc'd (NULL when *count is 0) and freed by the caller. Fails only when allocation fails. */
+mrank_status mrank_list_devices(mrank_device_entry **entries, size_t *count);
+
+/* The index into entries that the default policy picks (first GPU, else accelerator, else CPU,
+ * else the first device), or count when there is none. */
+size_t mrank_default_device(const mrank_device_entry *entries, size_t count);
+
+#endif /* MRANK_DEVICE_H */

@@ -1,0 +1,162 @@
+/* program.c: find a kernel family's source (embedded, or MRANK_KERNEL_DIR), build it once per
+ * context and keep the program and its kernels. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *const family_files[MRANK_FAMILY_COUNT] = {"margin_ranking.cl"};
+
+static const struct {
+  mrank_family family;
+  const char *name;
+} kernel_names[MRANK_KERNEL_COUNT] = {
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_forward_none"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_forward_partial_sums"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_sum_partials"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_backward_none"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_backward_scalar"},
+};
+
+static mrank_status read_file(const char *path, char **contents) {
+  mrank_status status = MRANK_SUCCESS;
+  char *buffer = NULL;
+  FILE *file = fopen(path, "rb");
+  MRANK_CHECK(file != NULL, MRANK_ERROR_IO,
+              "cannot open kernel source %s (MRANK_KERNEL_DIR is set); unset MRANK_KERNEL_DIR or "
+              "point it at the kernels/ folder",
+              path);
+  MRANK_CHECK(fseek(file, 0, SEEK_END) == 0, MRANK_ERROR_IO, "cannot read kernel source %s", path);
+  long size = ftell(file);
+  MRANK_CHECK(size >= 0 && fseek(file, 0, SEEK_SET) == 0, MRANK_ERROR_IO,
+              "cannot read kernel source %s", path);
+  buffer = malloc((size_t)size + 1);
+  MRANK_CHECK(buffer != NULL, MRANK_ERROR_OUT_OF_MEMORY, "out of host memory reading %s", path);
+  MRANK_CHECK(fread(buffer, 1, (size_t)size, file) == (size_t)size, MRANK_ERROR_IO,
+              "cannot read kernel source %s", path);
+  buffer[size] = '\0';
+  fclose(file);
+  *contents = buffer;
+  return MRANK_SUCCESS;
+error:
+  free(buffer);
+  if (file != NULL) fclose(file);
+  return status;
+}
+
+mrank_status mrank_family_source(mrank_family family, const char **source, char **owned) {
+  *owned = NULL;
+  const char *dir = getenv("MRANK_KERNEL_DIR");
+  if (dir != NULL && dir[0] != '\0') {
+    char path[4096];
+    int written = snprintf(path, sizeof path, "%s/%s", dir, family_files[family]);
+    if (written < 0 || (size_t)written >= sizeof path) {
+      return mrank_fail(MRANK_ERROR_IO, "MRANK_KERNEL_DIR is too long a path");
+    }
+    mrank_status status = read_file(path, owned);
+    *source = *owned;
+    return status;
+  }
+  for (size_t k = 0; k < mrank_embedded_kernel_count; ++k) {
+    if (strcmp(mrank_embedded_kernels[k].file_name, family_files[family]) == 0) {
+      *source = mrank_embedded_kernels[k].source;
+      return MRANK_SUCCESS;
+    }
+  }
+  return mrank_fail(MRANK_ERROR_IO, "kernel source %s is not embedded in this build of mrank",
+                    family_files[family]);
+}
+
+static void append_build_log(const mrank_context *ctx, cl_program program) {
+  size_t size = 0;
+  if (clGetProgramBuildInfo(program, ctx->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &size) !=
+          CL_SUCCESS ||
+      size == 0) {
+    mrank_append_error("\n(the driver gave no build log)");
+    return;
+  }
+  char *log = malloc(size + 1);
+  if (log == NULL) return;
+  if (clGetProgramBuildInfo(program, ctx->device, CL_PROGRAM_BUILD_LOG, size, log, NULL) ==
+      CL_SUCCESS) {
+    log[size] = '\0';
+    mrank_append_error("\nbuild log:\n%s", log);
+  }
+  free(log);
+}
+
+static mrank_status build_family(mrank_context *ctx, mrank_family family) {
+  mrank_status status = MRANK_SUCCESS;
+  const char *source = NULL;
+  char *owned = NULL;
+  cl_int err = CL_SUCCESS;
+  cl_program program = NULL;
+  MRANK_TRY(mrank_family_source(family, &source, &owned));
+  program = clCreateProgramWithSource(ctx->cl_ctx, 1, &source, NULL, &err);
+  MRANK_CHECK_CL(err, "clCreateProgramWithSource");
+  err = clBuildProgram(program, 1, &ctx->device, ctx->build_options, NULL, NULL);
+  if (err != CL_SUCCESS) {
+    status = mrank_fail(MRANK_ERROR_BUILD_FAILED,
+                        "building kernels/%s for device \"%s\" with options \"%s\" failed with %s; "
+                        "fix the kernel source (see MRANK_KERNEL_DIR) or update the driver",
+                        family_files[family], ctx->device_name, ctx->build_options,
+                        mrank_cl_error_name(err));
+    append_build_log(ctx, program);
+    goto error;
+  }
+  ctx->programs[family] = program;
+  free(owned);
+  return MRANK_SUCCESS;
+error:
+  if (program != NULL) clReleaseProgram(program);
+  free(owned);
+  return status;
+}
+
+/* A kernel may allow smaller work-groups than the device does (registers, local memory): the
+ * launches use the smallest limit, kept a power of two for the tree sums. */
+static void fit_local_size(mrank_context *ctx, cl_kernel kernel) {
+  size_t limit = 0;
+  if (clGetKernelWorkGroupInfo(kernel, ctx->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof limit, &limit,
+                               NULL) != CL_SUCCESS) {
+    return;
+  }
+  while (ctx->local_size > limit && ctx->local_size > 1)
+    ctx->local_size /= 2;
+}
+
+mrank_status mrank_ensure_kernels(mrank_context *ctx) {
+  mrank_status status = MRANK_SUCCESS;
+  if (ctx->kernels[MRANK_KERNEL_COUNT - 1] != NULL) return MRANK_SUCCESS;
+  for (int f = 0; f < MRANK_FAMILY_COUNT; ++f) {
+    if (ctx->programs[f] == NULL) MRANK_TRY(build_family(ctx, (mrank_family)f));
+  }
+  for (int k = 0; k < MRANK_KERNEL_COUNT; ++k) {
+    if (ctx->kernels[k] != NULL) continue;
+    cl_int err = CL_SUCCESS;
+    ctx->kernels[k] =
+        clCreateKernel(ctx->programs[kernel_names[k].family], kernel_names[k].name, &err);
+    if (err != CL_SUCCESS) {
+      ctx->kernels[k] = NULL;
+      status = mrank_fail_cl(err, "clCreateKernel");
+      mrank_append_error(" for kernel %s", kernel_names[k].name);
+      goto error;
+    }
+    fit_local_size(ctx, ctx->kernels[k]);
+  }
+  return MRANK_SUCCESS;
+error:
+  return status;
+}
+
+void mrank_release_programs(mrank_context *ctx) {
+  for (int k = 0; k < MRANK_KERNEL_COUNT; ++k) {
+    if (ctx->kernels[k] != NULL) clReleaseKernel(ctx->kernels[k]);
+    ctx->kernels[k] = NULL;
+  }
+  for (int f = 0; f < MRANK_FAMILY_COUNT; ++f) {
+    if (ctx->programs[f] != NULL) clReleaseProgram(ctx->programs[f]);
+    ctx->programs[f] = NULL;
+  }
+}
