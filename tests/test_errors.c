@@ -1,0 +1,116 @@
+/* test_errors.c: status names, the thread-local last-error message, version, and the argument
+ * checks of every public entry point (no output written on an error). */
+#include <pthread.h>
+#include <stdio.h>
+
+#include "helpers.h"
+
+Test(errors, status_strings_name_every_status) {
+  cr_assert_str_eq(mrank_status_string(MRANK_SUCCESS), "MRANK_SUCCESS");
+  cr_assert_str_eq(mrank_status_string(MRANK_ERROR_INVALID_ARGUMENT),
+                   "MRANK_ERROR_INVALID_ARGUMENT");
+  cr_assert_str_eq(mrank_status_string(MRANK_ERROR_DEVICE_NOT_FOUND),
+                   "MRANK_ERROR_DEVICE_NOT_FOUND");
+  cr_assert_str_eq(mrank_status_string(MRANK_ERROR_UNSUPPORTED), "MRANK_ERROR_UNSUPPORTED");
+  cr_assert_str_eq(mrank_status_string(MRANK_ERROR_BUILD_FAILED), "MRANK_ERROR_BUILD_FAILED");
+  cr_assert_str_eq(mrank_status_string(MRANK_ERROR_OUT_OF_MEMORY), "MRANK_ERROR_OUT_OF_MEMORY");
+  cr_assert_str_eq(mrank_status_string(MRANK_ERROR_OPENCL), "MRANK_ERROR_OPENCL");
+  cr_assert_str_eq(mrank_status_string(MRANK_ERROR_IO), "MRANK_ERROR_IO");
+  cr_assert_str_eq(mrank_status_string((mrank_status)99), "MRANK_STATUS_UNKNOWN");
+}
+
+Test(errors, version_agrees_with_the_header) {
+  char expected[64];
+  snprintf(expected, sizeof expected, "%d.%d.%d", MRANK_VERSION_MAJOR, MRANK_VERSION_MINOR,
+           MRANK_VERSION_PATCH);
+  cr_assert_str_eq(mrank_version(), expected);
+  cr_assert_str_eq(mrank_version(), MRANK_VERSION_STRING);
+}
+
+static void *fail_in_thread(void *unused) {
+  (void)unused;
+  const char *before = mrank_last_error();
+  int clean = before[0] == '\0';
+  mrank_reference_forward(1, NULL, NULL, NULL, 1.0f, MRANK_REDUCTION_NONE, NULL);
+  return (void *)(size_t)(clean && strstr(mrank_last_error(), "x1") != NULL);
+}
+
+Test(errors, last_error_is_per_thread_and_cleared_by_success) {
+  cr_assert_str_eq(mrank_last_error(), "");
+  cr_assert_eq(mrank_reference_forward(1, NULL, NULL, NULL, 1.0f, MRANK_REDUCTION_NONE, NULL),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "mrank_reference_forward: x1 is NULL"), "%s",
+                     mrank_last_error());
+  pthread_t thread;
+  void *thread_ok = NULL;
+  cr_assert_eq(pthread_create(&thread, NULL, fail_in_thread, NULL), 0);
+  cr_assert_eq(pthread_join(thread, &thread_ok), 0);
+  cr_assert(thread_ok != NULL, "another thread starts with an empty message and sets its own");
+  cr_assert_not_null(strstr(mrank_last_error(), "x1"), "this thread's message is untouched");
+  const float v = 1.0f;
+  float loss;
+  cr_assert_eq(mrank_reference_forward(1, &v, &v, &v, 1.0f, MRANK_REDUCTION_NONE, &loss),
+               MRANK_SUCCESS);
+  cr_assert_str_eq(mrank_last_error(), "");
+}
+
+Test(errors, null_context_and_null_arguments) {
+  const float a[3] = {1, 2, 3};
+  float out[3] = {7, 7, 7}, out2[3] = {7, 7, 7};
+  cr_assert_eq(mrank_forward(NULL, 3, a, a, a, 1.0f, MRANK_REDUCTION_NONE, out),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "ctx"), "%s", mrank_last_error());
+  cr_assert_eq(mrank_backward(NULL, 3, a, a, a, 1.0f, MRANK_REDUCTION_NONE, a, out, out2),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "ctx"), "%s", mrank_last_error());
+  mrank_context_destroy(NULL);
+  cr_assert_str_eq(mrank_context_device_name(NULL), "");
+  cr_assert_eq(mrank_reduction_error_bound(NULL, 10), 0.0);
+
+  mrank_context *ctx = NULL;
+  unsetenv("MRANK_DEVICE");
+  cr_assert_eq(mrank_context_create("host", &ctx), MRANK_SUCCESS);
+  const char *names[] = {"x1", "x2", "y"};
+  for (int missing = 0; missing < 3; ++missing) {
+    const float *inputs[3] = {a, a, a};
+    inputs[missing] = NULL;
+    cr_assert_eq(
+        mrank_forward(ctx, 3, inputs[0], inputs[1], inputs[2], 1.0f, MRANK_REDUCTION_SUM, out),
+        MRANK_ERROR_INVALID_ARGUMENT);
+    cr_assert_not_null(strstr(mrank_last_error(), names[missing]), "%s", mrank_last_error());
+    cr_assert_eq(mrank_backward(ctx, 3, inputs[0], inputs[1], inputs[2], 1.0f, MRANK_REDUCTION_NONE,
+                                a, out, out2),
+                 MRANK_ERROR_INVALID_ARGUMENT);
+    cr_assert_not_null(strstr(mrank_last_error(), names[missing]), "%s", mrank_last_error());
+  }
+  cr_assert_eq(mrank_backward(ctx, 3, a, a, a, 1.0f, MRANK_REDUCTION_NONE, a, NULL, out2),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "dx1"), "%s", mrank_last_error());
+  cr_assert_eq(mrank_backward(ctx, 3, a, a, a, 1.0f, MRANK_REDUCTION_NONE, a, out, NULL),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "dx2"), "%s", mrank_last_error());
+  cr_assert_eq(mrank_backward(ctx, 3, a, a, a, 1.0f, (mrank_reduction)-1, a, out, out2),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "reduction -1"), "%s", mrank_last_error());
+  for (int i = 0; i < 3; ++i)
+    cr_assert(out[i] == 7.0f && out2[i] == 7.0f, "outputs untouched");
+  mrank_context_destroy(ctx);
+}
+
+Test(errors, device_entry_points_check_arguments_before_any_work) {
+  mrank_context *ctx = NULL;
+  unsetenv("MRANK_DEVICE");
+  if (mrank_context_create(NULL, &ctx) != MRANK_SUCCESS)
+    cr_skip_test("no device: %s", mrank_last_error());
+  const float a[3] = {1, 2, 3};
+  float out[3] = {7, 7, 7};
+  cr_assert_eq(mrank_forward(ctx, 3, a, a, NULL, 1.0f, MRANK_REDUCTION_NONE, out),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_eq(mrank_forward(ctx, 3, a, a, a, 1.0f, (mrank_reduction)3, out),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_eq(mrank_forward(ctx, 3, a, a, a, 1.0f, MRANK_REDUCTION_NONE, NULL),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  for (int i = 0; i < 3; ++i)
+    cr_assert_eq(out[i], 7.0f);
+  mrank_context_destroy(ctx);
+}
