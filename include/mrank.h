@@ -25,6 +25,11 @@
 
 #include <stddef.h>
 
+#ifndef CL_TARGET_OPENCL_VERSION
+#define CL_TARGET_OPENCL_VERSION 120
+#endif
+#include <CL/cl.h>
+
 #include "mrank_version.h"
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -78,6 +83,40 @@ MRANK_API void mrank_context_destroy(mrank_context *ctx); /* NULL is a no-op */
 /* The OpenCL device name, or "host (CPU reference)"; "" for NULL. Owned by the context. */
 MRANK_API const char *mrank_context_device_name(const mrank_context *ctx);
 
+/* One OpenCL device as mrank numbers them: `selector` ("P:D") picks it in mrank_context_create. */
+typedef struct mrank_device_info {
+  unsigned platform_index, device_index;
+  char selector[32];
+  char type[16]; /* "GPU", "CPU", "ACCELERATOR", "CUSTOM" */
+  char platform_name[256], platform_version[256];
+  char name[256], vendor[256], driver_version[256], device_version[256], opencl_c_version[256];
+  unsigned compute_units;
+  unsigned long long global_memory_bytes, max_allocation_bytes, local_memory_bytes;
+  size_t max_work_group_size;
+  unsigned preferred_float_vector_width;
+  int fp64, fp16;            /* cl_khr_fp64 / cl_khr_fp16 (or a reported double config) */
+  int host_unified_memory;   /* the device shares the host's memory (CPUs, integrated GPUs) */
+  int is_default;            /* the device the default policy picks */
+  int is_environment_choice; /* the device MRANK_DEVICE picks, when it is set */
+  char extensions[8192];     /* truncated when longer */
+} mrank_device_info;
+
+/* The number of OpenCL devices over all platforms that answer (0 without any: not an error). */
+MRANK_API mrank_status mrank_device_count(size_t *count);
+/* Device `index` (0 .. count - 1, in platform then device order). */
+MRANK_API mrank_status mrank_device_describe(size_t index, mrank_device_info *info);
+
+/* A context on the caller's own OpenCL objects, so that mrank fits into an existing pipeline: mrank
+ * retains them (and releases only its own references), enqueues on `queue`, and creates nothing but
+ * its programs and scratch buffers in `context`. The queue must belong to that context and device
+ * and be in order (the buffer entry points rely on queue order between their kernels). */
+MRANK_API mrank_status mrank_context_create_from_cl(cl_context context, cl_device_id device,
+                                                    cl_command_queue queue, mrank_context **out);
+/* The context's OpenCL objects, to make buffers for the entry points below and to wait on them;
+ * NULL for a "host" context or NULL. Owned by the context: do not release them. */
+MRANK_API cl_context mrank_context_cl_context(const mrank_context *ctx);
+MRANK_API cl_command_queue mrank_context_queue(const mrank_context *ctx);
+
 /* The relative error bound of a reduction of n elements on this context: |result - exact| is at
  * most bound * (sum of |loss[i]|) for SUM, and that divided by n for MEAN. It counts the rounding
  * levels of the fixed summation tree the device uses (1 level = FLT_EPSILON); on "host" it is one
@@ -93,6 +132,23 @@ MRANK_API mrank_status mrank_backward(mrank_context *ctx, size_t n, const float 
                                       const float *x2, const float *y, float margin,
                                       mrank_reduction reduction, const float *dloss, float *dx1,
                                       float *dx2);
+
+/* The same on device buffers (CLBlast's convention): each array is a cl_mem of the context plus an
+ * offset in elements; nothing is copied and nothing waits. The work is enqueued on the context's
+ * queue; when `event` is not NULL it receives an event that completes when every result is written
+ * (release it with clReleaseEvent). The results are the same bits as the host-array functions give.
+ * A "host" context has no buffers: MRANK_ERROR_UNSUPPORTED. */
+MRANK_API mrank_status mrank_forward_buffers(mrank_context *ctx, size_t n, cl_mem x1,
+                                             size_t x1_offset, cl_mem x2, size_t x2_offset,
+                                             cl_mem y, size_t y_offset, float margin,
+                                             mrank_reduction reduction, cl_mem loss,
+                                             size_t loss_offset, cl_event *event);
+MRANK_API mrank_status mrank_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1,
+                                              size_t x1_offset, cl_mem x2, size_t x2_offset,
+                                              cl_mem y, size_t y_offset, float margin,
+                                              mrank_reduction reduction, cl_mem dloss,
+                                              size_t dloss_offset, cl_mem dx1, size_t dx1_offset,
+                                              cl_mem dx2, size_t dx2_offset, cl_event *event);
 
 /* the same on the CPU reference, no OpenCL involved; SUM and MEAN are accumulated in double */
 MRANK_API mrank_status mrank_reference_forward(size_t n, const float *x1, const float *x2,

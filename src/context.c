@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "disk_cache.h"
 #include "internal.h"
 
 enum { MRANK_PREFERRED_LOCAL_SIZE = 256 };
@@ -62,6 +63,7 @@ static mrank_status configure_device(mrank_context *ctx) {
       clGetDeviceInfo(ctx->device, CL_DEVICE_OPENCL_C_VERSION, sizeof c_version, c_version, NULL),
       "clGetDeviceInfo(CL_DEVICE_OPENCL_C_VERSION)");
   MRANK_TRY(read_alloc_override(&max_alloc));
+  mrank_cache_dir(ctx->cache_dir, sizeof ctx->cache_dir);
 
   size_t limit = MRANK_PREFERRED_LOCAL_SIZE;
   if (max_group < limit) limit = max_group;
@@ -134,6 +136,77 @@ void mrank_context_destroy(mrank_context *ctx) {
   if (ctx->queue != NULL) clReleaseCommandQueue(ctx->queue);
   if (ctx->cl_ctx != NULL) clReleaseContext(ctx->cl_ctx);
   free(ctx);
+}
+
+/* The caller's objects must fit together: the device in the context, the queue on both, in order.
+ */
+static mrank_status check_caller_objects(cl_context context, cl_device_id device,
+                                         cl_command_queue queue) {
+  mrank_status status = MRANK_SUCCESS;
+  cl_context queue_context = NULL;
+  cl_device_id queue_device = NULL;
+  cl_command_queue_properties properties = 0;
+  MRANK_CHECK(context != NULL && device != NULL && queue != NULL, MRANK_ERROR_INVALID_ARGUMENT,
+              "mrank_context_create_from_cl: %s is NULL; pass your cl_context, cl_device_id and "
+              "cl_command_queue",
+              context == NULL  ? "context"
+              : device == NULL ? "device"
+                               : "queue");
+  MRANK_CHECK_CL(
+      clGetCommandQueueInfo(queue, CL_QUEUE_CONTEXT, sizeof queue_context, &queue_context, NULL),
+      "mrank_context_create_from_cl: clGetCommandQueueInfo(CL_QUEUE_CONTEXT)");
+  MRANK_CHECK_CL(
+      clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof queue_device, &queue_device, NULL),
+      "mrank_context_create_from_cl: clGetCommandQueueInfo(CL_QUEUE_DEVICE)");
+  MRANK_CHECK_CL(
+      clGetCommandQueueInfo(queue, CL_QUEUE_PROPERTIES, sizeof properties, &properties, NULL),
+      "mrank_context_create_from_cl: clGetCommandQueueInfo(CL_QUEUE_PROPERTIES)");
+  MRANK_CHECK(queue_context == context && queue_device == device, MRANK_ERROR_INVALID_ARGUMENT,
+              "mrank_context_create_from_cl: the queue belongs to another %s; pass the queue's own "
+              "context and device",
+              queue_context != context ? "context" : "device");
+  MRANK_CHECK(!(properties & CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE), MRANK_ERROR_INVALID_ARGUMENT,
+              "mrank_context_create_from_cl: the queue is out of order; mrank needs an in-order "
+              "queue (its kernels depend on one another)");
+error:
+  return status;
+}
+
+mrank_status mrank_context_create_from_cl(cl_context context, cl_device_id device,
+                                          cl_command_queue queue, mrank_context **out) {
+  mrank_status status = MRANK_SUCCESS;
+  mrank_context *ctx = NULL;
+  mrank_clear_error();
+  MRANK_CHECK(out != NULL, MRANK_ERROR_INVALID_ARGUMENT,
+              "mrank_context_create_from_cl: out is NULL; pass the address of an mrank_context "
+              "pointer");
+  MRANK_TRY(check_caller_objects(context, device, queue));
+  ctx = calloc(1, sizeof *ctx);
+  MRANK_CHECK(ctx != NULL, MRANK_ERROR_OUT_OF_MEMORY,
+              "mrank_context_create_from_cl: out of host memory for the context");
+  MRANK_CHECK_CL(
+      clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof ctx->platform, &ctx->platform, NULL),
+      "clGetDeviceInfo(CL_DEVICE_PLATFORM)");
+  /* references of mrank's own, given back in mrank_context_destroy */
+  MRANK_CHECK_CL(clRetainContext(context), "clRetainContext");
+  ctx->cl_ctx = context;
+  MRANK_CHECK_CL(clRetainCommandQueue(queue), "clRetainCommandQueue");
+  ctx->queue = queue;
+  ctx->device = device;
+  MRANK_TRY(configure_device(ctx));
+  *out = ctx;
+  return MRANK_SUCCESS;
+error:
+  mrank_context_destroy(ctx);
+  return status;
+}
+
+cl_context mrank_context_cl_context(const mrank_context *ctx) {
+  return ctx == NULL ? NULL : ctx->cl_ctx;
+}
+
+cl_command_queue mrank_context_queue(const mrank_context *ctx) {
+  return ctx == NULL ? NULL : ctx->queue;
 }
 
 const char *mrank_context_device_name(const mrank_context *ctx) {

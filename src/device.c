@@ -219,6 +219,12 @@ static mrank_status resolve(const char *selector, const char *origin,
   return MRANK_ERROR_INVALID_ARGUMENT;
 }
 
+int mrank_environment_device(const mrank_device_entry *entries, size_t count, size_t *chosen) {
+  const char *selector = getenv("MRANK_DEVICE");
+  if (selector == NULL || selector[0] == '\0' || equals_ignoring_case(selector, "host")) return 0;
+  return resolve(selector, " (from MRANK_DEVICE)", entries, count, chosen) == MRANK_SUCCESS;
+}
+
 mrank_status mrank_select_device(const char *selector, mrank_device_choice *choice) {
   const char *origin = "";
   memset(choice, 0, sizeof *choice);

@@ -23,4 +23,7 @@ mrank_status mrank_list_devices(mrank_device_entry **entries, size_t *count);
  * else the first device), or count when there is none. */
 size_t mrank_default_device(const mrank_device_entry *entries, size_t count);
 
+/* Whether MRANK_DEVICE is set to a selector of one OpenCL device, and which (*chosen). */
+int mrank_environment_device(const mrank_device_entry *entries, size_t count, size_t *chosen);
+
 #endif /* MRANK_DEVICE_H */

@@ -41,6 +41,9 @@ struct mrank_context {
   cl_command_queue queue;
   char build_options[64];
   cl_program programs[MRANK_FAMILY_COUNT];
+  char cache_dir[4096]; /* "" when the disk cache is off */
+  int cache_warned;     /* the one warning about an unwritable cache was printed */
+  int programs_from_disk, programs_from_source; /* counted for the tests and `devices --check` */
   cl_kernel kernels[MRANK_KERNEL_COUNT];
   size_t local_size;     /* work-group size of every launch: a power of two */
   size_t chunk_elements; /* largest n one host-pointer pass stages on the device */

@@ -1,9 +1,11 @@
 /* program.c: find a kernel family's source (embedded, or MRANK_KERNEL_DIR), build it once per
- * context and keep the program and its kernels. */
+ * context (from a cached binary when the disk cache has one) and keep the program and its kernels.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "disk_cache.h"
 #include "internal.h"
 
 static const char *const family_files[MRANK_FAMILY_COUNT] = {"margin_ranking.cl"};
@@ -86,30 +88,83 @@ static void append_build_log(const mrank_context *ctx, cl_program program) {
   free(log);
 }
 
+static mrank_status build_log_failure(mrank_context *ctx, cl_program program, mrank_family family,
+                                      cl_int err) {
+  mrank_status status = mrank_fail(
+      MRANK_ERROR_BUILD_FAILED,
+      "building kernels/%s for device \"%s\" with options \"%s\" failed with %s; "
+      "fix the kernel source (see MRANK_KERNEL_DIR) or update the driver",
+      family_files[family], ctx->device_name, ctx->build_options, mrank_cl_error_name(err));
+  append_build_log(ctx, program);
+  return status;
+}
+
+/* The program from a cached binary, or NULL (a bad entry is deleted on the way). */
+static cl_program load_cached(mrank_context *ctx, const char *key) {
+  size_t size = 0;
+  unsigned char *binary = mrank_cache_load(ctx->cache_dir, key, &size);
+  if (binary == NULL) return NULL;
+  cl_int binary_status = CL_SUCCESS, err = CL_SUCCESS;
+  const unsigned char *binaries[] = {binary};
+  cl_program program = clCreateProgramWithBinary(ctx->cl_ctx, 1, &ctx->device, &size, binaries,
+                                                 &binary_status, &err);
+  free(binary);
+  if (err == CL_SUCCESS && binary_status == CL_SUCCESS &&
+      clBuildProgram(program, 1, &ctx->device, ctx->build_options, NULL, NULL) == CL_SUCCESS) {
+    return program;
+  }
+  if (program != NULL) clReleaseProgram(program);
+  mrank_cache_remove(ctx->cache_dir, key);
+  return NULL;
+}
+
+/* The disk cache is an optimisation: failing to write it costs one warning line, never an error. */
+static void store_cached(mrank_context *ctx, cl_program program, const char *key) {
+  size_t size = 0;
+  unsigned char *binary = NULL;
+  int stored =
+      clGetProgramInfo(program, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) == CL_SUCCESS &&
+      size > 0 && (binary = malloc(size)) != NULL &&
+      clGetProgramInfo(program, CL_PROGRAM_BINARIES, sizeof binary, &binary, NULL) == CL_SUCCESS &&
+      mrank_cache_store(ctx->cache_dir, key, binary, size);
+  free(binary);
+  if (!stored && !ctx->cache_warned) {
+    ctx->cache_warned = 1;
+    fprintf(stderr,
+            "mrank: warning: cannot write the kernel cache in %s; kernels will be compiled each "
+            "run (set MRANK_CACHE_DIR to a writable folder, or MRANK_NO_CACHE=1)\n",
+            ctx->cache_dir);
+  }
+}
+
 static mrank_status build_family(mrank_context *ctx, mrank_family family) {
   mrank_status status = MRANK_SUCCESS;
   const char *source = NULL;
-  char *owned = NULL;
+  char *owned = NULL, *key = NULL;
   cl_int err = CL_SUCCESS;
   cl_program program = NULL;
   MRANK_TRY(mrank_family_source(family, &source, &owned));
-  program = clCreateProgramWithSource(ctx->cl_ctx, 1, &source, NULL, &err);
-  MRANK_CHECK_CL(err, "clCreateProgramWithSource");
-  err = clBuildProgram(program, 1, &ctx->device, ctx->build_options, NULL, NULL);
-  if (err != CL_SUCCESS) {
-    status = mrank_fail(MRANK_ERROR_BUILD_FAILED,
-                        "building kernels/%s for device \"%s\" with options \"%s\" failed with %s; "
-                        "fix the kernel source (see MRANK_KERNEL_DIR) or update the driver",
-                        family_files[family], ctx->device_name, ctx->build_options,
-                        mrank_cl_error_name(err));
-    append_build_log(ctx, program);
-    goto error;
+  if (ctx->cache_dir[0] != '\0') key = mrank_cache_key(ctx, family_files[family], source);
+  if (key != NULL && (program = load_cached(ctx, key)) != NULL) {
+    ctx->programs_from_disk++;
+  } else {
+    program = clCreateProgramWithSource(ctx->cl_ctx, 1, &source, NULL, &err);
+    MRANK_CHECK_CL(err, "clCreateProgramWithSource");
+    err = clBuildProgram(program, 1, &ctx->device, ctx->build_options, NULL, NULL);
+    if (err != CL_SUCCESS) {
+      status = build_log_failure(ctx, program, family, err);
+      goto error;
+    }
+    ctx->programs_from_source++;
+    if (key != NULL) store_cached(ctx, program, key);
   }
   ctx->programs[family] = program;
+  free(key);
   free(owned);
   return MRANK_SUCCESS;
 error:
   if (program != NULL) clReleaseProgram(program);
+  free(key);
   free(owned);
   return status;
 }

@@ -13,6 +13,8 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"devices", "list the OpenCL devices (--json, --verbose), or check each one (--check)",
+     mrank_cmd_devices, mrank_devices_help},
     {"demo",
      "run forward and backward on the default device and check them against the CPU reference",
      mrank_cmd_demo, mrank_demo_help},

@@ -1,0 +1,259 @@
+/* devices.c: `mrank devices`, the listing of OpenCL devices in the manner of `clinfo -l`, as a
+ * table or JSON, and `--check`, which builds and runs the kernels on each device. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/check.h"
+#include "cli/commands.h"
+#include "cli/json.h"
+#include "mrank.h"
+#include "random.h"
+
+const char mrank_devices_help[] =
+    "usage: mrank devices [--json] [--verbose] [--check]\n"
+    "\n"
+    "Lists every OpenCL device, grouped by platform, one line each: the selector that picks it\n"
+    "(P:D, for --device or MRANK_DEVICE), type, name, vendor, driver version, OpenCL C version,\n"
+    "compute units, global memory, largest single allocation, fp64 and fp16 support. '*' marks "
+    "the\n"
+    "device the default policy picks (first GPU, else accelerator, else CPU), 'E' the one\n"
+    "MRANK_DEVICE picks when set.\n"
+    "\n"
+    "  --json     the same as a JSON array of platforms with their devices\n"
+    "  --verbose  add extensions, local memory, work-group size, preferred float vector width\n"
+    "  --check    build the kernels on each device and run a small forward/backward against the\n"
+    "             CPU reference; prints OK or the failure; exit status 1 if any device failed\n"
+    "\n"
+    "Exit status 1 when no OpenCL platform is installed (the message says how to get one).\n";
+
+static void format_bytes(unsigned long long bytes, char *out, size_t capacity) {
+  const double gib = 1024.0 * 1024.0 * 1024.0;
+  if (bytes >= (1ull << 30)) {
+    snprintf(out, capacity, "%.1f GiB", (double)bytes / gib);
+  } else {
+    snprintf(out, capacity, "%.0f MiB", (double)bytes / (1024.0 * 1024.0));
+  }
+}
+
+/* "OpenCL C 1.2 pocl" -> "1.2" */
+static void short_c_version(const char *text, char *out, size_t capacity) {
+  const char *prefix = "OpenCL C ";
+  if (strncmp(text, prefix, strlen(prefix)) == 0) text += strlen(prefix);
+  size_t length = strcspn(text, " ");
+  snprintf(out, capacity, "%.*s", (int)length, text);
+}
+
+static int load_devices(mrank_device_info **infos, size_t *count) {
+  *infos = NULL;
+  if (mrank_device_count(count) != MRANK_SUCCESS) {
+    fprintf(stderr, "mrank devices: %s\n", mrank_last_error());
+    return 0;
+  }
+  if (*count == 0) {
+    fprintf(stderr,
+            "mrank devices: no OpenCL platform with a device was found.\n"
+            "Install an OpenCL driver: on Debian, apt-get install pocl-opencl-icd for the CPU, or\n"
+            "your GPU vendor's OpenCL package (and check OCL_ICD_VENDORS if it is set). The CPU\n"
+            "reference still works everywhere: --device host.\n");
+    return 0;
+  }
+  *infos = calloc(*count, sizeof **infos);
+  if (*infos == NULL) {
+    fprintf(stderr, "mrank devices: out of memory\n");
+    return 0;
+  }
+  for (size_t i = 0; i < *count; ++i) {
+    if (mrank_device_describe(i, &(*infos)[i]) != MRANK_SUCCESS) {
+      fprintf(stderr, "mrank devices: device %zu: %s\n", i, mrank_last_error());
+      free(*infos);
+      *infos = NULL;
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void print_table(const mrank_device_info *infos, size_t count, int verbose) {
+  int name_width = 4;
+  for (size_t i = 0; i < count; ++i) {
+    if ((int)strlen(infos[i].name) > name_width) name_width = (int)strlen(infos[i].name);
+  }
+  printf("   %-5s %-11s %-*s %-14s %-12s %-4s %4s %10s %10s %4s %4s\n", "SEL", "TYPE", name_width,
+         "NAME", "VENDOR", "DRIVER", "CL C", "CU", "GLOBAL", "MAX ALLOC", "FP64", "FP16");
+  for (size_t i = 0; i < count; ++i) {
+    const mrank_device_info *d = &infos[i];
+    if (i == 0 || d->platform_index != infos[i - 1].platform_index) {
+      printf("Platform %u: %s (%s)\n", d->platform_index, d->platform_name, d->platform_version);
+    }
+    char global[32], alloc[32], c_version[32];
+    short_c_version(d->opencl_c_version, c_version, sizeof c_version);
+    format_bytes(d->global_memory_bytes, global, sizeof global);
+    format_bytes(d->max_allocation_bytes, alloc, sizeof alloc);
+    printf("%c%c %-5s %-11s %-*s %-14.14s %-12.12s %-4s %4u %10s %10s %4s %4s\n",
+           d->is_default ? '*' : ' ', d->is_environment_choice ? 'E' : ' ', d->selector, d->type,
+           name_width, d->name, d->vendor, d->driver_version, c_version, d->compute_units, global,
+           alloc, d->fp64 ? "yes" : "no", d->fp16 ? "yes" : "no");
+    if (verbose) {
+      char local[32];
+      format_bytes(d->local_memory_bytes, local, sizeof local);
+      printf(
+          "          device version %s; local memory %s; max work-group %zu; preferred float "
+          "vector width %u; host-unified memory %s\n",
+          d->device_version, local, d->max_work_group_size, d->preferred_float_vector_width,
+          d->host_unified_memory ? "yes" : "no");
+      printf("          extensions: %s\n", d->extensions);
+    }
+  }
+  printf("\n* default device   E chosen by MRANK_DEVICE   (select with --device P:D or a name)\n");
+}
+
+static void json_field(const char *name, const char *value, int comma) {
+  printf("      \"%s\": ", name);
+  mrank_json_string(stdout, value);
+  printf("%s\n", comma ? "," : "");
+}
+
+static void print_json(const mrank_device_info *infos, size_t count, int verbose) {
+  printf("[\n");
+  for (size_t i = 0; i < count; ++i) {
+    const mrank_device_info *d = &infos[i];
+    const int first_of_platform = i == 0 || d->platform_index != infos[i - 1].platform_index;
+    const int last_of_platform = i + 1 == count || infos[i + 1].platform_index != d->platform_index;
+    if (first_of_platform) {
+      printf("  {\"index\": %u, \"name\": ", d->platform_index);
+      mrank_json_string(stdout, d->platform_name);
+      printf(", \"version\": ");
+      mrank_json_string(stdout, d->platform_version);
+      printf(",\n   \"devices\": [\n");
+    }
+    printf("    {\n");
+    json_field("selector", d->selector, 1);
+    json_field("type", d->type, 1);
+    json_field("name", d->name, 1);
+    json_field("vendor", d->vendor, 1);
+    json_field("driver_version", d->driver_version, 1);
+    json_field("device_version", d->device_version, 1);
+    json_field("opencl_c_version", d->opencl_c_version, 1);
+    printf("      \"compute_units\": %u,\n", d->compute_units);
+    printf("      \"global_memory_bytes\": %llu,\n", d->global_memory_bytes);
+    printf("      \"max_allocation_bytes\": %llu,\n", d->max_allocation_bytes);
+    printf("      \"fp64\": %s,\n      \"fp16\": %s,\n", d->fp64 ? "true" : "false",
+           d->fp16 ? "true" : "false");
+    if (verbose) {
+      printf("      \"local_memory_bytes\": %llu,\n", d->local_memory_bytes);
+      printf("      \"max_work_group_size\": %zu,\n", d->max_work_group_size);
+      printf("      \"preferred_float_vector_width\": %u,\n", d->preferred_float_vector_width);
+      printf("      \"host_unified_memory\": %s,\n", d->host_unified_memory ? "true" : "false");
+      json_field("extensions", d->extensions, 1);
+    }
+    printf("      \"default\": %s,\n      \"mrank_device\": %s\n    }%s\n",
+           d->is_default ? "true" : "false", d->is_environment_choice ? "true" : "false",
+           last_of_platform ? "" : ",");
+    if (last_of_platform) printf("   ]}%s\n", i + 1 == count ? "" : ",");
+  }
+  printf("]\n");
+}
+
+/* Builds the kernels on one device and compares a small problem with the reference. */
+static int check_device(const mrank_device_info *d) {
+  enum { n = 4099 };
+  static float x1[n], x2[n], y[n], dloss[n], got[n], want[n], got2[n], want2[n];
+  mrank_random random = {42};
+  for (size_t i = 0; i < n; ++i) {
+    x1[i] = mrank_random_uniform(&random, -2.0f, 2.0f);
+    x2[i] = mrank_random_uniform(&random, -2.0f, 2.0f);
+    y[i] = mrank_random_sign(&random);
+    dloss[i] = mrank_random_uniform(&random, -1.0f, 1.0f);
+  }
+  mrank_context *ctx = NULL;
+  printf("%-5s %-44s ", d->selector, d->name);
+  fflush(stdout);
+  size_t first = 0;
+  float sum = 0.0f, sum_reference = 0.0f;
+  double error = 0.0;
+  const char *failed_step = NULL;
+  if (mrank_context_create(d->selector, &ctx) != MRANK_SUCCESS) {
+    failed_step = "context";
+  } else if (mrank_forward(ctx, n, x1, x2, y, 1.0f, MRANK_REDUCTION_NONE, got) != MRANK_SUCCESS) {
+    failed_step = "forward";
+  } else if (mrank_backward(ctx, n, x1, x2, y, 1.0f, MRANK_REDUCTION_NONE, dloss, got2, want2) !=
+             MRANK_SUCCESS) {
+    failed_step = "backward";
+  } else if (mrank_forward(ctx, n, x1, x2, y, 1.0f, MRANK_REDUCTION_SUM, &sum) != MRANK_SUCCESS) {
+    failed_step = "forward (sum)";
+  }
+  if (failed_step != NULL) {
+    /* the message with, for a build failure, the first lines of the log */
+    const char *message = mrank_last_error();
+    int lines = 0;
+    printf("FAIL (%s): ", failed_step);
+    for (const char *c = message; *c && lines < 8; ++c) {
+      putchar(*c);
+      if (*c == '\n') lines++;
+    }
+    printf("\n");
+    mrank_context_destroy(ctx);
+    return 0;
+  }
+  float dx1[n], dx2[n];
+  memcpy(dx1, got2, sizeof dx1);
+  memcpy(dx2, want2, sizeof dx2);
+  mrank_reference_forward(n, x1, x2, y, 1.0f, MRANK_REDUCTION_NONE, want);
+  size_t bad = mrank_count_mismatches(got, want, n, &first);
+  mrank_reference_backward(n, x1, x2, y, 1.0f, MRANK_REDUCTION_NONE, dloss, got2, want2);
+  bad +=
+      mrank_count_mismatches(dx1, got2, n, &first) + mrank_count_mismatches(dx2, want2, n, &first);
+  mrank_reference_forward(n, x1, x2, y, 1.0f, MRANK_REDUCTION_SUM, &sum_reference);
+  int sum_ok =
+      mrank_reduction_within(sum, sum_reference, mrank_reduction_error_bound(ctx, n), &error);
+  mrank_context_destroy(ctx);
+  if (bad == 0 && sum_ok) {
+    printf("OK (forward, backward bitwise equal to the reference; sum within its bound)\n");
+    return 1;
+  }
+  printf("FAIL: %zu elementwise mismatches, sum %s its bound (%.9g vs %.9g)\n", bad,
+         sum_ok ? "within" : "outside", sum, sum_reference);
+  return 0;
+}
+
+int mrank_cmd_devices(int argc, char **argv) {
+  int json = 0, verbose = 0, check = 0;
+  for (int i = 0; i < argc; ++i) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      fputs(mrank_devices_help, stdout);
+      return 0;
+    } else if (strcmp(argv[i], "--json") == 0) {
+      json = 1;
+    } else if (strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0) {
+      verbose = 1;
+    } else if (strcmp(argv[i], "--check") == 0) {
+      check = 1;
+    } else {
+      fprintf(stderr, "mrank devices: unknown option \"%s\"; see 'mrank devices --help'\n",
+              argv[i]);
+      return 2;
+    }
+  }
+  if (json && check) {
+    fprintf(stderr, "mrank devices: --check prints a report, not JSON; use one or the other\n");
+    return 2;
+  }
+  mrank_device_info *infos = NULL;
+  size_t count = 0;
+  if (!load_devices(&infos, &count)) return 1;
+  int status = 0;
+  if (json) {
+    print_json(infos, count, verbose);
+  } else if (check) {
+    int failed = 0;
+    for (size_t i = 0; i < count; ++i)
+      failed += !check_device(&infos[i]);
+    printf("devices: %zu passed, %d failed\n", count - (size_t)failed, failed);
+    status = failed > 0;
+  } else {
+    print_table(infos, count, verbose);
+  }
+  free(infos);
+  return status;
+}

@@ -1,0 +1,24 @@
+/* disk_cache.h: program binaries on disk, keyed by everything that can change them (kernel source,
+ * build options, mrank version, platform, device and driver version). */
+#ifndef MRANK_DISK_CACHE_H
+#define MRANK_DISK_CACHE_H
+
+#include "internal.h"
+
+/* The key text of one program build; the file name is a hash of it and the entry stores it whole,
+ * so a hash collision is a miss, never a wrong binary. Returns a malloc'd string or NULL. */
+char *mrank_cache_key(const mrank_context *ctx, const char *family_file, const char *source);
+
+/* The folder in use ($MRANK_CACHE_DIR, $XDG_CACHE_HOME/mrank, ~/.cache/mrank), or "" when the disk
+ * cache is off (MRANK_NO_CACHE=1, no HOME) or could not be created. */
+void mrank_cache_dir(char *out, size_t capacity);
+
+/* A binary for the key, or NULL: absent, unreadable, corrupt, or another key (a bad entry is
+ * deleted). *size gets its length. The caller frees it. */
+unsigned char *mrank_cache_load(const char *dir, const char *key, size_t *size);
+/* Writes the entry through a temporary file and a rename, so no reader sees half of it. Returns 0
+ * on failure (the caller warns once and goes on without a disk cache). */
+int mrank_cache_store(const char *dir, const char *key, const unsigned char *binary, size_t size);
+void mrank_cache_remove(const char *dir, const char *key);
+
+#endif /* MRANK_DISK_CACHE_H */

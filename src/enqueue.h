@@ -1,0 +1,41 @@
+/* enqueue.h: the kernel launches behind every entry point, on (buffer, offset) views. The
+ * host-array and the buffer entry points both go through these, so they give the same bits. */
+#ifndef MRANK_ENQUEUE_H
+#define MRANK_ENQUEUE_H
+
+#include "internal.h"
+
+typedef struct mrank_view {
+  cl_mem mem;
+  cl_ulong offset; /* in elements */
+} mrank_view;
+
+typedef struct mrank_inputs {
+  mrank_view x1, x2, y;
+  float margin;
+} mrank_inputs;
+
+/* loss[i] for i < n */
+mrank_status mrank_enqueue_forward_none(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                        mrank_view loss, cl_event *event);
+/* The first stage of SUM/MEAN for n elements: mrank_reduction_groups(ctx, n) partial sums written
+ * to ctx->partials from partials_offset on (the caller has sized ctx->partials). */
+mrank_status mrank_enqueue_partial_sums(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                        cl_ulong partials_offset);
+/* The second stage: out = (sum of the first `count` partials) * scale. */
+mrank_status mrank_enqueue_sum_partials(mrank_context *ctx, size_t count, float scale,
+                                        mrank_view out, cl_event *event);
+/* dx1, dx2 for i < n; the upstream gradient is dloss[i] (NONE) or dloss[0] * scale. */
+mrank_status mrank_enqueue_backward(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                    mrank_reduction reduction, mrank_view dloss, float scale,
+                                    mrank_view dx1, mrank_view dx2, cl_event *event);
+
+/* Partial sums a reduction of n elements needs: one set per chunk of ctx->chunk_elements. */
+size_t mrank_total_partials(const mrank_context *ctx, size_t n);
+/* ctx->partials holds at least `count` floats. */
+mrank_status mrank_ensure_partials(mrank_context *ctx, size_t count);
+/* Grows *buffer to hold `elements` floats (kept between calls). */
+mrank_status mrank_ensure_buffer(mrank_context *ctx, cl_mem *buffer, size_t *capacity,
+                                 size_t elements);
+
+#endif /* MRANK_ENQUEUE_H */
