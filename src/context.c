@@ -63,6 +63,15 @@ static mrank_status configure_device(mrank_context *ctx) {
       clGetDeviceInfo(ctx->device, CL_DEVICE_OPENCL_C_VERSION, sizeof c_version, c_version, NULL),
       "clGetDeviceInfo(CL_DEVICE_OPENCL_C_VERSION)");
   MRANK_TRY(read_alloc_override(&max_alloc));
+  /* A device that shares the host's memory can read and write the caller's arrays in place
+   * (CL_MEM_USE_HOST_PTR); MRANK_NO_ZERO_COPY=1 falls back to staging copies. */
+  cl_bool unified = CL_FALSE;
+  const char *no_zero_copy = getenv("MRANK_NO_ZERO_COPY");
+  if (clGetDeviceInfo(ctx->device, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL) ==
+      CL_SUCCESS) {
+    ctx->zero_copy = unified == CL_TRUE && (no_zero_copy == NULL || no_zero_copy[0] == '\0' ||
+                                            strcmp(no_zero_copy, "0") == 0);
+  }
   mrank_cache_dir(ctx->cache_dir, sizeof ctx->cache_dir);
 
   size_t limit = MRANK_PREFERRED_LOCAL_SIZE;

@@ -34,6 +34,7 @@ typedef enum mrank_staging_slot {
 
 struct mrank_context {
   int is_host;
+  int zero_copy; /* host arrays are wrapped, not copied (host-unified memory) */
   char device_name[256];
   cl_platform_id platform;
   cl_device_id device;

@@ -37,17 +37,85 @@ error:
   return status;
 }
 
-/* Uploads x1, x2, y of one chunk and describes them as kernel inputs. */
-static mrank_status stage_inputs(mrank_context *ctx, size_t count, const float *x1, const float *x2,
-                                 const float *y, float margin, mrank_inputs *in) {
+/* Zero-copy: the buffers that wrap the caller's arrays for one chunk, released after it. */
+typedef struct wrapped_chunk {
+  cl_mem buffers[6];
+  int count;
+} wrapped_chunk;
+
+static mrank_status wrap(mrank_context *ctx, wrapped_chunk *chunk, cl_mem_flags access,
+                         const float *array, size_t elements, mrank_view *view) {
   mrank_status status = MRANK_SUCCESS;
+  cl_int err = CL_SUCCESS;
+  /* the driver only reads a CL_MEM_READ_ONLY buffer; the cast is the API's, not a write */
+  cl_mem buffer = clCreateBuffer(ctx->cl_ctx, access | CL_MEM_USE_HOST_PTR,
+                                 elements * sizeof(float), (void *)(size_t)array, &err);
+  MRANK_CHECK_CL(err, "clCreateBuffer(CL_MEM_USE_HOST_PTR)");
+  chunk->buffers[chunk->count++] = buffer;
+  view->mem = buffer;
+  view->offset = 0;
+error:
+  return status;
+}
+
+/* Makes the device's writes to a wrapped output visible in the caller's array. */
+static mrank_status sync_output(mrank_context *ctx, mrank_view view, size_t elements) {
+  mrank_status status = MRANK_SUCCESS;
+  cl_int err = CL_SUCCESS;
+  void *mapped = clEnqueueMapBuffer(ctx->queue, view.mem, CL_FALSE, CL_MAP_READ, 0,
+                                    elements * sizeof(float), 0, NULL, NULL, &err);
+  MRANK_CHECK_CL(err, "clEnqueueMapBuffer");
+  MRANK_CHECK_CL(clEnqueueUnmapMemObject(ctx->queue, view.mem, mapped, 0, NULL, NULL),
+                 "clEnqueueUnmapMemObject");
+error:
+  return status;
+}
+
+static void release_chunk(wrapped_chunk *chunk) {
+  /* the runtime keeps a released buffer alive until the commands that use it are done */
+  for (int b = 0; b < chunk->count; ++b)
+    clReleaseMemObject(chunk->buffers[b]);
+  chunk->count = 0;
+}
+
+static int overlap(const float *a, const float *b, size_t n) {
+  return a != NULL && b != NULL && a < b + n && b < a + n;
+}
+
+/* Zero-copy needs outputs that share no memory with another array of the call (two buffers over
+ * one host range are undefined in OpenCL); otherwise the staging copies handle aliasing. */
+static int can_wrap(const mrank_context *ctx, size_t n, const float *const *inputs, int input_count,
+                    const float *const *outputs, int output_count) {
+  if (!ctx->zero_copy) return 0;
+  for (int o = 0; o < output_count; ++o) {
+    for (int i = 0; i < input_count; ++i) {
+      if (overlap(outputs[o], inputs[i], n)) return 0;
+    }
+    for (int p = o + 1; p < output_count; ++p) {
+      if (overlap(outputs[o], outputs[p], n)) return 0;
+    }
+  }
+  return 1;
+}
+
+/* x1, x2, y of one chunk as kernel inputs: wrapped in place, or uploaded to the staging buffers. */
+static mrank_status stage_inputs(mrank_context *ctx, wrapped_chunk *chunk, size_t count,
+                                 const float *x1, const float *x2, const float *y, float margin,
+                                 mrank_inputs *in) {
+  mrank_status status = MRANK_SUCCESS;
+  in->margin = margin;
+  if (chunk != NULL) {
+    MRANK_TRY(wrap(ctx, chunk, CL_MEM_READ_ONLY, x1, count, &in->x1));
+    MRANK_TRY(wrap(ctx, chunk, CL_MEM_READ_ONLY, x2, count, &in->x2));
+    MRANK_TRY(wrap(ctx, chunk, CL_MEM_READ_ONLY, y, count, &in->y));
+    return MRANK_SUCCESS;
+  }
   MRANK_TRY(upload(ctx, MRANK_STAGE_X1, x1, count));
   MRANK_TRY(upload(ctx, MRANK_STAGE_X2, x2, count));
   MRANK_TRY(upload(ctx, MRANK_STAGE_Y, y, count));
   in->x1 = staged(ctx, MRANK_STAGE_X1);
   in->x2 = staged(ctx, MRANK_STAGE_X2);
   in->y = staged(ctx, MRANK_STAGE_Y);
-  in->margin = margin;
 error:
   return status;
 }
@@ -76,6 +144,7 @@ static mrank_status finish(mrank_context *ctx, mrank_status status) {
 mrank_status mrank_forward(mrank_context *ctx, size_t n, const float *x1, const float *x2,
                            const float *y, float margin, mrank_reduction reduction, float *loss) {
   mrank_status status = MRANK_SUCCESS;
+  wrapped_chunk wrapped = {{NULL}, 0};
   mrank_clear_error();
   MRANK_CHECK(ctx != NULL, MRANK_ERROR_INVALID_ARGUMENT,
               "mrank_forward: ctx is NULL; create one with mrank_context_create");
@@ -91,18 +160,28 @@ mrank_status mrank_forward(mrank_context *ctx, size_t n, const float *x1, const 
   if (reduction != MRANK_REDUCTION_NONE) {
     MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n)));
   }
+  const float *inputs[] = {x1, x2, y};
+  const float *outputs[] = {loss};
+  wrapped_chunk *chunk =
+      can_wrap(ctx, n, inputs, 3, outputs, reduction == MRANK_REDUCTION_NONE) ? &wrapped : NULL;
   cl_ulong partials_used = 0;
   for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
     const size_t count = min_size(ctx->chunk_elements, n - offset);
     mrank_inputs in;
-    MRANK_TRY(stage_inputs(ctx, count, x1 + offset, x2 + offset, y + offset, margin, &in));
-    if (reduction == MRANK_REDUCTION_NONE) {
+    MRANK_TRY(stage_inputs(ctx, chunk, count, x1 + offset, x2 + offset, y + offset, margin, &in));
+    if (reduction == MRANK_REDUCTION_NONE && chunk != NULL) {
+      mrank_view out;
+      MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, loss + offset, count, &out));
+      MRANK_TRY(mrank_enqueue_forward_none(ctx, count, &in, out, NULL));
+      MRANK_TRY(sync_output(ctx, out, count));
+    } else if (reduction == MRANK_REDUCTION_NONE) {
       MRANK_TRY(mrank_enqueue_forward_none(ctx, count, &in, staged(ctx, MRANK_STAGE_OUT1), NULL));
       MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, loss + offset, count));
     } else {
       MRANK_TRY(mrank_enqueue_partial_sums(ctx, count, &in, partials_used));
       partials_used += mrank_reduction_groups(ctx, count);
     }
+    if (chunk != NULL) release_chunk(chunk);
   }
   if (reduction == MRANK_REDUCTION_NONE) return finish(ctx, MRANK_SUCCESS);
   float result = 0.0f;
@@ -114,6 +193,7 @@ mrank_status mrank_forward(mrank_context *ctx, size_t n, const float *x1, const 
   *loss = result; /* written only once everything succeeded */
   return MRANK_SUCCESS;
 error:
+  release_chunk(&wrapped);
   return ctx != NULL && ctx->queue != NULL ? finish(ctx, status) : status;
 }
 
@@ -121,6 +201,7 @@ mrank_status mrank_backward(mrank_context *ctx, size_t n, const float *x1, const
                             const float *y, float margin, mrank_reduction reduction,
                             const float *dloss, float *dx1, float *dx2) {
   mrank_status status = MRANK_SUCCESS;
+  wrapped_chunk wrapped = {{NULL}, 0};
   mrank_clear_error();
   MRANK_CHECK(ctx != NULL, MRANK_ERROR_INVALID_ARGUMENT,
               "mrank_backward: ctx is NULL; create one with mrank_context_create");
@@ -135,20 +216,37 @@ mrank_status mrank_backward(mrank_context *ctx, size_t n, const float *x1, const
   const float scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale(n) : 1.0f;
   /* the scalar upstream gradient goes up once, before any chunk can overwrite an aliased dloss */
   if (reduction != MRANK_REDUCTION_NONE) MRANK_TRY(upload(ctx, MRANK_STAGE_DLOSS, dloss, 1));
+  const float *inputs[] = {x1, x2, y, reduction == MRANK_REDUCTION_NONE ? dloss : NULL};
+  const float *outputs[] = {dx1, dx2};
+  wrapped_chunk *chunk = can_wrap(ctx, n, inputs, 4, outputs, 2) ? &wrapped : NULL;
   for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
     const size_t count = min_size(ctx->chunk_elements, n - offset);
     mrank_inputs in;
-    MRANK_TRY(stage_inputs(ctx, count, x1 + offset, x2 + offset, y + offset, margin, &in));
-    if (reduction == MRANK_REDUCTION_NONE) {
+    mrank_view upstream = staged(ctx, MRANK_STAGE_DLOSS), out1 = staged(ctx, MRANK_STAGE_OUT1),
+               out2 = staged(ctx, MRANK_STAGE_OUT2);
+    MRANK_TRY(stage_inputs(ctx, chunk, count, x1 + offset, x2 + offset, y + offset, margin, &in));
+    if (chunk != NULL) {
+      if (reduction == MRANK_REDUCTION_NONE) {
+        MRANK_TRY(wrap(ctx, chunk, CL_MEM_READ_ONLY, dloss + offset, count, &upstream));
+      }
+      MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, dx1 + offset, count, &out1));
+      MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, dx2 + offset, count, &out2));
+    } else if (reduction == MRANK_REDUCTION_NONE) {
       MRANK_TRY(upload(ctx, MRANK_STAGE_DLOSS, dloss + offset, count));
     }
-    MRANK_TRY(mrank_enqueue_backward(ctx, count, &in, reduction, staged(ctx, MRANK_STAGE_DLOSS),
-                                     scale, staged(ctx, MRANK_STAGE_OUT1),
-                                     staged(ctx, MRANK_STAGE_OUT2), NULL));
-    MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, dx1 + offset, count));
-    MRANK_TRY(download(ctx, MRANK_STAGE_OUT2, dx2 + offset, count));
+    MRANK_TRY(
+        mrank_enqueue_backward(ctx, count, &in, reduction, upstream, scale, out1, out2, NULL));
+    if (chunk != NULL) {
+      MRANK_TRY(sync_output(ctx, out1, count));
+      MRANK_TRY(sync_output(ctx, out2, count));
+      release_chunk(chunk);
+    } else {
+      MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, dx1 + offset, count));
+      MRANK_TRY(download(ctx, MRANK_STAGE_OUT2, dx2 + offset, count));
+    }
   }
   return finish(ctx, MRANK_SUCCESS);
 error:
+  release_chunk(&wrapped);
   return ctx != NULL && ctx->queue != NULL ? finish(ctx, status) : status;
 }

@@ -1,0 +1,183 @@
+/* test_cache.c: the on-disk program cache: a cold build writes one entry, the next context loads
+ * it, truncated, garbage and driver-rejected entries are rebuilt, an unusable folder only costs
+ * speed. */
+#include <dirent.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "internal.h" /* the build counters of a context, to see where its program came from */
+
+static char cache_dir[64];
+
+static void fresh_cache(void) {
+  unsetenv("MRANK_NO_CACHE");
+  unsetenv("MRANK_KERNEL_DIR");
+  snprintf(cache_dir, sizeof cache_dir, "/tmp/mrank-cache-XXXXXX");
+  cr_assert_not_null(mkdtemp(cache_dir));
+  setenv("MRANK_CACHE_DIR", cache_dir, 1);
+}
+
+TestSuite(cache, .init = fresh_cache);
+
+/* Builds the kernels through one forward call and checks the result; returns the context. */
+static mrank_context *run_once(void) {
+  mrank_context *ctx = NULL;
+  if (mrank_context_create(NULL, &ctx) != MRANK_SUCCESS) {
+    cr_skip_test("no OpenCL device: %s", mrank_last_error());
+  }
+  cr_assert(!ctx->is_host, "the cache tests need an OpenCL device, not MRANK_DEVICE=host");
+  test_inputs in = make_inputs(300, 5, 1);
+  float got[300], want[300];
+  cr_assert_eq(mrank_forward(ctx, 300, in.x1, in.x2, in.y, 1.0f, MRANK_REDUCTION_NONE, got),
+               MRANK_SUCCESS, "%s", mrank_last_error());
+  mrank_reference_forward(300, in.x1, in.x2, in.y, 1.0f, MRANK_REDUCTION_NONE, want);
+  assert_same_bits(got, want, 300, "forward through the cache", 300);
+  free_inputs(&in);
+  return ctx;
+}
+
+/* The one entry in the cache folder ("" when there is none); fails on more than one. */
+static void entry_path(char *path, size_t capacity) {
+  DIR *dir = opendir(cache_dir);
+  cr_assert_not_null(dir);
+  struct dirent *item;
+  int entries = 0;
+  path[0] = '\0';
+  while ((item = readdir(dir)) != NULL) {
+    if (item->d_name[0] == '.') continue;
+    cr_assert_not_null(strstr(item->d_name, ".clbin"), "only entries, no temporary files: %s",
+                       item->d_name);
+    snprintf(path, capacity, "%s/%s", cache_dir, item->d_name);
+    entries++;
+  }
+  closedir(dir);
+  cr_assert_leq(entries, 1, "one kernel family, one entry");
+}
+
+static long file_size(const char *path) {
+  struct stat info;
+  return stat(path, &info) == 0 ? (long)info.st_size : -1;
+}
+
+static void expect_source_build_then_disk_load(void) {
+  mrank_context *ctx = run_once();
+  cr_assert_eq(ctx->programs_from_source, 1, "rebuilt from source");
+  cr_assert_eq(ctx->programs_from_disk, 0);
+  mrank_context_destroy(ctx);
+  ctx = run_once();
+  cr_assert_eq(ctx->programs_from_disk, 1, "the rewritten entry loads again");
+  mrank_context_destroy(ctx);
+}
+
+Test(cache, cold_build_writes_an_entry_that_the_next_context_loads) {
+  char path[512];
+  expect_source_build_then_disk_load();
+  entry_path(path, sizeof path);
+  cr_assert(path[0] != '\0' && file_size(path) > 0, "an entry was written");
+}
+
+Test(cache, a_truncated_entry_is_rebuilt) {
+  char path[512];
+  mrank_context_destroy(run_once());
+  entry_path(path, sizeof path);
+  cr_assert_eq(truncate(path, file_size(path) / 2), 0);
+  expect_source_build_then_disk_load();
+}
+
+Test(cache, a_garbage_entry_is_rebuilt) {
+  char path[512];
+  mrank_context_destroy(run_once());
+  entry_path(path, sizeof path);
+  long size = file_size(path);
+  FILE *file = fopen(path, "wb");
+  mrank_random random = {11};
+  for (long i = 0; i < size; ++i)
+    fputc((int)(mrank_random_next(&random) & 0xff), file);
+  fclose(file);
+  expect_source_build_then_disk_load();
+}
+
+static uint64_t fnv1a(const unsigned char *data, size_t size) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  for (size_t i = 0; i < size; ++i)
+    hash = (hash ^ data[i]) * 0x100000001b3ull;
+  return hash;
+}
+
+Test(cache, a_binary_the_driver_rejects_is_rebuilt) {
+  /* an entry whose frame is intact (magic, key, checksum) but whose binary is not a program: only
+   * the driver can tell, and mrank must then delete it and build from source */
+  char path[512];
+  mrank_context_destroy(run_once());
+  entry_path(path, sizeof path);
+  long size = file_size(path);
+  unsigned char *bytes = malloc((size_t)size);
+  FILE *file = fopen(path, "rb");
+  cr_assert_eq(fread(bytes, 1, (size_t)size, file), (size_t)size);
+  fclose(file);
+  uint32_t key_length;
+  uint64_t binary_length;
+  memcpy(&key_length, bytes + 12, sizeof key_length);
+  memcpy(&binary_length, bytes + 16, sizeof binary_length);
+  unsigned char *binary = bytes + 32 + key_length;
+  cr_assert_eq((long)(32 + key_length + binary_length), size, "entry layout as documented");
+  memset(binary, 0x5a, (size_t)binary_length);
+  uint64_t checksum = fnv1a(binary, (size_t)binary_length);
+  memcpy(bytes + 24, &checksum, sizeof checksum);
+  file = fopen(path, "wb");
+  fwrite(bytes, 1, (size_t)size, file);
+  fclose(file);
+  free(bytes);
+  expect_source_build_then_disk_load();
+}
+
+Test(cache, an_unusable_folder_costs_only_speed) {
+  /* a regular file where the folder should be: even root cannot write there */
+  char blocker[128];
+  snprintf(blocker, sizeof blocker, "%s/file", cache_dir);
+  FILE *file = fopen(blocker, "w");
+  fclose(file);
+  setenv("MRANK_CACHE_DIR", blocker, 1);
+  mrank_context *ctx = run_once();
+  cr_assert_eq(ctx->programs_from_source, 1);
+  mrank_context_destroy(ctx);
+  setenv("MRANK_CACHE_DIR", "/proc/mrank-cannot-exist", 1);
+  ctx = run_once();
+  cr_assert_eq(ctx->programs_from_source, 1);
+  mrank_context_destroy(ctx);
+}
+
+Test(cache, mrank_no_cache_writes_nothing) {
+  setenv("MRANK_NO_CACHE", "1", 1);
+  char path[512];
+  mrank_context *ctx = run_once();
+  cr_assert_eq(ctx->programs_from_source, 1);
+  mrank_context_destroy(ctx);
+  entry_path(path, sizeof path);
+  cr_assert_str_eq(path, "", "no entry with MRANK_NO_CACHE=1");
+}
+
+Test(cache, the_kernel_source_is_part_of_the_key) {
+  mrank_context_destroy(run_once());
+  /* an edited kernel (here: the same code plus a comment) must not load the old binary */
+  char dir[] = "/tmp/mrank-edited-XXXXXX", path[256], line[1024];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/margin_ranking.cl", dir);
+  FILE *in = fopen(MRANK_SOURCE_DIR "/kernels/margin_ranking.cl", "r");
+  FILE *out = fopen(path, "w");
+  cr_assert(in != NULL && out != NULL);
+  fputs("/* edited */\n", out);
+  while (fgets(line, sizeof line, in) != NULL)
+    fputs(line, out);
+  fclose(in);
+  fclose(out);
+  setenv("MRANK_KERNEL_DIR", dir, 1);
+  mrank_context *ctx = run_once();
+  cr_assert_eq(ctx->programs_from_source, 1, "a changed source is a new key");
+  mrank_context_destroy(ctx);
+  remove(path);
+  remove(dir);
+}
