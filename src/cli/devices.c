@@ -44,6 +44,34 @@ static void short_c_version(const char *text, char *out, size_t capacity) {
   snprintf(out, capacity, "%.*s", (int)length, text);
 }
 
+/* Platforms that listed no device (none, or the driver failed to answer) are reported, not fatal.
+ */
+static void report_silent_platforms(const mrank_device_info *infos, size_t count) {
+  cl_uint platform_count = 0;
+  if (clGetPlatformIDs(0, NULL, &platform_count) != CL_SUCCESS || platform_count == 0) return;
+  cl_platform_id *platforms = calloc(platform_count, sizeof *platforms);
+  if (platforms == NULL || clGetPlatformIDs(platform_count, platforms, NULL) != CL_SUCCESS) {
+    free(platforms);
+    return;
+  }
+  for (cl_uint p = 0; p < platform_count; ++p) {
+    int listed = 0;
+    for (size_t i = 0; i < count; ++i)
+      listed |= infos[i].platform_index == p;
+    if (listed) continue;
+    char name[256] = "(no name)";
+    cl_uint devices = 0;
+    clGetPlatformInfo(platforms[p], CL_PLATFORM_NAME, sizeof name, name, NULL);
+    name[sizeof name - 1] = '\0';
+    cl_int err = clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 0, NULL, &devices);
+    fprintf(stderr, "mrank devices: platform %u (%s) has no usable device (%s); skipped\n", p, name,
+            err == CL_SUCCESS            ? "none listed"
+            : err == CL_DEVICE_NOT_FOUND ? "CL_DEVICE_NOT_FOUND"
+                                         : "the driver did not answer");
+  }
+  free(platforms);
+}
+
 static int load_devices(mrank_device_info **infos, size_t *count) {
   *infos = NULL;
   if (mrank_device_count(count) != MRANK_SUCCESS) {
@@ -242,6 +270,7 @@ int mrank_cmd_devices(int argc, char **argv) {
   mrank_device_info *infos = NULL;
   size_t count = 0;
   if (!load_devices(&infos, &count)) return 1;
+  report_silent_platforms(infos, count);
   int status = 0;
   if (json) {
     print_json(infos, count, verbose);
