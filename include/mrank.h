@@ -133,6 +133,15 @@ MRANK_API mrank_status mrank_backward(mrank_context *ctx, size_t n, const float 
                                       mrank_reduction reduction, const float *dloss, float *dx1,
                                       float *dx2);
 
+/* Forward and backward in one pass over the data, as training wants them: loss as mrank_forward
+ * writes it, dx1 and dx2 as mrank_backward writes them for an upstream gradient of 1 on every loss
+ * element (NONE) or on the scalar (MEAN, SUM). Same bits as those two calls (the reduced loss is
+ * summed over the same tree). The outputs must not overlap the inputs in this call. */
+MRANK_API mrank_status mrank_forward_backward(mrank_context *ctx, size_t n, const float *x1,
+                                              const float *x2, const float *y, float margin,
+                                              mrank_reduction reduction, float *loss, float *dx1,
+                                              float *dx2);
+
 /* The same on device buffers (CLBlast's convention): each array is a cl_mem of the context plus an
  * offset in elements; nothing is copied and nothing waits. The work is enqueued on the context's
  * queue; when `event` is not NULL it receives an event that completes when every result is written
@@ -150,6 +159,14 @@ MRANK_API mrank_status mrank_backward_buffers(mrank_context *ctx, size_t n, cl_m
                                               size_t dloss_offset, cl_mem dx1, size_t dx1_offset,
                                               cl_mem dx2, size_t dx2_offset, cl_event *event);
 
+MRANK_API mrank_status mrank_forward_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1,
+                                                      size_t x1_offset, cl_mem x2, size_t x2_offset,
+                                                      cl_mem y, size_t y_offset, float margin,
+                                                      mrank_reduction reduction, cl_mem loss,
+                                                      size_t loss_offset, cl_mem dx1,
+                                                      size_t dx1_offset, cl_mem dx2,
+                                                      size_t dx2_offset, cl_event *event);
+
 /* the same on the CPU reference, no OpenCL involved; SUM and MEAN are accumulated in double */
 MRANK_API mrank_status mrank_reference_forward(size_t n, const float *x1, const float *x2,
                                                const float *y, float margin,
@@ -158,6 +175,10 @@ MRANK_API mrank_status mrank_reference_backward(size_t n, const float *x1, const
                                                 const float *y, float margin,
                                                 mrank_reduction reduction, const float *dloss,
                                                 float *dx1, float *dx2);
+MRANK_API mrank_status mrank_reference_forward_backward(size_t n, const float *x1, const float *x2,
+                                                        const float *y, float margin,
+                                                        mrank_reduction reduction, float *loss,
+                                                        float *dx1, float *dx2);
 
 #ifdef __cplusplus
 }

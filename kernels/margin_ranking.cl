@@ -101,3 +101,39 @@ __kernel void mrank_backward_scalar(__global const float *x1, ulong x1_off,
   const float dist = mrank_dist(x1[x1_off + i], x2[x2_off + i], yi, margin);
   mrank_store_gradient(dist, yi, upstream, dx1, dx2, dx1_off + i, dx2_off + i);
 }
+
+/* Forward and backward in one pass, reduction NONE: the upstream gradient of every loss is 1, so
+ * dx1 = -y * 1 and dx2 = y * 1, the bits of mrank_backward_none with dloss = 1. */
+__kernel void mrank_fused_none(__global const float *x1, ulong x1_off, __global const float *x2,
+                               ulong x2_off, __global const float *y, ulong y_off, float margin,
+                               ulong n, __global float *loss, ulong loss_off, __global float *dx1,
+                               ulong dx1_off, __global float *dx2, ulong dx2_off) {
+  const size_t i = get_global_id(0);
+  if (i >= n) return;
+  const float yi = y[y_off + i];
+  const float dist = mrank_dist(x1[x1_off + i], x2[x2_off + i], yi, margin);
+  loss[loss_off + i] = mrank_clamp(dist);
+  mrank_store_gradient(dist, yi, 1.0f, dx1, dx2, dx1_off + i, dx2_off + i);
+}
+
+/* Forward and backward in one pass for SUM and MEAN: the gradients with the upstream scalar 1 * scale
+ * (the bits of mrank_backward_scalar with dloss = 1), and the first stage of the loss's sum over the
+ * same tree as mrank_forward_partial_sums, so the reduced loss has the forward's bits too. */
+__kernel void mrank_fused_partial_sums(__global const float *x1, ulong x1_off,
+                                       __global const float *x2, ulong x2_off,
+                                       __global const float *y, ulong y_off, float margin, ulong n,
+                                       float scale, __global float *dx1, ulong dx1_off,
+                                       __global float *dx2, ulong dx2_off,
+                                       __global float *partials, ulong partials_off,
+                                       __local float *scratch) {
+  const float upstream = 1.0f * scale;
+  float acc = 0.0f;
+  for (size_t i = get_global_id(0); i < n; i += get_global_size(0)) {
+    const float yi = y[y_off + i];
+    const float dist = mrank_dist(x1[x1_off + i], x2[x2_off + i], yi, margin);
+    acc += mrank_clamp(dist);
+    mrank_store_gradient(dist, yi, upstream, dx1, dx2, dx1_off + i, dx2_off + i);
+  }
+  const float total = mrank_tree_sum(scratch, acc);
+  if (get_local_id(0) == 0) partials[partials_off + get_group_id(0)] = total;
+}

@@ -57,6 +57,16 @@ mrank_status mrank_check_backward_args(const char *function, size_t n, const flo
   return status;
 }
 
+mrank_status mrank_check_fused_args(const char *function, size_t n, const float *x1,
+                                    const float *x2, const float *y, mrank_reduction reduction,
+                                    const float *loss, const float *dx1, const float *dx2) {
+  mrank_status status = mrank_check_forward_args(function, n, x1, x2, y, reduction, loss);
+  if (status != MRANK_SUCCESS || n == 0) return status;
+  status = check_array(function, "dx1", dx1, "written (n elements)");
+  if (status == MRANK_SUCCESS) status = check_array(function, "dx2", dx2, "written (n elements)");
+  return status;
+}
+
 float mrank_mean_scale(size_t n) {
   return (float)(1.0 / (double)n);
 }

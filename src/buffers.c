@@ -139,3 +139,46 @@ mrank_status mrank_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1, siz
 error:
   return status;
 }
+
+mrank_status mrank_forward_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1,
+                                            size_t x1_offset, cl_mem x2, size_t x2_offset, cl_mem y,
+                                            size_t y_offset, float margin,
+                                            mrank_reduction reduction, cl_mem loss,
+                                            size_t loss_offset, cl_mem dx1, size_t dx1_offset,
+                                            cl_mem dx2, size_t dx2_offset, cl_event *event) {
+  static const char function[] = "mrank_forward_backward_buffers";
+  mrank_status status = MRANK_SUCCESS;
+  const mrank_inputs in = {{x1, x1_offset}, {x2, x2_offset}, {y, y_offset}, margin};
+  const mrank_view out = {loss, loss_offset}, out1 = {dx1, dx1_offset}, out2 = {dx2, dx2_offset};
+  const int reduced = reduction != MRANK_REDUCTION_NONE;
+  mrank_clear_error();
+  MRANK_TRY(check_context(ctx, function));
+  MRANK_TRY(check_reduction(function, reduction));
+  if (event != NULL) *event = NULL;
+  if (n == 0) {
+    /* nothing to differentiate: the empty reduction is the forward's */
+    return mrank_forward_buffers(ctx, 0, x1, x1_offset, x2, x2_offset, y, y_offset, margin,
+                                 reduction, loss, loss_offset, event);
+  }
+  MRANK_TRY(check_inputs(ctx, function, n, &in));
+  MRANK_TRY(check_buffer(ctx, function, "loss", loss, loss_offset, reduced ? 1 : n));
+  MRANK_TRY(check_buffer(ctx, function, "dx1", dx1, dx1_offset, n));
+  MRANK_TRY(check_buffer(ctx, function, "dx2", dx2, dx2_offset, n));
+  MRANK_TRY(mrank_ensure_kernels(ctx));
+  if (!reduced) return mrank_enqueue_fused_none(ctx, n, &in, out, out1, out2, event);
+  const float scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale(n) : 1.0f;
+  MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n)));
+  cl_ulong partials_used = 0;
+  for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
+    const size_t count = n - offset < ctx->chunk_elements ? n - offset : ctx->chunk_elements;
+    const mrank_inputs chunk = {
+        {x1, x1_offset + offset}, {x2, x2_offset + offset}, {y, y_offset + offset}, margin};
+    const mrank_view chunk_dx1 = {dx1, dx1_offset + offset}, chunk_dx2 = {dx2, dx2_offset + offset};
+    MRANK_TRY(mrank_enqueue_fused_partial_sums(ctx, count, &chunk, scale, chunk_dx1, chunk_dx2,
+                                               partials_used));
+    partials_used += mrank_reduction_groups(ctx, count);
+  }
+  return mrank_enqueue_sum_partials(ctx, partials_used, scale, out, event);
+error:
+  return status;
+}

@@ -78,6 +78,36 @@ mrank_status mrank_enqueue_backward(mrank_context *ctx, size_t n, const mrank_in
   return launch(ctx, MRANK_KERNEL_BACKWARD_SCALAR, args, sizeof args / sizeof args[0], n, event);
 }
 
+mrank_status mrank_enqueue_fused_none(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                      mrank_view loss, mrank_view dx1, mrank_view dx2,
+                                      cl_event *event) {
+  const cl_ulong count = n;
+  const kernel_arg args[] = {MRANK_VIEW_ARGS(in->x1), MRANK_VIEW_ARGS(in->x2),
+                             MRANK_VIEW_ARGS(in->y),  MRANK_ARG(in->margin),
+                             MRANK_ARG(count),        MRANK_VIEW_ARGS(loss),
+                             MRANK_VIEW_ARGS(dx1),    MRANK_VIEW_ARGS(dx2)};
+  return launch(ctx, MRANK_KERNEL_FUSED_NONE, args, sizeof args / sizeof args[0], n, event);
+}
+
+mrank_status mrank_enqueue_fused_partial_sums(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                              float scale, mrank_view dx1, mrank_view dx2,
+                                              cl_ulong partials_offset) {
+  const cl_ulong count = n;
+  const kernel_arg args[] = {MRANK_VIEW_ARGS(in->x1),
+                             MRANK_VIEW_ARGS(in->x2),
+                             MRANK_VIEW_ARGS(in->y),
+                             MRANK_ARG(in->margin),
+                             MRANK_ARG(count),
+                             MRANK_ARG(scale),
+                             MRANK_VIEW_ARGS(dx1),
+                             MRANK_VIEW_ARGS(dx2),
+                             MRANK_ARG(ctx->partials),
+                             MRANK_ARG(partials_offset),
+                             {ctx->local_size * sizeof(float), NULL}};
+  return launch(ctx, MRANK_KERNEL_FUSED_PARTIAL_SUMS, args, sizeof args / sizeof args[0],
+                mrank_reduction_groups(ctx, n) * ctx->local_size, NULL);
+}
+
 size_t mrank_total_partials(const mrank_context *ctx, size_t n) {
   size_t total = 0;
   for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {

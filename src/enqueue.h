@@ -30,6 +30,16 @@ mrank_status mrank_enqueue_backward(mrank_context *ctx, size_t n, const mrank_in
                                     mrank_reduction reduction, mrank_view dloss, float scale,
                                     mrank_view dx1, mrank_view dx2, cl_event *event);
 
+/* Fused, reduction NONE: loss, dx1, dx2 for i < n with upstream gradient 1. */
+mrank_status mrank_enqueue_fused_none(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                      mrank_view loss, mrank_view dx1, mrank_view dx2,
+                                      cl_event *event);
+/* Fused, SUM/MEAN: dx1, dx2 with upstream gradient `scale` and the loss's partial sums, as
+ * mrank_enqueue_partial_sums writes them. */
+mrank_status mrank_enqueue_fused_partial_sums(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                              float scale, mrank_view dx1, mrank_view dx2,
+                                              cl_ulong partials_offset);
+
 /* Partial sums a reduction of n elements needs: one set per chunk of ctx->chunk_elements. */
 size_t mrank_total_partials(const mrank_context *ctx, size_t n);
 /* ctx->partials holds at least `count` floats. */

@@ -250,3 +250,73 @@ error:
   release_chunk(&wrapped);
   return ctx != NULL && ctx->queue != NULL ? finish(ctx, status) : status;
 }
+
+mrank_status mrank_forward_backward(mrank_context *ctx, size_t n, const float *x1, const float *x2,
+                                    const float *y, float margin, mrank_reduction reduction,
+                                    float *loss, float *dx1, float *dx2) {
+  mrank_status status = MRANK_SUCCESS;
+  wrapped_chunk wrapped = {{NULL}, 0};
+  mrank_clear_error();
+  MRANK_CHECK(ctx != NULL, MRANK_ERROR_INVALID_ARGUMENT,
+              "mrank_forward_backward: ctx is NULL; create one with mrank_context_create");
+  MRANK_TRY(
+      mrank_check_fused_args("mrank_forward_backward", n, x1, x2, y, reduction, loss, dx1, dx2));
+  if (ctx->is_host) {
+    return mrank_reference_forward_backward(n, x1, x2, y, margin, reduction, loss, dx1, dx2);
+  }
+  if (n == 0) {
+    if (reduction != MRANK_REDUCTION_NONE) *loss = reduction == MRANK_REDUCTION_MEAN ? NAN : 0.0f;
+    return MRANK_SUCCESS;
+  }
+  const mrank_staging_slot slots[] = {MRANK_STAGE_X1,   MRANK_STAGE_X2,   MRANK_STAGE_Y,
+                                      MRANK_STAGE_OUT1, MRANK_STAGE_OUT2, MRANK_STAGE_DLOSS};
+  MRANK_TRY(prepare(ctx, n, slots, sizeof slots / sizeof slots[0]));
+  const int reduced = reduction != MRANK_REDUCTION_NONE;
+  const float scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale(n) : 1.0f;
+  if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n)));
+  const float *inputs[] = {x1, x2, y};
+  const float *outputs[] = {dx1, dx2, reduced ? NULL : loss};
+  wrapped_chunk *chunk = can_wrap(ctx, n, inputs, 3, outputs, 3) ? &wrapped : NULL;
+  cl_ulong partials_used = 0;
+  for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
+    const size_t count = min_size(ctx->chunk_elements, n - offset);
+    mrank_inputs in;
+    /* the loss of NONE lands in the staging slot DLOSS, unused here */
+    mrank_view out_loss = staged(ctx, MRANK_STAGE_DLOSS), out1 = staged(ctx, MRANK_STAGE_OUT1),
+               out2 = staged(ctx, MRANK_STAGE_OUT2);
+    MRANK_TRY(stage_inputs(ctx, chunk, count, x1 + offset, x2 + offset, y + offset, margin, &in));
+    if (chunk != NULL) {
+      if (!reduced) MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, loss + offset, count, &out_loss));
+      MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, dx1 + offset, count, &out1));
+      MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, dx2 + offset, count, &out2));
+    }
+    if (reduced) {
+      MRANK_TRY(
+          mrank_enqueue_fused_partial_sums(ctx, count, &in, scale, out1, out2, partials_used));
+      partials_used += mrank_reduction_groups(ctx, count);
+    } else {
+      MRANK_TRY(mrank_enqueue_fused_none(ctx, count, &in, out_loss, out1, out2, NULL));
+    }
+    if (chunk != NULL) {
+      if (!reduced) MRANK_TRY(sync_output(ctx, out_loss, count));
+      MRANK_TRY(sync_output(ctx, out1, count));
+      MRANK_TRY(sync_output(ctx, out2, count));
+      release_chunk(chunk);
+    } else {
+      if (!reduced) MRANK_TRY(download(ctx, MRANK_STAGE_DLOSS, loss + offset, count));
+      MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, dx1 + offset, count));
+      MRANK_TRY(download(ctx, MRANK_STAGE_OUT2, dx2 + offset, count));
+    }
+  }
+  if (!reduced) return finish(ctx, MRANK_SUCCESS);
+  float result = 0.0f;
+  MRANK_TRY(
+      mrank_enqueue_sum_partials(ctx, partials_used, scale, staged(ctx, MRANK_STAGE_OUT1), NULL));
+  MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, &result, 1));
+  MRANK_TRY(finish(ctx, MRANK_SUCCESS));
+  *loss = result;
+  return MRANK_SUCCESS;
+error:
+  release_chunk(&wrapped);
+  return ctx != NULL && ctx->queue != NULL ? finish(ctx, status) : status;
+}

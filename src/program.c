@@ -19,6 +19,8 @@ static const struct {
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_sum_partials"},
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_backward_none"},
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_backward_scalar"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_fused_none"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_fused_partial_sums"},
 };
 
 static mrank_status read_file(const char *path, char **contents) {

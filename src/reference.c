@@ -2,6 +2,7 @@
  * device result is checked against these. Compiled with -ffp-contract=off so that no FMA sneaks in.
  */
 #include <math.h>
+#include <stdlib.h>
 
 #include "args.h"
 #include "internal.h"
@@ -60,4 +61,35 @@ mrank_status mrank_reference_backward(size_t n, const float *x1, const float *x2
     }
   }
   return MRANK_SUCCESS;
+}
+
+mrank_status mrank_reference_forward_backward(size_t n, const float *x1, const float *x2,
+                                              const float *y, float margin,
+                                              mrank_reduction reduction, float *loss, float *dx1,
+                                              float *dx2) {
+  mrank_clear_error();
+  mrank_status status = mrank_check_fused_args("mrank_reference_forward_backward", n, x1, x2, y,
+                                               reduction, loss, dx1, dx2);
+  if (status != MRANK_SUCCESS) return status;
+  /* literally forward, then backward with an upstream gradient of 1 (outputs do not overlap
+   * inputs in this call, so the order does not matter) */
+  const float one = 1.0f;
+  const float *upstream = &one;
+  float *ones = NULL;
+  if (reduction == MRANK_REDUCTION_NONE && n > 0) {
+    ones = malloc(n * sizeof *ones);
+    if (ones == NULL) {
+      return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY,
+                        "mrank_reference_forward_backward: out of host memory for %zu elements", n);
+    }
+    for (size_t i = 0; i < n; ++i)
+      ones[i] = 1.0f;
+    upstream = ones;
+  }
+  status = mrank_reference_backward(n, x1, x2, y, margin, reduction, upstream, dx1, dx2);
+  if (status == MRANK_SUCCESS) {
+    status = mrank_reference_forward(n, x1, x2, y, margin, reduction, loss);
+  }
+  free(ones);
+  return status;
 }
