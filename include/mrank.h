@@ -180,6 +180,64 @@ MRANK_API mrank_status mrank_reference_forward_backward(size_t n, const float *x
                                                         mrank_reduction reduction, float *loss,
                                                         float *dx1, float *dx2);
 
+/* ---- validation: one problem on a context against the reference, in the manner of benchdnn ----
+ */
+
+typedef enum mrank_op { MRANK_OP_FORWARD, MRANK_OP_BACKWARD, MRANK_OP_FUSED } mrank_op;
+
+/* A problem: the data is generated from `seed` (values at scales 1e-3 .. 1e3, y mostly +-1) with
+ * the operator's edge cases planted at known positions: dist exactly 0 and one ulp either side, NaN
+ * in each input, +-Inf, +-0, subnormals, y outside {-1, 1}, overflow to Inf. Reductions get the
+ * edge cases that keep the sum finite (a NaN sum compares equal and proves nothing). */
+typedef struct mrank_problem {
+  mrank_op op;
+  mrank_reduction reduction;
+  size_t n;
+  float margin;
+  unsigned long long seed;
+  int inject_fault; /* self-test: perturb one device output, so that validation must fail */
+} mrank_problem;
+
+/* The comparison of one output (loss, dx1 or dx2) with the reference. */
+typedef struct mrank_output_check {
+  char name[8]; /* "loss", "dx1", "dx2" */
+  int checked;  /* 0 when the op has no such output */
+  int bitwise;  /* elementwise: bit for bit (NaN equals NaN); else a reduced value */
+  size_t compared, mismatches;
+  size_t worst_index; /* the element with the largest error (or the first mismatch) */
+  float worst_x1, worst_x2, worst_y, worst_device, worst_reference;
+  double max_abs_error, max_rel_error;
+  double bound;      /* reductions: the relative bound (mrank_reduction_error_bound) */
+  size_t nonzero;    /* reference elements that are not zero */
+  int canary_intact; /* nothing was written past the end of the output */
+  int deterministic; /* a second run gave the same bits */
+} mrank_output_check;
+
+typedef enum mrank_verdict {
+  MRANK_VERDICT_PASSED,
+  MRANK_VERDICT_FAILED,
+  MRANK_VERDICT_MISTRUSTED /* every check held, but the outputs are mostly zero: it proves little */
+} mrank_verdict;
+
+typedef struct mrank_validation {
+  mrank_verdict verdict;
+  mrank_output_check outputs[3]; /* loss, dx1, dx2 */
+  /* analytic gradients (the device's) against central differences of the loss in double, at points
+   * away from the kink; relative error */
+  size_t gradient_points;
+  double gradient_max_error, gradient_tolerance;
+  int gradient_passed;
+  size_t fault_index; /* where inject_fault perturbed the output (n when it did not) */
+} mrank_validation;
+
+/* Runs the problem on ctx and on the reference and compares them. MRANK_SUCCESS means the
+ * comparison ran (the verdict is in *report); any other status means the device failed to run it.
+ */
+MRANK_API mrank_status mrank_validate(mrank_context *ctx, const mrank_problem *problem,
+                                      mrank_validation *report);
+/* "PASSED", "FAILED", "MISTRUSTED" */
+MRANK_API const char *mrank_verdict_string(mrank_verdict verdict);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,6 +15,8 @@ typedef struct command {
 static const command commands[] = {
     {"devices", "list the OpenCL devices (--json, --verbose), or check each one (--check)",
      mrank_cmd_devices, mrank_devices_help},
+    {"validate", "check a device against the CPU reference over a grid of problems",
+     mrank_cmd_validate, mrank_validate_help},
     {"demo",
      "run forward and backward on the default device and check them against the CPU reference",
      mrank_cmd_demo, mrank_demo_help},

@@ -1,0 +1,112 @@
+/* test_validate.c: the mirror itself: problems pass on the device, an injected fault fails and is
+ * named, the CLI's lines, JSON and exit codes. */
+#include "cli_run.h"
+#include "helpers.h"
+#include "json_check.h"
+
+static mrank_context *device_context(void) {
+  mrank_context *ctx = NULL;
+  cr_assert_eq(mrank_context_create(NULL, &ctx), MRANK_SUCCESS, "%s", mrank_last_error());
+  return ctx;
+}
+
+Test(validate, every_op_and_reduction_passes_on_the_device) {
+  mrank_context *ctx = device_context();
+  const size_t sizes[] = {63, 4097, 100003};
+  for (int op = 0; op < 3; ++op) {
+    for (int r = 0; r < 3; ++r) {
+      for (int s = 0; s < 3; ++s) {
+        mrank_problem problem = {(mrank_op)op, (mrank_reduction)r, sizes[s], 1.0f, 5, 0};
+        mrank_validation report;
+        cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_SUCCESS, "%s",
+                     mrank_last_error());
+        cr_assert_eq(report.verdict, MRANK_VERDICT_PASSED, "op %d reduction %d n %zu: %s", op, r,
+                     sizes[s], mrank_verdict_string(report.verdict));
+        if (op != MRANK_OP_FORWARD) {
+          cr_assert_gt(report.gradient_points, sizes[s] / 4 > 4096 ? 2048 : sizes[s] / 4,
+                       "the gradient check saw enough points");
+        }
+      }
+    }
+  }
+  mrank_context_destroy(ctx);
+}
+
+Test(validate, an_injected_fault_fails_and_is_named) {
+  mrank_context *ctx = device_context();
+  for (int op = 0; op < 3; ++op) {
+    for (int r = 0; r < 3; ++r) {
+      mrank_problem problem = {(mrank_op)op, (mrank_reduction)r, 4097, 1.0f, 9, 1};
+      mrank_validation report;
+      cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_SUCCESS);
+      cr_assert_eq(report.verdict, MRANK_VERDICT_FAILED, "op %d reduction %d passed a fault", op,
+                   r);
+      const mrank_output_check *c = &report.outputs[op == MRANK_OP_BACKWARD ? 1 : 0];
+      cr_assert_eq(c->mismatches, 1, "exactly the perturbed element differs (%zu)", c->mismatches);
+      cr_assert_eq(c->worst_index, report.fault_index, "named %zu, perturbed %zu", c->worst_index,
+                   report.fault_index);
+    }
+  }
+  mrank_context_destroy(ctx);
+}
+
+Test(validate, a_mostly_zero_output_is_mistrusted) {
+  mrank_context *ctx = device_context();
+  /* margin -1e6: every dist is negative, the loss and gradients are all zero */
+  mrank_problem problem = {MRANK_OP_FUSED, MRANK_REDUCTION_NONE, 1000, -1e6f, 1, 0};
+  mrank_validation report;
+  cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_SUCCESS);
+  cr_assert_eq(report.verdict, MRANK_VERDICT_MISTRUSTED);
+  mrank_context_destroy(ctx);
+}
+
+Test(validate, bad_arguments) {
+  mrank_context *ctx = device_context();
+  mrank_problem problem = {(mrank_op)7, MRANK_REDUCTION_NONE, 10, 1.0f, 1, 0};
+  mrank_validation report;
+  cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_eq(mrank_validate(ctx, NULL, &report), MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_eq(mrank_validate(NULL, &problem, &report), MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_str_eq(mrank_verdict_string(MRANK_VERDICT_MISTRUSTED), "MISTRUSTED");
+  mrank_context_destroy(ctx);
+}
+
+Test(validate, cli_passes_and_summarises) {
+  char *out = NULL;
+  cr_assert_eq(run_cli("", "validate --n 100,4097 --margin 1,0.5", &out), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "validate: 36 passed, 0 failed"), "%s", out);
+  cr_assert_not_null(strstr(out, "__REPRO: mrank validate --device "), "%s", out);
+  free(out);
+}
+
+Test(validate, cli_fault_injection_fails_with_the_element) {
+  char *out = NULL;
+  cr_assert_eq(run_cli("", "validate --n 1000 --op backward --reduction none --inject-fault", &out),
+               1, "%s", out);
+  cr_assert_not_null(strstr(out, "FAIL"), "%s", out);
+  cr_assert_not_null(strstr(out, "dx1 worst at [500]"), "%s", out);
+  cr_assert_not_null(strstr(out, "validate: 0 passed, 2 failed"), "%s", out);
+  free(out);
+}
+
+Test(validate, cli_json_parses) {
+  char *out = NULL;
+  cr_assert_eq(run_cli("", "validate --n 65 --json", &out), 0, "%s", out);
+  cr_assert(json_is_valid(out), "not JSON:\n%s", out);
+  cr_assert_not_null(strstr(out, "\"passed\": 18"), "%s", out);
+  free(out);
+}
+
+Test(validate, cli_usage_errors_exit_2) {
+  char *out = NULL;
+  cr_assert_eq(run_cli("", "validate --op sideways 2>&1", &out), 2);
+  cr_assert_not_null(strstr(out, "forward, backward, fused"), "%s", out);
+  free(out);
+  cr_assert_eq(run_cli("", "validate --dtype f13 2>&1", &out), 2);
+  free(out);
+  cr_assert_eq(run_cli("", "validate --n lots 2>&1", &out), 2);
+  free(out);
+  cr_assert_eq(run_cli("", "validate --device no-such-device-xyz 2>&1", &out), 2);
+  cr_assert_not_null(strstr(out, "matches no device"), "%s", out);
+  free(out);
+}
