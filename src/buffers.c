@@ -102,12 +102,12 @@ mrank_status mrank_forward_buffers(mrank_context *ctx, size_t n, cl_mem x1, size
     const size_t count = n - offset < ctx->chunk_elements ? n - offset : ctx->chunk_elements;
     const mrank_inputs chunk = {
         {x1, x1_offset + offset}, {x2, x2_offset + offset}, {y, y_offset + offset}, margin};
-    MRANK_TRY(mrank_enqueue_partial_sums(ctx, count, &chunk, partials_used));
-    partials_used += mrank_reduction_groups(ctx, count);
+    MRANK_TRY(mrank_enqueue_forward_sum64(ctx, count, &chunk, partials_used));
+    partials_used += mrank_first_pass_outputs(count);
   }
-  return mrank_enqueue_sum_partials(ctx, partials_used,
-                                    reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale(n) : 1.0f,
-                                    out, event);
+  return mrank_enqueue_reduce_partials(
+      ctx, partials_used, reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale(n) : 1.0f, out,
+      event);
 error:
   return status;
 }
@@ -174,11 +174,11 @@ mrank_status mrank_forward_backward_buffers(mrank_context *ctx, size_t n, cl_mem
     const mrank_inputs chunk = {
         {x1, x1_offset + offset}, {x2, x2_offset + offset}, {y, y_offset + offset}, margin};
     const mrank_view chunk_dx1 = {dx1, dx1_offset + offset}, chunk_dx2 = {dx2, dx2_offset + offset};
-    MRANK_TRY(mrank_enqueue_fused_partial_sums(ctx, count, &chunk, scale, chunk_dx1, chunk_dx2,
-                                               partials_used));
-    partials_used += mrank_reduction_groups(ctx, count);
+    MRANK_TRY(
+        mrank_enqueue_fused_sum64(ctx, count, &chunk, scale, chunk_dx1, chunk_dx2, partials_used));
+    partials_used += mrank_first_pass_outputs(count);
   }
-  return mrank_enqueue_sum_partials(ctx, partials_used, scale, out, event);
+  return mrank_enqueue_reduce_partials(ctx, partials_used, scale, out, event);
 error:
   return status;
 }

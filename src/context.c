@@ -140,7 +140,9 @@ void mrank_context_destroy(mrank_context *ctx) {
   for (size_t s = 0; s < MRANK_STAGE_COUNT; ++s) {
     if (ctx->staging[s] != NULL) clReleaseMemObject(ctx->staging[s]);
   }
-  if (ctx->partials != NULL) clReleaseMemObject(ctx->partials);
+  for (int p = 0; p < 2; ++p) {
+    if (ctx->partials[p] != NULL) clReleaseMemObject(ctx->partials[p]);
+  }
   mrank_release_programs(ctx);
   if (ctx->queue != NULL) clReleaseCommandQueue(ctx->queue);
   if (ctx->cl_ctx != NULL) clReleaseContext(ctx->cl_ctx);

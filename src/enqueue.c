@@ -37,27 +37,40 @@ mrank_status mrank_enqueue_forward_none(mrank_context *ctx, size_t n, const mran
   return launch(ctx, MRANK_KERNEL_FORWARD_NONE, args, sizeof args / sizeof args[0], n, event);
 }
 
-mrank_status mrank_enqueue_partial_sums(mrank_context *ctx, size_t n, const mrank_inputs *in,
-                                        cl_ulong partials_offset) {
+mrank_status mrank_enqueue_forward_sum64(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                         cl_ulong partials_offset) {
   const cl_ulong count = n;
-  const kernel_arg args[] = {MRANK_VIEW_ARGS(in->x1),    MRANK_VIEW_ARGS(in->x2),
-                             MRANK_VIEW_ARGS(in->y),     MRANK_ARG(in->margin),
-                             MRANK_ARG(count),           MRANK_ARG(ctx->partials),
-                             MRANK_ARG(partials_offset), {ctx->local_size * sizeof(float), NULL}};
-  return launch(ctx, MRANK_KERNEL_FORWARD_PARTIAL_SUMS, args, sizeof args / sizeof args[0],
-                mrank_reduction_groups(ctx, n) * ctx->local_size, NULL);
+  const kernel_arg args[] = {MRANK_VIEW_ARGS(in->x1),   MRANK_VIEW_ARGS(in->x2),
+                             MRANK_VIEW_ARGS(in->y),    MRANK_ARG(in->margin),
+                             MRANK_ARG(count),          MRANK_ARG(ctx->partials[0]),
+                             MRANK_ARG(partials_offset)};
+  return launch(ctx, MRANK_KERNEL_FORWARD_SUM64, args, sizeof args / sizeof args[0],
+                mrank_first_pass_outputs(n), NULL);
 }
 
-mrank_status mrank_enqueue_sum_partials(mrank_context *ctx, size_t count, float scale,
-                                        mrank_view out, cl_event *event) {
-  const cl_ulong partials = count;
-  const kernel_arg args[] = {MRANK_ARG(ctx->partials),
-                             MRANK_ARG(partials),
-                             MRANK_ARG(scale),
-                             MRANK_VIEW_ARGS(out),
-                             {ctx->local_size * sizeof(float), NULL}};
-  return launch(ctx, MRANK_KERNEL_SUM_PARTIALS, args, sizeof args / sizeof args[0], ctx->local_size,
-                event);
+static mrank_status sum16_pass(mrank_context *ctx, mrank_view in, size_t count, float scale,
+                               mrank_view out, cl_event *event) {
+  const cl_ulong values = count;
+  const kernel_arg args[] = {MRANK_VIEW_ARGS(in), MRANK_ARG(values), MRANK_ARG(scale),
+                             MRANK_VIEW_ARGS(out)};
+  return launch(ctx, MRANK_KERNEL_SUM16_PASS, args, sizeof args / sizeof args[0],
+                mrank_pass_outputs(count), event);
+}
+
+mrank_status mrank_enqueue_reduce_partials(mrank_context *ctx, size_t count, float scale,
+                                           mrank_view out, cl_event *event) {
+  mrank_status status = MRANK_SUCCESS;
+  int from = 0;
+  while (count > MRANK_FAN_IN) {
+    const mrank_view in = {ctx->partials[from], 0}, next = {ctx->partials[1 - from], 0};
+    MRANK_TRY(sum16_pass(ctx, in, count, 1.0f, next, NULL));
+    count = mrank_pass_outputs(count);
+    from = 1 - from;
+  }
+  const mrank_view last = {ctx->partials[from], 0};
+  return sum16_pass(ctx, last, count, scale, out, event);
+error:
+  return status;
 }
 
 mrank_status mrank_enqueue_backward(mrank_context *ctx, size_t n, const mrank_inputs *in,
@@ -69,13 +82,15 @@ mrank_status mrank_enqueue_backward(mrank_context *ctx, size_t n, const mrank_in
                                MRANK_VIEW_ARGS(in->y),  MRANK_ARG(in->margin),
                                MRANK_ARG(count),        MRANK_VIEW_ARGS(dloss),
                                MRANK_VIEW_ARGS(dx1),    MRANK_VIEW_ARGS(dx2)};
-    return launch(ctx, MRANK_KERNEL_BACKWARD_NONE, args, sizeof args / sizeof args[0], n, event);
+    return launch(ctx, MRANK_KERNEL_BACKWARD_NONE, args, sizeof args / sizeof args[0],
+                  mrank_pass_outputs(n), event); /* 16 elements a work-item */
   }
   const kernel_arg args[] = {
       MRANK_VIEW_ARGS(in->x1), MRANK_VIEW_ARGS(in->x2), MRANK_VIEW_ARGS(in->y),
       MRANK_ARG(in->margin),   MRANK_ARG(count),        MRANK_VIEW_ARGS(dloss),
       MRANK_ARG(scale),        MRANK_VIEW_ARGS(dx1),    MRANK_VIEW_ARGS(dx2)};
-  return launch(ctx, MRANK_KERNEL_BACKWARD_SCALAR, args, sizeof args / sizeof args[0], n, event);
+  return launch(ctx, MRANK_KERNEL_BACKWARD_SCALAR, args, sizeof args / sizeof args[0],
+                mrank_pass_outputs(n), event); /* 16 elements a work-item */
 }
 
 mrank_status mrank_enqueue_fused_none(mrank_context *ctx, size_t n, const mrank_inputs *in,
@@ -86,33 +101,28 @@ mrank_status mrank_enqueue_fused_none(mrank_context *ctx, size_t n, const mrank_
                              MRANK_VIEW_ARGS(in->y),  MRANK_ARG(in->margin),
                              MRANK_ARG(count),        MRANK_VIEW_ARGS(loss),
                              MRANK_VIEW_ARGS(dx1),    MRANK_VIEW_ARGS(dx2)};
-  return launch(ctx, MRANK_KERNEL_FUSED_NONE, args, sizeof args / sizeof args[0], n, event);
+  return launch(ctx, MRANK_KERNEL_FUSED_NONE, args, sizeof args / sizeof args[0],
+                mrank_pass_outputs(n), event); /* 16 elements a work-item */
 }
 
-mrank_status mrank_enqueue_fused_partial_sums(mrank_context *ctx, size_t n, const mrank_inputs *in,
-                                              float scale, mrank_view dx1, mrank_view dx2,
-                                              cl_ulong partials_offset) {
+mrank_status mrank_enqueue_fused_sum64(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                       float scale, mrank_view dx1, mrank_view dx2,
+                                       cl_ulong partials_offset) {
   const cl_ulong count = n;
-  const kernel_arg args[] = {MRANK_VIEW_ARGS(in->x1),
-                             MRANK_VIEW_ARGS(in->x2),
-                             MRANK_VIEW_ARGS(in->y),
-                             MRANK_ARG(in->margin),
-                             MRANK_ARG(count),
-                             MRANK_ARG(scale),
-                             MRANK_VIEW_ARGS(dx1),
-                             MRANK_VIEW_ARGS(dx2),
-                             MRANK_ARG(ctx->partials),
-                             MRANK_ARG(partials_offset),
-                             {ctx->local_size * sizeof(float), NULL}};
-  return launch(ctx, MRANK_KERNEL_FUSED_PARTIAL_SUMS, args, sizeof args / sizeof args[0],
-                mrank_reduction_groups(ctx, n) * ctx->local_size, NULL);
+  const kernel_arg args[] = {
+      MRANK_VIEW_ARGS(in->x1),   MRANK_VIEW_ARGS(in->x2), MRANK_VIEW_ARGS(in->y),
+      MRANK_ARG(in->margin),     MRANK_ARG(count),        MRANK_ARG(scale),
+      MRANK_VIEW_ARGS(dx1),      MRANK_VIEW_ARGS(dx2),    MRANK_ARG(ctx->partials[0]),
+      MRANK_ARG(partials_offset)};
+  return launch(ctx, MRANK_KERNEL_FUSED_SUM64, args, sizeof args / sizeof args[0],
+                mrank_first_pass_outputs(n), NULL);
 }
 
 size_t mrank_total_partials(const mrank_context *ctx, size_t n) {
   size_t total = 0;
   for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
     const size_t left = n - offset;
-    total += mrank_reduction_groups(ctx, left < ctx->chunk_elements ? left : ctx->chunk_elements);
+    total += mrank_first_pass_outputs(left < ctx->chunk_elements ? left : ctx->chunk_elements);
   }
   return total;
 }
@@ -136,5 +146,8 @@ error:
 }
 
 mrank_status mrank_ensure_partials(mrank_context *ctx, size_t count) {
-  return mrank_ensure_buffer(ctx, &ctx->partials, &ctx->partials_count, count);
+  mrank_status status = mrank_ensure_buffer(ctx, &ctx->partials[0], &ctx->partials_count[0], count);
+  if (status != MRANK_SUCCESS) return status;
+  return mrank_ensure_buffer(ctx, &ctx->partials[1], &ctx->partials_count[1],
+                             mrank_pass_outputs(count));
 }

@@ -18,13 +18,13 @@ typedef struct mrank_inputs {
 /* loss[i] for i < n */
 mrank_status mrank_enqueue_forward_none(mrank_context *ctx, size_t n, const mrank_inputs *in,
                                         mrank_view loss, cl_event *event);
-/* The first stage of SUM/MEAN for n elements: mrank_reduction_groups(ctx, n) partial sums written
- * to ctx->partials from partials_offset on (the caller has sized ctx->partials). */
-mrank_status mrank_enqueue_partial_sums(mrank_context *ctx, size_t n, const mrank_inputs *in,
-                                        cl_ulong partials_offset);
-/* The second stage: out = (sum of the first `count` partials) * scale. */
-mrank_status mrank_enqueue_sum_partials(mrank_context *ctx, size_t count, float scale,
-                                        mrank_view out, cl_event *event);
+/* Pass 1 of SUM/MEAN for n elements: mrank_first_pass_outputs(n) partial sums written to
+ * ctx->partials[0] from partials_offset on (mrank_ensure_partials has sized it). */
+mrank_status mrank_enqueue_forward_sum64(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                         cl_ulong partials_offset);
+/* The later passes: out = (the sum of the `count` partials in ctx->partials[0]) * scale. */
+mrank_status mrank_enqueue_reduce_partials(mrank_context *ctx, size_t count, float scale,
+                                           mrank_view out, cl_event *event);
 /* dx1, dx2 for i < n; the upstream gradient is dloss[i] (NONE) or dloss[0] * scale. */
 mrank_status mrank_enqueue_backward(mrank_context *ctx, size_t n, const mrank_inputs *in,
                                     mrank_reduction reduction, mrank_view dloss, float scale,
@@ -34,15 +34,16 @@ mrank_status mrank_enqueue_backward(mrank_context *ctx, size_t n, const mrank_in
 mrank_status mrank_enqueue_fused_none(mrank_context *ctx, size_t n, const mrank_inputs *in,
                                       mrank_view loss, mrank_view dx1, mrank_view dx2,
                                       cl_event *event);
-/* Fused, SUM/MEAN: dx1, dx2 with upstream gradient `scale` and the loss's partial sums, as
- * mrank_enqueue_partial_sums writes them. */
-mrank_status mrank_enqueue_fused_partial_sums(mrank_context *ctx, size_t n, const mrank_inputs *in,
-                                              float scale, mrank_view dx1, mrank_view dx2,
-                                              cl_ulong partials_offset);
+/* Fused, SUM/MEAN: dx1, dx2 with upstream gradient `scale` and the loss's pass-1 partial sums, as
+ * mrank_enqueue_forward_sum64 writes them. */
+mrank_status mrank_enqueue_fused_sum64(mrank_context *ctx, size_t n, const mrank_inputs *in,
+                                       float scale, mrank_view dx1, mrank_view dx2,
+                                       cl_ulong partials_offset);
 
-/* Partial sums a reduction of n elements needs: one set per chunk of ctx->chunk_elements. */
+/* Pass-1 partial sums of n elements: those of each chunk of ctx->chunk_elements, one after another.
+ */
 size_t mrank_total_partials(const mrank_context *ctx, size_t n);
-/* ctx->partials holds at least `count` floats. */
+/* ctx->partials hold `count` pass-1 partials and the passes after. */
 mrank_status mrank_ensure_partials(mrank_context *ctx, size_t count);
 /* Grows *buffer to hold `elements` floats (kept between calls). */
 mrank_status mrank_ensure_buffer(mrank_context *ctx, cl_mem *buffer, size_t *capacity,

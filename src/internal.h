@@ -14,12 +14,12 @@ typedef enum mrank_family { MRANK_FAMILY_MARGIN_RANKING, MRANK_FAMILY_COUNT } mr
 
 typedef enum mrank_kernel_id {
   MRANK_KERNEL_FORWARD_NONE,
-  MRANK_KERNEL_FORWARD_PARTIAL_SUMS,
-  MRANK_KERNEL_SUM_PARTIALS,
+  MRANK_KERNEL_FORWARD_SUM64,
+  MRANK_KERNEL_SUM16_PASS,
   MRANK_KERNEL_BACKWARD_NONE,
   MRANK_KERNEL_BACKWARD_SCALAR,
   MRANK_KERNEL_FUSED_NONE,
-  MRANK_KERNEL_FUSED_PARTIAL_SUMS,
+  MRANK_KERNEL_FUSED_SUM64,
   MRANK_KERNEL_COUNT
 } mrank_kernel_id;
 
@@ -52,8 +52,8 @@ struct mrank_context {
   size_t chunk_elements; /* largest n one host-pointer pass stages on the device */
   cl_mem staging[MRANK_STAGE_COUNT];
   size_t staging_elements[MRANK_STAGE_COUNT]; /* capacity of each staging buffer */
-  cl_mem partials;                            /* first-stage sums of the reduction */
-  size_t partials_count;
+  cl_mem partials[2]; /* the partial sums of a reduction, pass after pass (ping-pong) */
+  size_t partials_count[2];
 };
 
 /* errors.c */
@@ -118,8 +118,13 @@ typedef struct mrank_embedded_kernel {
 extern const mrank_embedded_kernel mrank_embedded_kernels[];
 extern const size_t mrank_embedded_kernel_count;
 
-/* reduce.c: the shape of the fixed summation tree, shared by the launches and the error bound. */
-#define MRANK_MAX_REDUCTION_GROUPS 256
-size_t mrank_reduction_groups(const mrank_context *ctx, size_t n);
+/* reduce.c: the shape of the fixed summation tree (fan-in 16), shared by the launches and the error
+ * bound. */
+#define MRANK_FAN_IN 16
+#define MRANK_FIRST_FAN_IN 64
+/* the partial sums pass 1 makes of n elements, ceil(n / 64), and a later pass of n partials,
+ * ceil(n / 16); also the work-items of the 16-wide elementwise kernels */
+size_t mrank_first_pass_outputs(size_t n);
+size_t mrank_pass_outputs(size_t n);
 
 #endif /* MRANK_INTERNAL_H */

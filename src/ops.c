@@ -178,14 +178,14 @@ mrank_status mrank_forward(mrank_context *ctx, size_t n, const float *x1, const 
       MRANK_TRY(mrank_enqueue_forward_none(ctx, count, &in, staged(ctx, MRANK_STAGE_OUT1), NULL));
       MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, loss + offset, count));
     } else {
-      MRANK_TRY(mrank_enqueue_partial_sums(ctx, count, &in, partials_used));
-      partials_used += mrank_reduction_groups(ctx, count);
+      MRANK_TRY(mrank_enqueue_forward_sum64(ctx, count, &in, partials_used));
+      partials_used += mrank_first_pass_outputs(count);
     }
     if (chunk != NULL) release_chunk(chunk);
   }
   if (reduction == MRANK_REDUCTION_NONE) return finish(ctx, MRANK_SUCCESS);
   float result = 0.0f;
-  MRANK_TRY(mrank_enqueue_sum_partials(
+  MRANK_TRY(mrank_enqueue_reduce_partials(
       ctx, partials_used, reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale(n) : 1.0f,
       staged(ctx, MRANK_STAGE_OUT1), NULL));
   MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, &result, 1));
@@ -291,9 +291,8 @@ mrank_status mrank_forward_backward(mrank_context *ctx, size_t n, const float *x
       MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, dx2 + offset, count, &out2));
     }
     if (reduced) {
-      MRANK_TRY(
-          mrank_enqueue_fused_partial_sums(ctx, count, &in, scale, out1, out2, partials_used));
-      partials_used += mrank_reduction_groups(ctx, count);
+      MRANK_TRY(mrank_enqueue_fused_sum64(ctx, count, &in, scale, out1, out2, partials_used));
+      partials_used += mrank_first_pass_outputs(count);
     } else {
       MRANK_TRY(mrank_enqueue_fused_none(ctx, count, &in, out_loss, out1, out2, NULL));
     }
@@ -310,8 +309,8 @@ mrank_status mrank_forward_backward(mrank_context *ctx, size_t n, const float *x
   }
   if (!reduced) return finish(ctx, MRANK_SUCCESS);
   float result = 0.0f;
-  MRANK_TRY(
-      mrank_enqueue_sum_partials(ctx, partials_used, scale, staged(ctx, MRANK_STAGE_OUT1), NULL));
+  MRANK_TRY(mrank_enqueue_reduce_partials(ctx, partials_used, scale, staged(ctx, MRANK_STAGE_OUT1),
+                                          NULL));
   MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, &result, 1));
   MRANK_TRY(finish(ctx, MRANK_SUCCESS));
   *loss = result;

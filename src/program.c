@@ -15,12 +15,12 @@ static const struct {
   const char *name;
 } kernel_names[MRANK_KERNEL_COUNT] = {
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_forward_none"},
-    {MRANK_FAMILY_MARGIN_RANKING, "mrank_forward_partial_sums"},
-    {MRANK_FAMILY_MARGIN_RANKING, "mrank_sum_partials"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_forward_sum64"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_sum16_pass"},
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_backward_none"},
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_backward_scalar"},
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_fused_none"},
-    {MRANK_FAMILY_MARGIN_RANKING, "mrank_fused_partial_sums"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_fused_sum64"},
 };
 
 static mrank_status read_file(const char *path, char **contents) {

@@ -74,9 +74,9 @@ Test(ops, reductions_are_within_the_bound_and_deterministic) {
 
 Test(ops, the_error_bound_is_tight_enough_to_mean_something) {
   mrank_context *ctx = device_context();
-  /* With work-groups of up to 256 and at most 256 groups, 2^20 + 3 elements take at most
-   * 17 serial + 8 tree + 2 serial + 8 tree + 2 roundings = 37 levels; 64 leaves room for a device
-   * with smaller work-groups while still failing a bound that has lost its meaning. */
+  /* 2^20 + 3 elements: pass 1 (fan-in 64, 6 roundings) leaves 16385 partials, then passes of 16
+   * (4 roundings each) leave 1025, 65, 5 and 1: 6 + 4 * 4 + 2 = 24 levels. 64 leaves room for
+   * another chunking while still failing a bound that has lost its meaning. */
   for (size_t s = 0; s < size_count; ++s) {
     const double bound = mrank_reduction_error_bound(ctx, sizes[s]);
     cr_assert(bound <= 64 * FLT_EPSILON, "n = %zu: bound %g", sizes[s], bound);

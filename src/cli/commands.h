@@ -9,5 +9,7 @@ int mrank_cmd_devices(int argc, char **argv);
 extern const char mrank_devices_help[];
 int mrank_cmd_validate(int argc, char **argv);
 extern const char mrank_validate_help[];
+int mrank_cmd_bench(int argc, char **argv);
+extern const char mrank_bench_help[];
 
 #endif /* MRANK_CLI_COMMANDS_H */

@@ -17,6 +17,8 @@ static const command commands[] = {
      mrank_cmd_devices, mrank_devices_help},
     {"validate", "check a device against the CPU reference over a grid of problems",
      mrank_cmd_validate, mrank_validate_help},
+    {"bench", "measure throughput against the device's memory roofline, and launch overhead",
+     mrank_cmd_bench, mrank_bench_help},
     {"demo",
      "run forward and backward on the default device and check them against the CPU reference",
      mrank_cmd_demo, mrank_demo_help},

@@ -1,0 +1,602 @@
+/* bench.c: `mrank bench`, the operation's throughput against the device's own memory roofline,
+ * measured side by side in one run: a streaming kernel with the same loads and stores, then the
+ * operation through the buffer API (no transfers) and the host API (host arrays), at each n; launch
+ * overhead against an empty kernel; the CPU reference for scale. Times are the best of repetitions
+ * after two warm-ups, repeated until a time budget is spent (clpeak's method). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/bench.h"
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "cli/roofline.h"
+#include "mrank.h"
+#include "random.h"
+
+const char mrank_bench_help[] =
+    "usage: mrank bench [--device SEL | --all-devices] [--n N,...] [--op forward,backward,fused]\n"
+    "                   [--reduction none,mean,sum] [--api buffer,host] [--budget SECONDS]\n"
+    "                   [--json FILE] [--csv FILE]\n"
+    "\n"
+    "Measures, in one run on each device:\n"
+    "  roofline  a streaming kernel with the loads and stores of each operation (forward 3+1, or\n"
+    "            3+0 reduced; backward 4+2, or 3+2 reduced; fused 3+3, or 3+2 reduced), plain\n"
+    "            float and float4, the faster counted: the device's own bandwidth at that traffic\n"
+    "  forward, backward, fused  the operation through the buffer API (cl_mem, no transfers) and\n"
+    "            the host API (host arrays), as GB/s of its traffic and as the ratio to the\n"
+    "            roofline at the same n (1.00 = as fast as memory allows)\n"
+    "  empty     an empty kernel's enqueue and wait: the launch round trip; the host API at\n"
+    "            n = 1 and 1024 is given as a ratio to it (kind 'launch')\n"
+    "  reference the CPU reference, single-threaded, for scale\n"
+    "Device times come from OpenCL profiling events (markers around each run), host times from\n"
+    "the wall clock; each figure is the best of at least 3 runs after 2 warm-ups.\n"
+    "\n"
+    "  --device SEL     gpu, cpu, accelerator, P:D or a name (default: $MRANK_DEVICE or the\n"
+    "                   default device)\n"
+    "  --all-devices    every OpenCL device in turn\n"
+    "  --n LIST         sizes (default 2^10,2^11,...,2^26); sizes that do not fit are skipped\n"
+    "  --op, --reduction, --api   restrict what is measured (default: all)\n"
+    "  --budget S       seconds to spend on each figure (default 0.2)\n"
+    "  --json FILE      write every figure and the device description as JSON\n"
+    "  --csv FILE       the same as CSV\n"
+    "Start-up time (cold and warm kernel cache) is measured by bench/startup.sh; PyTorch side by\n"
+    "side by bench/torch_compare.py; bench/plot draws the JSON.\n";
+
+enum { max_sizes = 40, array_count = 7 };
+
+typedef struct bench_settings {
+  const char *selector;
+  int all_devices;
+  size_t n[max_sizes];
+  int n_count;
+  int ops[3], reductions[3], apis[2]; /* flags */
+  double budget;
+  const char *json_path, *csv_path;
+} bench_settings;
+
+static const char *const op_names[] = {"forward", "backward", "fused"};
+static const char *const reduction_names[] = {"none", "mean", "sum"};
+static const char *const api_names[] = {"buffer", "host"};
+
+/* floats read and written per element by each op and reduction (the scalar dloss not counted) */
+static void traffic(int op, int reduction, int *loads, int *stores) {
+  static const int table[3][3][2] = {
+      {{3, 1}, {3, 0}, {3, 0}}, {{4, 2}, {3, 2}, {3, 2}}, {{3, 3}, {3, 2}, {3, 2}}};
+  *loads = table[op][reduction][0];
+  *stores = table[op][reduction][1];
+}
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* --- the things measured: each runs once and returns its time in seconds, or < 0 on failure --- */
+
+typedef struct bench_state {
+  mrank_context *ctx;
+  roofline roof;
+  cl_command_queue queue;
+  size_t n;
+  cl_mem buffers[array_count]; /* x1, x2, y, dloss, out0, out1, out2 */
+  float *host[array_count];
+  int op, reduction, loads, stores, vector;
+} bench_state;
+
+static double marker_seconds(cl_event start, cl_event stop) {
+  cl_ulong begin = 0, end = 0;
+  if (clGetEventProfilingInfo(start, CL_PROFILING_COMMAND_END, sizeof begin, &begin, NULL) !=
+          CL_SUCCESS ||
+      clGetEventProfilingInfo(stop, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL) !=
+          CL_SUCCESS) {
+    return -1.0;
+  }
+  return end > begin ? (double)(end - begin) * 1e-9 : 1e-9;
+}
+
+static int enqueue_op(bench_state *s) {
+  cl_mem *b = s->buffers;
+  const mrank_reduction reduction = (mrank_reduction)s->reduction;
+  mrank_status status = MRANK_SUCCESS;
+  if (s->op == 0) {
+    status = mrank_forward_buffers(s->ctx, s->n, b[0], 0, b[1], 0, b[2], 0, 1.0f, reduction, b[4],
+                                   0, NULL);
+  } else if (s->op == 1) {
+    status = mrank_backward_buffers(s->ctx, s->n, b[0], 0, b[1], 0, b[2], 0, 1.0f, reduction, b[3],
+                                    0, b[5], 0, b[6], 0, NULL);
+  } else {
+    status = mrank_forward_backward_buffers(s->ctx, s->n, b[0], 0, b[1], 0, b[2], 0, 1.0f,
+                                            reduction, b[4], 0, b[5], 0, b[6], 0, NULL);
+  }
+  if (status != MRANK_SUCCESS) fprintf(stderr, "mrank bench: %s\n", mrank_last_error());
+  return status == MRANK_SUCCESS;
+}
+
+/* device time of one buffer-API call or roofline pass: from a marker before it to one after it */
+static double run_device(bench_state *s, int roofline_pass) {
+  cl_event start = NULL, stop = NULL;
+  double seconds = -1.0;
+  if (clEnqueueMarkerWithWaitList(s->queue, 0, NULL, &start) != CL_SUCCESS) return -1.0;
+  int ok = roofline_pass ? roofline_enqueue(&s->roof, s->vector, s->loads, s->stores, s->n,
+                                            s->buffers, s->buffers + 4, NULL)
+                         : enqueue_op(s);
+  if (ok && clEnqueueMarkerWithWaitList(s->queue, 0, NULL, &stop) == CL_SUCCESS &&
+      clWaitForEvents(1, &stop) == CL_SUCCESS) {
+    seconds = marker_seconds(start, stop);
+  }
+  clReleaseEvent(start);
+  if (stop != NULL) clReleaseEvent(stop);
+  return seconds;
+}
+
+static double run_roofline(bench_state *s) {
+  return run_device(s, 1);
+}
+static double run_buffer_op(bench_state *s) {
+  return run_device(s, 0);
+}
+
+static double run_host_op(bench_state *s) {
+  float **h = s->host;
+  const mrank_reduction reduction = (mrank_reduction)s->reduction;
+  const double start = now();
+  mrank_status status;
+  if (s->op == 0) {
+    status = mrank_forward(s->ctx, s->n, h[0], h[1], h[2], 1.0f, reduction, h[4]);
+  } else if (s->op == 1) {
+    status = mrank_backward(s->ctx, s->n, h[0], h[1], h[2], 1.0f, reduction, h[3], h[5], h[6]);
+  } else {
+    status =
+        mrank_forward_backward(s->ctx, s->n, h[0], h[1], h[2], 1.0f, reduction, h[4], h[5], h[6]);
+  }
+  const double elapsed = now() - start;
+  if (status != MRANK_SUCCESS) fprintf(stderr, "mrank bench: %s\n", mrank_last_error());
+  return status == MRANK_SUCCESS ? elapsed : -1.0;
+}
+
+static double run_reference(bench_state *s) {
+  float **h = s->host;
+  const double start = now();
+  mrank_status status = s->op == 0 ? mrank_reference_forward(s->n, h[0], h[1], h[2], 1.0f,
+                                                             (mrank_reduction)s->reduction, h[4])
+                                   : mrank_reference_forward_backward(s->n, h[0], h[1], h[2], 1.0f,
+                                                                      (mrank_reduction)s->reduction,
+                                                                      h[4], h[5], h[6]);
+  const double elapsed = now() - start;
+  return status == MRANK_SUCCESS ? elapsed : -1.0;
+}
+
+static double run_empty(bench_state *s) {
+  const double start = now();
+  if (!roofline_enqueue_empty(&s->roof) || clFinish(s->queue) != CL_SUCCESS) return -1.0;
+  return now() - start;
+}
+
+/* best of at least 3 runs after 2 warm-ups, running until `budget` seconds are spent */
+static double best_of(bench_state *s, double (*run)(bench_state *), double budget) {
+  for (int w = 0; w < 2; ++w) {
+    if (run(s) < 0) return -1.0;
+  }
+  double best = 1e30;
+  const double start = now();
+  for (int r = 0; r < 100000 && (r < 3 || now() - start < budget); ++r) {
+    const double t = run(s);
+    if (t < 0) return -1.0;
+    if (t < best) best = t;
+  }
+  return best;
+}
+
+/* --- rows --- */
+
+typedef struct row_list {
+  bench_row *rows;
+  size_t count, capacity;
+} row_list;
+
+static void add_row(row_list *list, bench_row row) {
+  if (list->count == list->capacity) {
+    size_t capacity = list->capacity ? 2 * list->capacity : 64;
+    bench_row *grown = realloc(list->rows, capacity * sizeof *grown);
+    if (grown == NULL) return;
+    list->rows = grown;
+    list->capacity = capacity;
+  }
+  if (row.seconds > 0 && row.loads + row.stores > 0) {
+    row.gbps = (double)(row.loads + row.stores) * sizeof(float) * (double)row.n / row.seconds / 1e9;
+  }
+  list->rows[list->count++] = row;
+  bench_print_row(stdout, &row);
+}
+
+static int allocate(bench_state *s, cl_context context, size_t n) {
+  s->n = n;
+  mrank_random random = {n};
+  for (int a = 0; a < array_count; ++a) {
+    cl_int err;
+    s->buffers[a] = clCreateBuffer(context, CL_MEM_READ_WRITE, n * sizeof(float), NULL, &err);
+    s->host[a] = malloc(n * sizeof(float));
+    if (err != CL_SUCCESS || s->host[a] == NULL) return 0;
+    for (size_t i = 0; i < n; ++i) {
+      /* pseudo-random, so no compression or zero-page tricks help; labels +-1 */
+      s->host[a][i] = a == 2 ? mrank_random_sign(&random) : mrank_random_uniform(&random, -2, 2);
+    }
+    if (clEnqueueWriteBuffer(s->queue, s->buffers[a], CL_TRUE, 0, n * sizeof(float), s->host[a], 0,
+                             NULL, NULL) != CL_SUCCESS) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void release(bench_state *s) {
+  for (int a = 0; a < array_count; ++a) {
+    if (s->buffers[a] != NULL) clReleaseMemObject(s->buffers[a]);
+    free(s->host[a]);
+    s->buffers[a] = NULL;
+    s->host[a] = NULL;
+  }
+}
+
+/* the roofline of one traffic pattern at the current n: float or float4, whichever is faster */
+static double roofline_seconds(bench_state *s, int loads, int stores, double budget) {
+  s->loads = loads;
+  s->stores = stores;
+  double best = -1.0;
+  for (int vector = 0; vector < 2; ++vector) {
+    if (vector && s->n % 4 != 0) continue;
+    s->vector = vector;
+    const double t = best_of(s, run_roofline, budget / 2);
+    if (t > 0 && (best < 0 || t < best)) best = t;
+  }
+  return best;
+}
+
+static void bench_size(const bench_settings *settings, bench_state *s, row_list *rows) {
+  double roof[5][4];
+  for (int l = 0; l < 5; ++l) {
+    for (int st = 0; st < 4; ++st)
+      roof[l][st] = 0.0;
+  }
+  for (int op = 0; op < 3; ++op) {
+    for (int red = 0; red < 3; ++red) {
+      if (!settings->ops[op] || !settings->reductions[red]) continue;
+      int loads, stores;
+      traffic(op, red, &loads, &stores);
+      if (roof[loads][stores] == 0.0) {
+        roof[loads][stores] = roofline_seconds(s, loads, stores, settings->budget);
+      }
+      const double roof_seconds = roof[loads][stores];
+      bench_row roof_row = {"roofline",
+                            op_names[op],
+                            reduction_names[red],
+                            "buffer",
+                            "throughput",
+                            s->n,
+                            loads,
+                            stores,
+                            roof_seconds,
+                            0,
+                            0};
+      add_row(rows, roof_row);
+      s->op = op;
+      s->reduction = red;
+      for (int api = 0; api < 2; ++api) {
+        if (!settings->apis[api]) continue;
+        const double t = best_of(s, api == 0 ? run_buffer_op : run_host_op, settings->budget);
+        bench_row row = {op_names[op],
+                         "",
+                         reduction_names[red],
+                         api_names[api],
+                         "throughput",
+                         s->n,
+                         loads,
+                         stores,
+                         t,
+                         0,
+                         t > 0 && roof_seconds > 0 ? roof_seconds / t : 0};
+        add_row(rows, row);
+      }
+    }
+  }
+  /* the reference, single-threaded, for scale: forward and fused as training would call them */
+  const int reference_ops[2][2] = {{0, 0}, {2, 1}};
+  for (int k = 0; k < 2; ++k) {
+    const int op = reference_ops[k][0], red = reference_ops[k][1];
+    if (!settings->ops[op] || !settings->reductions[red] || !settings->apis[1]) continue;
+    int loads, stores;
+    traffic(op, red, &loads, &stores);
+    s->op = op;
+    s->reduction = red;
+    const double t = best_of(s, run_reference, settings->budget);
+    const double roof_seconds = roof[loads][stores];
+    bench_row row = {"reference",
+                     op_names[op],
+                     reduction_names[red],
+                     "host",
+                     "throughput",
+                     s->n,
+                     loads,
+                     stores,
+                     t,
+                     0,
+                     t > 0 && roof_seconds > 0 ? roof_seconds / t : 0};
+    add_row(rows, row);
+  }
+}
+
+/* launch overhead: the host API on tiny inputs against an empty kernel's round trip */
+static void bench_launch(const bench_settings *settings, bench_state *s, cl_context context,
+                         row_list *rows) {
+  if (!allocate(s, context, 1024)) return;
+  const double empty = best_of(s, run_empty, settings->budget);
+  bench_row empty_row = {"empty", "", "", "buffer", "launch", 0, 0, 0, empty, 0, 0};
+  add_row(rows, empty_row);
+  const size_t tiny[] = {1, 1024};
+  s->op = 0;
+  s->reduction = 0;
+  for (int k = 0; k < 2; ++k) {
+    s->n = tiny[k];
+    const double t = best_of(s, run_host_op, settings->budget);
+    bench_row row = {"forward",
+                     "",
+                     "none",
+                     "host",
+                     "launch",
+                     tiny[k],
+                     3,
+                     1,
+                     t,
+                     0,
+                     t > 0 && empty > 0 ? t / empty : 0};
+    add_row(rows, row);
+  }
+  s->n = 1024;
+  release(s);
+}
+
+static int fits(cl_device_id device, size_t n) {
+  cl_ulong max_alloc = 0, global = 0;
+  clGetDeviceInfo(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof max_alloc, &max_alloc, NULL);
+  clGetDeviceInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof global, &global, NULL);
+  const cl_ulong bytes = (cl_ulong)n * sizeof(float);
+  return bytes <= max_alloc && bytes * array_count <= global;
+}
+
+/* everything for one device; the rows go to *rows */
+static int bench_device_run(const bench_settings *settings, const char *selector,
+                            bench_device *described, row_list *rows) {
+  mrank_context *probe = NULL;
+  if (mrank_context_create(selector, &probe) != MRANK_SUCCESS) {
+    fprintf(stderr, "mrank bench: %s\n", mrank_last_error());
+    return 0;
+  }
+  cl_command_queue probe_queue = mrank_context_queue(probe);
+  if (probe_queue == NULL) {
+    fprintf(stderr,
+            "mrank bench: the \"host\" reference has no OpenCL device to measure; pick one\n");
+    mrank_context_destroy(probe);
+    return 0;
+  }
+  /* a queue of our own with profiling, and an mrank context on it (the interop entry point) */
+  cl_context context = mrank_context_cl_context(probe);
+  cl_device_id device;
+  cl_platform_id platform;
+  clGetCommandQueueInfo(probe_queue, CL_QUEUE_DEVICE, sizeof device, &device, NULL);
+  clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL);
+  cl_device_type type = 0;
+  clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+  snprintf(described->name, sizeof described->name, "%s", mrank_context_device_name(probe));
+  snprintf(described->type, sizeof described->type, "%s",
+           type & CL_DEVICE_TYPE_GPU           ? "GPU"
+           : type & CL_DEVICE_TYPE_ACCELERATOR ? "ACCELERATOR"
+           : type & CL_DEVICE_TYPE_CPU         ? "CPU"
+                                               : "CUSTOM");
+  clGetPlatformInfo(platform, CL_PLATFORM_NAME, sizeof described->platform, described->platform,
+                    NULL);
+  cl_int err;
+  bench_state s;
+  memset(&s, 0, sizeof s);
+  s.queue = clCreateCommandQueue(context, device, CL_QUEUE_PROFILING_ENABLE, &err);
+  int ok = err == CL_SUCCESS &&
+           mrank_context_create_from_cl(context, device, s.queue, &s.ctx) == MRANK_SUCCESS &&
+           roofline_init(&s.roof, context, device, s.queue);
+  if (!ok) {
+    fprintf(stderr, "mrank bench: cannot set up the device: %s\n", mrank_last_error());
+  } else {
+    printf("device: %s (%s, %s)\n", described->name, described->type, described->platform);
+    bench_print_header(stdout);
+    for (int k = 0; k < settings->n_count; ++k) {
+      if (!fits(device, settings->n[k])) {
+        fprintf(stderr, "mrank bench: n = %zu does not fit this device's memory; skipped\n",
+                settings->n[k]);
+        continue;
+      }
+      if (!allocate(&s, context, settings->n[k])) {
+        fprintf(stderr, "mrank bench: cannot allocate n = %zu; skipped\n", settings->n[k]);
+        release(&s);
+        continue;
+      }
+      bench_size(settings, &s, rows);
+      release(&s);
+    }
+    if (settings->apis[1]) bench_launch(settings, &s, context, rows);
+  }
+  roofline_release(&s.roof);
+  mrank_context_destroy(s.ctx);
+  if (s.queue != NULL) clReleaseCommandQueue(s.queue);
+  mrank_context_destroy(probe);
+  return ok;
+}
+
+static int parse_flags(const char *option, const char *text, const char *const *names, int count,
+                       int *flags) {
+  char buffer[256];
+  snprintf(buffer, sizeof buffer, "%s", text);
+  for (int k = 0; k < count; ++k)
+    flags[k] = 0;
+  for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
+    int found = 0;
+    for (int k = 0; k < count; ++k) {
+      if (strcmp(item, names[k]) == 0) found = flags[k] = 1;
+    }
+    if (!found) {
+      fprintf(stderr, "mrank bench: %s: \"%s\" is not one of", option, item);
+      for (int k = 0; k < count; ++k)
+        fprintf(stderr, " %s", names[k]);
+      fprintf(stderr, "\n");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static int parse_sizes(const char *text, bench_settings *s) {
+  char buffer[1024];
+  snprintf(buffer, sizeof buffer, "%s", text);
+  s->n_count = 0;
+  for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
+    if (s->n_count == max_sizes) {
+      fprintf(stderr, "mrank bench: --n takes at most %d sizes\n", max_sizes);
+      return 0;
+    }
+    if (!mrank_parse_size("--n", item, &s->n[s->n_count])) return 0;
+    if (s->n[s->n_count] == 0) {
+      fprintf(stderr, "mrank bench: --n: sizes start at 1\n");
+      return 0;
+    }
+    s->n_count++;
+  }
+  return s->n_count > 0;
+}
+
+static int parse_bench(int argc, char **argv, bench_settings *s) {
+  for (int k = 10; k <= 26; ++k)
+    s->n[s->n_count++] = (size_t)1 << k;
+  for (int k = 0; k < 3; ++k)
+    s->ops[k] = s->reductions[k] = 1;
+  s->apis[0] = s->apis[1] = 1;
+  s->budget = 0.2;
+  for (int i = 0; i < argc; ++i) {
+    const char *arg = argv[i], *value = NULL;
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) return -1;
+    if (strcmp(arg, "--all-devices") == 0) {
+      s->all_devices = 1;
+      continue;
+    }
+    static const char *const valued[] = {"--device", "--n",      "--op",   "--reduction",
+                                         "--api",    "--budget", "--json", "--csv"};
+    int which = -1;
+    for (int k = 0; k < 8; ++k) {
+      if (mrank_is_option(arg, valued[k])) which = k;
+    }
+    if (which < 0) {
+      fprintf(stderr, "mrank bench: unknown option \"%s\"; see 'mrank bench --help'\n", arg);
+      return 0;
+    }
+    if ((value = mrank_option_value(argc, argv, &i, valued[which])) == NULL) return 0;
+    float budget = 0.0f;
+    switch (which) {
+      case 0:
+        s->selector = value;
+        break;
+      case 1:
+        if (!parse_sizes(value, s)) return 0;
+        break;
+      case 2:
+        if (!parse_flags("--op", value, op_names, 3, s->ops)) return 0;
+        break;
+      case 3:
+        if (!parse_flags("--reduction", value, reduction_names, 3, s->reductions)) return 0;
+        break;
+      case 4:
+        if (!parse_flags("--api", value, api_names, 2, s->apis)) return 0;
+        break;
+      case 5:
+        if (!mrank_parse_float("--budget", value, &budget) || budget <= 0.0f) {
+          fprintf(stderr, "mrank bench: --budget must be a positive number of seconds\n");
+          return 0;
+        }
+        s->budget = budget;
+        break;
+      case 6:
+        s->json_path = value;
+        break;
+      default:
+        s->csv_path = value;
+        break;
+    }
+  }
+  if (s->all_devices && s->selector != NULL) {
+    fprintf(stderr, "mrank bench: give --device or --all-devices, not both\n");
+    return 0;
+  }
+  return 1;
+}
+
+static int write_file(const char *path, const bench_device *devices, const row_list *lists,
+                      size_t device_count, int json) {
+  FILE *out = fopen(path, "w");
+  if (out == NULL) {
+    fprintf(stderr, "mrank bench: cannot write %s\n", path);
+    return 0;
+  }
+  size_t counts[64];
+  const bench_row *rows[64];
+  for (size_t d = 0; d < device_count; ++d) {
+    counts[d] = lists[d].count;
+    rows[d] = lists[d].rows;
+  }
+  if (json) {
+    bench_write_json(out, devices, counts, rows, device_count);
+  } else {
+    bench_write_csv(out, devices, counts, rows, device_count);
+  }
+  return fclose(out) == 0;
+}
+
+int mrank_cmd_bench(int argc, char **argv) {
+  bench_settings settings;
+  memset(&settings, 0, sizeof settings);
+  const int parsed = parse_bench(argc, argv, &settings);
+  if (parsed < 0) {
+    fputs(mrank_bench_help, stdout);
+    return 0;
+  }
+  if (parsed == 0) return 2;
+  bench_device devices[64];
+  row_list lists[64];
+  memset(lists, 0, sizeof lists);
+  size_t device_count = 0;
+  int failures = 0;
+  if (settings.all_devices) {
+    size_t count = 0;
+    if (mrank_device_count(&count) != MRANK_SUCCESS || count == 0) {
+      fprintf(stderr,
+              "mrank bench: no OpenCL device (install one: apt-get install pocl-opencl-icd)\n");
+      return 2;
+    }
+    for (size_t i = 0; i < count && device_count < 64; ++i) {
+      mrank_device_info info;
+      if (mrank_device_describe(i, &info) != MRANK_SUCCESS) continue;
+      failures +=
+          !bench_device_run(&settings, info.selector, &devices[device_count], &lists[device_count]);
+      device_count++;
+    }
+  } else {
+    failures += !bench_device_run(&settings, settings.selector, &devices[0], &lists[0]);
+    device_count = 1;
+  }
+  int ok = failures == 0;
+  if (ok && settings.json_path != NULL)
+    ok = write_file(settings.json_path, devices, lists, device_count, 1);
+  if (ok && settings.csv_path != NULL)
+    ok = write_file(settings.csv_path, devices, lists, device_count, 0);
+  for (size_t d = 0; d < device_count; ++d)
+    free(lists[d].rows);
+  return ok ? 0 : 2;
+}

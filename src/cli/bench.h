@@ -1,0 +1,32 @@
+/* bench.h: one measured figure of `mrank bench`, and the writers of its table, JSON and CSV. */
+#ifndef MRANK_CLI_BENCH_H
+#define MRANK_CLI_BENCH_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct bench_row {
+  const char *op;        /* forward, backward, fused, roofline, empty, reference */
+  const char *of;        /* roofline/reference rows: the op they stand beside; else "" */
+  const char *reduction; /* none, mean, sum; "" for empty */
+  const char *api;       /* buffer (device arrays, no transfers) or host (host arrays) */
+  const char *kind;      /* throughput or launch */
+  size_t n;
+  int loads, stores; /* floats read and written per element */
+  double seconds;    /* best of the repetitions */
+  double gbps;       /* (loads + stores) * 4 * n / seconds */
+  double ratio;      /* op rows: gbps / the matching roofline's; launch rows: time / empty's */
+} bench_row;
+
+typedef struct bench_device {
+  char name[256], type[16], platform[256];
+} bench_device;
+
+void bench_print_header(FILE *out);
+void bench_print_row(FILE *out, const bench_row *row);
+void bench_write_json(FILE *out, const bench_device *devices, const size_t *row_counts,
+                      const bench_row *const *rows, size_t device_count);
+void bench_write_csv(FILE *out, const bench_device *devices, const size_t *row_counts,
+                     const bench_row *const *rows, size_t device_count);
+
+#endif /* MRANK_CLI_BENCH_H */
