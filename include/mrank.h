@@ -158,14 +158,11 @@ MRANK_API mrank_status mrank_backward_buffers(mrank_context *ctx, size_t n, cl_m
                                               mrank_reduction reduction, cl_mem dloss,
                                               size_t dloss_offset, cl_mem dx1, size_t dx1_offset,
                                               cl_mem dx2, size_t dx2_offset, cl_event *event);
-
-MRANK_API mrank_status mrank_forward_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1,
-                                                      size_t x1_offset, cl_mem x2, size_t x2_offset,
-                                                      cl_mem y, size_t y_offset, float margin,
-                                                      mrank_reduction reduction, cl_mem loss,
-                                                      size_t loss_offset, cl_mem dx1,
-                                                      size_t dx1_offset, cl_mem dx2,
-                                                      size_t dx2_offset, cl_event *event);
+MRANK_API mrank_status mrank_forward_backward_buffers(
+    mrank_context *ctx, size_t n, cl_mem x1, size_t x1_offset, cl_mem x2, size_t x2_offset,
+    cl_mem y, size_t y_offset, float margin, mrank_reduction reduction, cl_mem loss,
+    size_t loss_offset, cl_mem dx1, size_t dx1_offset, cl_mem dx2, size_t dx2_offset,
+    cl_event *event);
 
 /* the same on the CPU reference, no OpenCL involved; SUM and MEAN are accumulated in double */
 MRANK_API mrank_status mrank_reference_forward(size_t n, const float *x1, const float *x2,
@@ -179,6 +176,71 @@ MRANK_API mrank_status mrank_reference_forward_backward(size_t n, const float *x
                                                         const float *y, float margin,
                                                         mrank_reduction reduction, float *loss,
                                                         float *dx1, float *dx2);
+
+/* ---- other types: one descriptor, every entry point ----
+ * The float functions above are these with {F32, F32}. */
+typedef enum mrank_dtype {
+  MRANK_DTYPE_F32,  /* float */
+  MRANK_DTYPE_F16,  /* IEEE half (uint16_t bits) as storage: computed in float, stored rounded to
+                       nearest even; works on every device (vload_half is core OpenCL C) */
+  MRANK_DTYPE_BF16, /* bfloat16 (uint16_t bits) as storage, likewise */
+  MRANK_DTYPE_F64,  /* double, computed in double: devices with fp64 only (else
+                       MRANK_ERROR_UNSUPPORTED) */
+  MRANK_DTYPE_I32,  /* int32_t: labels only (Caffe2's own label type) */
+  MRANK_DTYPE_I8    /* int8_t: labels only, a quarter of the bytes */
+} mrank_dtype;
+
+typedef struct mrank_desc {
+  mrank_dtype data;   /* x1, x2, loss, dloss, dx1, dx2: F32, F16, BF16 or F64 */
+  mrank_dtype labels; /* y: F32, I32 or I8 (converted to the compute type: results are the same
+                         for the same values) */
+  mrank_reduction reduction;
+  double margin; /* converted to the compute type (float for F32, F16, BF16) */
+} mrank_desc;
+
+/* "f32", "f16", "bf16", "f64", "i32", "i8"; "unknown" outside the enum. */
+MRANK_API const char *mrank_dtype_name(mrank_dtype dtype);
+/* Bytes of one element: 4, 2, 2, 8, 4, 1; 0 outside the enum. */
+MRANK_API size_t mrank_dtype_size(mrank_dtype dtype);
+/* The relative error bound of a reduction under desc (see mrank_reduction_error_bound): the
+ * tree's roundings in the compute type, plus the final rounding to half or bfloat16 storage. */
+MRANK_API double mrank_reduction_error_bound_ex(const mrank_context *ctx, const mrank_desc *desc,
+                                                size_t n);
+
+MRANK_API mrank_status mrank_forward_ex(mrank_context *ctx, const mrank_desc *desc, size_t n,
+                                        const void *x1, const void *x2, const void *y,
+                                        void *loss);
+MRANK_API mrank_status mrank_backward_ex(mrank_context *ctx, const mrank_desc *desc, size_t n,
+                                         const void *x1, const void *x2, const void *y,
+                                         const void *dloss, void *dx1, void *dx2);
+MRANK_API mrank_status mrank_forward_backward_ex(mrank_context *ctx, const mrank_desc *desc,
+                                                 size_t n, const void *x1, const void *x2,
+                                                 const void *y, void *loss, void *dx1, void *dx2);
+MRANK_API mrank_status mrank_forward_buffers_ex(mrank_context *ctx, const mrank_desc *desc,
+                                                size_t n, cl_mem x1, size_t x1_offset, cl_mem x2,
+                                                size_t x2_offset, cl_mem y, size_t y_offset,
+                                                cl_mem loss, size_t loss_offset, cl_event *event);
+MRANK_API mrank_status mrank_backward_buffers_ex(mrank_context *ctx, const mrank_desc *desc,
+                                                 size_t n, cl_mem x1, size_t x1_offset, cl_mem x2,
+                                                 size_t x2_offset, cl_mem y, size_t y_offset,
+                                                 cl_mem dloss, size_t dloss_offset, cl_mem dx1,
+                                                 size_t dx1_offset, cl_mem dx2, size_t dx2_offset,
+                                                 cl_event *event);
+MRANK_API mrank_status mrank_forward_backward_buffers_ex(
+    mrank_context *ctx, const mrank_desc *desc, size_t n, cl_mem x1, size_t x1_offset, cl_mem x2,
+    size_t x2_offset, cl_mem y, size_t y_offset, cl_mem loss, size_t loss_offset, cl_mem dx1,
+    size_t dx1_offset, cl_mem dx2, size_t dx2_offset, cl_event *event);
+/* The CPU reference of every type: the same conversions, the same operations; SUM and MEAN are
+ * accumulated in double (compensated for F64). */
+MRANK_API mrank_status mrank_reference_forward_ex(const mrank_desc *desc, size_t n, const void *x1,
+                                                  const void *x2, const void *y, void *loss);
+MRANK_API mrank_status mrank_reference_backward_ex(const mrank_desc *desc, size_t n,
+                                                   const void *x1, const void *x2, const void *y,
+                                                   const void *dloss, void *dx1, void *dx2);
+MRANK_API mrank_status mrank_reference_forward_backward_ex(const mrank_desc *desc, size_t n,
+                                                           const void *x1, const void *x2,
+                                                           const void *y, void *loss, void *dx1,
+                                                           void *dx2);
 
 /* ---- validation: one problem on a context against the reference, in the manner of benchdnn ----
  */

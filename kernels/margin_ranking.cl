@@ -1,5 +1,11 @@
-/* margin_ranking.cl: Caffe2's MarginRankingCriterion forward and gradient, and the fixed-tree sum
- * that gives the MEAN and SUM reductions. OpenCL C 1.2, float32.
+/* margin_ranking.cl: Caffe2's MarginRankingCriterion forward and gradient, the fused pass, and the
+ * fixed-tree sum that gives the MEAN and SUM reductions. OpenCL C 1.2.
+ *
+ * Built once per type variant (build options):
+ *   MRANK_DATA    x1, x2, loss, dloss, dx1, dx2: 0 float, 1 half (storage), 2 bfloat16 (storage),
+ *                 3 double (needs cl_khr_fp64). half and bfloat16 are computed in float and rounded
+ *                 to nearest even when stored; vload_half/vstore_half are core OpenCL C.
+ *   MRANK_LABELS  y: 0 float, 1 int, 2 char; converted to the compute type on load.
  *
  * Bit-exactness with the CPU reference (src/reference.c) rests on three rules kept here:
  *  - the same operations in the same order, each rounded on its own: contraction into FMA is off;
@@ -8,224 +14,330 @@
  * Every kernel takes element offsets so that callers can pass any part of a buffer. */
 #pragma OPENCL FP_CONTRACT OFF
 
-inline float mrank_dist(float x1, float x2, float y, float margin) {
-  const float diff = x1 - x2;
-  const float scaled = -y * diff;
+/* ---- types ---- */
+#if MRANK_DATA == 3
+#pragma OPENCL EXTENSION cl_khr_fp64 : enable
+typedef double real;
+typedef double2 real2;
+typedef double4 real4;
+typedef double8 real8;
+typedef double16 real16;
+typedef long16 mask16;
+typedef double data_t;
+#define LOAD(p, i) ((p)[i])
+#define LOAD16(p) vload16(0, (p))
+#define STORE(p, i, v) ((p)[i] = (v))
+#define STORE16(p, v) vstore16((v), 0, (p))
+#define CONVERT_REAL16 convert_double16
+#else
+typedef float real;
+typedef float2 real2;
+typedef float4 real4;
+typedef float8 real8;
+typedef float16 real16;
+typedef int16 mask16;
+#define CONVERT_REAL16 convert_float16
+#if MRANK_DATA == 1
+typedef half data_t;
+#define LOAD(p, i) vload_half((i), (p))
+#define LOAD16(p) vload_half16(0, (p))
+#define STORE(p, i, v) vstore_half_rte((v), (i), (p))
+#define STORE16(p, v) vstore_half16_rte((v), 0, (p))
+#elif MRANK_DATA == 2
+typedef ushort data_t;
+inline float mrank_bf16_load(ushort bits) { return as_float((uint)bits << 16); }
+/* round to nearest even; a NaN stays a (quiet) NaN */
+inline ushort mrank_bf16_round(float value) {
+  const uint u = as_uint(value);
+  if ((u & 0x7fffffffu) > 0x7f800000u) return (ushort)((u >> 16) | 0x0040u);
+  return (ushort)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+inline float16 mrank_bf16_load16(__global const ushort *p) {
+  return as_float16(convert_uint16(vload16(0, p)) << 16);
+}
+inline void mrank_bf16_store16(float16 value, __global ushort *p) {
+  const uint16 u = as_uint16(value);
+  const uint16 rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+  const uint16 quiet = (u >> 16) | 0x0040u;
+  vstore16(convert_ushort16(select(rounded, quiet, (u & 0x7fffffffu) > 0x7f800000u)), 0, p);
+}
+#define LOAD(p, i) mrank_bf16_load((p)[i])
+#define LOAD16(p) mrank_bf16_load16(p)
+#define STORE(p, i, v) ((p)[i] = mrank_bf16_round(v))
+#define STORE16(p, v) mrank_bf16_store16((v), (p))
+#else
+typedef float data_t;
+#define LOAD(p, i) ((p)[i])
+#define LOAD16(p) vload16(0, (p))
+#define STORE(p, i, v) ((p)[i] = (v))
+#define STORE16(p, v) vstore16((v), 0, (p))
+#endif
+#endif
+
+#if MRANK_LABELS == 1
+typedef int label_t;
+#elif MRANK_LABELS == 2
+typedef char label_t;
+#else
+typedef float label_t;
+#endif
+#define LABEL(p, i) ((real)(p)[i])
+#define LABEL16(p) CONVERT_REAL16(vload16(0, (p)))
+
+/* ---- the operator, one element and 16 at a time ---- */
+inline real mrank_dist(real x1, real x2, real y, real margin) {
+  const real diff = x1 - x2;
+  const real scaled = -y * diff;
   return scaled + margin;
 }
 
-inline float mrank_clamp(float dist) { return dist < 0.0f ? 0.0f : dist; }
+inline real mrank_clamp(real dist) { return dist < (real)0 ? (real)0 : dist; }
 
-/* loss[i] for reduction NONE; one element per work-item. */
-__kernel void mrank_forward_none(__global const float *x1, ulong x1_off, __global const float *x2,
-                                 ulong x2_off, __global const float *y, ulong y_off, float margin,
-                                 ulong n, __global float *loss, ulong loss_off) {
-  const size_t i = get_global_id(0);
-  if (i >= n) return;
-  loss[loss_off + i] = mrank_clamp(mrank_dist(x1[x1_off + i], x2[x2_off + i], y[y_off + i], margin));
-}
-
-/* ---- SUM and MEAN: a fixed tree of fan-in 16 ----
- * Each work-item reduces 16 consecutive values by halving (lane i with lane i + 8, then + 4, + 2,
- * + 1); passes repeat over the partial sums until one value is left. No loops, barriers or atomics:
- * the same bits every run, and straight-line code that vectorises on CPUs and coalesces on GPUs. */
-inline float mrank_sum16(float16 v) {
-  const float8 a = v.lo + v.hi;
-  const float4 b = a.lo + a.hi;
-  const float2 c = b.lo + b.hi;
-  return c.x + c.y;
-}
-
-inline float16 mrank_dist16(float16 x1, float16 x2, float16 y, float margin) {
-  const float16 diff = x1 - x2;
-  const float16 scaled = -y * diff;
+inline real16 mrank_dist16(real16 x1, real16 x2, real16 y, real margin) {
+  const real16 diff = x1 - x2;
+  const real16 scaled = -y * diff;
   return scaled + margin;
 }
 
-inline float16 mrank_clamp16(float16 dist) {
-  return select(dist, (float16)(0.0f), dist < (float16)(0.0f));
-}
-
-/* The losses of elements base .. base + 15; past n (the last work-item only) they are 0. */
-inline float16 mrank_loss16(__global const float *x1, __global const float *x2,
-                            __global const float *y, float margin, ulong base, ulong n) {
-  if (base + 16 <= n) {
-    return mrank_clamp16(mrank_dist16(vload16(0, x1 + base), vload16(0, x2 + base),
-                                      vload16(0, y + base), margin));
-  }
-  float tail[16];
-  for (int k = 0; k < 16; ++k) {
-    tail[k] = base + k < n ? mrank_clamp(mrank_dist(x1[base + k], x2[base + k], y[base + k], margin))
-                           : 0.0f;
-  }
-  return vload16(0, tail);
-}
-
-/* Pass 1 of SUM/MEAN: partials[partials_off + g] = the sum of the losses of elements 64g .. 64g+63,
- * as four blocks of 16 added pairwise: ((b0 + b1) + (b2 + b3)). Fan-in 64 keeps the partial sums'
- * traffic to 1/32 of a float per element. */
-inline float mrank_sum4(float b0, float b1, float b2, float b3) { return (b0 + b1) + (b2 + b3); }
-
-__kernel void mrank_forward_sum64(__global const float *x1, ulong x1_off, __global const float *x2,
-                                  ulong x2_off, __global const float *y, ulong y_off, float margin,
-                                  ulong n, __global float *partials, ulong partials_off) {
-  const ulong g = get_global_id(0), base = g * 64;
-  if (base >= n) return;
-  __global const float *a = x1 + x1_off, *b = x2 + x2_off, *c = y + y_off;
-  partials[partials_off + g] = mrank_sum4(mrank_sum16(mrank_loss16(a, b, c, margin, base, n)),
-                                          mrank_sum16(mrank_loss16(a, b, c, margin, base + 16, n)),
-                                          mrank_sum16(mrank_loss16(a, b, c, margin, base + 32, n)),
-                                          mrank_sum16(mrank_loss16(a, b, c, margin, base + 48, n)));
-}
-
-/* The later passes: out[out_off + g] = (the sum of in[16g .. 16g + 15]) * scale, with scale 1 until
- * the last pass (where it is 1 for SUM and 1/n rounded to float for MEAN). */
-__kernel void mrank_sum16_pass(__global const float *in, ulong in_off, ulong count, float scale,
-                               __global float *out, ulong out_off) {
-  const ulong g = get_global_id(0), base = g * 16;
-  if (base >= count) return;
-  float16 v;
-  if (base + 16 <= count) {
-    v = vload16(0, in + in_off + base);
-  } else {
-    float tail[16];
-    for (int k = 0; k < 16; ++k) tail[k] = base + k < count ? in[in_off + base + k] : 0.0f;
-    v = vload16(0, tail);
-  }
-  out[out_off + g] = mrank_sum16(v) * scale;
-}
+inline real16 mrank_clamp16(real16 dist) { return select(dist, (real16)(0), dist < (real16)(0)); }
 
 /* Selects, not branches: every work-item stores, so the stores vectorise; the values (and the sign
  * of a zero) are those of Caffe2's branch. */
-inline void mrank_store_gradient(float dist, float y, float upstream, __global float *dx1,
-                                 __global float *dx2, size_t i1, size_t i2) {
-  const bool passes = !(dist < 0.0f);
-  dx1[i1] = passes ? -y * upstream : 0.0f;
-  dx2[i2] = passes ? y * upstream : 0.0f;
+inline void mrank_store_gradient(real dist, real y, real upstream, __global data_t *dx1,
+                                 __global data_t *dx2, size_t i) {
+  const bool passes = !(dist < (real)0);
+  STORE(dx1, i, passes ? -y * upstream : (real)0);
+  STORE(dx2, i, passes ? y * upstream : (real)0);
 }
 
-/* The gradients of elements base .. base + 15 (fewer at the end) for upstream gradients `upstream`:
- * 16 at a time with vector loads and stores, the last work-item's tail one by one. */
-inline void mrank_gradient16(__global const float *x1, __global const float *x2,
-                             __global const float *y, float margin, float16 upstream,
-                             __global float *dx1, __global float *dx2, ulong base, ulong n) {
+inline void mrank_store_gradient16(real16 dist, real16 y, real16 upstream, __global data_t *dx1,
+                                   __global data_t *dx2) {
+  const mask16 passes = !(dist < (real16)(0));
+  STORE16(dx1, select((real16)(0), -y * upstream, passes));
+  STORE16(dx2, select((real16)(0), y * upstream, passes));
+}
+
+/* The elementwise kernels take 16 elements a work-item: vector loads and stores, and the last
+ * work-item's tail one by one. Pointers below are already moved by their offsets. */
+
+/* loss[i] for reduction NONE. */
+__kernel void mrank_forward_none(__global const data_t *x1, ulong x1_off,
+                                 __global const data_t *x2, ulong x2_off,
+                                 __global const label_t *y, ulong y_off, real margin, ulong n,
+                                 __global data_t *loss, ulong loss_off) {
+  const ulong base = get_global_id(0) * 16;
+  if (base >= n) return;
+  x1 += x1_off + base;
+  x2 += x2_off + base;
+  y += y_off + base;
+  loss += loss_off + base;
   if (base + 16 <= n) {
-    const float16 yv = vload16(0, y + base);
-    const float16 dist = mrank_dist16(vload16(0, x1 + base), vload16(0, x2 + base), yv, margin);
-    const int16 passes = !(dist < (float16)(0.0f));
-    vstore16(select((float16)(0.0f), -yv * upstream, passes), 0, dx1 + base);
-    vstore16(select((float16)(0.0f), yv * upstream, passes), 0, dx2 + base);
+    STORE16(loss, mrank_clamp16(mrank_dist16(LOAD16(x1), LOAD16(x2), LABEL16(y), margin)));
     return;
   }
-  float lanes[16];
-  vstore16(upstream, 0, lanes);
   for (ulong k = 0; base + k < n; ++k) {
-    const ulong i = base + k;
-    mrank_store_gradient(mrank_dist(x1[i], x2[i], y[i], margin), y[i], lanes[k], dx1, dx2, i, i);
+    STORE(loss, k, mrank_clamp(mrank_dist(LOAD(x1, k), LOAD(x2, k), LABEL(y, k), margin)));
   }
 }
 
 /* Gradient for reduction NONE: the upstream gradient is dloss[i]. */
-__kernel void mrank_backward_none(__global const float *x1, ulong x1_off, __global const float *x2,
-                                  ulong x2_off, __global const float *y, ulong y_off, float margin,
-                                  ulong n, __global const float *dloss, ulong dloss_off,
-                                  __global float *dx1, ulong dx1_off, __global float *dx2,
+__kernel void mrank_backward_none(__global const data_t *x1, ulong x1_off,
+                                  __global const data_t *x2, ulong x2_off,
+                                  __global const label_t *y, ulong y_off, real margin, ulong n,
+                                  __global const data_t *dloss, ulong dloss_off,
+                                  __global data_t *dx1, ulong dx1_off, __global data_t *dx2,
                                   ulong dx2_off) {
   const ulong base = get_global_id(0) * 16;
   if (base >= n) return;
-  float16 upstream;
+  x1 += x1_off + base;
+  x2 += x2_off + base;
+  y += y_off + base;
+  dloss += dloss_off + base;
+  dx1 += dx1_off + base;
+  dx2 += dx2_off + base;
   if (base + 16 <= n) {
-    upstream = vload16(0, dloss + dloss_off + base);
-  } else {
-    float tail[16];
-    for (int k = 0; k < 16; ++k) tail[k] = base + k < n ? dloss[dloss_off + base + k] : 0.0f;
-    upstream = vload16(0, tail);
+    const real16 yv = LABEL16(y);
+    mrank_store_gradient16(mrank_dist16(LOAD16(x1), LOAD16(x2), yv, margin), yv, LOAD16(dloss),
+                           dx1, dx2);
+    return;
   }
-  mrank_gradient16(x1 + x1_off, x2 + x2_off, y + y_off, margin, upstream, dx1 + dx1_off,
-                   dx2 + dx2_off, base, n);
+  for (ulong k = 0; base + k < n; ++k) {
+    const real yk = LABEL(y, k);
+    mrank_store_gradient(mrank_dist(LOAD(x1, k), LOAD(x2, k), yk, margin), yk, LOAD(dloss, k),
+                         dx1, dx2, k);
+  }
 }
 
-/* Gradient for SUM and MEAN: one upstream scalar, dloss[dloss_off] * scale (scale as above). */
-__kernel void mrank_backward_scalar(__global const float *x1, ulong x1_off,
-                                    __global const float *x2, ulong x2_off,
-                                    __global const float *y, ulong y_off, float margin, ulong n,
-                                    __global const float *dloss, ulong dloss_off, float scale,
-                                    __global float *dx1, ulong dx1_off, __global float *dx2,
+/* Gradient for SUM and MEAN: one upstream scalar, dloss[dloss_off] * scale (scale is 1 for SUM and
+ * 1/n rounded to the compute type for MEAN). */
+__kernel void mrank_backward_scalar(__global const data_t *x1, ulong x1_off,
+                                    __global const data_t *x2, ulong x2_off,
+                                    __global const label_t *y, ulong y_off, real margin, ulong n,
+                                    __global const data_t *dloss, ulong dloss_off, real scale,
+                                    __global data_t *dx1, ulong dx1_off, __global data_t *dx2,
                                     ulong dx2_off) {
   const ulong base = get_global_id(0) * 16;
   if (base >= n) return;
-  const float upstream = dloss[dloss_off] * scale;
-  mrank_gradient16(x1 + x1_off, x2 + x2_off, y + y_off, margin, (float16)(upstream),
-                   dx1 + dx1_off, dx2 + dx2_off, base, n);
+  const real upstream = LOAD(dloss, dloss_off) * scale;
+  x1 += x1_off + base;
+  x2 += x2_off + base;
+  y += y_off + base;
+  dx1 += dx1_off + base;
+  dx2 += dx2_off + base;
+  if (base + 16 <= n) {
+    const real16 yv = LABEL16(y);
+    mrank_store_gradient16(mrank_dist16(LOAD16(x1), LOAD16(x2), yv, margin), yv,
+                           (real16)(upstream), dx1, dx2);
+    return;
+  }
+  for (ulong k = 0; base + k < n; ++k) {
+    const real yk = LABEL(y, k);
+    mrank_store_gradient(mrank_dist(LOAD(x1, k), LOAD(x2, k), yk, margin), yk, upstream, dx1, dx2,
+                         k);
+  }
 }
 
 /* Forward and backward in one pass, reduction NONE: the upstream gradient of every loss is 1, so
  * dx1 = -y * 1 and dx2 = y * 1, the bits of mrank_backward_none with dloss = 1. */
-__kernel void mrank_fused_none(__global const float *x1, ulong x1_off, __global const float *x2,
-                               ulong x2_off, __global const float *y, ulong y_off, float margin,
-                               ulong n, __global float *loss, ulong loss_off, __global float *dx1,
-                               ulong dx1_off, __global float *dx2, ulong dx2_off) {
+__kernel void mrank_fused_none(__global const data_t *x1, ulong x1_off, __global const data_t *x2,
+                               ulong x2_off, __global const label_t *y, ulong y_off, real margin,
+                               ulong n, __global data_t *loss, ulong loss_off,
+                               __global data_t *dx1, ulong dx1_off, __global data_t *dx2,
+                               ulong dx2_off) {
   const ulong base = get_global_id(0) * 16;
   if (base >= n) return;
+  x1 += x1_off + base;
+  x2 += x2_off + base;
+  y += y_off + base;
+  loss += loss_off + base;
+  dx1 += dx1_off + base;
+  dx2 += dx2_off + base;
   if (base + 16 <= n) {
-    const float16 yv = vload16(0, y + y_off + base);
-    const float16 dist =
-        mrank_dist16(vload16(0, x1 + x1_off + base), vload16(0, x2 + x2_off + base), yv, margin);
-    const int16 passes = !(dist < (float16)(0.0f));
-    vstore16(mrank_clamp16(dist), 0, loss + loss_off + base);
-    vstore16(select((float16)(0.0f), -yv * 1.0f, passes), 0, dx1 + dx1_off + base);
-    vstore16(select((float16)(0.0f), yv * 1.0f, passes), 0, dx2 + dx2_off + base);
+    const real16 yv = LABEL16(y);
+    const real16 dist = mrank_dist16(LOAD16(x1), LOAD16(x2), yv, margin);
+    STORE16(loss, mrank_clamp16(dist));
+    mrank_store_gradient16(dist, yv, (real16)(1), dx1, dx2);
     return;
   }
-  for (ulong i = base; i < n; ++i) {
-    const float yi = y[y_off + i];
-    const float dist = mrank_dist(x1[x1_off + i], x2[x2_off + i], yi, margin);
-    loss[loss_off + i] = mrank_clamp(dist);
-    mrank_store_gradient(dist, yi, 1.0f, dx1, dx2, dx1_off + i, dx2_off + i);
+  for (ulong k = 0; base + k < n; ++k) {
+    const real yk = LABEL(y, k);
+    const real dist = mrank_dist(LOAD(x1, k), LOAD(x2, k), yk, margin);
+    STORE(loss, k, mrank_clamp(dist));
+    mrank_store_gradient(dist, yk, (real)1, dx1, dx2, k);
   }
+}
+
+/* ---- SUM and MEAN: a fixed tree ----
+ * Pass 1 reduces 64 consecutive losses per work-item, as four blocks of 16; later passes reduce 16
+ * partial sums per work-item; each block of 16 is added by halving (lane i with lane i + 8, then + 4,
+ * + 2, + 1), the four blocks as ((b0 + b1) + (b2 + b3)). No loops, barriers or atomics: the same bits
+ * every run, and straight-line code that vectorises on CPUs and coalesces on GPUs. The partial sums
+ * are in the compute type (float, or double for MRANK_DATA 3). */
+inline real mrank_sum16(real16 v) {
+  const real8 a = v.lo + v.hi;
+  const real4 b = a.lo + a.hi;
+  const real2 c = b.lo + b.hi;
+  return c.x + c.y;
+}
+
+inline real mrank_sum4(real b0, real b1, real b2, real b3) { return (b0 + b1) + (b2 + b3); }
+
+/* The sum of the losses of elements base .. base + 15 (0 past n); pointers at element 0. */
+inline real mrank_loss_block(__global const data_t *x1, __global const data_t *x2,
+                             __global const label_t *y, real margin, ulong base, ulong n) {
+  if (base + 16 <= n) {
+    return mrank_sum16(
+        mrank_clamp16(mrank_dist16(LOAD16(x1 + base), LOAD16(x2 + base), LABEL16(y + base), margin)));
+  }
+  real tail[16];
+  for (int k = 0; k < 16; ++k) {
+    const ulong i = base + k;
+    tail[k] = i < n ? mrank_clamp(mrank_dist(LOAD(x1, i), LOAD(x2, i), LABEL(y, i), margin)) : 0;
+  }
+  return mrank_sum16(vload16(0, tail));
+}
+
+/* Pass 1: partials[partials_off + g] = the sum of the losses of elements 64g .. 64g + 63. */
+__kernel void mrank_forward_sum64(__global const data_t *x1, ulong x1_off,
+                                  __global const data_t *x2, ulong x2_off,
+                                  __global const label_t *y, ulong y_off, real margin, ulong n,
+                                  __global real *partials, ulong partials_off) {
+  const ulong g = get_global_id(0), base = g * 64;
+  if (base >= n) return;
+  x1 += x1_off;
+  x2 += x2_off;
+  y += y_off;
+  partials[partials_off + g] = mrank_sum4(mrank_loss_block(x1, x2, y, margin, base, n),
+                                          mrank_loss_block(x1, x2, y, margin, base + 16, n),
+                                          mrank_loss_block(x1, x2, y, margin, base + 32, n),
+                                          mrank_loss_block(x1, x2, y, margin, base + 48, n));
+}
+
+/* The later passes: the sum of in[16g .. 16g + 15] times scale (1 until the last pass), stored in
+ * the compute type (partials) or, on the last pass, in the data type (the loss). */
+inline real mrank_partials_block(__global const real *in, ulong count) {
+  if (16 <= count) return mrank_sum16(vload16(0, in));
+  real tail[16];
+  for (int k = 0; k < 16; ++k) tail[k] = (ulong)k < count ? in[k] : 0;
+  return mrank_sum16(vload16(0, tail));
+}
+
+__kernel void mrank_sum16_pass(__global const real *in, ulong in_off, ulong count, real scale,
+                               __global real *out, ulong out_off) {
+  const ulong g = get_global_id(0), base = g * 16;
+  if (base >= count) return;
+  out[out_off + g] = mrank_partials_block(in + in_off + base, count - base) * scale;
+}
+
+__kernel void mrank_sum16_last(__global const real *in, ulong in_off, ulong count, real scale,
+                               __global data_t *out, ulong out_off) {
+  if (get_global_id(0) != 0) return;
+  STORE(out, out_off, mrank_partials_block(in + in_off, count) * scale);
 }
 
 /* Forward and backward in one pass for SUM and MEAN: the gradients with the upstream scalar 1 * scale
  * (the bits of mrank_backward_scalar with dloss = 1), and pass 1 of the loss's sum, the partials of
  * mrank_forward_sum64, so the reduced loss has the forward's bits too. */
-inline float mrank_fused_block16(__global const float *x1, __global const float *x2,
-                                 __global const float *y, float margin, float upstream,
-                                 __global float *dx1, __global float *dx2, ulong base, ulong n) {
-  if (base >= n) return 0.0f;
+inline real mrank_fused_block(__global const data_t *x1, __global const data_t *x2,
+                              __global const label_t *y, real margin, real upstream,
+                              __global data_t *dx1, __global data_t *dx2, ulong base, ulong n) {
+  if (base >= n) return 0;
   if (base + 16 <= n) {
-    const float16 yv = vload16(0, y + base);
-    const float16 dist = mrank_dist16(vload16(0, x1 + base), vload16(0, x2 + base), yv, margin);
-    const int16 passes = !(dist < (float16)(0.0f));
-    vstore16(select((float16)(0.0f), -yv * upstream, passes), 0, dx1 + base);
-    vstore16(select((float16)(0.0f), yv * upstream, passes), 0, dx2 + base);
+    const real16 yv = LABEL16(y + base);
+    const real16 dist = mrank_dist16(LOAD16(x1 + base), LOAD16(x2 + base), yv, margin);
+    mrank_store_gradient16(dist, yv, (real16)(upstream), dx1 + base, dx2 + base);
     return mrank_sum16(mrank_clamp16(dist));
   }
-  float tail[16];
+  real tail[16];
   for (int k = 0; k < 16; ++k) {
     const ulong i = base + k;
-    tail[k] = 0.0f;
+    tail[k] = 0;
     if (i < n) {
-      const float dist = mrank_dist(x1[i], x2[i], y[i], margin);
+      const real yi = LABEL(y, i);
+      const real dist = mrank_dist(LOAD(x1, i), LOAD(x2, i), yi, margin);
       tail[k] = mrank_clamp(dist);
-      mrank_store_gradient(dist, y[i], upstream, dx1, dx2, i, i);
+      mrank_store_gradient(dist, yi, upstream, dx1, dx2, i);
     }
   }
   return mrank_sum16(vload16(0, tail));
 }
 
-__kernel void mrank_fused_sum64(__global const float *x1, ulong x1_off, __global const float *x2,
-                                ulong x2_off, __global const float *y, ulong y_off, float margin,
-                                ulong n, float scale, __global float *dx1, ulong dx1_off,
-                                __global float *dx2, ulong dx2_off, __global float *partials,
+__kernel void mrank_fused_sum64(__global const data_t *x1, ulong x1_off, __global const data_t *x2,
+                                ulong x2_off, __global const label_t *y, ulong y_off, real margin,
+                                ulong n, real scale, __global data_t *dx1, ulong dx1_off,
+                                __global data_t *dx2, ulong dx2_off, __global real *partials,
                                 ulong partials_off) {
   const ulong g = get_global_id(0), base = g * 64;
   if (base >= n) return;
-  const float upstream = 1.0f * scale;
-  __global const float *a = x1 + x1_off, *b = x2 + x2_off, *c = y + y_off;
-  __global float *d1 = dx1 + dx1_off, *d2 = dx2 + dx2_off;
+  const real upstream = (real)1 * scale;
+  x1 += x1_off;
+  x2 += x2_off;
+  y += y_off;
+  dx1 += dx1_off;
+  dx2 += dx2_off;
   partials[partials_off + g] =
-      mrank_sum4(mrank_fused_block16(a, b, c, margin, upstream, d1, d2, base, n),
-                 mrank_fused_block16(a, b, c, margin, upstream, d1, d2, base + 16, n),
-                 mrank_fused_block16(a, b, c, margin, upstream, d1, d2, base + 32, n),
-                 mrank_fused_block16(a, b, c, margin, upstream, d1, d2, base + 48, n));
+      mrank_sum4(mrank_fused_block(x1, x2, y, margin, upstream, dx1, dx2, base, n),
+                 mrank_fused_block(x1, x2, y, margin, upstream, dx1, dx2, base + 16, n),
+                 mrank_fused_block(x1, x2, y, margin, upstream, dx1, dx2, base + 32, n),
+                 mrank_fused_block(x1, x2, y, margin, upstream, dx1, dx2, base + 48, n));
 }

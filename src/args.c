@@ -21,8 +21,8 @@ static mrank_status check_array(const char *function, const char *name, const vo
                     function, name, why, why[0] == 'r' ? "the input" : "the right size");
 }
 
-static mrank_status check_inputs(const char *function, size_t n, const float *x1, const float *x2,
-                                 const float *y) {
+static mrank_status check_inputs(const char *function, size_t n, const void *x1, const void *x2,
+                                 const void *y) {
   if (n == 0) return MRANK_SUCCESS;
   mrank_status status = check_array(function, "x1", x1, "read for n > 0 elements");
   if (status == MRANK_SUCCESS) status = check_array(function, "x2", x2, "read for n > 0 elements");
@@ -30,9 +30,9 @@ static mrank_status check_inputs(const char *function, size_t n, const float *x1
   return status;
 }
 
-mrank_status mrank_check_forward_args(const char *function, size_t n, const float *x1,
-                                      const float *x2, const float *y, mrank_reduction reduction,
-                                      const float *loss) {
+mrank_status mrank_check_forward_args(const char *function, size_t n, const void *x1,
+                                      const void *x2, const void *y, mrank_reduction reduction,
+                                      const void *loss) {
   mrank_status status = check_reduction(function, reduction);
   if (status == MRANK_SUCCESS) status = check_inputs(function, n, x1, x2, y);
   if (status == MRANK_SUCCESS && (n > 0 || reduction != MRANK_REDUCTION_NONE)) {
@@ -43,9 +43,9 @@ mrank_status mrank_check_forward_args(const char *function, size_t n, const floa
   return status;
 }
 
-mrank_status mrank_check_backward_args(const char *function, size_t n, const float *x1,
-                                       const float *x2, const float *y, mrank_reduction reduction,
-                                       const float *dloss, const float *dx1, const float *dx2) {
+mrank_status mrank_check_backward_args(const char *function, size_t n, const void *x1,
+                                       const void *x2, const void *y, mrank_reduction reduction,
+                                       const void *dloss, const void *dx1, const void *dx2) {
   mrank_status status = check_reduction(function, reduction);
   if (status == MRANK_SUCCESS) status = check_inputs(function, n, x1, x2, y);
   if (status != MRANK_SUCCESS || n == 0) return status;
@@ -57,9 +57,9 @@ mrank_status mrank_check_backward_args(const char *function, size_t n, const flo
   return status;
 }
 
-mrank_status mrank_check_fused_args(const char *function, size_t n, const float *x1,
-                                    const float *x2, const float *y, mrank_reduction reduction,
-                                    const float *loss, const float *dx1, const float *dx2) {
+mrank_status mrank_check_fused_args(const char *function, size_t n, const void *x1,
+                                    const void *x2, const void *y, mrank_reduction reduction,
+                                    const void *loss, const void *dx1, const void *dx2) {
   mrank_status status = mrank_check_forward_args(function, n, x1, x2, y, reduction, loss);
   if (status != MRANK_SUCCESS || n == 0) return status;
   status = check_array(function, "dx1", dx1, "written (n elements)");

@@ -30,11 +30,11 @@ static mrank_status read_alloc_override(cl_ulong *max_alloc) {
   char *end = NULL;
   errno = 0;
   unsigned long long value = strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0' || value < 2 * sizeof(float) || text[0] == '-') {
+  if (errno != 0 || *end != '\0' || value < sizeof(double) || text[0] == '-') {
     return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
                       "MRANK_MAX_ALLOC=\"%s\" is not a byte count of at least %zu; unset it or "
                       "give a whole number of bytes",
-                      text, 2 * sizeof(float));
+                      text, sizeof(double));
   }
   if (value < *max_alloc) *max_alloc = value;
   return MRANK_SUCCESS;
@@ -79,11 +79,23 @@ static mrank_status configure_device(mrank_context *ctx) {
   if (item_sizes[0] < limit) limit = item_sizes[0];
   ctx->local_size = floor_power_of_two(limit > 0 ? limit : 1);
 
-  size_t fit = (size_t)(max_alloc / sizeof(float));
+  /* sized for the widest element (double), so that one chunking, and one summation tree, serves
+   * every type */
+  size_t fit = (size_t)(max_alloc / sizeof(double));
   ctx->chunk_elements = fit < default_chunk_elements ? fit : default_chunk_elements;
+  if (ctx->chunk_elements == 0) ctx->chunk_elements = 1;
 
   /* The device's own OpenCL C version decides -cl-std (an OpenCL 3.0 platform may still compile
    * only OpenCL C 1.2); a 1.1 compiler gets no -cl-std at all. */
+  /* F64 needs the device's double precision; MRANK_DISABLE_FP64=1 pretends it is missing, to test
+   * the refusal on any machine */
+  cl_device_fp_config doubles = 0;
+  const char *no_fp64 = getenv("MRANK_DISABLE_FP64");
+  if (clGetDeviceInfo(ctx->device, CL_DEVICE_DOUBLE_FP_CONFIG, sizeof doubles, &doubles, NULL) !=
+      CL_SUCCESS) {
+    doubles = 0;
+  }
+  ctx->has_fp64 = doubles != 0 && (no_fp64 == NULL || no_fp64[0] == '\0' || strcmp(no_fp64, "0") == 0);
   int major = 0, minor = 0;
   if (sscanf(c_version, "OpenCL C %d.%d", &major, &minor) == 2 && (major > 1 || minor >= 2)) {
     snprintf(ctx->build_options, sizeof ctx->build_options, "-cl-std=CL1.2");

@@ -41,7 +41,8 @@ static void device_string(cl_device_id device, cl_device_info param, char *out, 
   out[capacity - 1] = '\0';
 }
 
-char *mrank_cache_key(const mrank_context *ctx, const char *family_file, const char *source) {
+char *mrank_cache_key(const mrank_context *ctx, const char *family_file, const char *source,
+                      const char *options) {
   char platform_name[256] = "", platform_version[256] = "", driver[256] = "";
   char device_version[256] = "";
   clGetPlatformInfo(ctx->platform, CL_PLATFORM_NAME, sizeof platform_name, platform_name, NULL);
@@ -54,13 +55,13 @@ char *mrank_cache_key(const mrank_context *ctx, const char *family_file, const c
   const char *format =
       "mrank %s\nkernels %s %016llx %zu\noptions %s\nplatform %s | %s\ndevice %s | %s\ndriver %s\n";
   int length = snprintf(NULL, 0, format, mrank_version(), family_file,
-                        (unsigned long long)source_hash, strlen(source), ctx->build_options,
+                        (unsigned long long)source_hash, strlen(source), options,
                         platform_name, platform_version, ctx->device_name, device_version, driver);
   if (length < 0) return NULL;
   char *key = malloc((size_t)length + 1);
   if (key == NULL) return NULL;
   snprintf(key, (size_t)length + 1, format, mrank_version(), family_file,
-           (unsigned long long)source_hash, strlen(source), ctx->build_options, platform_name,
+           (unsigned long long)source_hash, strlen(source), options, platform_name,
            platform_version, ctx->device_name, device_version, driver);
   return key;
 }

@@ -9,8 +9,18 @@
 
 #include "mrank.h"
 
-/* Kernel families: one .cl file each, one program per (context, family). */
+/* Kernel families: one .cl file each; one program per (context, family, type variant). */
 typedef enum mrank_family { MRANK_FAMILY_MARGIN_RANKING, MRANK_FAMILY_COUNT } mrank_family;
+
+/* A type variant: data type (F32, F16, BF16, F64) x label type (F32, I32, I8), each its own build of
+ * the kernels (-DMRANK_DATA, -DMRANK_LABELS). */
+enum { MRANK_DATA_TYPES = 4, MRANK_LABEL_TYPES = 3 };
+#define MRANK_VARIANT_COUNT (MRANK_DATA_TYPES * MRANK_LABEL_TYPES)
+typedef struct mrank_variant {
+  int index, data_code, label_code; /* the codes of kernels/margin_ranking.cl */
+  mrank_dtype data, labels;
+  size_t data_size, label_size, real_size; /* bytes; real: float, or double for F64 */
+} mrank_variant;
 
 typedef enum mrank_kernel_id {
   MRANK_KERNEL_FORWARD_NONE,
@@ -20,6 +30,7 @@ typedef enum mrank_kernel_id {
   MRANK_KERNEL_BACKWARD_SCALAR,
   MRANK_KERNEL_FUSED_NONE,
   MRANK_KERNEL_FUSED_SUM64,
+  MRANK_KERNEL_SUM16_LAST,
   MRANK_KERNEL_COUNT
 } mrank_kernel_id;
 
@@ -43,17 +54,18 @@ struct mrank_context {
   cl_context cl_ctx;
   cl_command_queue queue;
   char build_options[64];
-  cl_program programs[MRANK_FAMILY_COUNT];
+  int has_fp64; /* the device reports fp64 (MRANK_DISABLE_FP64=1 pretends it does not) */
+  cl_program programs[MRANK_VARIANT_COUNT][MRANK_FAMILY_COUNT];
   char cache_dir[4096]; /* "" when the disk cache is off */
   int cache_warned;     /* the one warning about an unwritable cache was printed */
   int programs_from_disk, programs_from_source; /* counted for the tests and `devices --check` */
-  cl_kernel kernels[MRANK_KERNEL_COUNT];
+  cl_kernel kernels[MRANK_VARIANT_COUNT][MRANK_KERNEL_COUNT];
   size_t local_size;     /* work-group size of every launch: a power of two */
   size_t chunk_elements; /* largest n one host-pointer pass stages on the device */
   cl_mem staging[MRANK_STAGE_COUNT];
-  size_t staging_elements[MRANK_STAGE_COUNT]; /* capacity of each staging buffer */
+  size_t staging_bytes[MRANK_STAGE_COUNT]; /* capacity of each staging buffer */
   cl_mem partials[2]; /* the partial sums of a reduction, pass after pass (ping-pong) */
-  size_t partials_count[2];
+  size_t partials_bytes[2];
 };
 
 /* errors.c */
@@ -103,8 +115,8 @@ typedef struct mrank_device_choice {
 } mrank_device_choice;
 mrank_status mrank_select_device(const char *selector, mrank_device_choice *choice);
 
-/* program.c */
-mrank_status mrank_ensure_kernels(mrank_context *ctx);
+/* program.c: the kernels of one type variant, built on first use (F64 needs the device's fp64) */
+mrank_status mrank_ensure_kernels(mrank_context *ctx, const mrank_variant *variant);
 void mrank_release_programs(mrank_context *ctx);
 /* The OpenCL C source of a family: MRANK_KERNEL_DIR/<file> when set, else the embedded copy.
  * *owned is set when the caller must free() the result. */
@@ -126,5 +138,15 @@ extern const size_t mrank_embedded_kernel_count;
  * ceil(n / 16); also the work-items of the 16-wide elementwise kernels */
 size_t mrank_first_pass_outputs(size_t n);
 size_t mrank_pass_outputs(size_t n);
+
+/* types.c */
+/* Checks desc (types, reduction) and describes its variant; `function` names the caller. */
+mrank_status mrank_variant_of(const char *function, const mrank_desc *desc, mrank_variant *variant);
+/* Conversions of half and bfloat16 storage: to float exactly, from float rounded to nearest even
+ * (a NaN stays a quiet NaN), as vload_half / vstore_half_rte and the kernels' bfloat16 code do. */
+float mrank_half_to_float(unsigned short bits);
+unsigned short mrank_half_from_float(float value);
+float mrank_bf16_to_float(unsigned short bits);
+unsigned short mrank_bf16_from_float(float value);
 
 #endif /* MRANK_INTERNAL_H */

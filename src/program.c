@@ -21,6 +21,7 @@ static const struct {
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_backward_scalar"},
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_fused_none"},
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_fused_sum64"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_sum16_last"},
 };
 
 static mrank_status read_file(const char *path, char **contents) {
@@ -91,18 +92,18 @@ static void append_build_log(const mrank_context *ctx, cl_program program) {
 }
 
 static mrank_status build_log_failure(mrank_context *ctx, cl_program program, mrank_family family,
-                                      cl_int err) {
+                                      const char *options, cl_int err) {
   mrank_status status = mrank_fail(
       MRANK_ERROR_BUILD_FAILED,
       "building kernels/%s for device \"%s\" with options \"%s\" failed with %s; "
       "fix the kernel source (see MRANK_KERNEL_DIR) or update the driver",
-      family_files[family], ctx->device_name, ctx->build_options, mrank_cl_error_name(err));
+      family_files[family], ctx->device_name, options, mrank_cl_error_name(err));
   append_build_log(ctx, program);
   return status;
 }
 
 /* The program from a cached binary, or NULL (a bad entry is deleted on the way). */
-static cl_program load_cached(mrank_context *ctx, const char *key) {
+static cl_program load_cached(mrank_context *ctx, const char *key, const char *options) {
   size_t size = 0;
   unsigned char *binary = mrank_cache_load(ctx->cache_dir, key, &size);
   if (binary == NULL) return NULL;
@@ -112,7 +113,7 @@ static cl_program load_cached(mrank_context *ctx, const char *key) {
                                                  &binary_status, &err);
   free(binary);
   if (err == CL_SUCCESS && binary_status == CL_SUCCESS &&
-      clBuildProgram(program, 1, &ctx->device, ctx->build_options, NULL, NULL) == CL_SUCCESS) {
+      clBuildProgram(program, 1, &ctx->device, options, NULL, NULL) == CL_SUCCESS) {
     return program;
   }
   if (program != NULL) clReleaseProgram(program);
@@ -139,28 +140,32 @@ static void store_cached(mrank_context *ctx, cl_program program, const char *key
   }
 }
 
-static mrank_status build_family(mrank_context *ctx, mrank_family family) {
+static mrank_status build_family(mrank_context *ctx, mrank_family family,
+                                 const mrank_variant *variant) {
   mrank_status status = MRANK_SUCCESS;
   const char *source = NULL;
   char *owned = NULL, *key = NULL;
   cl_int err = CL_SUCCESS;
   cl_program program = NULL;
+  char options[160];
+  snprintf(options, sizeof options, "%s -DMRANK_DATA=%d -DMRANK_LABELS=%d", ctx->build_options,
+           variant->data_code, variant->label_code);
   MRANK_TRY(mrank_family_source(family, &source, &owned));
-  if (ctx->cache_dir[0] != '\0') key = mrank_cache_key(ctx, family_files[family], source);
-  if (key != NULL && (program = load_cached(ctx, key)) != NULL) {
+  if (ctx->cache_dir[0] != '\0') key = mrank_cache_key(ctx, family_files[family], source, options);
+  if (key != NULL && (program = load_cached(ctx, key, options)) != NULL) {
     ctx->programs_from_disk++;
   } else {
     program = clCreateProgramWithSource(ctx->cl_ctx, 1, &source, NULL, &err);
     MRANK_CHECK_CL(err, "clCreateProgramWithSource");
-    err = clBuildProgram(program, 1, &ctx->device, ctx->build_options, NULL, NULL);
+    err = clBuildProgram(program, 1, &ctx->device, options, NULL, NULL);
     if (err != CL_SUCCESS) {
-      status = build_log_failure(ctx, program, family, err);
+      status = build_log_failure(ctx, program, family, options, err);
       goto error;
     }
     ctx->programs_from_source++;
     if (key != NULL) store_cached(ctx, program, key);
   }
-  ctx->programs[family] = program;
+  ctx->programs[variant->index][family] = program;
   free(key);
   free(owned);
   return MRANK_SUCCESS;
@@ -183,24 +188,31 @@ static void fit_local_size(mrank_context *ctx, cl_kernel kernel) {
     ctx->local_size /= 2;
 }
 
-mrank_status mrank_ensure_kernels(mrank_context *ctx) {
+mrank_status mrank_ensure_kernels(mrank_context *ctx, const mrank_variant *variant) {
   mrank_status status = MRANK_SUCCESS;
-  if (ctx->kernels[MRANK_KERNEL_COUNT - 1] != NULL) return MRANK_SUCCESS;
+  cl_kernel *kernels = ctx->kernels[variant->index];
+  if (kernels[MRANK_KERNEL_COUNT - 1] != NULL) return MRANK_SUCCESS;
+  MRANK_CHECK(variant->data != MRANK_DTYPE_F64 || ctx->has_fp64, MRANK_ERROR_UNSUPPORTED,
+              "device \"%s\" has no double precision (cl_khr_fp64), so it cannot run F64 data; "
+              "use F32, or a device that `mrank devices` lists with fp64",
+              ctx->device_name);
   for (int f = 0; f < MRANK_FAMILY_COUNT; ++f) {
-    if (ctx->programs[f] == NULL) MRANK_TRY(build_family(ctx, (mrank_family)f));
+    if (ctx->programs[variant->index][f] == NULL) {
+      MRANK_TRY(build_family(ctx, (mrank_family)f, variant));
+    }
   }
   for (int k = 0; k < MRANK_KERNEL_COUNT; ++k) {
-    if (ctx->kernels[k] != NULL) continue;
+    if (kernels[k] != NULL) continue;
     cl_int err = CL_SUCCESS;
-    ctx->kernels[k] =
-        clCreateKernel(ctx->programs[kernel_names[k].family], kernel_names[k].name, &err);
+    kernels[k] = clCreateKernel(ctx->programs[variant->index][kernel_names[k].family],
+                                kernel_names[k].name, &err);
     if (err != CL_SUCCESS) {
-      ctx->kernels[k] = NULL;
+      kernels[k] = NULL;
       status = mrank_fail_cl(err, "clCreateKernel");
       mrank_append_error(" for kernel %s", kernel_names[k].name);
       goto error;
     }
-    fit_local_size(ctx, ctx->kernels[k]);
+    fit_local_size(ctx, kernels[k]);
   }
   return MRANK_SUCCESS;
 error:
@@ -208,12 +220,14 @@ error:
 }
 
 void mrank_release_programs(mrank_context *ctx) {
-  for (int k = 0; k < MRANK_KERNEL_COUNT; ++k) {
-    if (ctx->kernels[k] != NULL) clReleaseKernel(ctx->kernels[k]);
-    ctx->kernels[k] = NULL;
-  }
-  for (int f = 0; f < MRANK_FAMILY_COUNT; ++f) {
-    if (ctx->programs[f] != NULL) clReleaseProgram(ctx->programs[f]);
-    ctx->programs[f] = NULL;
+  for (int v = 0; v < MRANK_VARIANT_COUNT; ++v) {
+    for (int k = 0; k < MRANK_KERNEL_COUNT; ++k) {
+      if (ctx->kernels[v][k] != NULL) clReleaseKernel(ctx->kernels[v][k]);
+      ctx->kernels[v][k] = NULL;
+    }
+    for (int f = 0; f < MRANK_FAMILY_COUNT; ++f) {
+      if (ctx->programs[v][f] != NULL) clReleaseProgram(ctx->programs[v][f]);
+      ctx->programs[v][f] = NULL;
+    }
   }
 }

@@ -18,10 +18,7 @@ size_t mrank_pass_outputs(size_t n) {
  * FLT_EPSILON times the sum of the magnitudes below it (Higham, "Accuracy and Stability of
  * Numerical Algorithms", 4.2). Then the MEAN scale, and the reference's own rounding to float: one
  * each. */
-double mrank_reduction_error_bound(const mrank_context *ctx, size_t n) {
-  if (ctx == NULL) return 0.0;
-  if (ctx->is_host) return FLT_EPSILON;
-  if (n == 0) return 0.0;
+static size_t rounding_levels(const mrank_context *ctx, size_t n) {
   size_t partials = 0;
   for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
     const size_t left = n - offset;
@@ -31,5 +28,23 @@ double mrank_reduction_error_bound(const mrank_context *ctx, size_t n) {
   for (size_t count = partials; count > MRANK_FAN_IN; count = mrank_pass_outputs(count)) {
     later_passes++;
   }
-  return (double)(6 + 4 * later_passes + 2) * FLT_EPSILON;
+  return 6 + 4 * later_passes + 2;
+}
+
+double mrank_reduction_error_bound_ex(const mrank_context *ctx, const mrank_desc *desc, size_t n) {
+  if (ctx == NULL || desc == NULL) return 0.0;
+  const double unit = desc->data == MRANK_DTYPE_F64 ? DBL_EPSILON : FLT_EPSILON;
+  if (ctx->is_host) return unit;
+  if (n == 0) return 0.0;
+  /* half and bfloat16 storage: the device's and the reference's results are each rounded once
+   * more, by at most half a unit of the stored precision (2^-11 and 2^-8) */
+  const double storage = desc->data == MRANK_DTYPE_F16    ? 2.0 * 0x1p-11
+                         : desc->data == MRANK_DTYPE_BF16 ? 2.0 * 0x1p-8
+                                                          : 0.0;
+  return (double)rounding_levels(ctx, n) * unit + storage;
+}
+
+double mrank_reduction_error_bound(const mrank_context *ctx, size_t n) {
+  const mrank_desc desc = {MRANK_DTYPE_F32, MRANK_DTYPE_F32, MRANK_REDUCTION_SUM, 0.0};
+  return mrank_reduction_error_bound_ex(ctx, &desc, n);
 }

@@ -1,66 +1,235 @@
-/* reference.c: the CPU oracle. Plain loops that follow Caffe2's CPU operator line by line; every
- * device result is checked against these. Compiled with -ffp-contract=off so that no FMA sneaks in.
- */
+/* reference.c: the CPU oracle. Plain loops that follow Caffe2's CPU operator line by line, for every
+ * type: half and bfloat16 are widened to float exactly, computed in float and rounded to nearest even
+ * when stored (the device's vstore_half_rte); double is computed in double. Every device result is
+ * checked against these. Compiled with -ffp-contract=off so that no FMA sneaks in. */
 #include <math.h>
-#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "args.h"
 #include "internal.h"
 
-static float margin_dist(float x1, float x2, float y, float margin) {
+/* ---- element access by type ---- */
+
+static float load_float(mrank_dtype type, const void *array, size_t i) {
+  if (type == MRANK_DTYPE_F16) return mrank_half_to_float(((const uint16_t *)array)[i]);
+  if (type == MRANK_DTYPE_BF16) return mrank_bf16_to_float(((const uint16_t *)array)[i]);
+  return ((const float *)array)[i];
+}
+
+static void store_float(mrank_dtype type, void *array, size_t i, float value) {
+  if (type == MRANK_DTYPE_F16) {
+    ((uint16_t *)array)[i] = mrank_half_from_float(value);
+  } else if (type == MRANK_DTYPE_BF16) {
+    ((uint16_t *)array)[i] = mrank_bf16_from_float(value);
+  } else {
+    ((float *)array)[i] = value;
+  }
+}
+
+static double load_double(const void *array, size_t i) { return ((const double *)array)[i]; }
+static void store_double(void *array, size_t i, double value) { ((double *)array)[i] = value; }
+
+/* labels converted to the compute type, as the kernels' convert_float / convert_double do */
+static float label_float(mrank_dtype type, const void *array, size_t i) {
+  if (type == MRANK_DTYPE_I32) return (float)((const int32_t *)array)[i];
+  if (type == MRANK_DTYPE_I8) return (float)((const int8_t *)array)[i];
+  return ((const float *)array)[i];
+}
+
+static double label_double(mrank_dtype type, const void *array, size_t i) {
+  if (type == MRANK_DTYPE_I32) return (double)((const int32_t *)array)[i];
+  if (type == MRANK_DTYPE_I8) return (double)((const int8_t *)array)[i];
+  return (double)((const float *)array)[i];
+}
+
+/* ---- the operator in float and in double ---- */
+
+static float dist_float(float x1, float x2, float y, float margin) {
   const float diff = x1 - x2;
   const float scaled = -y * diff;
   return scaled + margin;
 }
 
-static float clamp_loss(float dist) {
-  return dist < 0.0f ? 0.0f : dist;
+static double dist_double(double x1, double x2, double y, double margin) {
+  const double diff = x1 - x2;
+  const double scaled = -y * diff;
+  return scaled + margin;
+}
+
+static float clamp_float(float dist) { return dist < 0.0f ? 0.0f : dist; }
+static double clamp_double(double dist) { return dist < 0.0 ? 0.0 : dist; }
+
+/* Neumaier's compensated sum: the double reference of a double reduction must be nearly exact. */
+typedef struct compensated {
+  double sum, correction;
+} compensated;
+
+static void add_compensated(compensated *c, double value) {
+  const double t = c->sum + value;
+  if (fabs(c->sum) >= fabs(value)) {
+    c->correction += (c->sum - t) + value;
+  } else {
+    c->correction += (value - t) + c->sum;
+  }
+  c->sum = t;
+}
+
+static mrank_status forward_typed(const char *function, const mrank_desc *desc, size_t n,
+                                  const void *x1, const void *x2, const void *y, void *loss) {
+  mrank_variant v;
+  mrank_status status = mrank_variant_of(function, desc, &v);
+  if (status == MRANK_SUCCESS) {
+    status = mrank_check_forward_args(function, n, x1, x2, y, desc->reduction, loss);
+  }
+  if (status != MRANK_SUCCESS) return status;
+  const mrank_reduction reduction = desc->reduction;
+  if (v.data == MRANK_DTYPE_F64) {
+    const double margin = desc->margin;
+    compensated total = {0.0, 0.0};
+    for (size_t i = 0; i < n; ++i) {
+      const double value = clamp_double(dist_double(load_double(x1, i), load_double(x2, i),
+                                                    label_double(v.labels, y, i), margin));
+      if (reduction == MRANK_REDUCTION_NONE) {
+        store_double(loss, i, value);
+      } else {
+        add_compensated(&total, value);
+      }
+    }
+    const double sum = total.sum + total.correction;
+    if (reduction == MRANK_REDUCTION_SUM) store_double(loss, 0, sum);
+    if (reduction == MRANK_REDUCTION_MEAN) store_double(loss, 0, n == 0 ? NAN : sum / (double)n);
+    return MRANK_SUCCESS;
+  }
+  const float margin = (float)desc->margin;
+  double sum = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    const float value = clamp_float(dist_float(load_float(v.data, x1, i), load_float(v.data, x2, i),
+                                               label_float(v.labels, y, i), margin));
+    if (reduction == MRANK_REDUCTION_NONE) {
+      store_float(v.data, loss, i, value);
+    } else {
+      sum += value;
+    }
+  }
+  if (reduction == MRANK_REDUCTION_SUM) store_float(v.data, loss, 0, (float)sum);
+  if (reduction == MRANK_REDUCTION_MEAN) {
+    store_float(v.data, loss, 0, n == 0 ? NAN : (float)(sum / (double)n));
+  }
+  return MRANK_SUCCESS;
+}
+
+/* The gradients for an upstream gradient dloss[i] (per_element), or one scalar `shared`. */
+static void gradient_float(const mrank_variant *v, size_t n, const void *x1, const void *x2,
+                           const void *y, float margin, const void *dloss, int per_element,
+                           float shared, void *dx1, void *dx2) {
+  for (size_t i = 0; i < n; ++i) {
+    const float label = label_float(v->labels, y, i);
+    const float upstream = per_element ? load_float(v->data, dloss, i) : shared;
+    const float dist = dist_float(load_float(v->data, x1, i), load_float(v->data, x2, i), label,
+                                  margin);
+    store_float(v->data, dx1, i, dist < 0.0f ? 0.0f : -label * upstream);
+    store_float(v->data, dx2, i, dist < 0.0f ? 0.0f : label * upstream);
+  }
+}
+
+static void gradient_double(const mrank_variant *v, size_t n, const void *x1, const void *x2,
+                            const void *y, double margin, const void *dloss, int per_element,
+                            double shared, void *dx1, void *dx2) {
+  for (size_t i = 0; i < n; ++i) {
+    const double label = label_double(v->labels, y, i);
+    const double upstream = per_element ? load_double(dloss, i) : shared;
+    const double dist = dist_double(load_double(x1, i), load_double(x2, i), label, margin);
+    store_double(dx1, i, dist < 0.0 ? 0.0 : -label * upstream);
+    store_double(dx2, i, dist < 0.0 ? 0.0 : label * upstream);
+  }
+}
+
+/* upstream: dloss (NONE), dloss[0] * scale (SUM, MEAN), or 1 (NONE) / 1 * scale for the fused pass
+ * (dloss NULL) */
+static void gradient(const mrank_variant *v, const mrank_desc *desc, size_t n, const void *x1,
+                     const void *x2, const void *y, const void *dloss, void *dx1, void *dx2) {
+  const int per_element = desc->reduction == MRANK_REDUCTION_NONE && dloss != NULL;
+  if (v->data == MRANK_DTYPE_F64) {
+    const double scale = desc->reduction == MRANK_REDUCTION_MEAN ? 1.0 / (double)n : 1.0;
+    const double shared = (dloss == NULL ? 1.0 : load_double(dloss, 0)) * scale;
+    gradient_double(v, n, x1, x2, y, desc->margin, dloss, per_element, shared, dx1, dx2);
+  } else {
+    const float scale = desc->reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale(n) : 1.0f;
+    const float shared = (dloss == NULL ? 1.0f : load_float(v->data, dloss, 0)) * scale;
+    gradient_float(v, n, x1, x2, y, (float)desc->margin, dloss, per_element, shared, dx1, dx2);
+  }
+}
+
+mrank_status mrank_reference_forward_ex(const mrank_desc *desc, size_t n, const void *x1,
+                                        const void *x2, const void *y, void *loss) {
+  mrank_clear_error();
+  return forward_typed("mrank_reference_forward_ex", desc, n, x1, x2, y, loss);
+}
+
+static mrank_status backward_typed(const char *function, const mrank_desc *desc, size_t n,
+                                   const void *x1, const void *x2, const void *y,
+                                   const void *dloss, void *dx1, void *dx2) {
+  mrank_variant v;
+  mrank_status status = mrank_variant_of(function, desc, &v);
+  if (status == MRANK_SUCCESS) {
+    status = mrank_check_backward_args(function, n, x1, x2, y, desc->reduction, dloss, dx1, dx2);
+  }
+  if (status != MRANK_SUCCESS || n == 0) return status;
+  gradient(&v, desc, n, x1, x2, y, dloss, dx1, dx2);
+  return MRANK_SUCCESS;
+}
+
+mrank_status mrank_reference_backward_ex(const mrank_desc *desc, size_t n, const void *x1,
+                                         const void *x2, const void *y, const void *dloss,
+                                         void *dx1, void *dx2) {
+  mrank_clear_error();
+  return backward_typed("mrank_reference_backward_ex", desc, n, x1, x2, y, dloss, dx1, dx2);
+}
+
+/* Forward, and backward with an upstream gradient of 1 (outputs do not overlap inputs in this
+ * call, so the order does not matter). */
+static mrank_status forward_backward_typed(const char *function, const mrank_desc *desc, size_t n,
+                                           const void *x1, const void *x2, const void *y,
+                                           void *loss, void *dx1, void *dx2) {
+  mrank_variant v;
+  mrank_status status = mrank_variant_of(function, desc, &v);
+  if (status == MRANK_SUCCESS) {
+    status = mrank_check_fused_args(function, n, x1, x2, y, desc->reduction, loss, dx1, dx2);
+  }
+  if (status != MRANK_SUCCESS) return status;
+  if (n > 0) gradient(&v, desc, n, x1, x2, y, NULL, dx1, dx2);
+  return forward_typed(function, desc, n, x1, x2, y, loss);
+}
+
+mrank_status mrank_reference_forward_backward_ex(const mrank_desc *desc, size_t n, const void *x1,
+                                                 const void *x2, const void *y, void *loss,
+                                                 void *dx1, void *dx2) {
+  mrank_clear_error();
+  return forward_backward_typed("mrank_reference_forward_backward_ex", desc, n, x1, x2, y, loss,
+                                dx1, dx2);
+}
+
+/* ---- float entry points ---- */
+
+static mrank_desc float_desc(mrank_reduction reduction, float margin) {
+  mrank_desc desc = {MRANK_DTYPE_F32, MRANK_DTYPE_F32, reduction, margin};
+  return desc;
 }
 
 mrank_status mrank_reference_forward(size_t n, const float *x1, const float *x2, const float *y,
                                      float margin, mrank_reduction reduction, float *loss) {
   mrank_clear_error();
-  mrank_status status =
-      mrank_check_forward_args("mrank_reference_forward", n, x1, x2, y, reduction, loss);
-  if (status != MRANK_SUCCESS) return status;
-  if (reduction == MRANK_REDUCTION_NONE) {
-    for (size_t i = 0; i < n; ++i)
-      loss[i] = clamp_loss(margin_dist(x1[i], x2[i], y[i], margin));
-    return MRANK_SUCCESS;
-  }
-  double sum = 0.0;
-  for (size_t i = 0; i < n; ++i)
-    sum += clamp_loss(margin_dist(x1[i], x2[i], y[i], margin));
-  if (reduction == MRANK_REDUCTION_MEAN) {
-    *loss = n == 0 ? NAN : (float)(sum / (double)n);
-  } else {
-    *loss = (float)sum;
-  }
-  return MRANK_SUCCESS;
+  const mrank_desc desc = float_desc(reduction, margin);
+  return forward_typed("mrank_reference_forward", &desc, n, x1, x2, y, loss);
 }
 
 mrank_status mrank_reference_backward(size_t n, const float *x1, const float *x2, const float *y,
                                       float margin, mrank_reduction reduction, const float *dloss,
                                       float *dx1, float *dx2) {
   mrank_clear_error();
-  mrank_status status = mrank_check_backward_args("mrank_reference_backward", n, x1, x2, y,
-                                                  reduction, dloss, dx1, dx2);
-  if (status != MRANK_SUCCESS || n == 0) return status;
-  const float scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale(n) : 1.0f;
-  /* read before the loop: dx1 or dx2 may alias dloss */
-  const float shared_upstream = reduction == MRANK_REDUCTION_NONE ? 0.0f : dloss[0] * scale;
-  for (size_t i = 0; i < n; ++i) {
-    const float upstream = reduction == MRANK_REDUCTION_NONE ? dloss[i] : shared_upstream;
-    const float dist = margin_dist(x1[i], x2[i], y[i], margin);
-    if (dist < 0.0f) {
-      dx1[i] = 0.0f;
-      dx2[i] = 0.0f;
-    } else {
-      dx1[i] = -y[i] * upstream;
-      dx2[i] = y[i] * upstream;
-    }
-  }
-  return MRANK_SUCCESS;
+  const mrank_desc desc = float_desc(reduction, margin);
+  return backward_typed("mrank_reference_backward", &desc, n, x1, x2, y, dloss, dx1, dx2);
 }
 
 mrank_status mrank_reference_forward_backward(size_t n, const float *x1, const float *x2,
@@ -68,28 +237,7 @@ mrank_status mrank_reference_forward_backward(size_t n, const float *x1, const f
                                               mrank_reduction reduction, float *loss, float *dx1,
                                               float *dx2) {
   mrank_clear_error();
-  mrank_status status = mrank_check_fused_args("mrank_reference_forward_backward", n, x1, x2, y,
-                                               reduction, loss, dx1, dx2);
-  if (status != MRANK_SUCCESS) return status;
-  /* literally forward, then backward with an upstream gradient of 1 (outputs do not overlap
-   * inputs in this call, so the order does not matter) */
-  const float one = 1.0f;
-  const float *upstream = &one;
-  float *ones = NULL;
-  if (reduction == MRANK_REDUCTION_NONE && n > 0) {
-    ones = malloc(n * sizeof *ones);
-    if (ones == NULL) {
-      return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY,
-                        "mrank_reference_forward_backward: out of host memory for %zu elements", n);
-    }
-    for (size_t i = 0; i < n; ++i)
-      ones[i] = 1.0f;
-    upstream = ones;
-  }
-  status = mrank_reference_backward(n, x1, x2, y, margin, reduction, upstream, dx1, dx2);
-  if (status == MRANK_SUCCESS) {
-    status = mrank_reference_forward(n, x1, x2, y, margin, reduction, loss);
-  }
-  free(ones);
-  return status;
+  const mrank_desc desc = float_desc(reduction, margin);
+  return forward_backward_typed("mrank_reference_forward_backward", &desc, n, x1, x2, y, loss, dx1,
+                                dx2);
 }

@@ -145,7 +145,7 @@ Test(interop, buffer_arguments_are_checked) {
   cr_assert_eq(mrank_forward_buffers(ctx, 16, small, 1, small, 0, small, 0, 1.0f,
                                      MRANK_REDUCTION_NONE, small, 0, NULL),
                MRANK_ERROR_INVALID_ARGUMENT);
-  cr_assert_not_null(strstr(mrank_last_error(), "x1 holds 16 floats"), "%s", mrank_last_error());
+  cr_assert_not_null(strstr(mrank_last_error(), "x1 holds 16 elements"), "%s", mrank_last_error());
   cr_assert_eq(mrank_forward_buffers(ctx, 16, small, 0, NULL, 0, small, 0, 1.0f,
                                      MRANK_REDUCTION_NONE, small, 0, NULL),
                MRANK_ERROR_INVALID_ARGUMENT);
