@@ -257,19 +257,22 @@ typedef struct mrank_problem {
   size_t n;
   float margin;
   unsigned long long seed;
-  int inject_fault; /* self-test: perturb one device output, so that validation must fail */
+  int inject_fault;   /* self-test: perturb one device output, so that validation must fail */
+  mrank_dtype data;   /* F32 (0) unless set: F16, BF16, F64 */
+  mrank_dtype labels; /* F32 (0) unless set: I32, I8 (then y takes integer values only) */
 } mrank_problem;
 
-/* The comparison of one output (loss, dx1 or dx2) with the reference. */
+/* The comparison of one output (loss, dx1 or dx2) with the reference; values are shown as double,
+ * whatever the data type. */
 typedef struct mrank_output_check {
-  char name[8]; /* "loss", "dx1", "dx2" */
-  int checked;  /* 0 when the op has no such output */
-  int bitwise;  /* elementwise: bit for bit (NaN equals NaN); else a reduced value */
+  char name[8];   /* "loss", "dx1", "dx2" */
+  int checked;    /* 0 when the op has no such output */
+  int bitwise;    /* elementwise: bit for bit (NaN equals NaN); else a reduced value */
   size_t compared, mismatches;
   size_t worst_index; /* the element with the largest error (or the first mismatch) */
-  float worst_x1, worst_x2, worst_y, worst_device, worst_reference;
+  double worst_x1, worst_x2, worst_y, worst_device, worst_reference;
   double max_abs_error, max_rel_error;
-  double bound;      /* reductions: the relative bound (mrank_reduction_error_bound) */
+  double bound;      /* reductions: the relative bound (mrank_reduction_error_bound_ex) */
   size_t nonzero;    /* reference elements that are not zero */
   int canary_intact; /* nothing was written past the end of the output */
   int deterministic; /* a second run gave the same bits */

@@ -57,9 +57,9 @@ mrank_status mrank_check_backward_args(const char *function, size_t n, const voi
   return status;
 }
 
-mrank_status mrank_check_fused_args(const char *function, size_t n, const void *x1,
-                                    const void *x2, const void *y, mrank_reduction reduction,
-                                    const void *loss, const void *dx1, const void *dx2) {
+mrank_status mrank_check_fused_args(const char *function, size_t n, const void *x1, const void *x2,
+                                    const void *y, mrank_reduction reduction, const void *loss,
+                                    const void *dx1, const void *dx2) {
   mrank_status status = mrank_check_forward_args(function, n, x1, x2, y, reduction, loss);
   if (status != MRANK_SUCCESS || n == 0) return status;
   status = check_array(function, "dx1", dx1, "written (n elements)");

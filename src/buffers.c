@@ -16,7 +16,8 @@ static mrank_status check_buffer(const mrank_context *ctx, const char *function,
   size_t bytes = 0;
   cl_context owner = NULL;
   cl_int err = clGetMemObjectInfo(buffer, CL_MEM_SIZE, sizeof bytes, &bytes, NULL);
-  if (err == CL_SUCCESS) err = clGetMemObjectInfo(buffer, CL_MEM_CONTEXT, sizeof owner, &owner, NULL);
+  if (err == CL_SUCCESS)
+    err = clGetMemObjectInfo(buffer, CL_MEM_CONTEXT, sizeof owner, &owner, NULL);
   if (err != CL_SUCCESS) {
     return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT, "%s: %s is not a valid cl_mem (%s)", function,
                       name, mrank_cl_error_name(err));
@@ -29,9 +30,10 @@ static mrank_status check_buffer(const mrank_context *ctx, const char *function,
   }
   const size_t capacity = bytes / element_size;
   if (offset > capacity || count > capacity - offset) {
-    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
-                      "%s: %s holds %zu elements of %zu bytes, too few for offset %zu + %zu elements",
-                      function, name, capacity, element_size, offset, count);
+    return mrank_fail(
+        MRANK_ERROR_INVALID_ARGUMENT,
+        "%s: %s holds %zu elements of %zu bytes, too few for offset %zu + %zu elements", function,
+        name, capacity, element_size, offset, count);
   }
   return MRANK_SUCCESS;
 }
@@ -71,11 +73,12 @@ static mrank_status write_empty(mrank_context *ctx, const mrank_variant *v,
   double bits[1];
   const float value = reduction == MRANK_REDUCTION_MEAN ? NAN : 0.0f;
   const double wide = value;
-  const unsigned short half = v->data == MRANK_DTYPE_BF16 ? mrank_bf16_from_float(value)
-                                                          : mrank_half_from_float(value);
-  memcpy(bits, v->data == MRANK_DTYPE_F64 ? (const void *)&wide
-               : v->data == MRANK_DTYPE_F32 ? (const void *)&value
-                                            : (const void *)&half,
+  const unsigned short half =
+      v->data == MRANK_DTYPE_BF16 ? mrank_bf16_from_float(value) : mrank_half_from_float(value);
+  memcpy(bits,
+         v->data == MRANK_DTYPE_F64   ? (const void *)&wide
+         : v->data == MRANK_DTYPE_F32 ? (const void *)&value
+                                      : (const void *)&half,
          v->data_size);
   MRANK_CHECK_CL(clEnqueueWriteBuffer(ctx->queue, loss, CL_TRUE, loss_offset * v->data_size,
                                       v->data_size, bits, 0, NULL, event),
@@ -164,7 +167,8 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
   in.margin = desc->margin;
   if (n == 0) return forward(function, ctx, desc, 0, in, out, event);
   MRANK_TRY(check_inputs(ctx, function, n, v, &in));
-  MRANK_TRY(check_buffer(ctx, function, "loss", out.mem, out.offset, reduced ? 1 : n, v->data_size));
+  MRANK_TRY(
+      check_buffer(ctx, function, "loss", out.mem, out.offset, reduced ? 1 : n, v->data_size));
   MRANK_TRY(check_buffer(ctx, function, "dx1", dx1.mem, dx1.offset, n, v->data_size));
   MRANK_TRY(check_buffer(ctx, function, "dx2", dx2.mem, dx2.offset, n, v->data_size));
   MRANK_TRY(mrank_ensure_kernels(ctx, v));
@@ -211,17 +215,17 @@ mrank_status mrank_forward_buffers_ex(mrank_context *ctx, const mrank_desc *desc
 
 mrank_status mrank_backward_buffers_ex(mrank_context *ctx, const mrank_desc *desc, size_t n,
                                        cl_mem x1, size_t x1_offset, cl_mem x2, size_t x2_offset,
-                                       cl_mem y, size_t y_offset, cl_mem dloss,
-                                       size_t dloss_offset, cl_mem dx1, size_t dx1_offset,
-                                       cl_mem dx2, size_t dx2_offset, cl_event *event) {
+                                       cl_mem y, size_t y_offset, cl_mem dloss, size_t dloss_offset,
+                                       cl_mem dx1, size_t dx1_offset, cl_mem dx2, size_t dx2_offset,
+                                       cl_event *event) {
   mrank_clear_error();
   return backward("mrank_backward_buffers_ex", ctx, desc, n,
                   inputs(x1, x1_offset, x2, x2_offset, y, y_offset), view(dloss, dloss_offset),
                   view(dx1, dx1_offset), view(dx2, dx2_offset), event);
 }
 
-mrank_status mrank_forward_backward_buffers_ex(mrank_context *ctx, const mrank_desc *desc,
-                                               size_t n, cl_mem x1, size_t x1_offset, cl_mem x2,
+mrank_status mrank_forward_backward_buffers_ex(mrank_context *ctx, const mrank_desc *desc, size_t n,
+                                               cl_mem x1, size_t x1_offset, cl_mem x2,
                                                size_t x2_offset, cl_mem y, size_t y_offset,
                                                cl_mem loss, size_t loss_offset, cl_mem dx1,
                                                size_t dx1_offset, cl_mem dx2, size_t dx2_offset,
@@ -261,8 +265,8 @@ mrank_status mrank_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1, siz
 }
 
 mrank_status mrank_forward_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1,
-                                            size_t x1_offset, cl_mem x2, size_t x2_offset,
-                                            cl_mem y, size_t y_offset, float margin,
+                                            size_t x1_offset, cl_mem x2, size_t x2_offset, cl_mem y,
+                                            size_t y_offset, float margin,
                                             mrank_reduction reduction, cl_mem loss,
                                             size_t loss_offset, cl_mem dx1, size_t dx1_offset,
                                             cl_mem dx2, size_t dx2_offset, cl_event *event) {

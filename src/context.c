@@ -95,7 +95,8 @@ static mrank_status configure_device(mrank_context *ctx) {
       CL_SUCCESS) {
     doubles = 0;
   }
-  ctx->has_fp64 = doubles != 0 && (no_fp64 == NULL || no_fp64[0] == '\0' || strcmp(no_fp64, "0") == 0);
+  ctx->has_fp64 =
+      doubles != 0 && (no_fp64 == NULL || no_fp64[0] == '\0' || strcmp(no_fp64, "0") == 0);
   int major = 0, minor = 0;
   if (sscanf(c_version, "OpenCL C %d.%d", &major, &minor) == 2 && (major > 1 || minor >= 2)) {
     snprintf(ctx->build_options, sizeof ctx->build_options, "-cl-std=CL1.2");

@@ -55,8 +55,8 @@ char *mrank_cache_key(const mrank_context *ctx, const char *family_file, const c
   const char *format =
       "mrank %s\nkernels %s %016llx %zu\noptions %s\nplatform %s | %s\ndevice %s | %s\ndriver %s\n";
   int length = snprintf(NULL, 0, format, mrank_version(), family_file,
-                        (unsigned long long)source_hash, strlen(source), options,
-                        platform_name, platform_version, ctx->device_name, device_version, driver);
+                        (unsigned long long)source_hash, strlen(source), options, platform_name,
+                        platform_version, ctx->device_name, device_version, driver);
   if (length < 0) return NULL;
   char *key = malloc((size_t)length + 1);
   if (key == NULL) return NULL;

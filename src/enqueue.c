@@ -12,11 +12,14 @@ typedef struct real_arg {
   double wide;
 } real_arg;
 
-#define MRANK_ARG(variable) {sizeof(variable), &(variable)}
+#define MRANK_ARG(variable) \
+  { sizeof(variable), &(variable) }
 #define MRANK_VIEW_ARGS(view) MRANK_ARG((view).mem), MRANK_ARG((view).offset)
-#define MRANK_REAL_ARG(v, real)                                    \
-  {(v)->real_size, (v)->real_size == sizeof(double) ? (const void *)&(real).wide \
-                                                    : (const void *)&(real).single}
+#define MRANK_REAL_ARG(v, real)                                                     \
+  {                                                                                 \
+    (v)->real_size, (v)->real_size == sizeof(double) ? (const void *)&(real).wide   \
+                                                     : (const void *)&(real).single \
+  }
 
 static real_arg make_real(double value) {
   real_arg arg = {(float)value, value};
@@ -47,9 +50,9 @@ mrank_status mrank_enqueue_forward_none(mrank_context *ctx, const mrank_variant 
                                         const mrank_inputs *in, mrank_view loss, cl_event *event) {
   const cl_ulong count = n;
   const real_arg margin = make_real(in->margin);
-  const kernel_arg args[] = {MRANK_VIEW_ARGS(in->x1),    MRANK_VIEW_ARGS(in->x2),
-                             MRANK_VIEW_ARGS(in->y),     MRANK_REAL_ARG(v, margin),
-                             MRANK_ARG(count),           MRANK_VIEW_ARGS(loss)};
+  const kernel_arg args[] = {MRANK_VIEW_ARGS(in->x1), MRANK_VIEW_ARGS(in->x2),
+                             MRANK_VIEW_ARGS(in->y),  MRANK_REAL_ARG(v, margin),
+                             MRANK_ARG(count),        MRANK_VIEW_ARGS(loss)};
   return launch(ctx, v, MRANK_KERNEL_FORWARD_NONE, args, sizeof args / sizeof args[0],
                 mrank_pass_outputs(n), event); /* 16 elements a work-item */
 }
@@ -68,11 +71,10 @@ mrank_status mrank_enqueue_backward(mrank_context *ctx, const mrank_variant *v, 
     return launch(ctx, v, MRANK_KERNEL_BACKWARD_NONE, args, sizeof args / sizeof args[0],
                   mrank_pass_outputs(n), event);
   }
-  const kernel_arg args[] = {MRANK_VIEW_ARGS(in->x1), MRANK_VIEW_ARGS(in->x2),
-                             MRANK_VIEW_ARGS(in->y),  MRANK_REAL_ARG(v, margin),
-                             MRANK_ARG(count),        MRANK_VIEW_ARGS(dloss),
-                             MRANK_REAL_ARG(v, factor), MRANK_VIEW_ARGS(dx1),
-                             MRANK_VIEW_ARGS(dx2)};
+  const kernel_arg args[] = {
+      MRANK_VIEW_ARGS(in->x1),   MRANK_VIEW_ARGS(in->x2), MRANK_VIEW_ARGS(in->y),
+      MRANK_REAL_ARG(v, margin), MRANK_ARG(count),        MRANK_VIEW_ARGS(dloss),
+      MRANK_REAL_ARG(v, factor), MRANK_VIEW_ARGS(dx1),    MRANK_VIEW_ARGS(dx2)};
   return launch(ctx, v, MRANK_KERNEL_BACKWARD_SCALAR, args, sizeof args / sizeof args[0],
                 mrank_pass_outputs(n), event);
 }
@@ -107,11 +109,11 @@ mrank_status mrank_enqueue_fused_sum64(mrank_context *ctx, const mrank_variant *
                                        mrank_view dx2, cl_ulong partials_offset) {
   const cl_ulong count = n;
   const real_arg margin = make_real(in->margin), factor = make_real(scale);
-  const kernel_arg args[] = {MRANK_VIEW_ARGS(in->x1),     MRANK_VIEW_ARGS(in->x2),
-                             MRANK_VIEW_ARGS(in->y),      MRANK_REAL_ARG(v, margin),
-                             MRANK_ARG(count),            MRANK_REAL_ARG(v, factor),
-                             MRANK_VIEW_ARGS(dx1),        MRANK_VIEW_ARGS(dx2),
-                             MRANK_ARG(ctx->partials[0]), MRANK_ARG(partials_offset)};
+  const kernel_arg args[] = {
+      MRANK_VIEW_ARGS(in->x1),   MRANK_VIEW_ARGS(in->x2), MRANK_VIEW_ARGS(in->y),
+      MRANK_REAL_ARG(v, margin), MRANK_ARG(count),        MRANK_REAL_ARG(v, factor),
+      MRANK_VIEW_ARGS(dx1),      MRANK_VIEW_ARGS(dx2),    MRANK_ARG(ctx->partials[0]),
+      MRANK_ARG(partials_offset)};
   return launch(ctx, v, MRANK_KERNEL_FUSED_SUM64, args, sizeof args / sizeof args[0],
                 mrank_first_pass_outputs(n), NULL);
 }
@@ -158,7 +160,8 @@ mrank_status mrank_ensure_buffer(mrank_context *ctx, cl_mem *buffer, size_t *cap
   *buffer = NULL;
   *capacity = 0;
   cl_int err = CL_SUCCESS;
-  cl_mem created = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, bytes > 0 ? bytes : 1, NULL, &err);
+  cl_mem created =
+      clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, bytes > 0 ? bytes : 1, NULL, &err);
   MRANK_CHECK_CL(err, "clCreateBuffer");
   *buffer = created;
   *capacity = bytes;

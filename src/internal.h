@@ -148,5 +148,9 @@ float mrank_half_to_float(unsigned short bits);
 unsigned short mrank_half_from_float(float value);
 float mrank_bf16_to_float(unsigned short bits);
 unsigned short mrank_bf16_from_float(float value);
+/* Element i of an array of `type` as a double (exact for every type), and the other way round
+ * (rounded to float first for F32, F16 and BF16, to the label type's integer for I32 and I8). */
+double mrank_decode(mrank_dtype type, const void *array, size_t i);
+void mrank_encode(mrank_dtype type, void *array, size_t i, double value);
 
 #endif /* MRANK_INTERNAL_H */

@@ -1,14 +1,16 @@
 /* ops.c: the forward and backward entry points on host arrays, for every type. Each call stages its
  * inputs on the device in chunks of at most ctx->chunk_elements (or wraps the caller's arrays in
- * place on a host-unified device), runs the same launches as the buffer entry points (enqueue.c) and
- * reads the results back, with one wait at the end. */
+ * place on a host-unified device), runs the same launches as the buffer entry points (enqueue.c)
+ * and reads the results back, with one wait at the end. */
 #include <math.h>
 #include <string.h>
 
 #include "args.h"
 #include "enqueue.h"
 
-static size_t min_size(size_t a, size_t b) { return a < b ? a : b; }
+static size_t min_size(size_t a, size_t b) {
+  return a < b ? a : b;
+}
 
 static const void *at(const void *array, size_t index, size_t element_size) {
   return array == NULL ? NULL : (const char *)array + index * element_size;
@@ -26,8 +28,8 @@ static mrank_view staged(const mrank_context *ctx, mrank_staging_slot slot) {
 static mrank_status upload(mrank_context *ctx, mrank_staging_slot slot, const void *source,
                            size_t bytes) {
   mrank_status status = MRANK_SUCCESS;
-  MRANK_CHECK_CL(clEnqueueWriteBuffer(ctx->queue, ctx->staging[slot], CL_FALSE, 0, bytes, source,
-                                      0, NULL, NULL),
+  MRANK_CHECK_CL(clEnqueueWriteBuffer(ctx->queue, ctx->staging[slot], CL_FALSE, 0, bytes, source, 0,
+                                      NULL, NULL),
                  "clEnqueueWriteBuffer");
   return MRANK_SUCCESS;
 error:
@@ -56,8 +58,8 @@ static mrank_status wrap(mrank_context *ctx, wrapped_chunk *chunk, cl_mem_flags 
   mrank_status status = MRANK_SUCCESS;
   cl_int err = CL_SUCCESS;
   /* the driver only reads a CL_MEM_READ_ONLY buffer; the cast is the API's, not a write */
-  cl_mem buffer = clCreateBuffer(ctx->cl_ctx, access | CL_MEM_USE_HOST_PTR, bytes,
-                                 (void *)(size_t)array, &err);
+  cl_mem buffer =
+      clCreateBuffer(ctx->cl_ctx, access | CL_MEM_USE_HOST_PTR, bytes, (void *)(size_t)array, &err);
   MRANK_CHECK_CL(err, "clCreateBuffer(CL_MEM_USE_HOST_PTR)");
   chunk->buffers[chunk->count++] = buffer;
   view->mem = buffer;
@@ -81,7 +83,8 @@ error:
 
 static void release_chunk(wrapped_chunk *chunk) {
   /* the runtime keeps a released buffer alive until the commands that use it are done */
-  for (int b = 0; b < chunk->count; ++b) clReleaseMemObject(chunk->buffers[b]);
+  for (int b = 0; b < chunk->count; ++b)
+    clReleaseMemObject(chunk->buffers[b]);
   chunk->count = 0;
 }
 
@@ -141,8 +144,8 @@ static mrank_status prepare(mrank_context *ctx, const mrank_variant *v, size_t n
   MRANK_TRY(mrank_ensure_kernels(ctx, v));
   const size_t bytes = min_size(n, ctx->chunk_elements) * sizeof(double);
   for (size_t s = 0; s < slot_count; ++s) {
-    MRANK_TRY(mrank_ensure_buffer(ctx, &ctx->staging[slots[s]], &ctx->staging_bytes[slots[s]],
-                                  bytes));
+    MRANK_TRY(
+        mrank_ensure_buffer(ctx, &ctx->staging[slots[s]], &ctx->staging_bytes[slots[s]], bytes));
   }
 error:
   return status;
@@ -163,8 +166,8 @@ static void store_empty_reduction(const mrank_variant *v, mrank_reduction reduct
     const double wide = value;
     memcpy(loss, &wide, sizeof wide);
   } else if (v->data == MRANK_DTYPE_F16 || v->data == MRANK_DTYPE_BF16) {
-    const unsigned short bits = v->data == MRANK_DTYPE_F16 ? mrank_half_from_float(value)
-                                                           : mrank_bf16_from_float(value);
+    const unsigned short bits =
+        v->data == MRANK_DTYPE_F16 ? mrank_half_from_float(value) : mrank_bf16_from_float(value);
     memcpy(loss, &bits, sizeof bits);
   } else {
     memcpy(loss, &value, sizeof value);
@@ -192,7 +195,8 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
   MRANK_TRY(prepare(ctx, v, n, slots, sizeof slots / sizeof slots[0]));
   const int reduced = reduction != MRANK_REDUCTION_NONE;
   if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n), v->real_size));
-  const byte_range inputs[] = {{x1, n * v->data_size}, {x2, n * v->data_size}, {y, n * v->label_size}};
+  const byte_range inputs[] = {
+      {x1, n * v->data_size}, {x2, n * v->data_size}, {y, n * v->label_size}};
   const byte_range outputs[] = {{loss, n * v->data_size}};
   wrapped_chunk *chunk = can_wrap(ctx, inputs, 3, outputs, !reduced) ? &wrapped : NULL;
   cl_ulong partials_used = 0;
@@ -208,21 +212,22 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
       partials_used += mrank_first_pass_outputs(count);
     } else if (chunk != NULL) {
       mrank_view out;
-      MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(loss, offset, v->data_size), out_bytes, &out));
+      MRANK_TRY(
+          wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(loss, offset, v->data_size), out_bytes, &out));
       MRANK_TRY(mrank_enqueue_forward_none(ctx, v, count, &in, out, NULL));
       MRANK_TRY(sync_output(ctx, out, out_bytes));
     } else {
-      MRANK_TRY(mrank_enqueue_forward_none(ctx, v, count, &in, staged(ctx, MRANK_STAGE_OUT1), NULL));
+      MRANK_TRY(
+          mrank_enqueue_forward_none(ctx, v, count, &in, staged(ctx, MRANK_STAGE_OUT1), NULL));
       MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, at_mutable(loss, offset, v->data_size), out_bytes));
     }
     if (chunk != NULL) release_chunk(chunk);
   }
   if (!reduced) return finish(ctx, MRANK_SUCCESS);
   double result[1] = {0.0}; /* room for the widest data type */
-  MRANK_TRY(mrank_enqueue_reduce_partials(ctx, v, partials_used,
-                                          reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n)
-                                                                            : 1.0,
-                                          staged(ctx, MRANK_STAGE_OUT1), NULL));
+  MRANK_TRY(mrank_enqueue_reduce_partials(
+      ctx, v, partials_used, reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0,
+      staged(ctx, MRANK_STAGE_OUT1), NULL));
   MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, result, v->data_size));
   MRANK_TRY(finish(ctx, MRANK_SUCCESS));
   memcpy(loss, result, v->data_size); /* written only once everything succeeded */
@@ -272,8 +277,10 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
         MRANK_TRY(wrap(ctx, chunk, CL_MEM_READ_ONLY, at(dloss, offset, v->data_size), chunk_bytes,
                        &upstream));
       }
-      MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx1, offset, v->data_size), chunk_bytes, &out1));
-      MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx2, offset, v->data_size), chunk_bytes, &out2));
+      MRANK_TRY(
+          wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx1, offset, v->data_size), chunk_bytes, &out1));
+      MRANK_TRY(
+          wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx2, offset, v->data_size), chunk_bytes, &out2));
     } else if (per_element) {
       MRANK_TRY(upload(ctx, MRANK_STAGE_DLOSS, at(dloss, offset, v->data_size), chunk_bytes));
     }
@@ -284,8 +291,10 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
       MRANK_TRY(sync_output(ctx, out2, chunk_bytes));
       release_chunk(chunk);
     } else {
-      MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, at_mutable(dx1, offset, v->data_size), chunk_bytes));
-      MRANK_TRY(download(ctx, MRANK_STAGE_OUT2, at_mutable(dx2, offset, v->data_size), chunk_bytes));
+      MRANK_TRY(
+          download(ctx, MRANK_STAGE_OUT1, at_mutable(dx1, offset, v->data_size), chunk_bytes));
+      MRANK_TRY(
+          download(ctx, MRANK_STAGE_OUT2, at_mutable(dx2, offset, v->data_size), chunk_bytes));
     }
   }
   return finish(ctx, MRANK_SUCCESS);
@@ -338,8 +347,10 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
         MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(loss, offset, v->data_size), chunk_bytes,
                        &out_loss));
       }
-      MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx1, offset, v->data_size), chunk_bytes, &out1));
-      MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx2, offset, v->data_size), chunk_bytes, &out2));
+      MRANK_TRY(
+          wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx1, offset, v->data_size), chunk_bytes, &out1));
+      MRANK_TRY(
+          wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx2, offset, v->data_size), chunk_bytes, &out2));
     }
     if (reduced) {
       MRANK_TRY(mrank_enqueue_fused_sum64(ctx, v, count, &in, scale, out1, out2, partials_used));
@@ -354,10 +365,13 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
       release_chunk(chunk);
     } else {
       if (!reduced) {
-        MRANK_TRY(download(ctx, MRANK_STAGE_DLOSS, at_mutable(loss, offset, v->data_size), chunk_bytes));
+        MRANK_TRY(
+            download(ctx, MRANK_STAGE_DLOSS, at_mutable(loss, offset, v->data_size), chunk_bytes));
       }
-      MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, at_mutable(dx1, offset, v->data_size), chunk_bytes));
-      MRANK_TRY(download(ctx, MRANK_STAGE_OUT2, at_mutable(dx2, offset, v->data_size), chunk_bytes));
+      MRANK_TRY(
+          download(ctx, MRANK_STAGE_OUT1, at_mutable(dx1, offset, v->data_size), chunk_bytes));
+      MRANK_TRY(
+          download(ctx, MRANK_STAGE_OUT2, at_mutable(dx2, offset, v->data_size), chunk_bytes));
     }
   }
   if (!reduced) return finish(ctx, MRANK_SUCCESS);
@@ -386,9 +400,9 @@ mrank_status mrank_forward_ex(mrank_context *ctx, const mrank_desc *desc, size_t
   return forward("mrank_forward_ex", ctx, desc, n, x1, x2, y, loss);
 }
 
-mrank_status mrank_backward_ex(mrank_context *ctx, const mrank_desc *desc, size_t n,
-                               const void *x1, const void *x2, const void *y, const void *dloss,
-                               void *dx1, void *dx2) {
+mrank_status mrank_backward_ex(mrank_context *ctx, const mrank_desc *desc, size_t n, const void *x1,
+                               const void *x2, const void *y, const void *dloss, void *dx1,
+                               void *dx2) {
   mrank_clear_error();
   return backward("mrank_backward_ex", ctx, desc, n, x1, x2, y, dloss, dx1, dx2);
 }

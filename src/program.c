@@ -93,11 +93,11 @@ static void append_build_log(const mrank_context *ctx, cl_program program) {
 
 static mrank_status build_log_failure(mrank_context *ctx, cl_program program, mrank_family family,
                                       const char *options, cl_int err) {
-  mrank_status status = mrank_fail(
-      MRANK_ERROR_BUILD_FAILED,
-      "building kernels/%s for device \"%s\" with options \"%s\" failed with %s; "
-      "fix the kernel source (see MRANK_KERNEL_DIR) or update the driver",
-      family_files[family], ctx->device_name, options, mrank_cl_error_name(err));
+  mrank_status status =
+      mrank_fail(MRANK_ERROR_BUILD_FAILED,
+                 "building kernels/%s for device \"%s\" with options \"%s\" failed with %s; "
+                 "fix the kernel source (see MRANK_KERNEL_DIR) or update the driver",
+                 family_files[family], ctx->device_name, options, mrank_cl_error_name(err));
   append_build_log(ctx, program);
   return status;
 }

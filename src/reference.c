@@ -1,7 +1,8 @@
-/* reference.c: the CPU oracle. Plain loops that follow Caffe2's CPU operator line by line, for every
- * type: half and bfloat16 are widened to float exactly, computed in float and rounded to nearest even
- * when stored (the device's vstore_half_rte); double is computed in double. Every device result is
- * checked against these. Compiled with -ffp-contract=off so that no FMA sneaks in. */
+/* reference.c: the CPU oracle. Plain loops that follow Caffe2's CPU operator line by line, for
+ * every type: half and bfloat16 are widened to float exactly, computed in float and rounded to
+ * nearest even when stored (the device's vstore_half_rte); double is computed in double. Every
+ * device result is checked against these. Compiled with -ffp-contract=off so that no FMA sneaks in.
+ */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -27,8 +28,12 @@ static void store_float(mrank_dtype type, void *array, size_t i, float value) {
   }
 }
 
-static double load_double(const void *array, size_t i) { return ((const double *)array)[i]; }
-static void store_double(void *array, size_t i, double value) { ((double *)array)[i] = value; }
+static double load_double(const void *array, size_t i) {
+  return ((const double *)array)[i];
+}
+static void store_double(void *array, size_t i, double value) {
+  ((double *)array)[i] = value;
+}
 
 /* labels converted to the compute type, as the kernels' convert_float / convert_double do */
 static float label_float(mrank_dtype type, const void *array, size_t i) {
@@ -57,8 +62,12 @@ static double dist_double(double x1, double x2, double y, double margin) {
   return scaled + margin;
 }
 
-static float clamp_float(float dist) { return dist < 0.0f ? 0.0f : dist; }
-static double clamp_double(double dist) { return dist < 0.0 ? 0.0 : dist; }
+static float clamp_float(float dist) {
+  return dist < 0.0f ? 0.0f : dist;
+}
+static double clamp_double(double dist) {
+  return dist < 0.0 ? 0.0 : dist;
+}
 
 /* Neumaier's compensated sum: the double reference of a double reduction must be nearly exact. */
 typedef struct compensated {
@@ -126,8 +135,8 @@ static void gradient_float(const mrank_variant *v, size_t n, const void *x1, con
   for (size_t i = 0; i < n; ++i) {
     const float label = label_float(v->labels, y, i);
     const float upstream = per_element ? load_float(v->data, dloss, i) : shared;
-    const float dist = dist_float(load_float(v->data, x1, i), load_float(v->data, x2, i), label,
-                                  margin);
+    const float dist =
+        dist_float(load_float(v->data, x1, i), load_float(v->data, x2, i), label, margin);
     store_float(v->data, dx1, i, dist < 0.0f ? 0.0f : -label * upstream);
     store_float(v->data, dx2, i, dist < 0.0f ? 0.0f : label * upstream);
   }
@@ -168,8 +177,8 @@ mrank_status mrank_reference_forward_ex(const mrank_desc *desc, size_t n, const 
 }
 
 static mrank_status backward_typed(const char *function, const mrank_desc *desc, size_t n,
-                                   const void *x1, const void *x2, const void *y,
-                                   const void *dloss, void *dx1, void *dx2) {
+                                   const void *x1, const void *x2, const void *y, const void *dloss,
+                                   void *dx1, void *dx2) {
   mrank_variant v;
   mrank_status status = mrank_variant_of(function, desc, &v);
   if (status == MRANK_SUCCESS) {

@@ -1,36 +1,52 @@
 /* types.c: the data and label types of the typed entry points, and the half / bfloat16 conversions
  * of the CPU reference (bit-level, so that they agree with the device's on every input). */
+#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "internal.h"
 
 const char *mrank_dtype_name(mrank_dtype dtype) {
   switch (dtype) {
-    case MRANK_DTYPE_F32: return "f32";
-    case MRANK_DTYPE_F16: return "f16";
-    case MRANK_DTYPE_BF16: return "bf16";
-    case MRANK_DTYPE_F64: return "f64";
-    case MRANK_DTYPE_I32: return "i32";
-    case MRANK_DTYPE_I8: return "i8";
+    case MRANK_DTYPE_F32:
+      return "f32";
+    case MRANK_DTYPE_F16:
+      return "f16";
+    case MRANK_DTYPE_BF16:
+      return "bf16";
+    case MRANK_DTYPE_F64:
+      return "f64";
+    case MRANK_DTYPE_I32:
+      return "i32";
+    case MRANK_DTYPE_I8:
+      return "i8";
   }
   return "unknown";
 }
 
 size_t mrank_dtype_size(mrank_dtype dtype) {
   switch (dtype) {
-    case MRANK_DTYPE_F32: return 4;
-    case MRANK_DTYPE_F16: return 2;
-    case MRANK_DTYPE_BF16: return 2;
-    case MRANK_DTYPE_F64: return 8;
-    case MRANK_DTYPE_I32: return 4;
-    case MRANK_DTYPE_I8: return 1;
+    case MRANK_DTYPE_F32:
+      return 4;
+    case MRANK_DTYPE_F16:
+      return 2;
+    case MRANK_DTYPE_BF16:
+      return 2;
+    case MRANK_DTYPE_F64:
+      return 8;
+    case MRANK_DTYPE_I32:
+      return 4;
+    case MRANK_DTYPE_I8:
+      return 1;
   }
   return 0;
 }
 
-mrank_status mrank_variant_of(const char *function, const mrank_desc *desc, mrank_variant *variant) {
+mrank_status mrank_variant_of(const char *function, const mrank_desc *desc,
+                              mrank_variant *variant) {
   if (desc == NULL) {
-    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT, "%s: desc is NULL; pass an mrank_desc", function);
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT, "%s: desc is NULL; pass an mrank_desc",
+                      function);
   }
   static const mrank_dtype data_types[MRANK_DATA_TYPES] = {MRANK_DTYPE_F32, MRANK_DTYPE_F16,
                                                            MRANK_DTYPE_BF16, MRANK_DTYPE_F64};
@@ -109,7 +125,8 @@ static unsigned round_nearest_even(unsigned kept, unsigned dropped, unsigned hal
 unsigned short mrank_half_from_float(float value) {
   const unsigned bits = float_bits(value);
   const unsigned sign = (bits >> 16) & 0x8000u, magnitude = bits & 0x7fffffffu;
-  if (magnitude > 0x7f800000u) return (unsigned short)(sign | 0x7e00u | ((magnitude >> 13) & 0x3ffu));
+  if (magnitude > 0x7f800000u)
+    return (unsigned short)(sign | 0x7e00u | ((magnitude >> 13) & 0x3ffu));
   if (magnitude >= 0x477ff000u) return (unsigned short)(sign | 0x7c00u); /* >= 65520: Inf */
   if (magnitude < 0x38800000u) {
     /* below 2^-14: a subnormal half, in units of 2^-24 */
@@ -125,10 +142,53 @@ unsigned short mrank_half_from_float(float value) {
   return (unsigned short)(sign | round_nearest_even(kept, magnitude & 0x1fffu, 0x1000u));
 }
 
-float mrank_bf16_to_float(unsigned short bits) { return bits_float((unsigned)bits << 16); }
+float mrank_bf16_to_float(unsigned short bits) {
+  return bits_float((unsigned)bits << 16);
+}
 
 unsigned short mrank_bf16_from_float(float value) {
   const unsigned bits = float_bits(value);
   if ((bits & 0x7fffffffu) > 0x7f800000u) return (unsigned short)((bits >> 16) | 0x0040u);
   return (unsigned short)((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
+}
+
+double mrank_decode(mrank_dtype type, const void *array, size_t i) {
+  switch (type) {
+    case MRANK_DTYPE_F32:
+      return ((const float *)array)[i];
+    case MRANK_DTYPE_F16:
+      return mrank_half_to_float(((const uint16_t *)array)[i]);
+    case MRANK_DTYPE_BF16:
+      return mrank_bf16_to_float(((const uint16_t *)array)[i]);
+    case MRANK_DTYPE_F64:
+      return ((const double *)array)[i];
+    case MRANK_DTYPE_I32:
+      return ((const int32_t *)array)[i];
+    case MRANK_DTYPE_I8:
+      return ((const int8_t *)array)[i];
+  }
+  return NAN;
+}
+
+void mrank_encode(mrank_dtype type, void *array, size_t i, double value) {
+  switch (type) {
+    case MRANK_DTYPE_F32:
+      ((float *)array)[i] = (float)value;
+      break;
+    case MRANK_DTYPE_F16:
+      ((uint16_t *)array)[i] = mrank_half_from_float((float)value);
+      break;
+    case MRANK_DTYPE_BF16:
+      ((uint16_t *)array)[i] = mrank_bf16_from_float((float)value);
+      break;
+    case MRANK_DTYPE_F64:
+      ((double *)array)[i] = value;
+      break;
+    case MRANK_DTYPE_I32:
+      ((int32_t *)array)[i] = (int32_t)value;
+      break;
+    case MRANK_DTYPE_I8:
+      ((int8_t *)array)[i] = (int8_t)value;
+      break;
+  }
 }

@@ -1,7 +1,7 @@
 /* validate.c: mrank_validate, the mirror of the CPU reference for one problem: run the device twice
  * (determinism), the reference once, compare every output (bit for bit, or within the reduction
  * bound), check canaries past the ends, and check the device's gradient against central
- * differences. */
+ * differences, in whatever types the problem names. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -11,11 +11,12 @@
 #include "validate_data.h"
 
 enum { canary_length = 16 };
-static const unsigned canary_bits = 0x7fc0deadu; /* a NaN no kernel writes by accident */
+static const unsigned char canary_byte = 0xa5; /* no kernel writes a run of these by accident */
 
 typedef struct output_arrays {
-  float *device[3], *again[3], *reference[3]; /* loss, dx1, dx2 */
-  size_t length[3];                           /* 0: the op has no such output */
+  void *device[3], *again[3], *reference[3]; /* loss, dx1, dx2 */
+  size_t length[3];                          /* elements */
+  size_t element_size;
 } output_arrays;
 
 const char *mrank_verdict_string(mrank_verdict verdict) {
@@ -30,14 +31,14 @@ const char *mrank_verdict_string(mrank_verdict verdict) {
   return "UNKNOWN";
 }
 
-static void fill_canary(float *array, size_t length) {
-  for (size_t i = length; i < length + canary_length; ++i)
-    memcpy(&array[i], &canary_bits, 4);
+static void fill_canary(void *array, size_t length, size_t element_size) {
+  memset((char *)array + length * element_size, canary_byte, canary_length * element_size);
 }
 
-static int canary_intact(const float *array, size_t length) {
-  for (size_t i = length; i < length + canary_length; ++i) {
-    if (memcmp(&array[i], &canary_bits, 4) != 0) return 0;
+static int canary_intact(const void *array, size_t length, size_t element_size) {
+  const unsigned char *tail = (const unsigned char *)array + length * element_size;
+  for (size_t b = 0; b < canary_length * element_size; ++b) {
+    if (tail[b] != canary_byte) return 0;
   }
   return 1;
 }
@@ -53,12 +54,14 @@ static void free_outputs(output_arrays *out) {
 static mrank_status allocate_outputs(const mrank_problem *problem, output_arrays *out) {
   memset(out, 0, sizeof *out);
   const size_t n = problem->n;
-  const size_t loss_length = problem->reduction == MRANK_REDUCTION_NONE ? n : 1;
-  out->length[0] = problem->op == MRANK_OP_BACKWARD ? 0 : loss_length;
-  out->length[1] = out->length[2] = problem->op == MRANK_OP_FORWARD ? 0 : n;
+  out->element_size = mrank_dtype_size(problem->data);
+  out->length[0] = problem->reduction == MRANK_REDUCTION_NONE ? n : 1;
+  out->length[1] = out->length[2] = n;
   for (int o = 0; o < 3; ++o) {
-    if (out->length[o] == 0 && !(o == 0 && problem->op != MRANK_OP_BACKWARD)) continue;
-    const size_t bytes = (out->length[o] + canary_length) * sizeof(float);
+    const int produced =
+        o == 0 ? problem->op != MRANK_OP_BACKWARD : problem->op != MRANK_OP_FORWARD;
+    if (!produced || (o > 0 && n == 0)) continue;
+    const size_t bytes = (out->length[o] + canary_length) * out->element_size;
     out->device[o] = malloc(bytes);
     out->again[o] = malloc(bytes);
     out->reference[o] = malloc(bytes);
@@ -67,58 +70,58 @@ static mrank_status allocate_outputs(const mrank_problem *problem, output_arrays
       return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY,
                         "mrank_validate: out of host memory for the outputs of %zu elements", n);
     }
-    fill_canary(out->device[o], out->length[o]);
-    fill_canary(out->again[o], out->length[o]);
+    fill_canary(out->device[o], out->length[o], out->element_size);
+    fill_canary(out->again[o], out->length[o], out->element_size);
   }
   return MRANK_SUCCESS;
 }
 
+static mrank_desc desc_of(const mrank_problem *p) {
+  mrank_desc desc = {p->data, p->labels, p->reduction, p->margin};
+  return desc;
+}
+
 static mrank_status run(mrank_context *ctx, const mrank_problem *p, const mrank_problem_data *d,
-                        float *const *out) {
-  switch (p->op) {
-    case MRANK_OP_FORWARD:
-      return mrank_forward(ctx, p->n, d->x1, d->x2, d->y, p->margin, p->reduction, out[0]);
-    case MRANK_OP_BACKWARD:
-      return mrank_backward(ctx, p->n, d->x1, d->x2, d->y, p->margin, p->reduction, d->dloss,
-                            out[1], out[2]);
-    case MRANK_OP_FUSED:
-      return mrank_forward_backward(ctx, p->n, d->x1, d->x2, d->y, p->margin, p->reduction, out[0],
-                                    out[1], out[2]);
+                        void *const *out) {
+  const mrank_desc desc = desc_of(p);
+  if (p->op == MRANK_OP_FORWARD)
+    return mrank_forward_ex(ctx, &desc, p->n, d->x1, d->x2, d->y, out[0]);
+  if (p->op == MRANK_OP_BACKWARD) {
+    return mrank_backward_ex(ctx, &desc, p->n, d->x1, d->x2, d->y, d->dloss, out[1], out[2]);
   }
-  return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT, "mrank_validate: op %d is not an mrank_op",
-                    (int)p->op);
+  return mrank_forward_backward_ex(ctx, &desc, p->n, d->x1, d->x2, d->y, out[0], out[1], out[2]);
 }
 
 static mrank_status run_reference(const mrank_problem *p, const mrank_problem_data *d,
-                                  float *const *out) {
-  switch (p->op) {
-    case MRANK_OP_FORWARD:
-      return mrank_reference_forward(p->n, d->x1, d->x2, d->y, p->margin, p->reduction, out[0]);
-    case MRANK_OP_BACKWARD:
-      return mrank_reference_backward(p->n, d->x1, d->x2, d->y, p->margin, p->reduction, d->dloss,
-                                      out[1], out[2]);
-    case MRANK_OP_FUSED:
-      return mrank_reference_forward_backward(p->n, d->x1, d->x2, d->y, p->margin, p->reduction,
-                                              out[0], out[1], out[2]);
+                                  void *const *out) {
+  const mrank_desc desc = desc_of(p);
+  if (p->op == MRANK_OP_FORWARD) {
+    return mrank_reference_forward_ex(&desc, p->n, d->x1, d->x2, d->y, out[0]);
   }
-  return MRANK_ERROR_INVALID_ARGUMENT;
+  if (p->op == MRANK_OP_BACKWARD) {
+    return mrank_reference_backward_ex(&desc, p->n, d->x1, d->x2, d->y, d->dloss, out[1], out[2]);
+  }
+  return mrank_reference_forward_backward_ex(&desc, p->n, d->x1, d->x2, d->y, out[0], out[1],
+                                             out[2]);
 }
 
-static int same_bits(float a, float b) {
-  return (isnan(a) && isnan(b)) || memcmp(&a, &b, sizeof a) == 0;
+/* bit for bit, NaN equal to NaN whatever its payload */
+static int same_element(mrank_dtype type, const void *a, const void *b, size_t i, size_t size) {
+  if (memcmp((const char *)a + i * size, (const char *)b + i * size, size) == 0) return 1;
+  return isnan(mrank_decode(type, a, i)) && isnan(mrank_decode(type, b, i));
 }
 
 /* |a - b| with NaN against a number, or different infinities, as an infinite error */
-static double difference(float a, float b) {
-  if (same_bits(a, b) || a == b) return 0.0;
-  const double d = fabs((double)a - (double)b);
+static double difference(double a, double b) {
+  if ((isnan(a) && isnan(b)) || a == b) return 0.0;
+  const double d = fabs(a - b);
   return isnan(d) ? INFINITY : d;
 }
 
 static void compare_output(const mrank_problem *p, const mrank_problem_data *d,
                            const output_arrays *out, int o, double bound, mrank_output_check *c) {
   static const char *const names[] = {"loss", "dx1", "dx2"};
-  const size_t length = out->length[o];
+  const size_t length = out->length[o], size = out->element_size;
   memset(c, 0, sizeof *c);
   strcpy(c->name, names[o]);
   c->checked = out->device[o] != NULL;
@@ -126,17 +129,20 @@ static void compare_output(const mrank_problem *p, const mrank_problem_data *d,
   c->bitwise = !(o == 0 && p->reduction != MRANK_REDUCTION_NONE);
   c->compared = length;
   c->worst_index = length;
-  c->canary_intact = canary_intact(out->device[o], length) && canary_intact(out->again[o], length);
+  c->canary_intact =
+      canary_intact(out->device[o], length, size) && canary_intact(out->again[o], length, size);
   c->deterministic = 1;
   double worst = -1.0;
   for (size_t i = 0; i < length; ++i) {
-    const float got = out->device[o][i], want = out->reference[o][i];
-    if (!same_bits(got, out->again[o][i])) c->deterministic = 0;
-    if (want != 0.0f) c->nonzero++;
+    const double got = mrank_decode(p->data, out->device[o], i);
+    const double want = mrank_decode(p->data, out->reference[o], i);
+    if (!same_element(p->data, out->device[o], out->again[o], i, size)) c->deterministic = 0;
+    if (want != 0.0) c->nonzero++;
     const double error = difference(got, want);
-    const double relative = error == 0.0 ? 0.0 : error / fmax(fabs((double)want), DBL_MIN);
-    const int mismatch =
-        c->bitwise ? !same_bits(got, want) : !(error <= bound * fabs((double)want));
+    const double relative = error == 0.0 ? 0.0 : error / fmax(fabs(want), DBL_MIN);
+    const int mismatch = c->bitwise
+                             ? !same_element(p->data, out->device[o], out->reference[o], i, size)
+                             : !(error <= bound * fabs(want));
     if (mismatch) c->mismatches++;
     if (error > c->max_abs_error) c->max_abs_error = error;
     if (relative > c->max_rel_error) c->max_rel_error = relative;
@@ -149,12 +155,12 @@ static void compare_output(const mrank_problem *p, const mrank_problem_data *d,
   c->bound = c->bitwise ? 0.0 : bound;
   if (c->worst_index < length) {
     const size_t i = c->worst_index;
-    const int per_element = c->bitwise || p->reduction == MRANK_REDUCTION_NONE;
-    c->worst_x1 = per_element ? d->x1[i] : NAN;
-    c->worst_x2 = per_element ? d->x2[i] : NAN;
-    c->worst_y = per_element ? d->y[i] : NAN;
-    c->worst_device = out->device[o][i];
-    c->worst_reference = out->reference[o][i];
+    const int per_element = c->bitwise;
+    c->worst_x1 = per_element ? d->x1_value[i] : NAN;
+    c->worst_x2 = per_element ? d->x2_value[i] : NAN;
+    c->worst_y = per_element ? d->y_value[i] : NAN;
+    c->worst_device = mrank_decode(p->data, out->device[o], i);
+    c->worst_reference = mrank_decode(p->data, out->reference[o], i);
   }
 }
 
@@ -164,39 +170,59 @@ static double loss_in_double(double x1, double x2, double y, double margin) {
   return dist < 0.0 ? 0.0 : dist;
 }
 
+/* The analytic value is one product of exact values in the compute type, then stored: its relative
+ * error is at most half a unit of the stored precision; a central difference of a piecewise-linear
+ * function in double errs by about 1e-16 |x| / h <= 1e-13 here. The tolerance: 4 units of the
+ * stored precision (a factor of 8 over the analytic error), and never below 1e-9 (the difference
+ * quotient's own error, which matters for double data). */
+static double gradient_tolerance(mrank_dtype type) {
+  const double unit = type == MRANK_DTYPE_F16    ? 0x1p-10
+                      : type == MRANK_DTYPE_BF16 ? 0x1p-7
+                      : type == MRANK_DTYPE_F64  ? DBL_EPSILON
+                                                 : FLT_EPSILON;
+  return fmax(4.0 * unit, type == MRANK_DTYPE_F64 ? 1e-9 : 0.0);
+}
+
 /* dx1 and dx2 of the device against central differences of the double loss, times the upstream
- * gradient. Points within 4 steps of the kink, or with non-finite inputs, are skipped. The analytic
- * value is one float product of exact values (rel. error <= 2^-24); a central difference of a
- * piecewise-linear function in double is exact to ~1e-12 away from the kink; 4 FLT_EPSILON keeps a
- * factor of 8 over the first and fails any wrong sign, factor or rule. */
+ * gradient; points within 4 steps of the kink, or with non-finite values, are skipped. */
 static void check_gradient(const mrank_problem *p, const mrank_problem_data *d,
                            const output_arrays *out, mrank_validation *report) {
-  report->gradient_tolerance = 4.0 * FLT_EPSILON;
+  report->gradient_tolerance = gradient_tolerance(p->data);
   report->gradient_passed = 1;
   if (p->op == MRANK_OP_FORWARD || p->n == 0) return;
+  const int wide = p->data == MRANK_DTYPE_F64;
   const size_t step = p->n > 4096 ? p->n / 4096 : 1;
-  const float scale = p->reduction == MRANK_REDUCTION_MEAN ? (float)(1.0 / (double)p->n) : 1.0f;
+  /* the upstream gradient exactly as the device forms it: in float (or double) */
+  const double scale = p->reduction != MRANK_REDUCTION_MEAN ? 1.0
+                       : wide                               ? 1.0 / (double)p->n
+                                                            : (double)(float)(1.0 / (double)p->n);
   for (size_t i = 0; i < p->n; i += step) {
-    const double x1 = d->x1[i], x2 = d->x2[i], y = d->y[i], m = p->margin;
-    if (!isfinite(x1) || !isfinite(x2) || !isfinite(y) || !isfinite(m)) continue;
+    const double x1 = d->x1_value[i], x2 = d->x2_value[i], y = d->y_value[i];
+    const double m = wide ? (double)p->margin : (double)(float)p->margin;
+    if (!isfinite(x1) || !isfinite(x2) || !isfinite(y)) continue;
     const double h = 1e-3 * fmax(1.0, fmax(fabs(x1), fabs(x2)));
     const double dist = -y * (x1 - x2) + m;
     if (fabs(dist) <= 4.0 * h * fmax(fabs(y), 1.0) || !isfinite(dist)) continue;
-    float upstream;
+    double upstream;
     if (p->op == MRANK_OP_FUSED) {
-      upstream = 1.0f * scale;
+      upstream = scale;
+    } else if (p->reduction == MRANK_REDUCTION_NONE) {
+      upstream = d->dloss_value[i];
     } else {
-      upstream = p->reduction == MRANK_REDUCTION_NONE ? d->dloss[i] : d->dloss[0] * scale;
+      upstream = wide ? d->dloss_value[0] * scale : (double)(float)(d->dloss_value[0] * scale);
     }
     const double d1 =
         (loss_in_double(x1 + h, x2, y, m) - loss_in_double(x1 - h, x2, y, m)) / (2 * h);
     const double d2 =
         (loss_in_double(x1, x2 + h, y, m) - loss_in_double(x1, x2 - h, y, m)) / (2 * h);
     const double want[2] = {d1 * upstream, d2 * upstream};
-    const float got[2] = {out->device[1][i], out->device[2][i]};
+    const double got[2] = {mrank_decode(p->data, out->device[1], i),
+                           mrank_decode(p->data, out->device[2], i)};
     for (int k = 0; k < 2; ++k) {
-      const double error = fabs((double)got[k] - want[k]);
-      const double relative = want[k] == 0.0 ? error : error / fabs(want[k]);
+      if (!isfinite(want[k])) continue;
+      const double error = fabs(got[k] - want[k]);
+      /* below the smallest normal of the stored type only an absolute comparison means anything */
+      const double relative = fabs(want[k]) < 1e-30 ? error : error / fabs(want[k]);
       if (relative > report->gradient_max_error) report->gradient_max_error = relative;
       if (!(relative <= report->gradient_tolerance)) report->gradient_passed = 0;
     }
@@ -207,24 +233,23 @@ static void check_gradient(const mrank_problem *p, const mrank_problem_data *d,
 /* Self-test: change one device output so that a working mirror must fail on it. */
 static size_t inject_fault(const mrank_problem *p, output_arrays *out) {
   const int o = p->op == MRANK_OP_BACKWARD ? 1 : 0;
-  const size_t length = out->length[o];
-  if (length == 0) return p->n;
+  const size_t length = out->length[o], size = out->element_size;
+  if (out->device[o] == NULL || length == 0) return p->n;
   /* both runs get the same fault: a wrong device is wrong every time */
-  float *runs[] = {out->device[o], out->again[o]};
+  void *runs[] = {out->device[o], out->again[o]};
   if (o == 0 && p->reduction != MRANK_REDUCTION_NONE) {
-    for (int r = 0; r < 2; ++r)
-      runs[r][0] += fmaxf(fabsf(runs[r][0]) * 1e-2f, 1.0f);
+    for (int r = 0; r < 2; ++r) {
+      const double value = mrank_decode(p->data, runs[r], 0);
+      mrank_encode(p->data, runs[r], 0, value + fmax(fabs(value) * 1e-1, 1.0));
+    }
     return 0;
   }
   for (size_t k = 0; k < length; ++k) {
     const size_t i = (length / 2 + k) % length; /* the first finite value from the middle on */
-    if (!isfinite(out->device[o][i])) continue;
-    for (int r = 0; r < 2; ++r) {
-      unsigned bits;
-      memcpy(&bits, &runs[r][i], 4);
-      bits ^= 1u; /* one ulp: the smallest error there is */
-      memcpy(&runs[r][i], &bits, 4);
-    }
+    if (!isfinite(mrank_decode(p->data, out->device[o], i))) continue;
+    /* one unit in the last place: the smallest error there is (little-endian lowest byte) */
+    for (int r = 0; r < 2; ++r)
+      ((unsigned char *)runs[r])[i * size] ^= 1u;
     return i;
   }
   return p->n;
@@ -233,7 +258,8 @@ static size_t inject_fault(const mrank_problem *p, output_arrays *out) {
 mrank_status mrank_validate(mrank_context *ctx, const mrank_problem *problem,
                             mrank_validation *report) {
   mrank_status status = MRANK_SUCCESS;
-  mrank_problem_data data = {0, NULL, NULL, NULL, NULL};
+  mrank_problem_data data;
+  memset(&data, 0, sizeof data);
   output_arrays out;
   memset(&out, 0, sizeof out);
   mrank_clear_error();
@@ -248,11 +274,9 @@ mrank_status mrank_validate(mrank_context *ctx, const mrank_problem *problem,
               "mrank_validate: op %d is not an mrank_op; pass MRANK_OP_FORWARD, MRANK_OP_BACKWARD "
               "or MRANK_OP_FUSED",
               (int)problem->op);
-  MRANK_CHECK(problem->reduction == MRANK_REDUCTION_NONE ||
-                  problem->reduction == MRANK_REDUCTION_MEAN ||
-                  problem->reduction == MRANK_REDUCTION_SUM,
-              MRANK_ERROR_INVALID_ARGUMENT,
-              "mrank_validate: reduction %d is not an mrank_reduction", (int)problem->reduction);
+  const mrank_desc desc = desc_of(problem);
+  mrank_variant variant;
+  MRANK_TRY(mrank_variant_of("mrank_validate", &desc, &variant));
   memset(report, 0, sizeof *report);
   MRANK_TRY(mrank_problem_data_make(problem, &data));
   MRANK_TRY(allocate_outputs(problem, &out));
@@ -261,7 +285,7 @@ mrank_status mrank_validate(mrank_context *ctx, const mrank_problem *problem,
   MRANK_TRY(run_reference(problem, &data, out.reference));
   report->fault_index = problem->inject_fault ? inject_fault(problem, &out) : problem->n;
 
-  const double bound = mrank_reduction_error_bound(ctx, problem->n);
+  const double bound = mrank_reduction_error_bound_ex(ctx, &desc, problem->n);
   int failed = 0, all_mostly_zero = 1;
   for (int o = 0; o < 3; ++o) {
     mrank_output_check *c = &report->outputs[o];

@@ -16,7 +16,8 @@ Test(validate, every_op_and_reduction_passes_on_the_device) {
   for (int op = 0; op < 3; ++op) {
     for (int r = 0; r < 3; ++r) {
       for (int s = 0; s < 3; ++s) {
-        mrank_problem problem = {(mrank_op)op, (mrank_reduction)r, sizes[s], 1.0f, 5, 0};
+        mrank_problem problem = {(mrank_op)op,    (mrank_reduction)r, sizes[s], 1.0f, 5, 0,
+                                 MRANK_DTYPE_F32, MRANK_DTYPE_F32};
         mrank_validation report;
         cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_SUCCESS, "%s",
                      mrank_last_error());
@@ -36,7 +37,8 @@ Test(validate, an_injected_fault_fails_and_is_named) {
   mrank_context *ctx = device_context();
   for (int op = 0; op < 3; ++op) {
     for (int r = 0; r < 3; ++r) {
-      mrank_problem problem = {(mrank_op)op, (mrank_reduction)r, 4097, 1.0f, 9, 1};
+      mrank_problem problem = {(mrank_op)op,    (mrank_reduction)r, 4097, 1.0f, 9, 1,
+                               MRANK_DTYPE_F32, MRANK_DTYPE_F32};
       mrank_validation report;
       cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_SUCCESS);
       cr_assert_eq(report.verdict, MRANK_VERDICT_FAILED, "op %d reduction %d passed a fault", op,
@@ -53,7 +55,8 @@ Test(validate, an_injected_fault_fails_and_is_named) {
 Test(validate, a_mostly_zero_output_is_mistrusted) {
   mrank_context *ctx = device_context();
   /* margin -1e6: every dist is negative, the loss and gradients are all zero */
-  mrank_problem problem = {MRANK_OP_FUSED, MRANK_REDUCTION_NONE, 1000, -1e6f, 1, 0};
+  mrank_problem problem = {MRANK_OP_FUSED,  MRANK_REDUCTION_NONE, 1000, -1e6f, 1, 0,
+                           MRANK_DTYPE_F32, MRANK_DTYPE_F32};
   mrank_validation report;
   cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_SUCCESS);
   cr_assert_eq(report.verdict, MRANK_VERDICT_MISTRUSTED);
@@ -62,7 +65,8 @@ Test(validate, a_mostly_zero_output_is_mistrusted) {
 
 Test(validate, bad_arguments) {
   mrank_context *ctx = device_context();
-  mrank_problem problem = {(mrank_op)7, MRANK_REDUCTION_NONE, 10, 1.0f, 1, 0};
+  mrank_problem problem = {(mrank_op)7,     MRANK_REDUCTION_NONE, 10, 1.0f, 1, 0,
+                           MRANK_DTYPE_F32, MRANK_DTYPE_F32};
   mrank_validation report;
   cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_ERROR_INVALID_ARGUMENT);
   cr_assert_eq(mrank_validate(ctx, NULL, &report), MRANK_ERROR_INVALID_ARGUMENT);

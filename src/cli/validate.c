@@ -14,7 +14,8 @@
 const char mrank_validate_help[] =
     "usage: mrank validate [--device SEL | --all-devices] [--n N,...] [--margin M,...]\n"
     "                      [--reduction none,mean,sum] [--op forward,backward,fused]\n"
-    "                      [--dtype f32] [--labels f32] [--seed S] [--json] [--verbose]\n"
+    "                      [--dtype f32,f16,bf16,f64] [--labels f32,i32,i8] [--seed S]\n"
+    "                      [--json] [--verbose]\n"
     "\n"
     "Checks the device against the CPU reference, problem by problem (every combination of the\n"
     "lists given). The data is random (values from 1e-3 to 1e3) with the edge cases planted at\n"
@@ -37,8 +38,9 @@ const char mrank_validate_help[] =
     "  --margin LIST   margins (default 1,0)\n"
     "  --reduction L   none, mean, sum (default all)\n"
     "  --op LIST       forward, backward, fused (default all)\n"
-    "  --dtype LIST    data type of x1, x2 and the outputs: f32 (the only one in this build)\n"
-    "  --labels LIST   type of y: f32 (the only one in this build)\n"
+    "  --dtype LIST    type of x1, x2 and every output: f32 (default), f16 and bf16 (storage,\n"
+    "                  computed in float), f64 (devices with fp64; SKIP elsewhere)\n"
+    "  --labels LIST   type of y: f32 (default), i32, i8 (then y takes integer values)\n"
     "  --seed S        seed of the data (default 1)\n"
     "  --json          print a JSON report instead of lines\n"
     "  --verbose       print the figures of every output and the gradient check\n"
@@ -58,6 +60,10 @@ typedef struct grid {
   int reduction_count;
   mrank_op op[3];
   int op_count;
+  mrank_dtype data[4];
+  int data_count;
+  mrank_dtype labels[3];
+  int labels_count;
 } grid;
 
 typedef struct settings {
@@ -137,15 +143,30 @@ static int parse_op_item(const char *option, const char *item, void *into, int a
   return 0;
 }
 
-static int parse_type_item(const char *option, const char *item, void *into, int at) {
-  (void)into;
-  (void)at;
-  if (strcmp(item, "f32") == 0) return 1;
-  fprintf(stderr,
-          "mrank validate: %s: \"%s\" is not available in this build; only f32 is (f16, bf16, f64 "
-          "storage and i32, i8 labels are planned)\n",
-          option, item);
+static int parse_dtype(const char *option, const char *item, const mrank_dtype *allowed,
+                       int allowed_count, mrank_dtype *into) {
+  for (int k = 0; k < allowed_count; ++k) {
+    if (strcmp(item, mrank_dtype_name(allowed[k])) == 0) {
+      *into = allowed[k];
+      return 1;
+    }
+  }
+  fprintf(stderr, "mrank validate: %s: \"%s\" is not one of", option, item);
+  for (int k = 0; k < allowed_count; ++k)
+    fprintf(stderr, " %s", mrank_dtype_name(allowed[k]));
+  fprintf(stderr, "\n");
   return 0;
+}
+
+static int parse_data_item(const char *option, const char *item, void *into, int at) {
+  static const mrank_dtype allowed[] = {MRANK_DTYPE_F32, MRANK_DTYPE_F16, MRANK_DTYPE_BF16,
+                                        MRANK_DTYPE_F64};
+  return at < 4 && parse_dtype(option, item, allowed, 4, &((mrank_dtype *)into)[at]);
+}
+
+static int parse_labels_item(const char *option, const char *item, void *into, int at) {
+  static const mrank_dtype allowed[] = {MRANK_DTYPE_F32, MRANK_DTYPE_I32, MRANK_DTYPE_I8};
+  return at < 3 && parse_dtype(option, item, allowed, 3, &((mrank_dtype *)into)[at]);
 }
 
 static void default_grid(grid *g) {
@@ -162,13 +183,15 @@ static void default_grid(grid *g) {
     g->op[i] = (mrank_op)i;
   }
   g->reduction_count = g->op_count = 3;
+  g->data[0] = MRANK_DTYPE_F32;
+  g->labels[0] = MRANK_DTYPE_F32;
+  g->data_count = g->labels_count = 1;
 }
 
 /* 1 on success, 0 on a usage error (message printed), -1 for --help */
 static int parse_settings(int argc, char **argv, settings *s) {
   default_grid(&s->grid);
   s->seed = 1;
-  int ignored = 0;
   for (int i = 0; i < argc; ++i) {
     const char *arg = argv[i], *value = NULL;
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) return -1;
@@ -209,10 +232,15 @@ static int parse_settings(int argc, char **argv, settings *s) {
           !parse_list("--op", value, parse_op_item, s->grid.op, &s->grid.op_count)) {
         return 0;
       }
-    } else if (mrank_is_option(arg, "--dtype") || mrank_is_option(arg, "--labels")) {
-      const char *name = mrank_is_option(arg, "--dtype") ? "--dtype" : "--labels";
-      if ((value = mrank_option_value(argc, argv, &i, name)) == NULL ||
-          !parse_list(name, value, parse_type_item, NULL, &ignored)) {
+    } else if (mrank_is_option(arg, "--dtype")) {
+      if ((value = mrank_option_value(argc, argv, &i, "--dtype")) == NULL ||
+          !parse_list("--dtype", value, parse_data_item, s->grid.data, &s->grid.data_count)) {
+        return 0;
+      }
+    } else if (mrank_is_option(arg, "--labels")) {
+      if ((value = mrank_option_value(argc, argv, &i, "--labels")) == NULL ||
+          !parse_list("--labels", value, parse_labels_item, s->grid.labels,
+                      &s->grid.labels_count)) {
         return 0;
       }
     } else {
@@ -228,13 +256,15 @@ static int parse_settings(int argc, char **argv, settings *s) {
 }
 
 typedef struct tally {
-  int passed, failed, mistrusted, printed;
+  int passed, failed, mistrusted, skipped, printed;
 } tally;
 
 static void repro(FILE *out, const char *selector, const mrank_problem *p, int inject) {
   fprintf(out,
-          "mrank validate --device %s --op %s --reduction %s --n %zu --margin %.9g --seed %llu%s",
-          selector, op_name(p->op), reduction_name(p->reduction), p->n, p->margin, p->seed,
+          "mrank validate --device %s --op %s --reduction %s --n %zu --margin %.9g --dtype %s "
+          "--labels %s --seed %llu%s",
+          selector, op_name(p->op), reduction_name(p->reduction), p->n, p->margin,
+          mrank_dtype_name(p->data), mrank_dtype_name(p->labels), p->seed,
           inject ? " --inject-fault" : "");
 }
 
@@ -257,8 +287,9 @@ static void print_output_brief(const mrank_output_check *c) {
 
 static void print_line(const char *selector, const mrank_problem *p, const mrank_validation *r,
                        int verbose, int inject) {
-  printf("%-10s %-8s %-4s n=%-8zu m=%-6g", verdict_word(r->verdict), op_name(p->op),
-         reduction_name(p->reduction), p->n, p->margin);
+  printf("%-10s %-8s %-4s %-4s %-3s n=%-8zu m=%-6g", verdict_word(r->verdict), op_name(p->op),
+         reduction_name(p->reduction), mrank_dtype_name(p->data), mrank_dtype_name(p->labels), p->n,
+         p->margin);
   for (int o = 0; o < 3; ++o) {
     if (r->outputs[o].checked) print_output_brief(&r->outputs[o]);
   }
@@ -293,9 +324,10 @@ static void print_json_result(const char *device, const char *selector, const mr
   printf(", \"selector\": ");
   mrank_json_string(stdout, selector);
   printf(
-      ", \"op\": \"%s\", \"reduction\": \"%s\", \"dtype\": \"f32\", \"labels\": \"f32\", "
+      ", \"op\": \"%s\", \"reduction\": \"%s\", \"dtype\": \"%s\", \"labels\": \"%s\", "
       "\"n\": %zu, \"margin\": ",
-      op_name(p->op), reduction_name(p->reduction), p->n);
+      op_name(p->op), reduction_name(p->reduction), mrank_dtype_name(p->data),
+      mrank_dtype_name(p->labels), p->n);
   mrank_json_number(stdout, p->margin);
   printf(", \"seed\": %llu, \"verdict\": \"%s\",\n     \"outputs\": [", p->seed,
          mrank_verdict_string(r->verdict));
@@ -327,6 +359,38 @@ static void print_json_result(const char *device, const char *selector, const mr
 }
 
 /* Runs the whole grid on one device; 0 when the device could not be used. */
+/* One problem: its line (or JSON object) and its count; 0 when the device failed to run it. */
+static int validate_problem(const settings *s, mrank_context *ctx, const char *device,
+                            const char *shown, const mrank_problem *problem, tally *t) {
+  mrank_validation report;
+  const mrank_status status = mrank_validate(ctx, problem, &report);
+  if (status == MRANK_ERROR_UNSUPPORTED) {
+    /* a type the device cannot run (f64 without fp64) is skipped, and said so, not failed */
+    if (!s->json) {
+      printf("%-10s %-8s %-4s %-4s %-3s n=%-8zu m=%-6g %s\n", "SKIP", op_name(problem->op),
+             reduction_name(problem->reduction), mrank_dtype_name(problem->data),
+             mrank_dtype_name(problem->labels), problem->n, problem->margin, mrank_last_error());
+    }
+    t->skipped++;
+    return 1;
+  }
+  if (status != MRANK_SUCCESS) {
+    fprintf(stderr, "mrank validate: %s on %s failed to run: %s\n", op_name(problem->op), device,
+            mrank_last_error());
+    return 0;
+  }
+  if (s->json) {
+    print_json_result(device, shown, problem, &report, s->inject_fault, t->printed == 0);
+  } else {
+    print_line(shown, problem, &report, s->verbose, s->inject_fault);
+  }
+  t->printed++;
+  t->passed += report.verdict == MRANK_VERDICT_PASSED;
+  t->failed += report.verdict == MRANK_VERDICT_FAILED;
+  t->mistrusted += report.verdict == MRANK_VERDICT_MISTRUSTED;
+  return 1;
+}
+
 static int validate_device(const settings *s, const char *selector, tally *t) {
   mrank_context *ctx = NULL;
   if (mrank_context_create(selector, &ctx) != MRANK_SUCCESS) {
@@ -353,28 +417,17 @@ static int validate_device(const settings *s, const char *selector, tally *t) {
   if (!s->json) printf("device %s: %s\n", shown, device);
   const grid *g = &s->grid;
   int ok = 1;
-  for (int o = 0; o < g->op_count && ok; ++o) {
-    for (int r = 0; r < g->reduction_count && ok; ++r) {
-      for (int m = 0; m < g->margin_count && ok; ++m) {
-        for (int k = 0; k < g->n_count && ok; ++k) {
-          mrank_problem problem = {g->op[o],     g->reduction[r], g->n[k],
-                                   g->margin[m], s->seed,         s->inject_fault};
-          mrank_validation report;
-          if (mrank_validate(ctx, &problem, &report) != MRANK_SUCCESS) {
-            fprintf(stderr, "mrank validate: %s on %s failed to run: %s\n", op_name(problem.op),
-                    device, mrank_last_error());
-            ok = 0;
-            break;
+  for (int dt = 0; dt < g->data_count && ok; ++dt) {
+    for (int lt = 0; lt < g->labels_count && ok; ++lt) {
+      for (int o = 0; o < g->op_count && ok; ++o) {
+        for (int r = 0; r < g->reduction_count && ok; ++r) {
+          for (int m = 0; m < g->margin_count && ok; ++m) {
+            for (int k = 0; k < g->n_count && ok; ++k) {
+              const mrank_problem problem = {g->op[o], g->reduction[r], g->n[k],     g->margin[m],
+                                             s->seed,  s->inject_fault, g->data[dt], g->labels[lt]};
+              ok = validate_problem(s, ctx, device, shown, &problem, t);
+            }
           }
-          if (s->json) {
-            print_json_result(device, shown, &problem, &report, s->inject_fault, t->printed == 0);
-          } else {
-            print_line(shown, &problem, &report, s->verbose, s->inject_fault);
-          }
-          t->printed++;
-          t->passed += report.verdict == MRANK_VERDICT_PASSED;
-          t->failed += report.verdict == MRANK_VERDICT_FAILED;
-          t->mistrusted += report.verdict == MRANK_VERDICT_MISTRUSTED;
         }
       }
     }
@@ -392,7 +445,7 @@ int mrank_cmd_validate(int argc, char **argv) {
     return 0;
   }
   if (parsed == 0) return 2;
-  tally t = {0, 0, 0, 0};
+  tally t = {0, 0, 0, 0, 0};
   int device_errors = 0;
   if (s.json) printf("{\n  \"results\": [");
   if (s.all_devices) {
@@ -415,14 +468,18 @@ int mrank_cmd_validate(int argc, char **argv) {
     device_errors += !validate_device(&s, s.selector, &t);
   }
   if (s.json) {
-    printf("\n  ],\n  \"passed\": %d, \"failed\": %d, \"mistrusted\": %d\n}\n", t.passed, t.failed,
-           t.mistrusted);
+    printf("\n  ],\n  \"passed\": %d, \"failed\": %d, \"mistrusted\": %d, \"skipped\": %d\n}\n",
+           t.passed, t.failed, t.mistrusted, t.skipped);
   } else {
     if (t.mistrusted > 0) {
       printf("%d problem(s) MISTRUSTED: their outputs are nearly all zero (try another margin)\n",
              t.mistrusted);
     }
-    printf("validate: %d passed, %d failed\n", t.passed, t.failed);
+    if (t.skipped > 0) {
+      printf("validate: %d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
+    } else {
+      printf("validate: %d passed, %d failed\n", t.passed, t.failed);
+    }
   }
   return device_errors > 0 ? 2 : t.failed > 0 ? 1 : 0;
 }
