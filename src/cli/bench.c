@@ -19,7 +19,8 @@
 const char mrank_bench_help[] =
     "usage: mrank bench [--device SEL | --all-devices] [--n N,...] [--op forward,backward,fused]\n"
     "                   [--reduction none,mean,sum] [--api buffer,host] [--budget SECONDS]\n"
-    "                   [--json FILE] [--csv FILE]\n"
+    "                   [--dtype f32,f16,bf16,f64] [--labels f32,i32,i8] [--json FILE]\n"
+    "                   [--csv FILE]\n"
     "\n"
     "Measures, in one run on each device:\n"
     "  roofline  a streaming kernel with the loads and stores of each operation (forward 3+1, or\n"
@@ -39,6 +40,8 @@ const char mrank_bench_help[] =
     "  --all-devices    every OpenCL device in turn\n"
     "  --n LIST         sizes (default 2^10,2^11,...,2^26); sizes that do not fit are skipped\n"
     "  --op, --reduction, --api   restrict what is measured (default: all)\n"
+    "  --dtype, --labels  the types to measure (default f32, f32); each op row gives GB/s of the\n"
+    "                   bytes its types move, against the float roofline of the same arrays\n"
     "  --budget S       seconds to spend on each figure (default 0.2)\n"
     "  --json FILE      write every figure and the device description as JSON\n"
     "  --csv FILE       the same as CSV\n"
@@ -53,6 +56,8 @@ typedef struct bench_settings {
   size_t n[max_sizes];
   int n_count;
   int ops[3], reductions[3], apis[2]; /* flags */
+  mrank_dtype data[4], labels[3];
+  int data_count, labels_count;
   double budget;
   const char *json_path, *csv_path;
 } bench_settings;
@@ -61,7 +66,8 @@ static const char *const op_names[] = {"forward", "backward", "fused"};
 static const char *const reduction_names[] = {"none", "mean", "sum"};
 static const char *const api_names[] = {"buffer", "host"};
 
-/* floats read and written per element by each op and reduction (the scalar dloss not counted) */
+/* arrays read and written per element by each op and reduction (the scalar dloss not counted); the
+ * first read array of backward (none) is dloss, then x1, x2 and y */
 static void traffic(int op, int reduction, int *loads, int *stores) {
   static const int table[3][3][2] = {
       {{3, 1}, {3, 0}, {3, 0}}, {{4, 2}, {3, 2}, {3, 2}}, {{3, 3}, {3, 2}, {3, 2}}};
@@ -83,9 +89,16 @@ typedef struct bench_state {
   cl_command_queue queue;
   size_t n;
   cl_mem buffers[array_count]; /* x1, x2, y, dloss, out0, out1, out2 */
-  float *host[array_count];
+  void *host[array_count];
   int op, reduction, loads, stores, vector;
+  mrank_desc desc; /* the types of the op measured (reduction and margin set per run) */
 } bench_state;
+
+/* Bytes an op moves per element under the types: every array is of the data type but y. */
+static double traffic_bytes(int loads, int stores, mrank_dtype data, mrank_dtype labels) {
+  return (double)(loads + stores - 1) * (double)mrank_dtype_size(data) +
+         (double)mrank_dtype_size(labels);
+}
 
 static double marker_seconds(cl_event start, cl_event stop) {
   cl_ulong begin = 0, end = 0;
@@ -100,17 +113,16 @@ static double marker_seconds(cl_event start, cl_event stop) {
 
 static int enqueue_op(bench_state *s) {
   cl_mem *b = s->buffers;
-  const mrank_reduction reduction = (mrank_reduction)s->reduction;
+  const mrank_desc *d = &s->desc;
   mrank_status status = MRANK_SUCCESS;
   if (s->op == 0) {
-    status = mrank_forward_buffers(s->ctx, s->n, b[0], 0, b[1], 0, b[2], 0, 1.0f, reduction, b[4],
-                                   0, NULL);
+    status = mrank_forward_buffers_ex(s->ctx, d, s->n, b[0], 0, b[1], 0, b[2], 0, b[4], 0, NULL);
   } else if (s->op == 1) {
-    status = mrank_backward_buffers(s->ctx, s->n, b[0], 0, b[1], 0, b[2], 0, 1.0f, reduction, b[3],
-                                    0, b[5], 0, b[6], 0, NULL);
+    status = mrank_backward_buffers_ex(s->ctx, d, s->n, b[0], 0, b[1], 0, b[2], 0, b[3], 0, b[5], 0,
+                                       b[6], 0, NULL);
   } else {
-    status = mrank_forward_backward_buffers(s->ctx, s->n, b[0], 0, b[1], 0, b[2], 0, 1.0f,
-                                            reduction, b[4], 0, b[5], 0, b[6], 0, NULL);
+    status = mrank_forward_backward_buffers_ex(s->ctx, d, s->n, b[0], 0, b[1], 0, b[2], 0, b[4], 0,
+                                               b[5], 0, b[6], 0, NULL);
   }
   if (status != MRANK_SUCCESS) fprintf(stderr, "mrank bench: %s\n", mrank_last_error());
   return status == MRANK_SUCCESS;
@@ -141,17 +153,16 @@ static double run_buffer_op(bench_state *s) {
 }
 
 static double run_host_op(bench_state *s) {
-  float **h = s->host;
-  const mrank_reduction reduction = (mrank_reduction)s->reduction;
+  void **h = s->host;
+  const mrank_desc *d = &s->desc;
   const double start = now();
   mrank_status status;
   if (s->op == 0) {
-    status = mrank_forward(s->ctx, s->n, h[0], h[1], h[2], 1.0f, reduction, h[4]);
+    status = mrank_forward_ex(s->ctx, d, s->n, h[0], h[1], h[2], h[4]);
   } else if (s->op == 1) {
-    status = mrank_backward(s->ctx, s->n, h[0], h[1], h[2], 1.0f, reduction, h[3], h[5], h[6]);
+    status = mrank_backward_ex(s->ctx, d, s->n, h[0], h[1], h[2], h[3], h[5], h[6]);
   } else {
-    status =
-        mrank_forward_backward(s->ctx, s->n, h[0], h[1], h[2], 1.0f, reduction, h[4], h[5], h[6]);
+    status = mrank_forward_backward_ex(s->ctx, d, s->n, h[0], h[1], h[2], h[4], h[5], h[6]);
   }
   const double elapsed = now() - start;
   if (status != MRANK_SUCCESS) fprintf(stderr, "mrank bench: %s\n", mrank_last_error());
@@ -159,7 +170,7 @@ static double run_host_op(bench_state *s) {
 }
 
 static double run_reference(bench_state *s) {
-  float **h = s->host;
+  float **h = (float **)s->host; /* the reference rows are measured for float data only */
   const double start = now();
   mrank_status status = s->op == 0 ? mrank_reference_forward(s->n, h[0], h[1], h[2], 1.0f,
                                                              (mrank_reduction)s->reduction, h[4])
@@ -206,30 +217,70 @@ static void add_row(row_list *list, bench_row row) {
     list->rows = grown;
     list->capacity = capacity;
   }
-  if (row.seconds > 0 && row.loads + row.stores > 0) {
-    row.gbps = (double)(row.loads + row.stores) * sizeof(float) * (double)row.n / row.seconds / 1e9;
-  }
+  if (row.seconds > 0 && row.bytes > 0) row.gbps = row.bytes * (double)row.n / row.seconds / 1e9;
   list->rows[list->count++] = row;
   bench_print_row(stdout, &row);
 }
 
+/* Device and host arrays of n elements of up to 8 bytes, for any type. */
 static int allocate(bench_state *s, cl_context context, size_t n) {
   s->n = n;
-  mrank_random random = {n};
   for (int a = 0; a < array_count; ++a) {
     cl_int err;
-    s->buffers[a] = clCreateBuffer(context, CL_MEM_READ_WRITE, n * sizeof(float), NULL, &err);
-    s->host[a] = malloc(n * sizeof(float));
+    s->buffers[a] = clCreateBuffer(context, CL_MEM_READ_WRITE, n * sizeof(double), NULL, &err);
+    s->host[a] = malloc(n * sizeof(double));
     if (err != CL_SUCCESS || s->host[a] == NULL) return 0;
-    for (size_t i = 0; i < n; ++i) {
-      /* pseudo-random, so no compression or zero-page tricks help; labels +-1 */
-      s->host[a][i] = a == 2 ? mrank_random_sign(&random) : mrank_random_uniform(&random, -2, 2);
+  }
+  return 1;
+}
+
+/* Pseudo-random values of the type (so no compression or zero-page trick helps), finite and normal
+ * (no subnormal slow path); labels +-1. */
+static void fill_array(void *array, size_t n, mrank_dtype type, int labels, mrank_random *random) {
+  for (size_t i = 0; i < n; ++i) {
+    const float value = labels ? mrank_random_sign(random) : mrank_random_uniform(random, -2, 2);
+    const uint64_t bits = mrank_random_next(random);
+    switch (type) {
+      case MRANK_DTYPE_F64:
+        ((double *)array)[i] = value;
+        break;
+      case MRANK_DTYPE_F16:
+        /* sign, exponent 10..20 (about 2^-5 .. 2^5), random mantissa: a normal half */
+        ((uint16_t *)array)[i] =
+            (uint16_t)(((bits >> 63) << 15) | ((10 + bits % 11) << 10) | ((bits >> 8) & 0x3ff));
+        if (labels) ((uint16_t *)array)[i] = value > 0 ? 0x3c00 : 0xbc00;
+        break;
+      case MRANK_DTYPE_BF16: {
+        uint32_t word;
+        memcpy(&word, &value, sizeof word);
+        ((uint16_t *)array)[i] = (uint16_t)(word >> 16);
+        break;
+      }
+      case MRANK_DTYPE_I32:
+        ((int32_t *)array)[i] = value > 0 ? 1 : -1;
+        break;
+      case MRANK_DTYPE_I8:
+        ((int8_t *)array)[i] = value > 0 ? 1 : -1;
+        break;
+      default:
+        ((float *)array)[i] = value;
+        break;
     }
-    if (clEnqueueWriteBuffer(s->queue, s->buffers[a], CL_TRUE, 0, n * sizeof(float), s->host[a], 0,
-                             NULL, NULL) != CL_SUCCESS) {
+  }
+}
+
+static int fill(bench_state *s, mrank_dtype data, mrank_dtype labels) {
+  mrank_random random = {s->n};
+  for (int a = 0; a < array_count; ++a) {
+    const mrank_dtype type = a == 2 ? labels : data;
+    fill_array(s->host[a], s->n, type, a == 2, &random);
+    if (clEnqueueWriteBuffer(s->queue, s->buffers[a], CL_TRUE, 0, s->n * mrank_dtype_size(type),
+                             s->host[a], 0, NULL, NULL) != CL_SUCCESS) {
       return 0;
     }
   }
+  s->desc.data = data;
+  s->desc.labels = labels;
   return 1;
 }
 
@@ -256,54 +307,71 @@ static double roofline_seconds(bench_state *s, int loads, int stores, double bud
   return best;
 }
 
+static bench_row make_row(const char *op, const char *of, int reduction, const char *api,
+                          const char *kind, size_t n, int loads, int stores, double seconds,
+                          mrank_dtype data, mrank_dtype labels) {
+  bench_row row = {op,
+                   of,
+                   reduction >= 0 ? reduction_names[reduction] : "",
+                   api,
+                   kind,
+                   n,
+                   loads,
+                   stores,
+                   seconds,
+                   0,
+                   0,
+                   mrank_dtype_name(data),
+                   mrank_dtype_name(labels),
+                   traffic_bytes(loads, stores, data, labels)};
+  if (loads + stores == 0) row.bytes = 0;
+  return row;
+}
+
 static void bench_size(const bench_settings *settings, bench_state *s, row_list *rows) {
-  double roof[5][4];
-  for (int l = 0; l < 5; ++l) {
-    for (int st = 0; st < 4; ++st)
-      roof[l][st] = 0.0;
-  }
-  for (int op = 0; op < 3; ++op) {
-    for (int red = 0; red < 3; ++red) {
-      if (!settings->ops[op] || !settings->reductions[red]) continue;
-      int loads, stores;
-      traffic(op, red, &loads, &stores);
-      if (roof[loads][stores] == 0.0) {
-        roof[loads][stores] = roofline_seconds(s, loads, stores, settings->budget);
+  double roof[5][4] = {{0}};
+  for (int dt = 0; dt < settings->data_count; ++dt) {
+    for (int lt = 0; lt < settings->labels_count; ++lt) {
+      if (!fill(s, settings->data[dt], settings->labels[lt])) {
+        fprintf(stderr, "mrank bench: cannot fill the arrays\n");
+        return;
       }
-      const double roof_seconds = roof[loads][stores];
-      bench_row roof_row = {"roofline",
-                            op_names[op],
-                            reduction_names[red],
-                            "buffer",
-                            "throughput",
-                            s->n,
-                            loads,
-                            stores,
-                            roof_seconds,
-                            0,
-                            0};
-      add_row(rows, roof_row);
-      s->op = op;
-      s->reduction = red;
-      for (int api = 0; api < 2; ++api) {
-        if (!settings->apis[api]) continue;
-        const double t = best_of(s, api == 0 ? run_buffer_op : run_host_op, settings->budget);
-        bench_row row = {op_names[op],
-                         "",
-                         reduction_names[red],
-                         api_names[api],
-                         "throughput",
-                         s->n,
-                         loads,
-                         stores,
-                         t,
-                         0,
-                         t > 0 && roof_seconds > 0 ? roof_seconds / t : 0};
-        add_row(rows, row);
+      for (int op = 0; op < 3; ++op) {
+        for (int red = 0; red < 3; ++red) {
+          if (!settings->ops[op] || !settings->reductions[red]) continue;
+          int loads, stores;
+          traffic(op, red, &loads, &stores);
+          /* one float roofline per traffic pattern and n: the device's bandwidth, whatever the
+           * op's types; an op's ratio compares bytes per second with it */
+          if (roof[loads][stores] == 0.0) {
+            roof[loads][stores] = roofline_seconds(s, loads, stores, settings->budget);
+          }
+          const double roof_seconds = roof[loads][stores];
+          const bench_row roof_row =
+              make_row("roofline", op_names[op], red, "buffer", "throughput", s->n, loads, stores,
+                       roof_seconds, MRANK_DTYPE_F32, MRANK_DTYPE_F32);
+          if (dt == 0 && lt == 0) add_row(rows, roof_row);
+          s->op = op;
+          s->reduction = red;
+          s->desc.reduction = (mrank_reduction)red;
+          s->desc.margin = 1.0;
+          for (int api = 0; api < 2; ++api) {
+            if (!settings->apis[api]) continue;
+            const double t = best_of(s, api == 0 ? run_buffer_op : run_host_op, settings->budget);
+            bench_row row = make_row(op_names[op], "", red, api_names[api], "throughput", s->n,
+                                     loads, stores, t, settings->data[dt], settings->labels[lt]);
+            const double roof_gbps = roof_row.bytes * (double)s->n / roof_seconds / 1e9;
+            const double gbps = row.bytes * (double)s->n / t / 1e9;
+            row.ratio = t > 0 && roof_seconds > 0 ? gbps / roof_gbps : 0;
+            add_row(rows, row);
+          }
+        }
       }
     }
   }
-  /* the reference, single-threaded, for scale: forward and fused as training would call them */
+  /* the reference, single-threaded, for scale: forward and fused as training would call them, on
+   * float data */
+  if (!fill(s, MRANK_DTYPE_F32, MRANK_DTYPE_F32)) return;
   const int reference_ops[2][2] = {{0, 0}, {2, 1}};
   for (int k = 0; k < 2; ++k) {
     const int op = reference_ops[k][0], red = reference_ops[k][1];
@@ -314,17 +382,9 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
     s->reduction = red;
     const double t = best_of(s, run_reference, settings->budget);
     const double roof_seconds = roof[loads][stores];
-    bench_row row = {"reference",
-                     op_names[op],
-                     reduction_names[red],
-                     "host",
-                     "throughput",
-                     s->n,
-                     loads,
-                     stores,
-                     t,
-                     0,
-                     t > 0 && roof_seconds > 0 ? roof_seconds / t : 0};
+    bench_row row = make_row("reference", op_names[op], red, "host", "throughput", s->n, loads,
+                             stores, t, MRANK_DTYPE_F32, MRANK_DTYPE_F32);
+    row.ratio = t > 0 && roof_seconds > 0 ? roof_seconds / t : 0;
     add_row(rows, row);
   }
 }
@@ -332,27 +392,20 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
 /* launch overhead: the host API on tiny inputs against an empty kernel's round trip */
 static void bench_launch(const bench_settings *settings, bench_state *s, cl_context context,
                          row_list *rows) {
-  if (!allocate(s, context, 1024)) return;
+  if (!allocate(s, context, 1024) || !fill(s, MRANK_DTYPE_F32, MRANK_DTYPE_F32)) return;
   const double empty = best_of(s, run_empty, settings->budget);
-  bench_row empty_row = {"empty", "", "", "buffer", "launch", 0, 0, 0, empty, 0, 0};
-  add_row(rows, empty_row);
+  add_row(rows, make_row("empty", "", -1, "buffer", "launch", 0, 0, 0, empty, MRANK_DTYPE_F32,
+                         MRANK_DTYPE_F32));
   const size_t tiny[] = {1, 1024};
   s->op = 0;
   s->reduction = 0;
   for (int k = 0; k < 2; ++k) {
     s->n = tiny[k];
     const double t = best_of(s, run_host_op, settings->budget);
-    bench_row row = {"forward",
-                     "",
-                     "none",
-                     "host",
-                     "launch",
-                     tiny[k],
-                     3,
-                     1,
-                     t,
-                     0,
-                     t > 0 && empty > 0 ? t / empty : 0};
+    s->desc.reduction = MRANK_REDUCTION_NONE;
+    bench_row row = make_row("forward", "", 0, "host", "launch", tiny[k], 3, 1, t, MRANK_DTYPE_F32,
+                             MRANK_DTYPE_F32);
+    row.ratio = t > 0 && empty > 0 ? t / empty : 0;
     add_row(rows, row);
   }
   s->n = 1024;
@@ -455,6 +508,34 @@ static int parse_flags(const char *option, const char *text, const char *const *
   return 1;
 }
 
+static const mrank_dtype data_names[] = {MRANK_DTYPE_F32, MRANK_DTYPE_F16, MRANK_DTYPE_BF16,
+                                         MRANK_DTYPE_F64};
+static const mrank_dtype label_names[] = {MRANK_DTYPE_F32, MRANK_DTYPE_I32, MRANK_DTYPE_I8};
+
+static int parse_types(const char *option, const char *text, const mrank_dtype *allowed,
+                       int allowed_count, mrank_dtype *into, int *count) {
+  char buffer[256];
+  snprintf(buffer, sizeof buffer, "%s", text);
+  *count = 0;
+  for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
+    int found = 0;
+    for (int k = 0; k < allowed_count && !found; ++k) {
+      if (strcmp(item, mrank_dtype_name(allowed[k])) == 0 && *count < allowed_count) {
+        into[(*count)++] = allowed[k];
+        found = 1;
+      }
+    }
+    if (!found) {
+      fprintf(stderr, "mrank bench: %s: \"%s\" is not one of", option, item);
+      for (int k = 0; k < allowed_count; ++k)
+        fprintf(stderr, " %s", mrank_dtype_name(allowed[k]));
+      fprintf(stderr, "\n");
+      return 0;
+    }
+  }
+  return *count > 0;
+}
+
 static int parse_sizes(const char *text, bench_settings *s) {
   char buffer[1024];
   snprintf(buffer, sizeof buffer, "%s", text);
@@ -480,6 +561,8 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
   for (int k = 0; k < 3; ++k)
     s->ops[k] = s->reductions[k] = 1;
   s->apis[0] = s->apis[1] = 1;
+  s->data[0] = s->labels[0] = MRANK_DTYPE_F32;
+  s->data_count = s->labels_count = 1;
   s->budget = 0.2;
   for (int i = 0; i < argc; ++i) {
     const char *arg = argv[i], *value = NULL;
@@ -488,10 +571,10 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
       s->all_devices = 1;
       continue;
     }
-    static const char *const valued[] = {"--device", "--n",      "--op",   "--reduction",
-                                         "--api",    "--budget", "--json", "--csv"};
+    static const char *const valued[] = {"--device", "--n",    "--op",  "--reduction", "--api",
+                                         "--budget", "--json", "--csv", "--dtype",     "--labels"};
     int which = -1;
-    for (int k = 0; k < 8; ++k) {
+    for (int k = 0; k < 10; ++k) {
       if (mrank_is_option(arg, valued[k])) which = k;
     }
     if (which < 0) {
@@ -526,8 +609,14 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
       case 6:
         s->json_path = value;
         break;
-      default:
+      case 7:
         s->csv_path = value;
+        break;
+      case 8:
+        if (!parse_types("--dtype", value, data_names, 4, s->data, &s->data_count)) return 0;
+        break;
+      default:
+        if (!parse_types("--labels", value, label_names, 3, s->labels, &s->labels_count)) return 0;
         break;
     }
   }

@@ -12,10 +12,12 @@ typedef struct bench_row {
   const char *api;       /* buffer (device arrays, no transfers) or host (host arrays) */
   const char *kind;      /* throughput or launch */
   size_t n;
-  int loads, stores; /* floats read and written per element */
+  int loads, stores; /* arrays read and written per element */
   double seconds;    /* best of the repetitions */
-  double gbps;       /* (loads + stores) * 4 * n / seconds */
+  double gbps;       /* bytes * n / seconds */
   double ratio;      /* op rows: gbps / the matching roofline's; launch rows: time / empty's */
+  const char *dtype, *labels; /* the types of the data and of y (the roofline is float) */
+  double bytes;               /* moved per element: loads and stores at their types' sizes */
 } bench_row;
 
 typedef struct bench_device {

@@ -17,8 +17,8 @@ static void format_n(size_t n, char *out, size_t capacity) {
 }
 
 void bench_print_header(FILE *out) {
-  fprintf(out, "%-9s %-8s %-4s %-6s %-10s %-9s %12s %9s %7s\n", "op", "of", "red", "api", "kind",
-          "n", "time", "GB/s", "ratio");
+  fprintf(out, "%-9s %-8s %-4s %-4s %-3s %-6s %-10s %-9s %12s %9s %7s\n", "op", "of", "red", "type",
+          "y", "api", "kind", "n", "time", "GB/s", "ratio");
 }
 
 void bench_print_row(FILE *out, const bench_row *row) {
@@ -29,8 +29,8 @@ void bench_print_row(FILE *out, const bench_row *row) {
   } else {
     snprintf(time, sizeof time, "%.2f us", row->seconds * 1e6);
   }
-  fprintf(out, "%-9s %-8s %-4s %-6s %-10s %-9s %12s ", row->op, row->of, row->reduction, row->api,
-          row->kind, n, time);
+  fprintf(out, "%-9s %-8s %-4s %-4s %-3s %-6s %-10s %-9s %12s ", row->op, row->of, row->reduction,
+          row->dtype, row->labels, row->api, row->kind, n, time);
   if (row->gbps > 0) {
     fprintf(out, "%9.2f ", row->gbps);
   } else {
@@ -56,10 +56,11 @@ static void json_device(FILE *out, const bench_device *d) {
 
 static void json_row(FILE *out, const bench_row *row, const bench_device *d) {
   fprintf(out,
-          "    {\"op\": \"%s\", \"of\": \"%s\", \"reduction\": \"%s\", \"dtype\": \"f32\", "
-          "\"labels\": \"f32\", \"api\": \"%s\", \"kind\": \"%s\", \"n\": %zu, \"loads\": %d, "
-          "\"stores\": %d, \"seconds\": ",
-          row->op, row->of, row->reduction, row->api, row->kind, row->n, row->loads, row->stores);
+          "    {\"op\": \"%s\", \"of\": \"%s\", \"reduction\": \"%s\", \"dtype\": \"%s\", "
+          "\"labels\": \"%s\", \"api\": \"%s\", \"kind\": \"%s\", \"n\": %zu, \"loads\": %d, "
+          "\"stores\": %d, \"bytes_per_element\": %g, \"seconds\": ",
+          row->op, row->of, row->reduction, row->dtype, row->labels, row->api, row->kind, row->n,
+          row->loads, row->stores, row->bytes);
   mrank_json_number(out, row->seconds);
   fprintf(out, ", \"gbps\": ");
   mrank_json_number(out, row->gbps);
@@ -119,8 +120,9 @@ void bench_write_csv(FILE *out, const bench_device *devices, const size_t *row_c
       csv_text(out, devices[d].type);
       fputc(',', out);
       csv_text(out, devices[d].platform);
-      fprintf(out, ",%s,%s,%s,f32,f32,%s,%s,%zu,%d,%d,%.9g,%.6g,", row->op, row->of, row->reduction,
-              row->api, row->kind, row->n, row->loads, row->stores, row->seconds, row->gbps);
+      fprintf(out, ",%s,%s,%s,%s,%s,%s,%s,%zu,%d,%d,%g,%.9g,%.6g,", row->op, row->of,
+              row->reduction, row->dtype, row->labels, row->api, row->kind, row->n, row->loads,
+              row->stores, row->bytes, row->seconds, row->gbps);
       if (row->ratio > 0) fprintf(out, "%.6g", row->ratio);
       fputc('\n', out);
     }
