@@ -158,11 +158,13 @@ MRANK_API mrank_status mrank_backward_buffers(mrank_context *ctx, size_t n, cl_m
                                               mrank_reduction reduction, cl_mem dloss,
                                               size_t dloss_offset, cl_mem dx1, size_t dx1_offset,
                                               cl_mem dx2, size_t dx2_offset, cl_event *event);
-MRANK_API mrank_status mrank_forward_backward_buffers(
-    mrank_context *ctx, size_t n, cl_mem x1, size_t x1_offset, cl_mem x2, size_t x2_offset,
-    cl_mem y, size_t y_offset, float margin, mrank_reduction reduction, cl_mem loss,
-    size_t loss_offset, cl_mem dx1, size_t dx1_offset, cl_mem dx2, size_t dx2_offset,
-    cl_event *event);
+MRANK_API mrank_status mrank_forward_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1,
+                                                      size_t x1_offset, cl_mem x2, size_t x2_offset,
+                                                      cl_mem y, size_t y_offset, float margin,
+                                                      mrank_reduction reduction, cl_mem loss,
+                                                      size_t loss_offset, cl_mem dx1,
+                                                      size_t dx1_offset, cl_mem dx2,
+                                                      size_t dx2_offset, cl_event *event);
 
 /* the same on the CPU reference, no OpenCL involved; SUM and MEAN are accumulated in double */
 MRANK_API mrank_status mrank_reference_forward(size_t n, const float *x1, const float *x2,
@@ -208,8 +210,7 @@ MRANK_API double mrank_reduction_error_bound_ex(const mrank_context *ctx, const 
                                                 size_t n);
 
 MRANK_API mrank_status mrank_forward_ex(mrank_context *ctx, const mrank_desc *desc, size_t n,
-                                        const void *x1, const void *x2, const void *y,
-                                        void *loss);
+                                        const void *x1, const void *x2, const void *y, void *loss);
 MRANK_API mrank_status mrank_backward_ex(mrank_context *ctx, const mrank_desc *desc, size_t n,
                                          const void *x1, const void *x2, const void *y,
                                          const void *dloss, void *dx1, void *dx2);
@@ -234,9 +235,9 @@ MRANK_API mrank_status mrank_forward_backward_buffers_ex(
  * accumulated in double (compensated for F64). */
 MRANK_API mrank_status mrank_reference_forward_ex(const mrank_desc *desc, size_t n, const void *x1,
                                                   const void *x2, const void *y, void *loss);
-MRANK_API mrank_status mrank_reference_backward_ex(const mrank_desc *desc, size_t n,
-                                                   const void *x1, const void *x2, const void *y,
-                                                   const void *dloss, void *dx1, void *dx2);
+MRANK_API mrank_status mrank_reference_backward_ex(const mrank_desc *desc, size_t n, const void *x1,
+                                                   const void *x2, const void *y, const void *dloss,
+                                                   void *dx1, void *dx2);
 MRANK_API mrank_status mrank_reference_forward_backward_ex(const mrank_desc *desc, size_t n,
                                                            const void *x1, const void *x2,
                                                            const void *y, void *loss, void *dx1,
@@ -265,9 +266,9 @@ typedef struct mrank_problem {
 /* The comparison of one output (loss, dx1 or dx2) with the reference; values are shown as double,
  * whatever the data type. */
 typedef struct mrank_output_check {
-  char name[8];   /* "loss", "dx1", "dx2" */
-  int checked;    /* 0 when the op has no such output */
-  int bitwise;    /* elementwise: bit for bit (NaN equals NaN); else a reduced value */
+  char name[8]; /* "loss", "dx1", "dx2" */
+  int checked;  /* 0 when the op has no such output */
+  int bitwise;  /* elementwise: bit for bit (NaN equals NaN); else a reduced value */
   size_t compared, mismatches;
   size_t worst_index; /* the element with the largest error (or the first mismatch) */
   double worst_x1, worst_x2, worst_y, worst_device, worst_reference;

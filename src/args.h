@@ -11,9 +11,9 @@ mrank_status mrank_check_forward_args(const char *function, size_t n, const void
 mrank_status mrank_check_backward_args(const char *function, size_t n, const void *x1,
                                        const void *x2, const void *y, mrank_reduction reduction,
                                        const void *dloss, const void *dx1, const void *dx2);
-mrank_status mrank_check_fused_args(const char *function, size_t n, const void *x1,
-                                    const void *x2, const void *y, mrank_reduction reduction,
-                                    const void *loss, const void *dx1, const void *dx2);
+mrank_status mrank_check_fused_args(const char *function, size_t n, const void *x1, const void *x2,
+                                    const void *y, mrank_reduction reduction, const void *loss,
+                                    const void *dx1, const void *dx2);
 /* 1/n rounded to float: the factor MEAN applies to the upstream gradient and to the sum. */
 float mrank_mean_scale(size_t n);
 

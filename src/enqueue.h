@@ -1,5 +1,5 @@
-/* enqueue.h: the kernel launches behind every entry point, on (buffer, offset) views. The host-array
- * and the buffer entry points both go through these, so they give the same bits. */
+/* enqueue.h: the kernel launches behind every entry point, on (buffer, offset) views. The
+ * host-array and the buffer entry points both go through these, so they give the same bits. */
 #ifndef MRANK_ENQUEUE_H
 #define MRANK_ENQUEUE_H
 
@@ -42,7 +42,8 @@ mrank_status mrank_enqueue_fused_sum64(mrank_context *ctx, const mrank_variant *
 mrank_status mrank_enqueue_reduce_partials(mrank_context *ctx, const mrank_variant *v, size_t count,
                                            double scale, mrank_view out, cl_event *event);
 
-/* Pass-1 partial sums of n elements: those of each chunk of ctx->chunk_elements, one after another. */
+/* Pass-1 partial sums of n elements: those of each chunk of ctx->chunk_elements, one after another.
+ */
 size_t mrank_total_partials(const mrank_context *ctx, size_t n);
 /* ctx->partials hold `count` pass-1 partials and the passes after, of `real_size` bytes each. */
 mrank_status mrank_ensure_partials(mrank_context *ctx, size_t count, size_t real_size);

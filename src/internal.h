@@ -12,8 +12,8 @@
 /* Kernel families: one .cl file each; one program per (context, family, type variant). */
 typedef enum mrank_family { MRANK_FAMILY_MARGIN_RANKING, MRANK_FAMILY_COUNT } mrank_family;
 
-/* A type variant: data type (F32, F16, BF16, F64) x label type (F32, I32, I8), each its own build of
- * the kernels (-DMRANK_DATA, -DMRANK_LABELS). */
+/* A type variant: data type (F32, F16, BF16, F64) x label type (F32, I32, I8), each its own build
+ * of the kernels (-DMRANK_DATA, -DMRANK_LABELS). */
 enum { MRANK_DATA_TYPES = 4, MRANK_LABEL_TYPES = 3 };
 #define MRANK_VARIANT_COUNT (MRANK_DATA_TYPES * MRANK_LABEL_TYPES)
 typedef struct mrank_variant {
