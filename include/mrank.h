@@ -12,10 +12,12 @@
  * reduction is within mrank_reduction_error_bound() of the exact sum and gives the same bits every
  * time on one device (a fixed summation tree, no atomics).
  *
- * Conventions: every function that can fail returns an mrank_status; on failure it writes no output
- * and mrank_last_error() says what went wrong and what to do. An array is "needed" when the call
- * reads or writes it: with n = 0 the input arrays may be NULL. Outputs may alias inputs of the same
- * index.
+ * Conventions: every function that can fail returns an mrank_status and mrank_last_error() says
+ * what went wrong and what to do. A rejected argument writes no output. A reduced value is written
+ * only when the whole call succeeded; if the device fails in the middle of a host-array call larger
+ * than one chunk (see MRANK_MAX_ALLOC), elementwise outputs of the chunks before may be written. An
+ * array is "needed" when the call reads or writes it: with n = 0 the input arrays may be NULL.
+ * Outputs may alias inputs of the same index.
  *
  * Threads: mrank_last_error() is per thread. A context is not safe to use from two threads at once;
  * give each thread its own context (they share nothing).
