@@ -11,5 +11,15 @@ int mrank_cmd_validate(int argc, char **argv);
 extern const char mrank_validate_help[];
 int mrank_cmd_bench(int argc, char **argv);
 extern const char mrank_bench_help[];
+int mrank_cmd_train(int argc, char **argv);
+extern const char mrank_train_help[];
+int mrank_cmd_eval(int argc, char **argv);
+extern const char mrank_eval_help[];
+int mrank_cmd_predict(int argc, char **argv);
+extern const char mrank_predict_help[];
+int mrank_cmd_split(int argc, char **argv);
+extern const char mrank_split_help[];
+int mrank_cmd_synth(int argc, char **argv);
+extern const char mrank_synth_help[];
 
 #endif /* MRANK_CLI_COMMANDS_H */

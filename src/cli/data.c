@@ -1,0 +1,263 @@
+/* data.c: `mrank split` (a held-out part of a data set, by query) and `mrank synth` (a LETOR file
+ * from a planted linear model, for tests, benchmarks and demonstrations). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "random.h"
+#include "rank/dataset.h"
+
+const char mrank_split_help[] =
+    "usage: mrank split --data FILE [--query FILE] --train OUT --test OUT [--fraction F] [--seed "
+    "S]\n"
+    "\n"
+    "Splits by query, never by document: a fraction F of the queries (default 0.8), drawn from "
+    "the\n"
+    "seed (default 1), goes to --train, the rest to --test, both as LETOR text with qid: tokens\n"
+    "(queries without a qid in FILE are numbered in file order). Files are written atomically.\n";
+
+const char mrank_synth_help[] =
+    "usage: mrank synth --out FILE [--queries Q] [--docs D] [--features F] [--noise S] [--seed N]\n"
+    "\n"
+    "Writes a LETOR file from a planted linear model: features uniform in [0, 1), a hidden weight\n"
+    "vector w, and per query the documents' w . x + noise (normal, standard deviation S times "
+    "that\n"
+    "of the scores) cut into relevance labels 0-4 by rank (the top 5% 4, then 3, 2, 1, 0). "
+    "Training\n"
+    "on it should recover the planted order. Defaults: 200 queries of 40 documents, 20 features,\n"
+    "noise 0.1, seed 1. The planted weights go to FILE.weights (one per line).\n";
+
+int mrank_cmd_split(int argc, char **argv) {
+  const char *data_path = NULL, *query = NULL, *train = NULL, *test = NULL;
+  float fraction = 0.8f;
+  uint64_t seed = 1;
+  for (int i = 0; i < argc; ++i) {
+    const char *arg = argv[i], *value = NULL;
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      fputs(mrank_split_help, stdout);
+      return 0;
+    }
+    const char **target = mrank_is_option(arg, "--data")    ? &data_path
+                          : mrank_is_option(arg, "--query") ? &query
+                          : mrank_is_option(arg, "--train") ? &train
+                          : mrank_is_option(arg, "--test")  ? &test
+                                                            : NULL;
+    if (target != NULL) {
+      if ((*target = mrank_option_value(argc, argv, &i, arg)) == NULL) return 2;
+    } else if (mrank_is_option(arg, "--fraction")) {
+      if ((value = mrank_option_value(argc, argv, &i, "--fraction")) == NULL ||
+          !mrank_parse_float("--fraction", value, &fraction) || fraction <= 0 || fraction >= 1) {
+        fprintf(stderr, "mrank split: --fraction must lie strictly between 0 and 1\n");
+        return 2;
+      }
+    } else if (mrank_is_option(arg, "--seed")) {
+      if ((value = mrank_option_value(argc, argv, &i, "--seed")) == NULL ||
+          !mrank_parse_u64("--seed", value, &seed)) {
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "mrank split: unknown option \"%s\"; see 'mrank split --help'\n", arg);
+      return 2;
+    }
+  }
+  if (data_path == NULL || train == NULL || test == NULL) {
+    fprintf(stderr, "mrank split: --data, --train and --test are required\n");
+    return 2;
+  }
+  char error[1024];
+  rank_dataset data;
+  if (!rank_dataset_load(data_path, query, 0, &data, error, sizeof error)) {
+    fprintf(stderr, "mrank split: %s\n", error);
+    return 2;
+  }
+  if (data.queries < 2) {
+    fprintf(stderr,
+            "mrank split: %s has %zu query group(s); a split needs at least 2 (give qid: "
+            "tokens or --query)\n",
+            data_path, data.queries);
+    rank_dataset_free(&data);
+    return 2;
+  }
+  size_t *order = malloc(data.queries * sizeof *order);
+  int status = 2;
+  if (order != NULL) {
+    for (size_t q = 0; q < data.queries; ++q)
+      order[q] = q;
+    mrank_random random = {seed};
+    for (size_t q = data.queries; q > 1; --q) {
+      const size_t k = (size_t)(mrank_random_next(&random) % q), swap = order[q - 1];
+      order[q - 1] = order[k];
+      order[k] = swap;
+    }
+    size_t cut = (size_t)llround(fraction * (double)data.queries);
+    if (cut == 0) cut = 1;
+    if (cut == data.queries) cut = data.queries - 1;
+    /* each part keeps the file's query order */
+    int (*ascending)(const void *, const void *) = NULL;
+    (void)ascending;
+    for (size_t a = 0; a < cut; ++a) {
+      for (size_t b = a + 1; b < cut; ++b) {
+        if (order[b] < order[a]) {
+          const size_t t = order[a];
+          order[a] = order[b];
+          order[b] = t;
+        }
+      }
+    }
+    for (size_t a = cut; a < data.queries; ++a) {
+      for (size_t b = a + 1; b < data.queries; ++b) {
+        if (order[b] < order[a]) {
+          const size_t t = order[a];
+          order[a] = order[b];
+          order[b] = t;
+        }
+      }
+    }
+    if (rank_dataset_write(&data, order, cut, train, error, sizeof error) &&
+        rank_dataset_write(&data, order + cut, data.queries - cut, test, error, sizeof error)) {
+      printf("split %s: %zu queries to %s, %zu to %s\n", data_path, cut, train, data.queries - cut,
+             test);
+      status = 0;
+    } else {
+      fprintf(stderr, "mrank split: %s\n", error);
+    }
+  }
+  free(order);
+  rank_dataset_free(&data);
+  return status;
+}
+
+static double normal(mrank_random *random) {
+  /* Box-Muller from two uniforms in (0, 1] */
+  const double u = 1.0 - (double)(mrank_random_next(random) >> 11) * 0x1p-53;
+  const double v = (double)(mrank_random_next(random) >> 11) * 0x1p-53;
+  return sqrt(-2.0 * log(u)) * cos(2.0 * 3.14159265358979323846 * v);
+}
+
+static int by_score_descending(const void *a, const void *b) {
+  const double *x = a, *y = b;
+  return x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+int mrank_cmd_synth(int argc, char **argv) {
+  const char *out = NULL;
+  uint64_t queries = 200, docs = 40, features = 20, seed = 1;
+  float noise = 0.1f;
+  for (int i = 0; i < argc; ++i) {
+    const char *arg = argv[i], *value = NULL;
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      fputs(mrank_synth_help, stdout);
+      return 0;
+    }
+    uint64_t *number = mrank_is_option(arg, "--queries")    ? &queries
+                       : mrank_is_option(arg, "--docs")     ? &docs
+                       : mrank_is_option(arg, "--features") ? &features
+                       : mrank_is_option(arg, "--seed")     ? &seed
+                                                            : NULL;
+    if (mrank_is_option(arg, "--out")) {
+      if ((out = mrank_option_value(argc, argv, &i, "--out")) == NULL) return 2;
+    } else if (mrank_is_option(arg, "--noise")) {
+      if ((value = mrank_option_value(argc, argv, &i, "--noise")) == NULL ||
+          !mrank_parse_float("--noise", value, &noise) || noise < 0) {
+        fprintf(stderr, "mrank synth: --noise must be 0 or more\n");
+        return 2;
+      }
+    } else if (number != NULL) {
+      if ((value = mrank_option_value(argc, argv, &i, arg)) == NULL ||
+          !mrank_parse_u64(arg, value, number) || *number == 0) {
+        fprintf(stderr, "mrank synth: %s must be a positive whole number\n", arg);
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "mrank synth: unknown option \"%s\"; see 'mrank synth --help'\n", arg);
+      return 2;
+    }
+  }
+  if (out == NULL) {
+    fprintf(stderr, "mrank synth: --out FILE is required\n");
+    return 2;
+  }
+  if (docs > 100000 || features > 100000 || queries * docs > 100000000ull) {
+    fprintf(stderr,
+            "mrank synth: too large (at most 1e8 documents, 1e5 features or documents a "
+            "query)\n");
+    return 2;
+  }
+  mrank_random random = {seed};
+  double *w = malloc(features * sizeof *w), *x = malloc(docs * features * sizeof *x);
+  double *keyed = malloc(docs * 2 * sizeof *keyed);
+  int *labels = malloc(docs * sizeof *labels);
+  char temporary[4096], weights_path[4096];
+  snprintf(temporary, sizeof temporary, "%s.XXXXXX", out);
+  snprintf(weights_path, sizeof weights_path, "%s.weights", out);
+  const int fd = w && x && keyed && labels ? mkstemp(temporary) : -1;
+  FILE *file = fd >= 0 ? fdopen(fd, "w") : NULL;
+  FILE *weights = file != NULL ? fopen(weights_path, "w") : NULL;
+  int ok = weights != NULL;
+  for (uint64_t f = 0; ok && f < features; ++f) {
+    w[f] = normal(&random);
+    fprintf(weights, "%.9g\n", w[f]);
+  }
+  for (uint64_t q = 0; ok && q < queries; ++q) {
+    double mean = 0.0, spread = 0.0;
+    for (uint64_t d = 0; d < docs; ++d) {
+      double score = 0.0;
+      for (uint64_t f = 0; f < features; ++f) {
+        /* rounded to the precision written below, so the planted order is the file's */
+        x[d * features + f] = round(mrank_random_uniform(&random, 0.0f, 1.0f) * 1e6) / 1e6;
+        score += w[f] * x[d * features + f];
+      }
+      keyed[2 * d] = score;
+      keyed[2 * d + 1] = (double)d;
+      mean += score;
+    }
+    mean /= (double)docs;
+    for (uint64_t d = 0; d < docs; ++d)
+      spread += (keyed[2 * d] - mean) * (keyed[2 * d] - mean);
+    spread = sqrt(spread / (double)docs);
+    for (uint64_t d = 0; d < docs; ++d)
+      keyed[2 * d] += noise * spread * normal(&random);
+    qsort(keyed, docs, 2 * sizeof *keyed, by_score_descending);
+    /* relevance by rank: top 5% -> 4, next 10% -> 3, 20% -> 2, 25% -> 1, the rest 0 */
+    for (uint64_t r = 0; r < docs; ++r) {
+      const double at = (double)r / (double)docs;
+      labels[(size_t)keyed[2 * r + 1]] = at < 0.05   ? 4
+                                         : at < 0.15 ? 3
+                                         : at < 0.35 ? 2
+                                         : at < 0.6  ? 1
+                                                     : 0;
+    }
+    for (uint64_t d = 0; d < docs; ++d) {
+      fprintf(file, "%d qid:%llu", labels[d], (unsigned long long)(q + 1));
+      for (uint64_t f = 0; f < features; ++f) {
+        fprintf(file, " %llu:%.6f", (unsigned long long)(f + 1), x[d * features + f]);
+      }
+      fputc('\n', file);
+    }
+  }
+  if (weights != NULL) ok = fclose(weights) == 0 && ok;
+  if (file != NULL) {
+    ok = fflush(file) == 0 && ok;
+    ok = fclose(file) == 0 && ok;
+    if (ok) ok = rename(temporary, out) == 0;
+    if (!ok) unlink(temporary);
+  }
+  free(w);
+  free(x);
+  free(keyed);
+  free(labels);
+  if (!ok) {
+    fprintf(stderr, "mrank synth: cannot write %s\n", out);
+    return 2;
+  }
+  printf(
+      "synth: %llu queries x %llu documents, %llu features, noise %g -> %s (planted weights in "
+      "%s)\n",
+      (unsigned long long)queries, (unsigned long long)docs, (unsigned long long)features, noise,
+      out, weights_path);
+  return 0;
+}

@@ -1,0 +1,435 @@
+/* dataset.c: the SVMlight / LETOR reader and the LightGBM group-file reader. Every malformed input
+ * is an error that names file, line and column and says what was expected; nothing half-loaded is
+ * handed out. */
+#include "rank/dataset.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct entry {
+  size_t row, column; /* column is 0-based */
+  float value;
+} entry;
+
+typedef struct growing {
+  void *items;
+  size_t count, capacity, size;
+} growing;
+
+static int grow(growing *g) {
+  if (g->count < g->capacity) return 1;
+  const size_t capacity = g->capacity ? 2 * g->capacity : 1024;
+  void *items = realloc(g->items, capacity * g->size);
+  if (items == NULL) return 0;
+  g->items = items;
+  g->capacity = capacity;
+  return 1;
+}
+
+static void say(char *error, size_t size, const char *format, ...) {
+  va_list args;
+  va_start(args, format);
+  vsnprintf(error, size, format, args);
+  va_end(args);
+}
+
+char *rank_read_file(const char *path, size_t *length, char *error, size_t error_size) {
+  FILE *file = fopen(path, "rb");
+  if (file == NULL) {
+    say(error, error_size, "%s: cannot open: %s", path, strerror(errno));
+    return NULL;
+  }
+  size_t capacity = 1 << 16, used = 0;
+  char *text = malloc(capacity + 1);
+  while (text != NULL) {
+    used += fread(text + used, 1, capacity - used, file);
+    if (used < capacity) break;
+    char *grown = realloc(text, 2 * capacity + 1);
+    if (grown == NULL) {
+      free(text);
+      text = NULL;
+      break;
+    }
+    text = grown;
+    capacity *= 2;
+  }
+  const int failed = ferror(file);
+  fclose(file);
+  if (text == NULL || failed) {
+    free(text);
+    say(error, error_size, "%s: cannot read%s", path, text == NULL ? ": out of memory" : "");
+    return NULL;
+  }
+  text[used] = '\0';
+  *length = used;
+  return text;
+}
+
+void rank_dataset_free(rank_dataset *data) {
+  free(data->x);
+  free(data->labels);
+  free(data->query_start);
+  free(data->qid);
+  memset(data, 0, sizeof *data);
+}
+
+/* A parser over one line: position and the line's number for messages. */
+typedef struct cursor {
+  const char *name;
+  const char *line_start, *p, *end;
+  size_t line;
+} cursor;
+
+static size_t column_of(const cursor *c, const char *at) {
+  return (size_t)(at - c->line_start) + 1;
+}
+
+static void skip_blanks(cursor *c) {
+  while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r'))
+    c->p++;
+}
+
+/* the token at c->p up to a blank, '#' or the line's end */
+static size_t token_length(const cursor *c) {
+  const char *q = c->p;
+  while (q < c->end && *q != ' ' && *q != '\t' && *q != '\r' && *q != '#')
+    q++;
+  return (size_t)(q - c->p);
+}
+
+static int parse_number(const char *text, size_t length, double *value) {
+  char buffer[64];
+  if (length == 0 || length >= sizeof buffer) return 0;
+  memcpy(buffer, text, length);
+  buffer[length] = '\0';
+  char *end = NULL;
+  errno = 0;
+  *value = strtod(buffer, &end);
+  return *end == '\0' && errno != ERANGE && isfinite(*value);
+}
+
+static int parse_unsigned(const char *text, size_t length, unsigned long long *value) {
+  char buffer[32];
+  if (length == 0 || length >= sizeof buffer || !isdigit((unsigned char)text[0])) return 0;
+  memcpy(buffer, text, length);
+  buffer[length] = '\0';
+  char *end = NULL;
+  errno = 0;
+  *value = strtoull(buffer, &end, 10);
+  return *end == '\0' && errno == 0;
+}
+
+typedef struct parsed {
+  growing labels, qids, entries;
+  size_t max_column;
+  int qid_lines, plain_lines;
+} parsed;
+
+static void free_parsed(parsed *p) {
+  free(p->labels.items);
+  free(p->qids.items);
+  free(p->entries.items);
+}
+
+/* One data line: label, optional qid, index:value pairs, optional comment. */
+static int parse_line(cursor *c, size_t row, size_t features, parsed *out, char *error,
+                      size_t error_size) {
+  const char *at = c->p;
+  size_t length = token_length(c);
+  double label;
+  if (!parse_number(c->p, length, &label)) {
+    say(error, error_size, "%s:%zu:%zu: expected a relevance label (a number), found \"%.*s\"",
+        c->name, c->line, column_of(c, at), (int)(length > 40 ? 40 : length), at);
+    return 0;
+  }
+  if (!grow(&out->labels)) goto memory;
+  ((float *)out->labels.items)[out->labels.count++] = (float)label;
+  c->p += length;
+  skip_blanks(c);
+  unsigned long long qid = 0;
+  int has_qid = 0;
+  if (c->end - c->p >= 4 && strncmp(c->p, "qid:", 4) == 0) {
+    at = c->p;
+    length = token_length(c);
+    if (!parse_unsigned(c->p + 4, length - 4, &qid)) {
+      say(error, error_size, "%s:%zu:%zu: expected qid:<non-negative integer>, found \"%.*s\"",
+          c->name, c->line, column_of(c, at), (int)(length > 40 ? 40 : length), at);
+      return 0;
+    }
+    has_qid = 1;
+    c->p += length;
+    skip_blanks(c);
+  }
+  if (!grow(&out->qids)) goto memory;
+  ((unsigned long long *)out->qids.items)[out->qids.count++] = qid;
+  out->qid_lines += has_qid;
+  out->plain_lines += !has_qid;
+  unsigned long long previous = 0;
+  while (c->p < c->end && *c->p != '#') {
+    at = c->p;
+    length = token_length(c);
+    const char *colon = memchr(c->p, ':', length);
+    unsigned long long index;
+    double value;
+    if (colon == NULL) {
+      say(error, error_size, "%s:%zu:%zu: expected index:value, found \"%.*s\"", c->name, c->line,
+          column_of(c, at), (int)(length > 40 ? 40 : length), at);
+      return 0;
+    }
+    if (!parse_unsigned(c->p, (size_t)(colon - c->p), &index) || index == 0) {
+      say(error, error_size,
+          "%s:%zu:%zu: expected a feature index of 1 or more before ':', found "
+          "\"%.*s\"",
+          c->name, c->line, column_of(c, at), (int)(colon - c->p), c->p);
+      return 0;
+    }
+    if (index <= previous) {
+      say(error, error_size,
+          "%s:%zu:%zu: feature index %llu does not increase (the one before "
+          "was %llu)",
+          c->name, c->line, column_of(c, at), index, previous);
+      return 0;
+    }
+    const size_t value_length = length - (size_t)(colon - c->p) - 1;
+    if (value_length == 0) {
+      say(error, error_size, "%s:%zu:%zu: feature %llu has no value after ':'", c->name, c->line,
+          column_of(c, colon + 1), index);
+      return 0;
+    }
+    if (!parse_number(colon + 1, value_length, &value)) {
+      say(error, error_size, "%s:%zu:%zu: feature %llu: expected a finite number, found \"%.*s\"",
+          c->name, c->line, column_of(c, colon + 1), index,
+          (int)(value_length > 40 ? 40 : value_length), colon + 1);
+      return 0;
+    }
+    if (features > 0 && index > features) {
+      say(error, error_size, "%s:%zu:%zu: feature index %llu is beyond --features %zu", c->name,
+          c->line, column_of(c, at), index, features);
+      return 0;
+    }
+    previous = index;
+    if (index > out->max_column) out->max_column = (size_t)index;
+    if (value != 0.0) {
+      if (!grow(&out->entries)) goto memory;
+      entry *e = &((entry *)out->entries.items)[out->entries.count++];
+      e->row = row;
+      e->column = (size_t)index - 1;
+      e->value = (float)value;
+    }
+    c->p += length;
+    skip_blanks(c);
+  }
+  return 1;
+memory:
+  say(error, error_size, "%s:%zu: out of memory", c->name, c->line);
+  return 0;
+}
+
+/* Groups from a LightGBM group file: counts that must add up to the document count. */
+static int parse_groups(const char *name, const char *text, size_t length, size_t docs,
+                        growing *starts, char *error, size_t error_size) {
+  cursor c = {name, text, text, text, 0};
+  size_t total = 0;
+  const char *end_of_text = text + length;
+  if (!grow(starts)) return 0;
+  ((size_t *)starts->items)[starts->count++] = 0;
+  while (c.p < end_of_text) {
+    c.line++;
+    c.line_start = c.p;
+    const char *newline = memchr(c.p, '\n', (size_t)(end_of_text - c.p));
+    c.end = newline != NULL ? newline : end_of_text;
+    skip_blanks(&c);
+    if (c.p < c.end && *c.p != '#') {
+      const size_t token = token_length(&c);
+      unsigned long long count;
+      if (!parse_unsigned(c.p, token, &count) || count == 0) {
+        say(error, error_size,
+            "%s:%zu:%zu: expected a document count (a positive integer), found "
+            "\"%.*s\"",
+            name, c.line, column_of(&c, c.p), (int)(token > 40 ? 40 : token), c.p);
+        return 0;
+      }
+      total += (size_t)count;
+      if (total > docs) {
+        say(error, error_size,
+            "%s:%zu: the group counts reach %zu documents, but the data has only "
+            "%zu",
+            name, c.line, total, docs);
+        return 0;
+      }
+      if (!grow(starts)) return 0;
+      ((size_t *)starts->items)[starts->count++] = total;
+      c.p += token;
+      skip_blanks(&c);
+      if (c.p < c.end && *c.p != '#') {
+        say(error, error_size, "%s:%zu:%zu: expected one count per line", name, c.line,
+            column_of(&c, c.p));
+        return 0;
+      }
+    }
+    c.p = newline != NULL ? newline + 1 : end_of_text;
+  }
+  if (total != docs) {
+    say(error, error_size, "%s: the group counts add up to %zu documents, but the data has %zu",
+        name, total, docs);
+    return 0;
+  }
+  return 1;
+}
+
+int rank_dataset_parse(const char *name, const char *text, size_t length, const char *groups_name,
+                       const char *groups, size_t groups_length, size_t features, rank_dataset *out,
+                       char *error, size_t error_size) {
+  parsed p;
+  memset(&p, 0, sizeof p);
+  p.labels.size = sizeof(float);
+  p.qids.size = sizeof(unsigned long long);
+  p.entries.size = sizeof(entry);
+  growing starts = {NULL, 0, 0, sizeof(size_t)};
+  memset(out, 0, sizeof *out);
+  cursor c = {name, text, text, text, 0};
+  const char *end_of_text = text + length;
+  size_t rows = 0;
+  while (c.p < end_of_text) {
+    c.line++;
+    c.line_start = c.p;
+    const char *newline = memchr(c.p, '\n', (size_t)(end_of_text - c.p));
+    c.end = newline != NULL ? newline : end_of_text;
+    skip_blanks(&c);
+    if (c.p < c.end && *c.p != '#') { /* blank and comment lines are allowed */
+      if (!parse_line(&c, rows, features, &p, error, error_size)) goto fail;
+      rows++;
+    }
+    c.p = newline != NULL ? newline + 1 : end_of_text;
+  }
+  if (rows == 0) {
+    say(error, error_size, "%s: no documents (every line is blank or a comment)", name);
+    goto fail;
+  }
+  if (p.qid_lines > 0 && p.plain_lines > 0) {
+    say(error, error_size, "%s: %d lines have qid: and %d do not; give every line a qid or none",
+        name, p.qid_lines, p.plain_lines);
+    goto fail;
+  }
+  const unsigned long long *qids = p.qids.items;
+  if (p.qid_lines > 0) {
+    /* LETOR: consecutive lines with one qid form a query */
+    if (!grow(&starts)) goto memory;
+    ((size_t *)starts.items)[starts.count++] = 0;
+    for (size_t r = 1; r <= rows; ++r) {
+      if (r == rows || qids[r] != qids[r - 1]) {
+        if (!grow(&starts)) goto memory;
+        ((size_t *)starts.items)[starts.count++] = r;
+      }
+    }
+  }
+  if (groups != NULL) {
+    growing from_file = {NULL, 0, 0, sizeof(size_t)};
+    if (!parse_groups(groups_name, groups, groups_length, rows, &from_file, error, error_size)) {
+      free(from_file.items);
+      goto fail;
+    }
+    if (p.qid_lines > 0 &&
+        (from_file.count != starts.count ||
+         memcmp(from_file.items, starts.items, starts.count * sizeof(size_t)) != 0)) {
+      say(error, error_size,
+          "%s and %s disagree: the qid: tokens make %zu queries, the group file "
+          "%zu (or other boundaries); give one of them",
+          name, groups_name, starts.count - 1, from_file.count - 1);
+      free(from_file.items);
+      goto fail;
+    }
+    free(starts.items);
+    starts = from_file;
+  }
+  out->docs = rows;
+  out->features = features > 0 ? features : p.max_column;
+  if (out->features == 0) out->features = 1;
+  out->x = calloc(rows * out->features, sizeof(float));
+  out->labels = p.labels.items;
+  p.labels.items = NULL;
+  if (out->x == NULL) goto memory;
+  const entry *entries = p.entries.items;
+  for (size_t e = 0; e < p.entries.count; ++e) {
+    out->x[entries[e].row * out->features + entries[e].column] = entries[e].value;
+  }
+  if (starts.count > 1) {
+    out->queries = starts.count - 1;
+    out->query_start = starts.items;
+    starts.items = NULL;
+    out->qid = malloc(out->queries * sizeof *out->qid);
+    if (out->qid == NULL) goto memory;
+    for (size_t q = 0; q < out->queries; ++q) {
+      out->qid[q] = p.qid_lines > 0 ? qids[out->query_start[q]] : q;
+    }
+  }
+  free(starts.items);
+  free_parsed(&p);
+  return 1;
+memory:
+  say(error, error_size, "%s: out of memory for %zu documents", name, rows);
+fail:
+  free(starts.items);
+  free_parsed(&p);
+  rank_dataset_free(out);
+  return 0;
+}
+
+int rank_dataset_load(const char *path, const char *query_path, size_t features, rank_dataset *out,
+                      char *error, size_t error_size) {
+  size_t length = 0, groups_length = 0;
+  memset(out, 0, sizeof *out);
+  char *text = rank_read_file(path, &length, error, error_size);
+  if (text == NULL) return 0;
+  char *groups = NULL;
+  if (query_path != NULL) {
+    groups = rank_read_file(query_path, &groups_length, error, error_size);
+    if (groups == NULL) {
+      free(text);
+      return 0;
+    }
+  }
+  const int ok = rank_dataset_parse(path, text, length, query_path, groups, groups_length, features,
+                                    out, error, error_size);
+  free(text);
+  free(groups);
+  return ok;
+}
+
+int rank_dataset_write(const rank_dataset *data, const size_t *order, size_t count,
+                       const char *path, char *error, size_t error_size) {
+  char temporary[4096];
+  snprintf(temporary, sizeof temporary, "%s.XXXXXX", path);
+  const int fd = mkstemp(temporary);
+  FILE *file = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (file == NULL) {
+    if (fd >= 0) close(fd);
+    say(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+    return 0;
+  }
+  for (size_t k = 0; k < count; ++k) {
+    const size_t q = order[k];
+    for (size_t d = data->query_start[q]; d < data->query_start[q + 1]; ++d) {
+      fprintf(file, "%.9g qid:%llu", data->labels[d], data->qid[q]);
+      for (size_t f = 0; f < data->features; ++f) {
+        const float v = data->x[d * data->features + f];
+        if (v != 0.0f) fprintf(file, " %zu:%.9g", f + 1, v);
+      }
+      fputc('\n', file);
+    }
+  }
+  int ok = fflush(file) == 0 && !ferror(file);
+  ok = fclose(file) == 0 && ok;
+  if (ok) ok = rename(temporary, path) == 0;
+  if (!ok) {
+    unlink(temporary);
+    say(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+  }
+  return ok;
+}

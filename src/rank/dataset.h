@@ -1,0 +1,37 @@
+/* dataset.h: learning-to-rank data in SVMlight / LETOR text (`label [qid:Q] index:value ... [#
+ * ...]`), with query groups from qid: tokens or from a LightGBM group file (one count per line).
+ * Loaded into a dense row-major float matrix; documents of a query are consecutive. */
+#ifndef MRANK_RANK_DATASET_H
+#define MRANK_RANK_DATASET_H
+
+#include <stddef.h>
+
+typedef struct rank_dataset {
+  size_t docs, features;   /* rows and columns of x */
+  float *x;                /* docs x features, row-major; absent features are 0 */
+  float *labels;           /* relevance, one per document */
+  size_t queries;          /* 0 when the file had no qid: and no group file was given */
+  size_t *query_start;     /* queries + 1 offsets: query q is documents [start[q], start[q+1]) */
+  unsigned long long *qid; /* the qid of each query (its index when the groups came from a file) */
+} rank_dataset;
+
+/* Reads `path` (and the group file `query_path`, or NULL). `features`: 0 to take the largest index
+ * seen, else the column count (a larger index is then an error). On failure returns 0, leaves *out
+ * empty and writes "file:line:column: what was wrong" into error. */
+int rank_dataset_load(const char *path, const char *query_path, size_t features, rank_dataset *out,
+                      char *error, size_t error_size);
+/* The same from text in memory (`name` is used in messages); `groups` may be NULL. */
+int rank_dataset_parse(const char *name, const char *text, size_t length, const char *groups_name,
+                       const char *groups, size_t groups_length, size_t features, rank_dataset *out,
+                       char *error, size_t error_size);
+void rank_dataset_free(rank_dataset *data);
+
+/* Writes the data as LETOR text with qid: tokens (queries in order), atomically (temporary file and
+ * rename). Only queries [first, last) of order[] are written, in that order. 0 on failure. */
+int rank_dataset_write(const rank_dataset *data, const size_t *order, size_t count,
+                       const char *path, char *error, size_t error_size);
+
+/* Reads a whole file; NULL (and a message) on failure. */
+char *rank_read_file(const char *path, size_t *length, char *error, size_t error_size);
+
+#endif /* MRANK_RANK_DATASET_H */

@@ -1,0 +1,131 @@
+/* model.c: reading and writing the model file. */
+#include "rank/model.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rank/dataset.h"
+
+int rank_model_save(const rank_model *model, const char *path, char *error, size_t error_size) {
+  char temporary[4096];
+  snprintf(temporary, sizeof temporary, "%s.XXXXXX", path);
+  const int fd = mkstemp(temporary);
+  FILE *file = fd >= 0 ? fdopen(fd, "w") : NULL;
+  if (file == NULL) {
+    if (fd >= 0) close(fd);
+    snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
+    return 0;
+  }
+  const rank_options *o = &model->options;
+  fprintf(file, "mrank-model %d\n", RANK_MODEL_VERSION);
+  fprintf(file, "features %zu\n", model->features);
+  fprintf(file,
+          "options margin=%.9g lr=%.9g l2=%.9g momentum=%.9g epochs=%u batch-queries=%u "
+          "pairs-per-query=%u patience=%u seed=%llu\n",
+          o->margin, o->lr, o->l2, o->momentum, o->epochs, o->batch_queries, o->pairs_per_query,
+          o->patience, o->seed);
+  fprintf(file, "best-epoch %u\nweights\n", model->best_epoch);
+  for (size_t f = 0; f < model->features; ++f)
+    fprintf(file, "%.9g\n", model->weights[f]);
+  int ok = fflush(file) == 0 && !ferror(file);
+  /* the model must be on disk before it replaces the old one under its name */
+  ok = ok && fsync(fileno(file)) == 0;
+  ok = fclose(file) == 0 && ok;
+  if (ok) ok = rename(temporary, path) == 0;
+  if (!ok) {
+    unlink(temporary);
+    snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
+  }
+  return ok;
+}
+
+void rank_model_free(rank_model *model) {
+  free(model->weights);
+  model->weights = NULL;
+}
+
+int rank_model_load(const char *path, size_t expected_features, rank_model *model, char *error,
+                    size_t error_size) {
+  size_t length = 0;
+  memset(model, 0, sizeof *model);
+  char *text = rank_read_file(path, &length, error, error_size);
+  if (text == NULL) return 0;
+  int version = 0, consumed = 0;
+  size_t features = 0;
+  const char *p = text;
+  if (sscanf(p, "mrank-model %d\n%n", &version, &consumed) != 1 || consumed == 0) {
+    snprintf(error, error_size,
+             "%s: not an mrank model (the first line must be \"mrank-model %d\")", path,
+             RANK_MODEL_VERSION);
+    goto fail;
+  }
+  if (version != RANK_MODEL_VERSION) {
+    snprintf(error, error_size,
+             "%s: model format version %d; this mrank reads version %d: train the model again "
+             "with this version",
+             path, version, RANK_MODEL_VERSION);
+    goto fail;
+  }
+  p += consumed;
+  if (sscanf(p, "features %zu\n%n", &features, &consumed) != 1 || features == 0) {
+    snprintf(error, error_size, "%s:2: expected \"features N\"", path);
+    goto fail;
+  }
+  p += consumed;
+  if (expected_features != 0 && features != expected_features) {
+    snprintf(error, error_size,
+             "%s: the model has %zu features, the data %zu; use the model with data of its own "
+             "feature count (or pass --features %zu)",
+             path, features, expected_features, features);
+    goto fail;
+  }
+  rank_options *o = &model->options;
+  if (sscanf(p,
+             "options margin=%lf lr=%lf l2=%lf momentum=%lf epochs=%u batch-queries=%u "
+             "pairs-per-query=%u patience=%u seed=%llu\n%n",
+             &o->margin, &o->lr, &o->l2, &o->momentum, &o->epochs, &o->batch_queries,
+             &o->pairs_per_query, &o->patience, &o->seed, &consumed) != 9) {
+    snprintf(error, error_size, "%s:3: expected the options line", path);
+    goto fail;
+  }
+  p += consumed;
+  if (sscanf(p, "best-epoch %u\nweights\n%n", &model->best_epoch, &consumed) != 1 ||
+      consumed == 0) {
+    snprintf(error, error_size, "%s:4: expected \"best-epoch N\" and \"weights\"", path);
+    goto fail;
+  }
+  p += consumed;
+  model->features = features;
+  model->weights = malloc(features * sizeof(float));
+  if (model->weights == NULL) {
+    snprintf(error, error_size, "%s: out of memory for %zu weights", path, features);
+    goto fail;
+  }
+  for (size_t f = 0; f < features; ++f) {
+    char *end = NULL;
+    errno = 0;
+    const float w = strtof(p, &end);
+    if (end == p || errno == ERANGE || (*end != '\n' && *end != '\0')) {
+      snprintf(error, error_size, "%s:%zu: expected weight %zu of %zu", path, f + 6, f + 1,
+               features);
+      goto fail;
+    }
+    model->weights[f] = w;
+    p = *end == '\n' ? end + 1 : end;
+  }
+  while (*p == '\n' || *p == ' ')
+    p++;
+  if (*p != '\0') {
+    snprintf(error, error_size, "%s: more lines than its %zu weights", path, features);
+    goto fail;
+  }
+  free(text);
+  return 1;
+fail:
+  free(text);
+  rank_model_free(model);
+  return 0;
+}

@@ -1,0 +1,30 @@
+/* model.h: the linear model's file: text, a versioned header (format version, feature count, the
+ * training options), then one weight per line. Written atomically. */
+#ifndef MRANK_RANK_MODEL_H
+#define MRANK_RANK_MODEL_H
+
+#include <stddef.h>
+
+#define RANK_MODEL_VERSION 1
+
+typedef struct rank_options {
+  double margin, lr, l2, momentum;
+  unsigned epochs, batch_queries, pairs_per_query, patience;
+  unsigned long long seed;
+} rank_options;
+
+typedef struct rank_model {
+  size_t features;
+  float *weights;
+  rank_options options;
+  unsigned best_epoch; /* the epoch whose weights these are */
+} rank_model;
+
+int rank_model_save(const rank_model *model, const char *path, char *error, size_t error_size);
+/* Refuses another format version, a malformed file, and (when expected_features is not 0) another
+ * feature count, with a message that says which. */
+int rank_model_load(const char *path, size_t expected_features, rank_model *model, char *error,
+                    size_t error_size);
+void rank_model_free(rank_model *model);
+
+#endif /* MRANK_RANK_MODEL_H */

@@ -1,0 +1,50 @@
+/* trainer.h: minibatch SGD on the pairwise hinge (RankSVM's model, sofia-ml's method) for a linear
+ * score s = w.x, on an OpenCL device (CLBlast for the matrix-vector work, mrank's fused loss) or on
+ * the host (the same steps in plain C with the CPU reference of the loss). */
+#ifndef MRANK_RANK_TRAINER_H
+#define MRANK_RANK_TRAINER_H
+
+#include <stddef.h>
+
+#include "mrank.h"
+#include "rank/dataset.h"
+#include "rank/metrics.h"
+#include "rank/model.h"
+
+typedef struct rank_trainer rank_trainer;
+
+/* Per-stage device time of the last epoch, seconds (profiling events; 0 on the host). */
+typedef struct rank_stage_times {
+  double gemv, gather, loss, scatter, update;
+} rank_stage_times;
+
+typedef struct rank_epoch_report {
+  unsigned epoch;
+  double train_loss; /* mean hinge over the epoch's pairs */
+  size_t pairs;      /* pairs trained on this epoch */
+  double seconds;    /* wall time of the epoch */
+  rank_stage_times stages;
+} rank_epoch_report;
+
+/* Puts the training data on `selector`'s device (or "host") once; several trainings (tune) can
+ * reuse it. 0 and a message on failure. */
+rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selector, int profile,
+                                  char *error, size_t error_size);
+void rank_trainer_destroy(rank_trainer *trainer);
+const char *rank_trainer_device(const rank_trainer *trainer);
+
+/* Starts a fresh model (w = 0) with these options. */
+int rank_trainer_reset(rank_trainer *trainer, const rank_options *options, char *error,
+                       size_t error_size);
+/* One epoch (pairs sampled and batches ordered from the seed and the epoch number); progress, when
+ * not NULL, is called after each batch with the fraction done. */
+int rank_trainer_epoch(rank_trainer *trainer, unsigned epoch, rank_epoch_report *report,
+                       void (*progress)(double done, void *user), void *user, char *error,
+                       size_t error_size);
+/* The current weights (features floats). */
+int rank_trainer_weights(rank_trainer *trainer, float *weights, char *error, size_t error_size);
+
+/* Scores of a data set under weights, in double: s = w.x. */
+void rank_score(const rank_dataset *data, const float *weights, size_t features, double *scores);
+
+#endif /* MRANK_RANK_TRAINER_H */
