@@ -21,5 +21,7 @@ int mrank_cmd_split(int argc, char **argv);
 extern const char mrank_split_help[];
 int mrank_cmd_synth(int argc, char **argv);
 extern const char mrank_synth_help[];
+int mrank_cmd_tune(int argc, char **argv);
+extern const char mrank_tune_help[];
 
 #endif /* MRANK_CLI_COMMANDS_H */

@@ -23,6 +23,8 @@ static const command commands[] = {
      mrank_cmd_train, mrank_train_help},
     {"eval", "NDCG, precision, MAP and pair accuracy of a model on a data set", mrank_cmd_eval,
      mrank_eval_help},
+    {"tune", "grid search of lr, margin, l2, batch size on a validation set", mrank_cmd_tune,
+     mrank_tune_help},
     {"predict", "one score per document of a data set", mrank_cmd_predict, mrank_predict_help},
     {"split", "split a data set by query into train and test files", mrank_cmd_split,
      mrank_split_help},

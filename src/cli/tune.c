@@ -1,0 +1,289 @@
+/* tune.c: `mrank tune`, a grid search over the hyperparameters a user of this loss must choose:
+ * every combination trained on the device from the data already uploaded (no re-read, no
+ * re-upload), early-stopped on the validation set, ranked by validation NDCG@10. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/json.h"
+#include "cli/options.h"
+#include "rank/dataset.h"
+#include "rank/metrics.h"
+#include "rank/model.h"
+#include "rank/trainer.h"
+
+const char mrank_tune_help[] =
+    "usage: mrank tune --train FILE [--query FILE] --valid FILE [--valid-query FILE] --model OUT\n"
+    "                  --grid NAME=V1,V2,... [--grid ...] [training options] [--json]\n"
+    "\n"
+    "Trains every combination of the grids (names: lr, margin, l2, batch-queries, momentum,\n"
+    "pairs-per-query) on the device, reusing the data uploaded once, each early-stopped on the\n"
+    "validation set (--patience, default 5, within --epochs, default 30). Prints a table sorted "
+    "by\n"
+    "validation NDCG@10 (setting, best epoch, NDCG@10, pair accuracy, seconds) or --json, and "
+    "writes\n"
+    "the best model to OUT. Options not in a grid keep their values (see mrank train --help).\n";
+
+void rank_default_options(rank_options *o);
+int rank_parse_option(int argc, char **argv, int *i, rank_options *o);
+
+enum { max_grids = 6, max_values = 16 };
+
+typedef struct grid {
+  const char *name;
+  double values[max_values];
+  int count;
+} grid;
+
+typedef struct result {
+  rank_options options;
+  unsigned best_epoch;
+  double ndcg, pair_accuracy, seconds;
+  float *weights;
+} result;
+
+static const char *const grid_names[] = {"lr",       "margin",         "l2", "batch-queries",
+                                         "momentum", "pairs-per-query"};
+
+static int parse_grid(const char *text, grid *g) {
+  const char *equals = strchr(text, '=');
+  g->name = NULL;
+  for (int k = 0; k < 6 && equals != NULL; ++k) {
+    if (strlen(grid_names[k]) == (size_t)(equals - text) &&
+        strncmp(text, grid_names[k], (size_t)(equals - text)) == 0) {
+      g->name = grid_names[k];
+    }
+  }
+  if (g->name == NULL) {
+    fprintf(stderr,
+            "mrank tune: --grid \"%s\": expected NAME=V1,V2,... with NAME one of lr, "
+            "margin, l2, batch-queries, momentum, pairs-per-query\n",
+            text);
+    return 0;
+  }
+  char buffer[512];
+  snprintf(buffer, sizeof buffer, "%s", equals + 1);
+  g->count = 0;
+  for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
+    char *end = NULL;
+    const double value = strtod(item, &end);
+    if (end == item || *end != '\0' || !isfinite(value) || g->count == max_values) {
+      fprintf(stderr, "mrank tune: --grid %s: \"%s\" is not a number%s\n", g->name, item,
+              g->count == max_values ? " (or too many values)" : "");
+      return 0;
+    }
+    g->values[g->count++] = value;
+  }
+  if (g->count == 0) {
+    fprintf(stderr, "mrank tune: --grid %s= has no values\n", g->name);
+    return 0;
+  }
+  return 1;
+}
+
+static int apply(rank_options *o, const char *name, double value) {
+  if (strcmp(name, "lr") == 0) o->lr = value;
+  if (strcmp(name, "margin") == 0) o->margin = value;
+  if (strcmp(name, "l2") == 0) o->l2 = value;
+  if (strcmp(name, "momentum") == 0) o->momentum = value;
+  if (strcmp(name, "batch-queries") == 0) o->batch_queries = (unsigned)value;
+  if (strcmp(name, "pairs-per-query") == 0) o->pairs_per_query = (unsigned)value;
+  return o->lr > 0 && o->l2 >= 0 && o->momentum >= 0 && o->momentum < 1 && o->batch_queries > 0 &&
+         value >= 0;
+}
+
+static void describe(const rank_options *o, char *out, size_t size) {
+  snprintf(out, size, "lr=%g margin=%g l2=%g batch-queries=%u momentum=%g pairs-per-query=%u",
+           o->lr, o->margin, o->l2, o->batch_queries, o->momentum, o->pairs_per_query);
+}
+
+static int by_ndcg(const void *a, const void *b) {
+  const result *x = a, *y = b;
+  return x->ndcg < y->ndcg ? 1 : x->ndcg > y->ndcg ? -1 : 0;
+}
+
+double rank_ndcg10(const rank_dataset *data, const float *weights, size_t features);
+
+/* trains one setting with early stopping; fills r */
+static int train_one(rank_trainer *trainer, const rank_dataset *train, const rank_dataset *valid,
+                     result *r, char *error, size_t size) {
+  float *current = malloc(train->features * sizeof *current);
+  if (current == NULL || !rank_trainer_reset(trainer, &r->options, error, size)) {
+    free(current);
+    return 0;
+  }
+  r->ndcg = -1.0;
+  unsigned since = 0;
+  for (unsigned epoch = 1; epoch <= r->options.epochs; ++epoch) {
+    rank_epoch_report report;
+    if (!rank_trainer_epoch(trainer, epoch, &report, NULL, NULL, error, size) ||
+        !rank_trainer_weights(trainer, current, error, size)) {
+      free(current);
+      return 0;
+    }
+    r->seconds += report.seconds;
+    const double ndcg = rank_ndcg10(valid, current, train->features);
+    if (ndcg > r->ndcg) {
+      r->ndcg = ndcg;
+      r->best_epoch = epoch;
+      memcpy(r->weights, current, train->features * sizeof *current);
+      since = 0;
+    } else if (++since >= r->options.patience && r->options.patience > 0) {
+      break;
+    }
+  }
+  free(current);
+  double *scores = malloc(valid->docs * sizeof *scores);
+  rank_metrics m;
+  if (scores == NULL) return 0;
+  rank_score(valid, r->weights, train->features, scores);
+  const int ok = rank_evaluate(valid, scores, &m);
+  r->pair_accuracy = m.pair_accuracy;
+  free(scores);
+  return ok;
+}
+
+int mrank_cmd_tune(int argc, char **argv) {
+  const char *train_path = NULL, *query = NULL, *valid_path = NULL, *valid_query = NULL;
+  const char *model_path = NULL, *selector = NULL;
+  int json = 0;
+  grid grids[max_grids];
+  int grid_count = 0;
+  rank_options base;
+  rank_default_options(&base);
+  for (int i = 0; i < argc; ++i) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      fputs(mrank_tune_help, stdout);
+      return 0;
+    }
+    if (strcmp(arg, "--json") == 0) {
+      json = 1;
+      continue;
+    }
+    const int shared = rank_parse_option(argc, argv, &i, &base);
+    if (shared < 0) return 2;
+    if (shared > 0) continue;
+    if (mrank_is_option(arg, "--grid")) {
+      const char *value = mrank_option_value(argc, argv, &i, "--grid");
+      if (value == NULL || grid_count == max_grids || !parse_grid(value, &grids[grid_count])) {
+        return 2;
+      }
+      grid_count++;
+      continue;
+    }
+    static const char *const names[] = {"--train",       "--query", "--valid",
+                                        "--valid-query", "--model", "--device"};
+    const char **targets[] = {&train_path,  &query,      &valid_path,
+                              &valid_query, &model_path, &selector};
+    int which = -1;
+    for (int k = 0; k < 6; ++k) {
+      if (mrank_is_option(arg, names[k])) which = k;
+    }
+    if (which < 0) {
+      fprintf(stderr, "mrank tune: unknown option \"%s\"; see 'mrank tune --help'\n", arg);
+      return 2;
+    }
+    if ((*targets[which] = mrank_option_value(argc, argv, &i, names[which])) == NULL) return 2;
+  }
+  if (train_path == NULL || valid_path == NULL || model_path == NULL) {
+    fprintf(stderr, "mrank tune: --train, --valid and --model are required\n");
+    return 2;
+  }
+  size_t settings = 1;
+  for (int g = 0; g < grid_count; ++g)
+    settings *= (size_t)grids[g].count;
+  char error[1024];
+  rank_dataset train, valid;
+  memset(&valid, 0, sizeof valid);
+  if (!rank_dataset_load(train_path, query, 0, &train, error, sizeof error) ||
+      !rank_dataset_load(valid_path, valid_query, train.features, &valid, error, sizeof error)) {
+    fprintf(stderr, "mrank tune: %s\n", error);
+    rank_dataset_free(&train);
+    return 2;
+  }
+  int status = 2;
+  result *results = calloc(settings, sizeof *results);
+  rank_trainer *trainer = NULL;
+  if (results == NULL || valid.queries == 0) {
+    fprintf(stderr, "mrank tune: %s\n",
+            results == NULL ? "out of memory" : "the validation data has no queries");
+    goto done;
+  }
+  trainer = rank_trainer_create(&train, selector, 0, error, sizeof error);
+  if (trainer == NULL) {
+    fprintf(stderr, "mrank tune: %s\n", error);
+    goto done;
+  }
+  if (!json) {
+    fprintf(stderr, "tuning %zu settings on \"%s\" (%zu documents, %zu queries)\n", settings,
+            rank_trainer_device(trainer), train.docs, train.queries);
+  }
+  for (size_t s = 0; s < settings; ++s) {
+    result *r = &results[s];
+    r->options = base;
+    size_t rest = s;
+    int valid_setting = 1;
+    for (int g = 0; g < grid_count; ++g) {
+      valid_setting &= apply(&r->options, grids[g].name, grids[g].values[rest % grids[g].count]);
+      rest /= (size_t)grids[g].count;
+    }
+    char text[256];
+    describe(&r->options, text, sizeof text);
+    if (!valid_setting) {
+      fprintf(stderr, "mrank tune: setting %s is out of range\n", text);
+      goto done;
+    }
+    r->weights = calloc(train.features, sizeof(float));
+    if (r->weights == NULL || !train_one(trainer, &train, &valid, r, error, sizeof error)) {
+      fprintf(stderr, "mrank tune: %s: %s\n", text, error);
+      goto done;
+    }
+    if (!json) fprintf(stderr, "  [%zu/%zu] %s: NDCG@10 %.4f\n", s + 1, settings, text, r->ndcg);
+  }
+  qsort(results, settings, sizeof *results, by_ndcg);
+  if (json) {
+    printf("{\"device\": ");
+    mrank_json_string(stdout, rank_trainer_device(trainer));
+    printf(", \"results\": [\n");
+  } else {
+    printf("%-78s %5s %8s %8s %8s\n", "setting", "epoch", "NDCG@10", "pairacc", "seconds");
+  }
+  for (size_t s = 0; s < settings; ++s) {
+    char text[256];
+    describe(&results[s].options, text, sizeof text);
+    if (json) {
+      printf("  {\"setting\": ");
+      mrank_json_string(stdout, text);
+      printf(
+          ", \"lr\": %g, \"margin\": %g, \"l2\": %g, \"batch_queries\": %u, \"momentum\": %g, "
+          "\"pairs_per_query\": %u, \"best_epoch\": %u, \"ndcg@10\": %.6f, "
+          "\"pair_accuracy\": %.6f, \"seconds\": %.4f}%s\n",
+          results[s].options.lr, results[s].options.margin, results[s].options.l2,
+          results[s].options.batch_queries, results[s].options.momentum,
+          results[s].options.pairs_per_query, results[s].best_epoch, results[s].ndcg,
+          results[s].pair_accuracy, results[s].seconds, s + 1 < settings ? "," : "");
+    } else {
+      printf("%-78s %5u %8.4f %8.4f %8.2f\n", text, results[s].best_epoch, results[s].ndcg,
+             results[s].pair_accuracy, results[s].seconds);
+    }
+  }
+  if (json) printf("]}\n");
+  rank_model best = {train.features, results[0].weights, results[0].options, results[0].best_epoch};
+  if (!rank_model_save(&best, model_path, error, sizeof error)) {
+    fprintf(stderr, "mrank tune: %s\n", error);
+    goto done;
+  }
+  if (!json) printf("best model written to %s\n", model_path);
+  status = 0;
+done:
+  for (size_t s = 0; results != NULL && s < settings; ++s)
+    free(results[s].weights);
+  free(results);
+  rank_trainer_destroy(trainer);
+  rank_dataset_free(&train);
+  rank_dataset_free(&valid);
+  return status;
+}
