@@ -45,7 +45,9 @@ const char mrank_train_help[] =
     "  --checkpoint          write the model after every epoch (an interrupted run keeps the "
     "last)\n"
     "  --device SEL          gpu, cpu, accelerator, host (the CPU reference), P:D or a name\n"
-    "  --quiet               no per-epoch lines\n";
+    "  --quiet               no per-epoch lines\n"
+    "  --profile             time each stage on the device (GEMV, gather, loss, scatter, update)\n"
+    "                        with profiling events, and print the split after training\n";
 
 const char mrank_eval_help[] =
     "usage: mrank eval --model M --data FILE [--query FILE] [--json]\n"
@@ -66,7 +68,7 @@ const char mrank_predict_help[] =
 typedef struct train_settings {
   const char *train, *query, *valid, *valid_query, *model, *selector;
   size_t features;
-  int checkpoint, quiet;
+  int checkpoint, quiet, profile;
   rank_options options;
 } train_settings;
 
@@ -170,6 +172,10 @@ static int parse_train(int argc, char **argv, train_settings *s) {
       s->quiet = 1;
       continue;
     }
+    if (strcmp(arg, "--profile") == 0) {
+      s->profile = 1;
+      continue;
+    }
     static const char *const files[] = {"--train", "--query",  "--valid",   "--valid-query",
                                         "--model", "--device", "--features"};
     const char **targets[] = {&s->train, &s->query,    &s->valid, &s->valid_query,
@@ -260,7 +266,7 @@ int mrank_cmd_train(int argc, char **argv) {
   int status = 1;
   rank_model best = {train.features, calloc(train.features, sizeof(float)), s.options, 0};
   float *current = calloc(train.features, sizeof(float));
-  rank_trainer *trainer = rank_trainer_create(&train, s.selector, 0, error, sizeof error);
+  rank_trainer *trainer = rank_trainer_create(&train, s.selector, s.profile, error, sizeof error);
   if (trainer == NULL || best.weights == NULL || current == NULL ||
       !rank_trainer_reset(trainer, &s.options, error, sizeof error)) {
     fprintf(stderr, "mrank train: %s\n", trainer == NULL || best.weights == NULL ? error : error);
@@ -273,6 +279,8 @@ int mrank_cmd_train(int argc, char **argv) {
   signal(SIGINT, on_interrupt);
   bar progress = {isatty(2), 0};
   double best_ndcg = -1.0, elapsed = 0.0;
+  size_t pairs_trained = 0;
+  rank_stage_times stages = {0, 0, 0, 0, 0};
   unsigned since_best = 0;
   for (unsigned epoch = 1; epoch <= s.options.epochs && !interrupted; ++epoch) {
     rank_epoch_report report;
@@ -283,6 +291,12 @@ int mrank_cmd_train(int argc, char **argv) {
       goto done;
     }
     elapsed += report.seconds;
+    pairs_trained += report.pairs;
+    stages.gemv += report.stages.gemv;
+    stages.gather += report.stages.gather;
+    stages.loss += report.stages.loss;
+    stages.scatter += report.stages.scatter;
+    stages.update += report.stages.update;
     double ndcg = NAN;
     int better = 1;
     if (s.valid != NULL) {
@@ -321,6 +335,19 @@ int mrank_cmd_train(int argc, char **argv) {
   if (!s.quiet) {
     printf("model (epoch %u%s) written to %s\n", best.best_epoch,
            s.valid != NULL ? ", best validation NDCG@10" : "", s.model);
+  }
+  if (s.profile) {
+    const double device =
+        stages.gemv + stages.gather + stages.loss + stages.scatter + stages.update;
+    printf("%zu pairs in %.3f s: %.3g pairs/s; device time by stage (profiling events):\n",
+           pairs_trained, elapsed, elapsed > 0 ? (double)pairs_trained / elapsed : 0.0);
+    const char *names[] = {"GEMV (scores, X^T g)", "gather", "loss (fused)", "scatter", "update"};
+    const double times[] = {stages.gemv, stages.gather, stages.loss, stages.scatter, stages.update};
+    for (int k = 0; k < 5; ++k) {
+      printf("  %-22s %9.3f ms  %5.1f%%\n", names[k], times[k] * 1e3,
+             device > 0 ? 100.0 * times[k] / device : 0.0);
+    }
+    printf("  %-22s %9.3f ms of %.3f ms wall\n", "device total", device * 1e3, elapsed * 1e3);
   }
   status = interrupted ? 130 : 0;
 done:
