@@ -26,7 +26,8 @@ for set in lightgbm mq2008; do
     fi
     "$mrank" split --data "$work/all" --train "$work/train" --test "$work/valid" --seed 99 >/dev/null
     "$mrank" tune --train "$work/train" --valid "$work/valid" --model "$work/model" \
-      --grid lr=0.02,0.1 --grid l2=0.0001,0.01,0.1 --grid margin=0.5,1 >/dev/null 2>&1
+      --grid lr=0.02,0.1 --grid l2=0.0001,0.01,0.1 --grid margin=0.5,1 --grid average=0,1 \
+      >/dev/null 2>&1
     line="$(printf '%-10s %4s' "$set" "$seed")"
     for how in "--model $work/model" "--baseline best-feature --train $work/train" \
       "--baseline random"; do

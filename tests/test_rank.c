@@ -103,13 +103,14 @@ Test(model, round_trip_and_refusals) {
   char path[] = "/tmp/mrank-model-XXXXXX";
   cr_assert_neq(mkstemp(path), -1);
   float weights[3] = {0.5f, -1.25f, 3e-7f};
-  rank_model model = {3, weights, {1, 0.1, 0, 0.9, 5, 4, 0, 2, 42}, 4};
+  rank_model model = {3, weights, {1, 0.1, 0, 0.9, 5, 4, 0, 2, 42, 1}, 4};
   char error[512];
   cr_assert(rank_model_save(&model, path, error, sizeof error), "%s", error);
   rank_model back;
   cr_assert(rank_model_load(path, 3, &back, error, sizeof error), "%s", error);
   cr_assert(back.weights[0] == 0.5f && back.weights[1] == -1.25f && back.weights[2] == 3e-7f);
-  cr_assert(back.options.seed == 42 && back.best_epoch == 4 && back.options.batch_queries == 4);
+  cr_assert(back.options.seed == 42 && back.best_epoch == 4 && back.options.batch_queries == 4 &&
+            back.options.average == 1);
   rank_model_free(&back);
   cr_assert(!rank_model_load(path, 4, &back, error, sizeof error));
   cr_assert_not_null(strstr(error, "the model has 3 features, the data 4"), "%s", error);
@@ -157,7 +158,7 @@ Test(trainer, device_and_host_agree_and_a_seed_repeats_itself, .timeout = 120) {
   rank_dataset d;
   char error[512];
   cr_assert(rank_dataset_load(path, NULL, 0, &d, error, sizeof error), "%s", error);
-  rank_options o = {1.0, 0.05, 1e-4, 0.9, 10, 4, 20, 0, 3};
+  rank_options o = {1.0, 0.05, 1e-4, 0.9, 10, 4, 20, 0, 3, 1};
   float device[12], again[12], host[12];
   unsetenv("MRANK_DEVICE");
   train_model(&d, NULL, &o, device);

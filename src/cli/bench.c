@@ -574,7 +574,7 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
     static const char *const valued[] = {"--device", "--n",    "--op",  "--reduction", "--api",
                                          "--budget", "--json", "--csv", "--dtype",     "--labels"};
     int which = -1;
-    for (int k = 0; k < 10; ++k) {
+    for (int k = 0; k < (int)(sizeof valued / sizeof valued[0]); ++k) {
       if (mrank_is_option(arg, valued[k])) which = k;
     }
     if (which < 0) {

@@ -42,6 +42,8 @@ const char mrank_train_help[] =
     "  --patience E          stop after E epochs without a better validation NDCG@10 (default 5)\n"
     "  --seed S              seed of the batch order and the pair sampling (default 1)\n"
     "  --features N          feature count (default: the largest index in the training data)\n"
+    "  --average             the model is the average of w over every step (averaged SGD: less\n"
+    "                        variance, often better on small data)\n"
     "  --checkpoint          write the model after every epoch (an interrupted run keeps the "
     "last)\n"
     "  --device SEL          gpu, cpu, accelerator, host (the CPU reference), P:D or a name\n"
@@ -88,6 +90,7 @@ void rank_default_options(rank_options *o) {
   o->pairs_per_query = 0;
   o->patience = 5;
   o->seed = 1;
+  o->average = 0;
 }
 
 static int parse_unsigned_option(const char *name, const char *value, unsigned *out) {
@@ -111,7 +114,7 @@ int rank_parse_option(int argc, char **argv, int *i, rank_options *o) {
                                       "--momentum",        "--epochs",   "--batch-queries",
                                       "--pairs-per-query", "--patience", "--seed"};
   int which = -1;
-  for (int k = 0; k < 9; ++k) {
+  for (int k = 0; k < (int)(sizeof names / sizeof names[0]); ++k) {
     if (mrank_is_option(arg, names[k])) which = k;
   }
   if (which < 0) return 0;
@@ -172,6 +175,10 @@ static int parse_train(int argc, char **argv, train_settings *s) {
       s->quiet = 1;
       continue;
     }
+    if (strcmp(arg, "--average") == 0) {
+      s->options.average = 1;
+      continue;
+    }
     if (strcmp(arg, "--profile") == 0) {
       s->profile = 1;
       continue;
@@ -181,7 +188,7 @@ static int parse_train(int argc, char **argv, train_settings *s) {
     const char **targets[] = {&s->train, &s->query,    &s->valid, &s->valid_query,
                               &s->model, &s->selector, NULL};
     int which = -1;
-    for (int k = 0; k < 7; ++k) {
+    for (int k = 0; k < (int)(sizeof files / sizeof files[0]); ++k) {
       if (mrank_is_option(arg, files[k])) which = k;
     }
     if (which < 0) {
@@ -467,7 +474,7 @@ int mrank_cmd_eval(int argc, char **argv) {
     const char **targets[] = {&model_path, &data_path,  &query_path,
                               &baseline,   &train_path, &train_query};
     int which = -1;
-    for (int k = 0; k < 6; ++k) {
+    for (int k = 0; k < (int)(sizeof names / sizeof names[0]); ++k) {
       if (mrank_is_option(arg, names[k])) which = k;
     }
     if (which < 0) {

@@ -19,7 +19,8 @@ const char mrank_tune_help[] =
     "                  --grid NAME=V1,V2,... [--grid ...] [training options] [--json]\n"
     "\n"
     "Trains every combination of the grids (names: lr, margin, l2, batch-queries, momentum,\n"
-    "pairs-per-query) on the device, reusing the data uploaded once, each early-stopped on the\n"
+    "pairs-per-query, average 0/1) on the device, reusing the data uploaded once, each "
+    "early-stopped on the\n"
     "validation set (--patience, default 5, within --epochs, default 30). Prints a table sorted "
     "by\n"
     "validation NDCG@10 (setting, best epoch, NDCG@10, pair accuracy, seconds) or --json, and "
@@ -44,13 +45,14 @@ typedef struct result {
   float *weights;
 } result;
 
-static const char *const grid_names[] = {"lr",       "margin",         "l2", "batch-queries",
-                                         "momentum", "pairs-per-query"};
+static const char *const grid_names[] = {"lr",       "margin",          "l2",     "batch-queries",
+                                         "momentum", "pairs-per-query", "average"};
+enum { grid_name_count = sizeof grid_names / sizeof grid_names[0] };
 
 static int parse_grid(const char *text, grid *g) {
   const char *equals = strchr(text, '=');
   g->name = NULL;
-  for (int k = 0; k < 6 && equals != NULL; ++k) {
+  for (int k = 0; k < grid_name_count && equals != NULL; ++k) {
     if (strlen(grid_names[k]) == (size_t)(equals - text) &&
         strncmp(text, grid_names[k], (size_t)(equals - text)) == 0) {
       g->name = grid_names[k];
@@ -59,7 +61,7 @@ static int parse_grid(const char *text, grid *g) {
   if (g->name == NULL) {
     fprintf(stderr,
             "mrank tune: --grid \"%s\": expected NAME=V1,V2,... with NAME one of lr, "
-            "margin, l2, batch-queries, momentum, pairs-per-query\n",
+            "margin, l2, batch-queries, momentum, pairs-per-query, average\n",
             text);
     return 0;
   }
@@ -90,13 +92,15 @@ static int apply(rank_options *o, const char *name, double value) {
   if (strcmp(name, "momentum") == 0) o->momentum = value;
   if (strcmp(name, "batch-queries") == 0) o->batch_queries = (unsigned)value;
   if (strcmp(name, "pairs-per-query") == 0) o->pairs_per_query = (unsigned)value;
+  if (strcmp(name, "average") == 0) o->average = value != 0.0;
   return o->lr > 0 && o->l2 >= 0 && o->momentum >= 0 && o->momentum < 1 && o->batch_queries > 0 &&
          value >= 0;
 }
 
 static void describe(const rank_options *o, char *out, size_t size) {
-  snprintf(out, size, "lr=%g margin=%g l2=%g batch-queries=%u momentum=%g pairs-per-query=%u",
-           o->lr, o->margin, o->l2, o->batch_queries, o->momentum, o->pairs_per_query);
+  snprintf(out, size,
+           "lr=%g margin=%g l2=%g batch-queries=%u momentum=%g pairs-per-query=%u average=%u",
+           o->lr, o->margin, o->l2, o->batch_queries, o->momentum, o->pairs_per_query, o->average);
 }
 
 static int by_ndcg(const void *a, const void *b) {
@@ -179,7 +183,7 @@ int mrank_cmd_tune(int argc, char **argv) {
     const char **targets[] = {&train_path,  &query,      &valid_path,
                               &valid_query, &model_path, &selector};
     int which = -1;
-    for (int k = 0; k < 6; ++k) {
+    for (int k = 0; k < (int)(sizeof names / sizeof names[0]); ++k) {
       if (mrank_is_option(arg, names[k])) which = k;
     }
     if (which < 0) {

@@ -24,9 +24,9 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
   fprintf(file, "features %zu\n", model->features);
   fprintf(file,
           "options margin=%.9g lr=%.9g l2=%.9g momentum=%.9g epochs=%u batch-queries=%u "
-          "pairs-per-query=%u patience=%u seed=%llu\n",
+          "pairs-per-query=%u patience=%u seed=%llu average=%u\n",
           o->margin, o->lr, o->l2, o->momentum, o->epochs, o->batch_queries, o->pairs_per_query,
-          o->patience, o->seed);
+          o->patience, o->seed, o->average);
   fprintf(file, "best-epoch %u\nweights\n", model->best_epoch);
   for (size_t f = 0; f < model->features; ++f)
     fprintf(file, "%.9g\n", model->weights[f]);
@@ -85,9 +85,9 @@ int rank_model_load(const char *path, size_t expected_features, rank_model *mode
   rank_options *o = &model->options;
   if (sscanf(p,
              "options margin=%lf lr=%lf l2=%lf momentum=%lf epochs=%u batch-queries=%u "
-             "pairs-per-query=%u patience=%u seed=%llu\n%n",
+             "pairs-per-query=%u patience=%u seed=%llu average=%u\n%n",
              &o->margin, &o->lr, &o->l2, &o->momentum, &o->epochs, &o->batch_queries,
-             &o->pairs_per_query, &o->patience, &o->seed, &consumed) != 9) {
+             &o->pairs_per_query, &o->patience, &o->seed, &o->average, &consumed) != 10) {
     snprintf(error, error_size, "%s:3: expected the options line", path);
     goto fail;
   }

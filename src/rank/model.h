@@ -11,6 +11,7 @@ typedef struct rank_options {
   double margin, lr, l2, momentum;
   unsigned epochs, batch_queries, pairs_per_query, patience;
   unsigned long long seed;
+  unsigned average; /* 1: the model is the running average of w over every step (averaged SGD) */
 } rank_options;
 
 typedef struct rank_model {

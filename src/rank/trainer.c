@@ -42,14 +42,18 @@ static const char kernels[] =
     "  }\n"
     "  gd[d] = total;\n"
     "}\n"
+    "/* the step, and the running average of w (averaged SGD) with weight share = 1 / steps */\n"
     "__kernel void update(__global float *w, __global float *v, __global const float *grad,\n"
-    "                     float lr, float l2, float momentum, uint features) {\n"
+    "                     float lr, float l2, float momentum, uint features,\n"
+    "                     __global float *average, float share) {\n"
     "  const uint f = get_global_id(0);\n"
     "  if (f >= features) return;\n"
     "  const float g = grad[f] + l2 * w[f];\n"
     "  const float velocity = momentum * v[f] + g;\n"
     "  v[f] = velocity;\n"
-    "  w[f] = w[f] - lr * velocity;\n"
+    "  const float next = w[f] - lr * velocity;\n"
+    "  w[f] = next;\n"
+    "  average[f] = average[f] + (next - average[f]) * share;\n"
     "}\n"
     "__kernel void accumulate(__global float *total, __global const float *loss, float pairs) {\n"
     "  if (get_global_id(0) == 0) total[0] = total[0] + loss[0] * pairs;\n"
@@ -69,15 +73,16 @@ struct rank_trainer {
   size_t *query_pairs; /* queries + 1 offsets into the pairs */
   size_t pairs, pair_capacity;
   /* host state */
-  float *w, *velocity, *scores, *x1, *x2, *ones, *dx1, *dx2, *doc_gradient, *gradient;
+  float *w, *w_average, *velocity, *scores, *x1, *x2, *ones, *dx1, *dx2, *doc_gradient, *gradient;
   /* device state */
   cl_context cl;
   cl_command_queue queue;
   cl_program program;
   cl_kernel kernel[K_COUNT];
-  cl_mem d_x, d_w, d_v, d_scores, d_grad, d_doc_gradient, d_a, d_b, d_x1, d_x2, d_y, d_dx1, d_dx2,
-      d_doc_start, d_doc_entries, d_loss, d_total;
+  cl_mem d_x, d_w, d_w_average, d_v, d_scores, d_grad, d_doc_gradient, d_a, d_b, d_x1, d_x2, d_y,
+      d_dx1, d_dx2, d_doc_start, d_doc_entries, d_loss, d_total;
   size_t device_pairs; /* capacity of the pair buffers */
+  double steps;        /* updates since the reset, for the running average */
 };
 
 static void say(char *error, size_t size, const char *what, const char *detail) {
@@ -231,6 +236,7 @@ static int device_setup(rank_trainer *t, char *error, size_t error_size) {
   if (t->d_x == NULL)
     return say(error, error_size, "the document matrix does not fit the device", ""), 0;
   t->d_w = buffer(t, F * sizeof(float), NULL, &err);
+  if (err == CL_SUCCESS) t->d_w_average = buffer(t, F * sizeof(float), NULL, &err);
   t->d_v = buffer(t, F * sizeof(float), NULL, &err);
   t->d_grad = buffer(t, F * sizeof(float), NULL, &err);
   t->d_scores = buffer(t, D * sizeof(float), NULL, &err);
@@ -378,6 +384,10 @@ static int device_step(rank_trainer *t, size_t q0, size_t q1, rank_stage_times *
   clSetKernelArg(t->kernel[K_UPDATE], 4, sizeof l2, &l2);
   clSetKernelArg(t->kernel[K_UPDATE], 5, sizeof momentum, &momentum);
   clSetKernelArg(t->kernel[K_UPDATE], 6, sizeof features, &features);
+  t->steps += 1.0;
+  const float share = (float)(1.0 / t->steps);
+  clSetKernelArg(t->kernel[K_UPDATE], 7, sizeof(cl_mem), &t->d_w_average);
+  clSetKernelArg(t->kernel[K_UPDATE], 8, sizeof share, &share);
   if (!launch(t, K_UPDATE, F, ev ? &ev[5] : NULL))
     return say(error, error_size, "update failed", ""), 0;
   if (t->profile) {
@@ -438,6 +448,10 @@ static void host_step(rank_trainer *t, size_t q0, size_t q1, double *loss_total)
     t->velocity[f] = velocity;
     t->w[f] = t->w[f] - lr * velocity;
   }
+  t->steps += 1.0;
+  const float share = (float)(1.0 / t->steps);
+  for (size_t f = 0; f < F; ++f)
+    t->w_average[f] += (t->w[f] - t->w_average[f]) * share;
 }
 
 /* ---- the trainer ---- */
@@ -464,6 +478,7 @@ rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selecto
   t->query_pairs = calloc(train->queries + 1, sizeof *t->query_pairs);
   t->doc_start = calloc(D + 1, sizeof *t->doc_start);
   t->w = calloc(F, sizeof(float));
+  t->w_average = calloc(F, sizeof(float));
   t->velocity = calloc(F, sizeof(float));
   t->gradient = calloc(F, sizeof(float));
   t->scores = calloc(D, sizeof(float));
@@ -484,9 +499,9 @@ rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selecto
 void rank_trainer_destroy(rank_trainer *t) {
   if (t == NULL) return;
   cl_mem buffers[] = {
-      t->d_x,   t->d_w,         t->d_v,           t->d_scores, t->d_grad, t->d_doc_gradient,
-      t->d_a,   t->d_b,         t->d_x1,          t->d_x2,     t->d_y,    t->d_dx1,
-      t->d_dx2, t->d_doc_start, t->d_doc_entries, t->d_loss,   t->d_total};
+      t->d_w_average,    t->d_x,   t->d_w,         t->d_v,           t->d_scores, t->d_grad,
+      t->d_doc_gradient, t->d_a,   t->d_b,         t->d_x1,          t->d_x2,     t->d_y,
+      t->d_dx1,          t->d_dx2, t->d_doc_start, t->d_doc_entries, t->d_loss,   t->d_total};
   if (t->queue != NULL) clFinish(t->queue);
   for (size_t k = 0; k < sizeof buffers / sizeof buffers[0]; ++k) {
     if (buffers[k] != NULL) clReleaseMemObject(buffers[k]);
@@ -514,13 +529,17 @@ int rank_trainer_reset(rank_trainer *t, const rank_options *options, char *error
   t->options = *options;
   const size_t F = t->data->features;
   memset(t->w, 0, F * sizeof(float));
+  memset(t->w_average, 0, F * sizeof(float));
+  t->steps = 0.0;
   memset(t->velocity, 0, F * sizeof(float));
   if (t->on_host) return 1;
   const float zero = 0.0f;
   if (clEnqueueFillBuffer(t->queue, t->d_w, &zero, sizeof zero, 0, F * sizeof(float), 0, NULL,
                           NULL) != CL_SUCCESS ||
       clEnqueueFillBuffer(t->queue, t->d_v, &zero, sizeof zero, 0, F * sizeof(float), 0, NULL,
-                          NULL) != CL_SUCCESS) {
+                          NULL) != CL_SUCCESS ||
+      clEnqueueFillBuffer(t->queue, t->d_w_average, &zero, sizeof zero, 0, F * sizeof(float), 0,
+                          NULL, NULL) != CL_SUCCESS) {
     say(error, error_size, "resetting the weights failed", "");
     return 0;
   }
@@ -589,11 +608,11 @@ int rank_trainer_epoch(rank_trainer *t, unsigned epoch, rank_epoch_report *repor
 int rank_trainer_weights(rank_trainer *t, float *weights, char *error, size_t error_size) {
   const size_t F = t->data->features;
   if (t->on_host) {
-    memcpy(weights, t->w, F * sizeof(float));
+    memcpy(weights, t->options.average ? t->w_average : t->w, F * sizeof(float));
     return 1;
   }
-  if (clEnqueueReadBuffer(t->queue, t->d_w, CL_TRUE, 0, F * sizeof(float), weights, 0, NULL,
-                          NULL) != CL_SUCCESS) {
+  if (clEnqueueReadBuffer(t->queue, t->options.average ? t->d_w_average : t->d_w, CL_TRUE, 0,
+                          F * sizeof(float), weights, 0, NULL, NULL) != CL_SUCCESS) {
     say(error, error_size, "reading the weights failed", "");
     return 0;
   }
