@@ -155,8 +155,9 @@ static void append_device_list(const mrank_device_entry *entries, size_t count,
   }
 }
 
-static mrank_status resolve(const char *selector, const char *origin,
-                            const mrank_device_entry *entries, size_t count, size_t *chosen) {
+mrank_status mrank_resolve_selector(const char *selector, const char *origin,
+                                    const mrank_device_entry *entries, size_t count,
+                                    size_t *chosen) {
   if (count == 0) {
     return mrank_fail(MRANK_ERROR_DEVICE_NOT_FOUND,
                       "no OpenCL platform with a device was found; %s", install_hint);
@@ -222,7 +223,8 @@ static mrank_status resolve(const char *selector, const char *origin,
 int mrank_environment_device(const mrank_device_entry *entries, size_t count, size_t *chosen) {
   const char *selector = getenv("MRANK_DEVICE");
   if (selector == NULL || selector[0] == '\0' || equals_ignoring_case(selector, "host")) return 0;
-  return resolve(selector, " (from MRANK_DEVICE)", entries, count, chosen) == MRANK_SUCCESS;
+  return mrank_resolve_selector(selector, " (from MRANK_DEVICE)", entries, count, chosen) ==
+         MRANK_SUCCESS;
 }
 
 mrank_status mrank_select_device(const char *selector, mrank_device_choice *choice) {
@@ -245,7 +247,8 @@ mrank_status mrank_select_device(const char *selector, mrank_device_choice *choi
   size_t count = 0;
   mrank_status status = mrank_list_devices(&entries, &count);
   size_t chosen = count;
-  if (status == MRANK_SUCCESS) status = resolve(selector, origin, entries, count, &chosen);
+  if (status == MRANK_SUCCESS)
+    status = mrank_resolve_selector(selector, origin, entries, count, &chosen);
   if (status == MRANK_SUCCESS) {
     choice->platform = entries[chosen].platform;
     choice->device = entries[chosen].device;

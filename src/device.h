@@ -23,6 +23,12 @@ mrank_status mrank_list_devices(mrank_device_entry **entries, size_t *count);
  * else the first device), or count when there is none. */
 size_t mrank_default_device(const mrank_device_entry *entries, size_t count);
 
+/* A selector resolved against a device list (no OpenCL call): *chosen is an index into entries.
+ * `origin` (e.g. " (from MRANK_DEVICE)") is added to messages. */
+mrank_status mrank_resolve_selector(const char *selector, const char *origin,
+                                    const mrank_device_entry *entries, size_t count,
+                                    size_t *chosen);
+
 /* Whether MRANK_DEVICE is set to a selector of one OpenCL device, and which (*chosen). */
 int mrank_environment_device(const mrank_device_entry *entries, size_t count, size_t *chosen);
 

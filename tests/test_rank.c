@@ -119,6 +119,14 @@ Test(model, round_trip_and_refusals) {
   fclose(file);
   cr_assert(!rank_model_load(path, 0, &back, error, sizeof error));
   cr_assert_not_null(strstr(error, "version 2"), "%s", error);
+  /* found by fuzz_model: a header whose "weights" line is cut short once advanced the reader by a
+   * stale %n count, past the end of the text */
+  const char cut[] =
+      "mrank-model 1\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
+      "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0\n"
+      "best-epoch 3\nweig";
+  cr_assert(!rank_model_parse("cut", cut, 0, &back, error, sizeof error));
+  cr_assert_not_null(strstr(error, "best-epoch"), "%s", error);
   unlink(path);
 }
 

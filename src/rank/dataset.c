@@ -208,6 +208,11 @@ static int parse_line(cursor *c, size_t row, size_t features, parsed *out, char 
           (int)(value_length > 40 ? 40 : value_length), colon + 1);
       return 0;
     }
+    if (index > RANK_MAX_FEATURES) {
+      say(error, error_size, "%s:%zu:%zu: feature index %llu is too large (at most %zu)", c->name,
+          c->line, column_of(c, at), index, RANK_MAX_FEATURES);
+      return 0;
+    }
     if (features > 0 && index > features) {
       say(error, error_size, "%s:%zu:%zu: feature index %llu is beyond --features %zu", c->name,
           c->line, column_of(c, at), index, features);
@@ -351,6 +356,11 @@ int rank_dataset_parse(const char *name, const char *text, size_t length, const 
   out->docs = rows;
   out->features = features > 0 ? features : p.max_column;
   if (out->features == 0) out->features = 1;
+  if (out->features > RANK_MAX_FEATURES || rows > (size_t)-1 / sizeof(float) / out->features) {
+    say(error, error_size, "%s: %zu documents x %zu features do not fit in memory", name, rows,
+        out->features);
+    goto fail;
+  }
   out->x = calloc(rows * out->features, sizeof(float));
   out->labels = p.labels.items;
   p.labels.items = NULL;

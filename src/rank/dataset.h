@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 
+/* The largest feature index (and count) accepted: a dense row of 2^24 floats is 64 MiB. */
+#define RANK_MAX_FEATURES ((size_t)1 << 24)
+
 typedef struct rank_dataset {
   size_t docs, features;   /* rows and columns of x */
   float *x;                /* docs x features, row-major; absent features are 0 */

@@ -53,10 +53,24 @@ int rank_model_load(const char *path, size_t expected_features, rank_model *mode
   memset(model, 0, sizeof *model);
   char *text = rank_read_file(path, &length, error, error_size);
   if (text == NULL) return 0;
-  int version = 0, consumed = 0;
+  if (strlen(text) != length) {
+    snprintf(error, error_size, "%s: not an mrank model (it holds a NUL byte)", path);
+    free(text);
+    return 0;
+  }
+  const int ok = rank_model_parse(path, text, expected_features, model, error, error_size);
+  free(text);
+  return ok;
+}
+
+int rank_model_parse(const char *path, const char *text, size_t expected_features,
+                     rank_model *model, char *error, size_t error_size) {
+  memset(model, 0, sizeof *model);
+  /* %n is only stored when the whole format matched: reset it before each scan and require it */
+  int version = 0, consumed = -1;
   size_t features = 0;
   const char *p = text;
-  if (sscanf(p, "mrank-model %d\n%n", &version, &consumed) != 1 || consumed == 0) {
+  if (sscanf(p, "mrank-model %d\n%n", &version, &consumed) != 1 || consumed <= 0) {
     snprintf(error, error_size,
              "%s: not an mrank model (the first line must be \"mrank-model %d\")", path,
              RANK_MODEL_VERSION);
@@ -70,8 +84,11 @@ int rank_model_load(const char *path, size_t expected_features, rank_model *mode
     goto fail;
   }
   p += consumed;
-  if (sscanf(p, "features %zu\n%n", &features, &consumed) != 1 || features == 0) {
-    snprintf(error, error_size, "%s:2: expected \"features N\"", path);
+  consumed = -1;
+  if (sscanf(p, "features %zu\n%n", &features, &consumed) != 1 || consumed <= 0 || features == 0 ||
+      features > RANK_MAX_FEATURES) {
+    snprintf(error, error_size, "%s:2: expected \"features N\" with 1 <= N <= %zu", path,
+             RANK_MAX_FEATURES);
     goto fail;
   }
   p += consumed;
@@ -83,17 +100,20 @@ int rank_model_load(const char *path, size_t expected_features, rank_model *mode
     goto fail;
   }
   rank_options *o = &model->options;
+  consumed = -1;
   if (sscanf(p,
              "options margin=%lf lr=%lf l2=%lf momentum=%lf epochs=%u batch-queries=%u "
              "pairs-per-query=%u patience=%u seed=%llu average=%u\n%n",
              &o->margin, &o->lr, &o->l2, &o->momentum, &o->epochs, &o->batch_queries,
-             &o->pairs_per_query, &o->patience, &o->seed, &o->average, &consumed) != 10) {
+             &o->pairs_per_query, &o->patience, &o->seed, &o->average, &consumed) != 10 ||
+      consumed <= 0) {
     snprintf(error, error_size, "%s:3: expected the options line", path);
     goto fail;
   }
   p += consumed;
+  consumed = -1;
   if (sscanf(p, "best-epoch %u\nweights\n%n", &model->best_epoch, &consumed) != 1 ||
-      consumed == 0) {
+      consumed <= 0) {
     snprintf(error, error_size, "%s:4: expected \"best-epoch N\" and \"weights\"", path);
     goto fail;
   }
@@ -122,10 +142,8 @@ int rank_model_load(const char *path, size_t expected_features, rank_model *mode
     snprintf(error, error_size, "%s: more lines than its %zu weights", path, features);
     goto fail;
   }
-  free(text);
   return 1;
 fail:
-  free(text);
   rank_model_free(model);
   return 0;
 }

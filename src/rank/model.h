@@ -26,6 +26,9 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
  * feature count, with a message that says which. */
 int rank_model_load(const char *path, size_t expected_features, rank_model *model, char *error,
                     size_t error_size);
+/* The same from text in memory (NUL-terminated); `name` is used in messages. */
+int rank_model_parse(const char *name, const char *text, size_t expected_features,
+                     rank_model *model, char *error, size_t error_size);
 void rank_model_free(rank_model *model);
 
 #endif /* MRANK_RANK_MODEL_H */
