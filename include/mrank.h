@@ -245,6 +245,13 @@ MRANK_API mrank_status mrank_reference_forward_backward_ex(const mrank_desc *des
                                                            const void *y, void *loss, void *dx1,
                                                            void *dx2);
 
+/* ---- debugging ---- */
+/* The OpenCL objects the library holds now, by kind: contexts, queues, programs, kernels, buffers
+ * (created or retained, minus released). Returns 1 in builds with the ledger (CMake option
+ * MRANK_LEDGER, on in Debug builds), 0 (and zeros) otherwise. Events are the caller's. */
+#define MRANK_LEDGER_KINDS 5
+MRANK_API int mrank_debug_ledger(long counts[MRANK_LEDGER_KINDS]);
+
 /* ---- validation: one problem on a context against the reference, in the manner of benchdnn ----
  */
 

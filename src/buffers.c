@@ -209,8 +209,12 @@ mrank_status mrank_forward_buffers_ex(mrank_context *ctx, const mrank_desc *desc
                                       cl_mem y, size_t y_offset, cl_mem loss, size_t loss_offset,
                                       cl_event *event) {
   mrank_clear_error();
-  return forward("mrank_forward_buffers_ex", ctx, desc, n,
-                 inputs(x1, x1_offset, x2, x2_offset, y, y_offset), view(loss, loss_offset), event);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status =
+      forward("mrank_forward_buffers_ex", ctx, desc, n,
+              inputs(x1, x1_offset, x2, x2_offset, y, y_offset), view(loss, loss_offset), event);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
 
 mrank_status mrank_backward_buffers_ex(mrank_context *ctx, const mrank_desc *desc, size_t n,
@@ -219,9 +223,12 @@ mrank_status mrank_backward_buffers_ex(mrank_context *ctx, const mrank_desc *des
                                        cl_mem dx1, size_t dx1_offset, cl_mem dx2, size_t dx2_offset,
                                        cl_event *event) {
   mrank_clear_error();
-  return backward("mrank_backward_buffers_ex", ctx, desc, n,
-                  inputs(x1, x1_offset, x2, x2_offset, y, y_offset), view(dloss, dloss_offset),
-                  view(dx1, dx1_offset), view(dx2, dx2_offset), event);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status = backward(
+      "mrank_backward_buffers_ex", ctx, desc, n, inputs(x1, x1_offset, x2, x2_offset, y, y_offset),
+      view(dloss, dloss_offset), view(dx1, dx1_offset), view(dx2, dx2_offset), event);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
 
 mrank_status mrank_forward_backward_buffers_ex(mrank_context *ctx, const mrank_desc *desc, size_t n,
@@ -231,10 +238,13 @@ mrank_status mrank_forward_backward_buffers_ex(mrank_context *ctx, const mrank_d
                                                size_t dx1_offset, cl_mem dx2, size_t dx2_offset,
                                                cl_event *event) {
   mrank_clear_error();
-  return forward_backward("mrank_forward_backward_buffers_ex", ctx, desc, n,
-                          inputs(x1, x1_offset, x2, x2_offset, y, y_offset),
-                          view(loss, loss_offset), view(dx1, dx1_offset), view(dx2, dx2_offset),
-                          event);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status =
+      forward_backward("mrank_forward_backward_buffers_ex", ctx, desc, n,
+                       inputs(x1, x1_offset, x2, x2_offset, y, y_offset), view(loss, loss_offset),
+                       view(dx1, dx1_offset), view(dx2, dx2_offset), event);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
 
 static mrank_desc float_desc(mrank_reduction reduction, float margin) {
@@ -248,8 +258,12 @@ mrank_status mrank_forward_buffers(mrank_context *ctx, size_t n, cl_mem x1, size
                                    size_t loss_offset, cl_event *event) {
   mrank_clear_error();
   const mrank_desc desc = float_desc(reduction, margin);
-  return forward("mrank_forward_buffers", ctx, &desc, n,
-                 inputs(x1, x1_offset, x2, x2_offset, y, y_offset), view(loss, loss_offset), event);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status =
+      forward("mrank_forward_buffers", ctx, &desc, n,
+              inputs(x1, x1_offset, x2, x2_offset, y, y_offset), view(loss, loss_offset), event);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
 
 mrank_status mrank_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1, size_t x1_offset,
@@ -259,9 +273,12 @@ mrank_status mrank_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1, siz
                                     size_t dx2_offset, cl_event *event) {
   mrank_clear_error();
   const mrank_desc desc = float_desc(reduction, margin);
-  return backward("mrank_backward_buffers", ctx, &desc, n,
-                  inputs(x1, x1_offset, x2, x2_offset, y, y_offset), view(dloss, dloss_offset),
-                  view(dx1, dx1_offset), view(dx2, dx2_offset), event);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status = backward(
+      "mrank_backward_buffers", ctx, &desc, n, inputs(x1, x1_offset, x2, x2_offset, y, y_offset),
+      view(dloss, dloss_offset), view(dx1, dx1_offset), view(dx2, dx2_offset), event);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
 
 mrank_status mrank_forward_backward_buffers(mrank_context *ctx, size_t n, cl_mem x1,
@@ -272,8 +289,11 @@ mrank_status mrank_forward_backward_buffers(mrank_context *ctx, size_t n, cl_mem
                                             cl_mem dx2, size_t dx2_offset, cl_event *event) {
   mrank_clear_error();
   const mrank_desc desc = float_desc(reduction, margin);
-  return forward_backward("mrank_forward_backward_buffers", ctx, &desc, n,
-                          inputs(x1, x1_offset, x2, x2_offset, y, y_offset),
-                          view(loss, loss_offset), view(dx1, dx1_offset), view(dx2, dx2_offset),
-                          event);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status =
+      forward_backward("mrank_forward_backward_buffers", ctx, &desc, n,
+                       inputs(x1, x1_offset, x2, x2_offset, y, y_offset), view(loss, loss_offset),
+                       view(dx1, dx1_offset), view(dx2, dx2_offset), event);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }

@@ -9,6 +9,10 @@
 
 #include "mrank.h"
 
+#ifdef MRANK_LEDGER
+#include <stdatomic.h>
+#endif
+
 /* Kernel families: one .cl file each; one program per (context, family, type variant). */
 typedef enum mrank_family { MRANK_FAMILY_MARGIN_RANKING, MRANK_FAMILY_COUNT } mrank_family;
 
@@ -46,6 +50,9 @@ typedef enum mrank_staging_slot {
 } mrank_staging_slot;
 
 struct mrank_context {
+#ifdef MRANK_LEDGER
+  atomic_flag busy; /* debug builds: set while an entry point runs on this context */
+#endif
   int is_host;
   int zero_copy; /* host arrays are wrapped, not copied (host-unified memory) */
   char device_name[256];
@@ -152,5 +159,67 @@ unsigned short mrank_bf16_from_float(float value);
  * (rounded to float first for F32, F16 and BF16, to the label type's integer for I32 and I8). */
 double mrank_decode(mrank_dtype type, const void *array, size_t i);
 void mrank_encode(mrank_dtype type, void *array, size_t i, double value);
+
+/* ledger.c: with MRANK_LEDGER, every OpenCL object the library creates, retains or releases is
+ * counted (the calls below go through these macros), enqueues can be made to fail, and a context
+ * used by two threads at once aborts. Without it these cost nothing. */
+enum {
+  MRANK_LEDGER_CONTEXT,
+  MRANK_LEDGER_QUEUE,
+  MRANK_LEDGER_PROGRAM,
+  MRANK_LEDGER_KERNEL,
+  MRANK_LEDGER_BUFFER
+};
+#ifdef MRANK_LEDGER
+void mrank_ledger_add(int kind, long delta);
+int mrank_debug_fail_enqueue(void);
+void mrank_debug_enter(mrank_context *ctx);
+void mrank_debug_leave(mrank_context *ctx);
+static inline void *mrank_ledger_created(void *object, int kind) {
+  if (object != NULL) mrank_ledger_add(kind, 1);
+  return object;
+}
+static inline cl_int mrank_ledger_retained(cl_int err, int kind) {
+  if (err == CL_SUCCESS) mrank_ledger_add(kind, 1);
+  return err;
+}
+static inline int mrank_ledger_released(int kind) {
+  mrank_ledger_add(kind, -1);
+  return 0;
+}
+/* a macro's own name is not expanded again inside it: these call the real functions */
+#define clCreateContext(...) \
+  ((cl_context)mrank_ledger_created(clCreateContext(__VA_ARGS__), MRANK_LEDGER_CONTEXT))
+#define clCreateCommandQueue(...) \
+  ((cl_command_queue)mrank_ledger_created(clCreateCommandQueue(__VA_ARGS__), MRANK_LEDGER_QUEUE))
+#define clCreateProgramWithSource(...) \
+  ((cl_program)mrank_ledger_created(clCreateProgramWithSource(__VA_ARGS__), MRANK_LEDGER_PROGRAM))
+#define clCreateProgramWithBinary(...) \
+  ((cl_program)mrank_ledger_created(clCreateProgramWithBinary(__VA_ARGS__), MRANK_LEDGER_PROGRAM))
+#define clCreateKernel(...) \
+  ((cl_kernel)mrank_ledger_created(clCreateKernel(__VA_ARGS__), MRANK_LEDGER_KERNEL))
+#define clCreateBuffer(...) \
+  ((cl_mem)mrank_ledger_created(clCreateBuffer(__VA_ARGS__), MRANK_LEDGER_BUFFER))
+#define clRetainContext(c) mrank_ledger_retained(clRetainContext(c), MRANK_LEDGER_CONTEXT)
+#define clRetainCommandQueue(q) mrank_ledger_retained(clRetainCommandQueue(q), MRANK_LEDGER_QUEUE)
+#define clReleaseContext(c) (mrank_ledger_released(MRANK_LEDGER_CONTEXT) + clReleaseContext(c))
+#define clReleaseCommandQueue(q) \
+  (mrank_ledger_released(MRANK_LEDGER_QUEUE) + clReleaseCommandQueue(q))
+#define clReleaseProgram(p) (mrank_ledger_released(MRANK_LEDGER_PROGRAM) + clReleaseProgram(p))
+#define clReleaseKernel(k) (mrank_ledger_released(MRANK_LEDGER_KERNEL) + clReleaseKernel(k))
+#define clReleaseMemObject(m) (mrank_ledger_released(MRANK_LEDGER_BUFFER) + clReleaseMemObject(m))
+/* MRANK_FAIL_ENQUEUE=N: the N-th enqueue of the process fails as if the device ran out */
+#define clEnqueueNDRangeKernel(...) \
+  (mrank_debug_fail_enqueue() ? CL_OUT_OF_RESOURCES : clEnqueueNDRangeKernel(__VA_ARGS__))
+#define clEnqueueWriteBuffer(...) \
+  (mrank_debug_fail_enqueue() ? CL_OUT_OF_RESOURCES : clEnqueueWriteBuffer(__VA_ARGS__))
+#define clEnqueueReadBuffer(...) \
+  (mrank_debug_fail_enqueue() ? CL_OUT_OF_RESOURCES : clEnqueueReadBuffer(__VA_ARGS__))
+#define MRANK_DEBUG_ENTER(ctx) mrank_debug_enter(ctx)
+#define MRANK_DEBUG_LEAVE(ctx) mrank_debug_leave(ctx)
+#else
+#define MRANK_DEBUG_ENTER(ctx) ((void)0)
+#define MRANK_DEBUG_LEAVE(ctx) ((void)0)
+#endif
 
 #endif /* MRANK_INTERNAL_H */

@@ -3,6 +3,7 @@
  * place on a host-unified device), runs the same launches as the buffer entry points (enqueue.c)
  * and reads the results back, with one wait at the end. */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -159,6 +160,43 @@ static mrank_status finish(mrank_context *ctx, mrank_status status) {
   return status;
 }
 
+/* A call of several chunks writes its elementwise outputs into host temporaries and copies them to
+ * the caller's arrays only when all of it succeeded: a device failure midway leaves them untouched.
+ * One chunk needs none (its outputs are written by the last commands, or not at all). */
+typedef struct held_outputs {
+  void *caller[3], *temporary[3];
+  size_t bytes;
+} held_outputs;
+
+static mrank_status hold_outputs(held_outputs *held, int chunked, size_t bytes, void **outputs,
+                                 int count) {
+  held->bytes = bytes;
+  for (int o = 0; o < 3; ++o)
+    held->caller[o] = held->temporary[o] = NULL;
+  if (!chunked) return MRANK_SUCCESS;
+  for (int o = 0; o < count; ++o) {
+    if (outputs[o] == NULL) continue;
+    held->caller[o] = outputs[o];
+    held->temporary[o] = malloc(bytes > 0 ? bytes : 1);
+    if (held->temporary[o] == NULL) {
+      return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY,
+                        "out of host memory for %zu bytes of output held until the call succeeds",
+                        bytes);
+    }
+    outputs[o] = held->temporary[o];
+  }
+  return MRANK_SUCCESS;
+}
+
+static void release_outputs(held_outputs *held, int succeeded) {
+  for (int o = 0; o < 3; ++o) {
+    if (held->temporary[o] == NULL) continue;
+    if (succeeded) memcpy(held->caller[o], held->temporary[o], held->bytes);
+    free(held->temporary[o]);
+    held->temporary[o] = NULL;
+  }
+}
+
 /* The value of an empty reduction (SUM 0, MEAN NaN), written in the data type. */
 static void store_empty_reduction(const mrank_variant *v, mrank_reduction reduction, void *loss) {
   const float value = reduction == MRANK_REDUCTION_MEAN ? NAN : 0.0f;
@@ -178,6 +216,7 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
                             size_t n, const void *x1, const void *x2, const void *y, void *loss) {
   mrank_status status = MRANK_SUCCESS;
   wrapped_chunk wrapped = {{NULL}, 0};
+  held_outputs held = {{NULL}, {NULL}, 0};
   mrank_variant variant;
   const mrank_variant *v = &variant;
   MRANK_CHECK(ctx != NULL, MRANK_ERROR_INVALID_ARGUMENT,
@@ -195,6 +234,11 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
   MRANK_TRY(prepare(ctx, v, n, slots, sizeof slots / sizeof slots[0]));
   const int reduced = reduction != MRANK_REDUCTION_NONE;
   if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n), v->real_size));
+  if (!reduced) {
+    void *outputs[] = {loss};
+    MRANK_TRY(hold_outputs(&held, n > ctx->chunk_elements, n * v->data_size, outputs, 1));
+    loss = outputs[0];
+  }
   const byte_range inputs[] = {
       {x1, n * v->data_size}, {x2, n * v->data_size}, {y, n * v->label_size}};
   const byte_range outputs[] = {{loss, n * v->data_size}};
@@ -223,7 +267,11 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
     }
     if (chunk != NULL) release_chunk(chunk);
   }
-  if (!reduced) return finish(ctx, MRANK_SUCCESS);
+  if (!reduced) {
+    status = finish(ctx, MRANK_SUCCESS);
+    release_outputs(&held, status == MRANK_SUCCESS);
+    return status;
+  }
   double result[1] = {0.0}; /* room for the widest data type */
   MRANK_TRY(mrank_enqueue_reduce_partials(
       ctx, v, partials_used, reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0,
@@ -234,7 +282,9 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
   return MRANK_SUCCESS;
 error:
   release_chunk(&wrapped);
-  return ctx != NULL && ctx->queue != NULL ? finish(ctx, status) : status;
+  if (ctx != NULL && ctx->queue != NULL) status = finish(ctx, status);
+  release_outputs(&held, 0);
+  return status;
 }
 
 static mrank_status backward(const char *function, mrank_context *ctx, const mrank_desc *desc,
@@ -242,6 +292,7 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
                              const void *dloss, void *dx1, void *dx2) {
   mrank_status status = MRANK_SUCCESS;
   wrapped_chunk wrapped = {{NULL}, 0};
+  held_outputs held = {{NULL}, {NULL}, 0};
   mrank_variant variant;
   const mrank_variant *v = &variant;
   MRANK_CHECK(ctx != NULL, MRANK_ERROR_INVALID_ARGUMENT,
@@ -259,6 +310,10 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
   /* the scalar upstream gradient goes up once, before any chunk can overwrite an aliased dloss */
   if (!per_element) MRANK_TRY(upload(ctx, MRANK_STAGE_DLOSS, dloss, v->data_size));
   const size_t bytes = n * v->data_size;
+  void *held_arrays[] = {dx1, dx2};
+  MRANK_TRY(hold_outputs(&held, n > ctx->chunk_elements, bytes, held_arrays, 2));
+  dx1 = held_arrays[0];
+  dx2 = held_arrays[1];
   const byte_range inputs[] = {
       {x1, bytes}, {x2, bytes}, {y, n * v->label_size}, {per_element ? dloss : NULL, bytes}};
   const byte_range outputs[] = {{dx1, bytes}, {dx2, bytes}};
@@ -297,10 +352,14 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
           download(ctx, MRANK_STAGE_OUT2, at_mutable(dx2, offset, v->data_size), chunk_bytes));
     }
   }
-  return finish(ctx, MRANK_SUCCESS);
+  status = finish(ctx, MRANK_SUCCESS);
+  release_outputs(&held, status == MRANK_SUCCESS);
+  return status;
 error:
   release_chunk(&wrapped);
-  return ctx != NULL && ctx->queue != NULL ? finish(ctx, status) : status;
+  if (ctx != NULL && ctx->queue != NULL) status = finish(ctx, status);
+  release_outputs(&held, 0);
+  return status;
 }
 
 static mrank_status forward_backward(const char *function, mrank_context *ctx,
@@ -309,6 +368,7 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
                                      void *dx2) {
   mrank_status status = MRANK_SUCCESS;
   wrapped_chunk wrapped = {{NULL}, 0};
+  held_outputs held = {{NULL}, {NULL}, 0};
   mrank_variant variant;
   const mrank_variant *v = &variant;
   MRANK_CHECK(ctx != NULL, MRANK_ERROR_INVALID_ARGUMENT,
@@ -328,6 +388,11 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
   const double scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0;
   if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n), v->real_size));
   const size_t bytes = n * v->data_size;
+  void *held_arrays[] = {dx1, dx2, reduced ? NULL : loss};
+  MRANK_TRY(hold_outputs(&held, n > ctx->chunk_elements, bytes, held_arrays, 3));
+  dx1 = held_arrays[0];
+  dx2 = held_arrays[1];
+  if (!reduced) loss = held_arrays[2];
   const byte_range inputs[] = {{x1, bytes}, {x2, bytes}, {y, n * v->label_size}};
   const byte_range outputs[] = {{dx1, bytes}, {dx2, bytes}, {reduced ? NULL : loss, bytes}};
   wrapped_chunk *chunk = can_wrap(ctx, inputs, 3, outputs, 3) ? &wrapped : NULL;
@@ -374,17 +439,24 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
           download(ctx, MRANK_STAGE_OUT2, at_mutable(dx2, offset, v->data_size), chunk_bytes));
     }
   }
-  if (!reduced) return finish(ctx, MRANK_SUCCESS);
+  if (!reduced) {
+    status = finish(ctx, MRANK_SUCCESS);
+    release_outputs(&held, status == MRANK_SUCCESS);
+    return status;
+  }
   double result[1] = {0.0};
   MRANK_TRY(mrank_enqueue_reduce_partials(ctx, v, partials_used, scale,
                                           staged(ctx, MRANK_STAGE_OUT1), NULL));
   MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, result, v->data_size));
   MRANK_TRY(finish(ctx, MRANK_SUCCESS));
+  release_outputs(&held, 1);
   memcpy(loss, result, v->data_size);
   return MRANK_SUCCESS;
 error:
   release_chunk(&wrapped);
-  return ctx != NULL && ctx->queue != NULL ? finish(ctx, status) : status;
+  if (ctx != NULL && ctx->queue != NULL) status = finish(ctx, status);
+  release_outputs(&held, 0);
+  return status;
 }
 
 /* ---- the public entry points: typed, and the float ones on top ---- */
@@ -397,28 +469,42 @@ static mrank_desc float_desc(mrank_reduction reduction, float margin) {
 mrank_status mrank_forward_ex(mrank_context *ctx, const mrank_desc *desc, size_t n, const void *x1,
                               const void *x2, const void *y, void *loss) {
   mrank_clear_error();
-  return forward("mrank_forward_ex", ctx, desc, n, x1, x2, y, loss);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status = forward("mrank_forward_ex", ctx, desc, n, x1, x2, y, loss);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
 
 mrank_status mrank_backward_ex(mrank_context *ctx, const mrank_desc *desc, size_t n, const void *x1,
                                const void *x2, const void *y, const void *dloss, void *dx1,
                                void *dx2) {
   mrank_clear_error();
-  return backward("mrank_backward_ex", ctx, desc, n, x1, x2, y, dloss, dx1, dx2);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status =
+      backward("mrank_backward_ex", ctx, desc, n, x1, x2, y, dloss, dx1, dx2);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
 
 mrank_status mrank_forward_backward_ex(mrank_context *ctx, const mrank_desc *desc, size_t n,
                                        const void *x1, const void *x2, const void *y, void *loss,
                                        void *dx1, void *dx2) {
   mrank_clear_error();
-  return forward_backward("mrank_forward_backward_ex", ctx, desc, n, x1, x2, y, loss, dx1, dx2);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status =
+      forward_backward("mrank_forward_backward_ex", ctx, desc, n, x1, x2, y, loss, dx1, dx2);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
 
 mrank_status mrank_forward(mrank_context *ctx, size_t n, const float *x1, const float *x2,
                            const float *y, float margin, mrank_reduction reduction, float *loss) {
   mrank_clear_error();
   const mrank_desc desc = float_desc(reduction, margin);
-  return forward("mrank_forward", ctx, &desc, n, x1, x2, y, loss);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status = forward("mrank_forward", ctx, &desc, n, x1, x2, y, loss);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
 
 mrank_status mrank_backward(mrank_context *ctx, size_t n, const float *x1, const float *x2,
@@ -426,7 +512,10 @@ mrank_status mrank_backward(mrank_context *ctx, size_t n, const float *x1, const
                             const float *dloss, float *dx1, float *dx2) {
   mrank_clear_error();
   const mrank_desc desc = float_desc(reduction, margin);
-  return backward("mrank_backward", ctx, &desc, n, x1, x2, y, dloss, dx1, dx2);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status = backward("mrank_backward", ctx, &desc, n, x1, x2, y, dloss, dx1, dx2);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
 
 mrank_status mrank_forward_backward(mrank_context *ctx, size_t n, const float *x1, const float *x2,
@@ -434,5 +523,9 @@ mrank_status mrank_forward_backward(mrank_context *ctx, size_t n, const float *x
                                     float *loss, float *dx1, float *dx2) {
   mrank_clear_error();
   const mrank_desc desc = float_desc(reduction, margin);
-  return forward_backward("mrank_forward_backward", ctx, &desc, n, x1, x2, y, loss, dx1, dx2);
+  MRANK_DEBUG_ENTER(ctx);
+  const mrank_status status =
+      forward_backward("mrank_forward_backward", ctx, &desc, n, x1, x2, y, loss, dx1, dx2);
+  MRANK_DEBUG_LEAVE(ctx);
+  return status;
 }
