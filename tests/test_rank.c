@@ -69,6 +69,10 @@ Test(reader, errors_name_file_line_column_and_what_was_expected) {
   expect_error("1 1:1\n", "one\n", 0, "t.query:1:1: expected a document count");
   expect_error("1 qid:1 1:1\n0 qid:2 1:1\n", "2\n", 0, "disagree");
   expect_error("# nothing\n\n", NULL, 0, "no documents");
+  /* a dense-matrix bomb: two lines asking for 16 million columns each (128 MiB) */
+  setenv("MRANK_MAX_DENSE_BYTES", "67108864", 1);
+  expect_error("1 16777216:1\n0 1:1\n", NULL, 0, "more than the limit of 0.1 GiB");
+  unsetenv("MRANK_MAX_DENSE_BYTES");
 }
 
 Test(metrics, hand_computed_values) {

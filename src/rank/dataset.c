@@ -356,9 +356,19 @@ int rank_dataset_parse(const char *name, const char *text, size_t length, const 
   out->docs = rows;
   out->features = features > 0 ? features : p.max_column;
   if (out->features == 0) out->features = 1;
-  if (out->features > RANK_MAX_FEATURES || rows > (size_t)-1 / sizeof(float) / out->features) {
-    say(error, error_size, "%s: %zu documents x %zu features do not fit in memory", name, rows,
-        out->features);
+  /* the matrix is dense: a small file can ask for a huge one (one line with index 16 million), so
+   * its size has a limit, MRANK_MAX_DENSE_BYTES (default 16 GiB) */
+  unsigned long long limit = 16ull << 30;
+  const char *limit_text = getenv("MRANK_MAX_DENSE_BYTES");
+  if (limit_text != NULL && limit_text[0] != '\0') limit = strtoull(limit_text, NULL, 10);
+  if (out->features > RANK_MAX_FEATURES || rows > (size_t)-1 / sizeof(float) / out->features ||
+      (unsigned long long)rows * out->features * sizeof(float) > limit) {
+    say(error, error_size,
+        "%s: %zu documents x %zu features would take %.1f GiB as a dense matrix, more than the "
+        "limit of %.1f GiB (set MRANK_MAX_DENSE_BYTES, or check the feature indices)",
+        name, rows, out->features,
+        (double)rows * (double)out->features * sizeof(float) / (1024.0 * 1024.0 * 1024.0),
+        (double)limit / (1024.0 * 1024.0 * 1024.0));
     goto fail;
   }
   out->x = calloc(rows * out->features, sizeof(float));

@@ -51,7 +51,7 @@ for target in "${targets[@]}"; do
   # shellcheck disable=SC2086
   clang "${flags[@]}" "$here/fuzz_$target.c" ${sources[$target]} -lm -lOpenCL -o "$out/fuzz_$target"
   log="$out/fuzz_$target.log"
-  if "$out/fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
+  if MRANK_MAX_DENSE_BYTES=268435456 "$out/fuzz_$target" -max_total_time="$seconds" -rss_limit_mb=2048 -max_len=65536 \
       -print_final_stats=1 "$corpus" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     echo "fuzz $target: ${seconds}s, $runs executions, 0 crashes"
