@@ -3,6 +3,7 @@
 #include "device.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -66,9 +67,44 @@ static mrank_status append_platform(cl_platform_id platform, unsigned platform_i
   return MRANK_SUCCESS;
 }
 
+/* The first enumeration is not thread-safe below mrank: the ICD loader (ocl-icd 2.3) loads its
+ * vendors on the first clGetPlatformIDs, and PoCL sets up its devices on the first clGetDeviceIDs;
+ * two threads making those first calls at once see no platform, or read a device name not yet set
+ * and crash (seen with 8 threads). So the first walk over platforms and devices is made once, under
+ * pthread_once; later calls only read what is set up. This flag is the one piece of process-wide
+ * state besides the thread-local error message. */
+static pthread_once_t platforms_loaded = PTHREAD_ONCE_INIT;
+
+static void load_platforms(void) {
+  cl_uint platform_count = 0;
+  if (clGetPlatformIDs(0, NULL, &platform_count) != CL_SUCCESS || platform_count == 0) return;
+  cl_platform_id *platforms = malloc(platform_count * sizeof *platforms);
+  if (platforms == NULL || clGetPlatformIDs(platform_count, platforms, NULL) != CL_SUCCESS) {
+    free(platforms);
+    return;
+  }
+  for (cl_uint p = 0; p < platform_count; ++p) {
+    cl_uint device_count = 0;
+    if (clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 0, NULL, &device_count) != CL_SUCCESS) {
+      continue;
+    }
+    cl_device_id *devices = malloc((device_count + 1) * sizeof *devices);
+    if (devices != NULL && clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, device_count, devices,
+                                          NULL) == CL_SUCCESS) {
+      for (cl_uint d = 0; d < device_count; ++d) {
+        char name[256];
+        (void)clGetDeviceInfo(devices[d], CL_DEVICE_NAME, sizeof name, name, NULL);
+      }
+    }
+    free(devices);
+  }
+  free(platforms);
+}
+
 mrank_status mrank_list_devices(mrank_device_entry **entries, size_t *count) {
   *entries = NULL;
   *count = 0;
+  pthread_once(&platforms_loaded, load_platforms);
   cl_uint platform_count = 0;
   if (clGetPlatformIDs(0, NULL, &platform_count) != CL_SUCCESS || platform_count == 0) {
     return MRANK_SUCCESS; /* no ICD installed: CL_PLATFORM_NOT_FOUND_KHR */

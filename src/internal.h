@@ -202,12 +202,12 @@ static inline int mrank_ledger_released(int kind) {
   ((cl_mem)mrank_ledger_created(clCreateBuffer(__VA_ARGS__), MRANK_LEDGER_BUFFER))
 #define clRetainContext(c) mrank_ledger_retained(clRetainContext(c), MRANK_LEDGER_CONTEXT)
 #define clRetainCommandQueue(q) mrank_ledger_retained(clRetainCommandQueue(q), MRANK_LEDGER_QUEUE)
-#define clReleaseContext(c) (mrank_ledger_released(MRANK_LEDGER_CONTEXT) + clReleaseContext(c))
+#define clReleaseContext(c) (mrank_ledger_released(MRANK_LEDGER_CONTEXT), clReleaseContext(c))
 #define clReleaseCommandQueue(q) \
-  (mrank_ledger_released(MRANK_LEDGER_QUEUE) + clReleaseCommandQueue(q))
-#define clReleaseProgram(p) (mrank_ledger_released(MRANK_LEDGER_PROGRAM) + clReleaseProgram(p))
-#define clReleaseKernel(k) (mrank_ledger_released(MRANK_LEDGER_KERNEL) + clReleaseKernel(k))
-#define clReleaseMemObject(m) (mrank_ledger_released(MRANK_LEDGER_BUFFER) + clReleaseMemObject(m))
+  (mrank_ledger_released(MRANK_LEDGER_QUEUE), clReleaseCommandQueue(q))
+#define clReleaseProgram(p) (mrank_ledger_released(MRANK_LEDGER_PROGRAM), clReleaseProgram(p))
+#define clReleaseKernel(k) (mrank_ledger_released(MRANK_LEDGER_KERNEL), clReleaseKernel(k))
+#define clReleaseMemObject(m) (mrank_ledger_released(MRANK_LEDGER_BUFFER), clReleaseMemObject(m))
 /* MRANK_FAIL_ENQUEUE=N: the N-th enqueue of the process fails as if the device ran out */
 #define clEnqueueNDRangeKernel(...) \
   (mrank_debug_fail_enqueue() ? CL_OUT_OF_RESOURCES : clEnqueueNDRangeKernel(__VA_ARGS__))
