@@ -483,8 +483,8 @@ rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selecto
   t->gradient = calloc(F, sizeof(float));
   t->scores = calloc(D, sizeof(float));
   t->doc_gradient = calloc(D, sizeof(float));
-  if (t->query_pairs == NULL || t->doc_start == NULL || t->w == NULL || t->velocity == NULL ||
-      t->gradient == NULL || t->scores == NULL || t->doc_gradient == NULL) {
+  if (t->query_pairs == NULL || t->doc_start == NULL || t->w == NULL || t->w_average == NULL ||
+      t->velocity == NULL || t->gradient == NULL || t->scores == NULL || t->doc_gradient == NULL) {
     say(error, error_size, "out of memory", "");
     rank_trainer_destroy(t);
     return NULL;
@@ -512,9 +512,10 @@ void rank_trainer_destroy(rank_trainer *t) {
   if (t->program != NULL) clReleaseProgram(t->program);
   mrank_context_destroy(t->ctx);
   if (t->queue != NULL) clReleaseCommandQueue(t->queue);
-  void *arrays[] = {t->pair_a, t->pair_b,   t->doc_start, t->doc_entries,  t->query_pairs,
-                    t->w,      t->velocity, t->scores,    t->x1,           t->x2,
-                    t->ones,   t->dx1,      t->dx2,       t->doc_gradient, t->gradient};
+  void *arrays[] = {t->w_average,   t->pair_a, t->pair_b,   t->doc_start, t->doc_entries,
+                    t->query_pairs, t->w,      t->velocity, t->scores,    t->x1,
+                    t->x2,          t->ones,   t->dx1,      t->dx2,       t->doc_gradient,
+                    t->gradient};
   for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; ++k)
     free(arrays[k]);
   free(t);
