@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   rank_dataset d;
   char error[512] = "";
   const size_t features = data[0] % 4 == 0 ? 0 : data[0];
-  if (rank_dataset_parse("fuzz", (const char *)data + 1, size - 1, NULL, NULL, 0, features, &d, error,
-                         sizeof error)) {
+  if (rank_dataset_parse("fuzz", (const char *)data + 1, size - 1, NULL, NULL, 0, features, &d,
+                         error, sizeof error)) {
     rank_dataset_free(&d);
   } else if (error[0] == '\0') {
     abort(); /* a refusal without a message */

@@ -27,6 +27,8 @@ declare -A sources=(
   [selector]="$root/src/device.c $root/src/errors.c"
 )
 status=0
+passed=0
+failed=0
 for target in "${targets[@]}"; do
   corpus="$out/corpus-$target"
   mkdir -p "$corpus"
@@ -55,10 +57,13 @@ for target in "${targets[@]}"; do
       -print_final_stats=1 "$corpus" >"$log" 2>&1; then
     runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     echo "fuzz $target: ${seconds}s, $runs executions, 0 crashes"
+    passed=$((passed + 1))
   else
     status=1
+    failed=$((failed + 1))
     echo "fuzz $target: FAILED (see $log)"
     grep -m 20 -E "ERROR|SUMMARY|runtime error|Test unit written" "$log" || true
   fi
 done
+echo "fuzz: $passed passed, $failed failed"
 exit $status
