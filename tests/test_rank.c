@@ -256,3 +256,31 @@ Test(cli, bad_data_is_refused_with_file_line_and_column) {
   free(out);
   unlink(path);
 }
+
+Test(cli, an_interrupted_training_leaves_a_whole_model, .timeout = 120) {
+  char dir[] = "/tmp/mrank-sigint-XXXXXX", command[1024];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(command, sizeof command,
+           "'%s' synth --queries 400 --docs 40 --features 30 --out %s/data >/dev/null && "
+           "('%s' train --train %s/data --model %s/model --epochs 100000 --checkpoint --quiet & "
+           "pid=$!; sleep 2; kill -INT $pid; wait $pid; echo \"exit $?\")",
+           MRANK_CLI_PATH, dir, MRANK_CLI_PATH, dir, dir);
+  FILE *pipe = popen(command, "r");
+  char line[256] = "";
+  cr_assert_not_null(fgets(line, sizeof line, pipe));
+  pclose(pipe);
+  cr_assert_str_eq(line, "exit 130\n", "Ctrl-C ends training with status 130: %s", line);
+  /* the model on disk is whole: it loads, and no temporary file is left beside it */
+  char path[512], error[512];
+  snprintf(path, sizeof path, "%s/model", dir);
+  rank_model model;
+  cr_assert(rank_model_load(path, 30, &model, error, sizeof error), "%s", error);
+  rank_model_free(&model);
+  snprintf(command, sizeof command, "ls %s | grep -c model", dir);
+  pipe = popen(command, "r");
+  cr_assert_not_null(fgets(line, sizeof line, pipe));
+  pclose(pipe);
+  cr_assert_str_eq(line, "1\n", "only the model, no half-written temporary");
+  snprintf(command, sizeof command, "rm -rf %s", dir);
+  cr_assert_eq(system(command), 0);
+}
