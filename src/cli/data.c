@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "random.h"
+#include "rank/atomic_file.h"
 #include "rank/dataset.h"
 
 const char mrank_split_help[] =
@@ -191,12 +191,14 @@ int mrank_cmd_synth(int argc, char **argv) {
   double *w = malloc(features * sizeof *w), *x = malloc(docs * features * sizeof *x);
   double *keyed = malloc(docs * 2 * sizeof *keyed);
   int *labels = malloc(docs * sizeof *labels);
-  char temporary[4096], weights_path[4096];
-  snprintf(temporary, sizeof temporary, "%s.XXXXXX", out);
+  char weights_path[4096];
   snprintf(weights_path, sizeof weights_path, "%s.weights", out);
-  const int fd = w && x && keyed && labels ? mkstemp(temporary) : -1;
-  FILE *file = fd >= 0 ? fdopen(fd, "w") : NULL;
-  FILE *weights = file != NULL ? fopen(weights_path, "w") : NULL;
+  rank_atomic_file data_file, weights_file;
+  const int opened = w && x && keyed && labels && rank_atomic_open(&data_file, out);
+  const int weights_opened = opened && rank_atomic_open(&weights_file, weights_path);
+  if (opened && !weights_opened) rank_atomic_abort(&data_file);
+  FILE *file = weights_opened ? data_file.file : NULL;
+  FILE *weights = weights_opened ? weights_file.file : NULL;
   int ok = weights != NULL;
   for (uint64_t f = 0; ok && f < features; ++f) {
     w[f] = normal(&random);
@@ -239,12 +241,13 @@ int mrank_cmd_synth(int argc, char **argv) {
       fputc('\n', file);
     }
   }
-  if (weights != NULL) ok = fclose(weights) == 0 && ok;
-  if (file != NULL) {
-    ok = fflush(file) == 0 && ok;
-    ok = fclose(file) == 0 && ok;
-    if (ok) ok = rename(temporary, out) == 0;
-    if (!ok) unlink(temporary);
+  if (weights_opened) {
+    if (ok) {
+      ok = rank_atomic_commit(&weights_file) && rank_atomic_commit(&data_file);
+    } else {
+      rank_atomic_abort(&weights_file);
+      rank_atomic_abort(&data_file);
+    }
   }
   free(w);
   free(x);

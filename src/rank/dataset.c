@@ -3,6 +3,8 @@
  * handed out. */
 #include "rank/dataset.h"
 
+#include "rank/atomic_file.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -424,32 +426,25 @@ int rank_dataset_load(const char *path, const char *query_path, size_t features,
 
 int rank_dataset_write(const rank_dataset *data, const size_t *order, size_t count,
                        const char *path, char *error, size_t error_size) {
-  char temporary[4096];
-  snprintf(temporary, sizeof temporary, "%s.XXXXXX", path);
-  const int fd = mkstemp(temporary);
-  FILE *file = fd >= 0 ? fdopen(fd, "w") : NULL;
-  if (file == NULL) {
-    if (fd >= 0) close(fd);
+  rank_atomic_file out;
+  if (!rank_atomic_open(&out, path)) {
     say(error, error_size, "%s: cannot write: %s", path, strerror(errno));
     return 0;
   }
   for (size_t k = 0; k < count; ++k) {
     const size_t q = order[k];
     for (size_t d = data->query_start[q]; d < data->query_start[q + 1]; ++d) {
-      fprintf(file, "%.9g qid:%llu", data->labels[d], data->qid[q]);
+      fprintf(out.file, "%.9g qid:%llu", data->labels[d], data->qid[q]);
       for (size_t f = 0; f < data->features; ++f) {
         const float v = data->x[d * data->features + f];
-        if (v != 0.0f) fprintf(file, " %zu:%.9g", f + 1, v);
+        if (v != 0.0f) fprintf(out.file, " %zu:%.9g", f + 1, v);
       }
-      fputc('\n', file);
+      fputc('\n', out.file);
     }
   }
-  int ok = fflush(file) == 0 && !ferror(file);
-  ok = fclose(file) == 0 && ok;
-  if (ok) ok = rename(temporary, path) == 0;
-  if (!ok) {
-    unlink(temporary);
+  if (!rank_atomic_commit(&out)) {
     say(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+    return 0;
   }
-  return ok;
+  return 1;
 }

@@ -5,20 +5,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "rank/atomic_file.h"
 #include "rank/dataset.h"
 
 int rank_model_save(const rank_model *model, const char *path, char *error, size_t error_size) {
-  char temporary[4096];
-  snprintf(temporary, sizeof temporary, "%s.XXXXXX", path);
-  const int fd = mkstemp(temporary);
-  FILE *file = fd >= 0 ? fdopen(fd, "w") : NULL;
-  if (file == NULL) {
-    if (fd >= 0) close(fd);
+  rank_atomic_file out;
+  if (!rank_atomic_open(&out, path)) {
     snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
     return 0;
   }
+  FILE *file = out.file;
   const rank_options *o = &model->options;
   fprintf(file, "mrank-model %d\n", RANK_MODEL_VERSION);
   fprintf(file, "features %zu\n", model->features);
@@ -30,16 +27,11 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
   fprintf(file, "best-epoch %u\nweights\n", model->best_epoch);
   for (size_t f = 0; f < model->features; ++f)
     fprintf(file, "%.9g\n", model->weights[f]);
-  int ok = fflush(file) == 0 && !ferror(file);
-  /* the model must be on disk before it replaces the old one under its name */
-  ok = ok && fsync(fileno(file)) == 0;
-  ok = fclose(file) == 0 && ok;
-  if (ok) ok = rename(temporary, path) == 0;
-  if (!ok) {
-    unlink(temporary);
+  if (!rank_atomic_commit(&out)) {
     snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
+    return 0;
   }
-  return ok;
+  return 1;
 }
 
 void rank_model_free(rank_model *model) {

@@ -21,9 +21,9 @@ mkdir -p "$out/include"
 printf '#define MRANK_VERSION_MAJOR 0\n#define MRANK_VERSION_MINOR 0\n#define MRANK_VERSION_PATCH 0\n#define MRANK_VERSION_STRING "fuzz"\n' >"$out/include/mrank_version.h"
 flags+=(-I"$out/include")
 declare -A sources=(
-  [letor]="$root/src/rank/dataset.c"
-  [groups]="$root/src/rank/dataset.c"
-  [model]="$root/src/rank/model.c $root/src/rank/dataset.c"
+  [letor]="$root/src/rank/dataset.c $root/src/rank/atomic_file.c"
+  [groups]="$root/src/rank/dataset.c $root/src/rank/atomic_file.c"
+  [model]="$root/src/rank/model.c $root/src/rank/dataset.c $root/src/rank/atomic_file.c"
   [selector]="$root/src/device.c $root/src/errors.c"
 )
 status=0
