@@ -53,11 +53,18 @@ static void print_usage(FILE *out) {
       "'mrank <command> --help' explains a command.\n"
       "\n"
       "environment:\n"
-      "  MRANK_DEVICE      device selector used when --device is not given: gpu, cpu,\n"
-      "                    accelerator, host (CPU reference), P:D, or part of a device name\n"
-      "  MRANK_KERNEL_DIR  read kernels/*.cl from this folder instead of the embedded copies\n"
-      "  MRANK_MAX_ALLOC   cap, in bytes, on one device buffer (host arrays are then processed in\n"
-      "                    chunks)\n");
+      "  MRANK_DEVICE          device selector used when --device is not given: gpu, cpu,\n"
+      "                        accelerator, host (CPU reference), P:D, or part of a device name\n"
+      "  MRANK_CACHE_DIR       where compiled kernels are kept (default $XDG_CACHE_HOME/mrank,\n"
+      "                        else ~/.cache/mrank); MRANK_NO_CACHE=1 keeps none on disk\n"
+      "  MRANK_KERNEL_DIR      read kernels/*.cl from this folder instead of the embedded copies\n"
+      "  MRANK_NO_ZERO_COPY=1  copy host arrays to the device even where it shares host memory\n"
+      "  MRANK_MAX_ALLOC       cap, in bytes, on one device buffer (host arrays are then "
+      "processed\n"
+      "                        in chunks)\n"
+      "  MRANK_MAX_DENSE_BYTES largest dense feature matrix a data file may ask for (16 GiB)\n"
+      "  MRANK_DISABLE_FP64=1  behave as if the device had no double precision (for tests)\n"
+      "  MRANK_FAIL_ENQUEUE=N  debug builds: make the N-th enqueue fail (for tests)\n");
 }
 
 int main(int argc, char **argv) {
