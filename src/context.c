@@ -83,7 +83,13 @@ static mrank_status configure_device(mrank_context *ctx) {
    * every type */
   size_t fit = (size_t)(max_alloc / sizeof(double));
   ctx->chunk_elements = fit < default_chunk_elements ? fit : default_chunk_elements;
+  /* a multiple of 64, the block of the reduction's first pass: chunking then never changes the
+   * summation tree (see pass_elements in ops.c) */
+  if (ctx->chunk_elements >= MRANK_FIRST_FAN_IN) {
+    ctx->chunk_elements -= ctx->chunk_elements % MRANK_FIRST_FAN_IN;
+  }
   if (ctx->chunk_elements == 0) ctx->chunk_elements = 1;
+  ctx->max_alloc_bytes = (size_t)max_alloc;
 
   /* The device's own OpenCL C version decides -cl-std (an OpenCL 3.0 platform may still compile
    * only OpenCL C 1.2); a 1.1 compiler gets no -cl-std at all. */

@@ -67,8 +67,11 @@ struct mrank_context {
   int cache_warned;     /* the one warning about an unwritable cache was printed */
   int programs_from_disk, programs_from_source; /* counted for the tests and `devices --check` */
   cl_kernel kernels[MRANK_VARIANT_COUNT][MRANK_KERNEL_COUNT];
-  size_t local_size;     /* work-group size of every launch: a power of two */
-  size_t chunk_elements; /* largest n one host-pointer pass stages on the device */
+  size_t local_size; /* work-group size of every launch: a power of two */
+  size_t
+      chunk_elements; /* largest n one host-pointer pass stages on the device (a multiple of 64) */
+  size_t
+      max_alloc_bytes; /* the largest buffer mrank makes or wraps (MRANK_MAX_ALLOC may lower it) */
   cl_mem staging[MRANK_STAGE_COUNT];
   size_t staging_bytes[MRANK_STAGE_COUNT]; /* capacity of each staging buffer */
   cl_mem partials[2]; /* the partial sums of a reduction, pass after pass (ping-pong) */

@@ -115,6 +115,18 @@ static int can_wrap(const mrank_context *ctx, const byte_range *inputs, int inpu
   return 1;
 }
 
+/* The elements one pass takes. Staging copies go in chunks of ctx->chunk_elements (bounded device
+ * memory); wrapped arrays in the largest buffer the device allows, usually the whole call (then no
+ * output needs holding). Both are multiples of 64, the block of pass 1, so the summation tree, and
+ * its bits, do not depend on which. */
+static size_t pass_elements(const mrank_context *ctx, const mrank_variant *v, int wrapped) {
+  if (!wrapped) return ctx->chunk_elements;
+  const size_t widest = v->data_size > v->label_size ? v->data_size : v->label_size;
+  size_t fit = ctx->max_alloc_bytes / widest;
+  fit -= fit % MRANK_FIRST_FAN_IN;
+  return fit >= ctx->chunk_elements ? fit : ctx->chunk_elements;
+}
+
 /* x1, x2, y of one chunk as kernel inputs: wrapped in place, or uploaded to the staging buffers. */
 static mrank_status stage_inputs(mrank_context *ctx, const mrank_variant *v, wrapped_chunk *chunk,
                                  size_t count, const void *x1, const void *x2, const void *y,
@@ -234,18 +246,19 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
   MRANK_TRY(prepare(ctx, v, n, slots, sizeof slots / sizeof slots[0]));
   const int reduced = reduction != MRANK_REDUCTION_NONE;
   if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n), v->real_size));
-  if (!reduced) {
-    void *outputs[] = {loss};
-    MRANK_TRY(hold_outputs(&held, n > ctx->chunk_elements, n * v->data_size, outputs, 1));
-    loss = outputs[0];
-  }
   const byte_range inputs[] = {
       {x1, n * v->data_size}, {x2, n * v->data_size}, {y, n * v->label_size}};
   const byte_range outputs[] = {{loss, n * v->data_size}};
   wrapped_chunk *chunk = can_wrap(ctx, inputs, 3, outputs, !reduced) ? &wrapped : NULL;
+  const size_t step = pass_elements(ctx, v, chunk != NULL);
+  if (!reduced) {
+    void *held_arrays[] = {loss};
+    MRANK_TRY(hold_outputs(&held, n > step, n * v->data_size, held_arrays, 1));
+    loss = held_arrays[0];
+  }
   cl_ulong partials_used = 0;
-  for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
-    const size_t count = min_size(ctx->chunk_elements, n - offset);
+  for (size_t offset = 0; offset < n; offset += step) {
+    const size_t count = min_size(step, n - offset);
     const size_t out_bytes = count * v->data_size;
     mrank_inputs in;
     MRANK_TRY(stage_inputs(ctx, v, chunk, count, at(x1, offset, v->data_size),
@@ -310,16 +323,17 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
   /* the scalar upstream gradient goes up once, before any chunk can overwrite an aliased dloss */
   if (!per_element) MRANK_TRY(upload(ctx, MRANK_STAGE_DLOSS, dloss, v->data_size));
   const size_t bytes = n * v->data_size;
-  void *held_arrays[] = {dx1, dx2};
-  MRANK_TRY(hold_outputs(&held, n > ctx->chunk_elements, bytes, held_arrays, 2));
-  dx1 = held_arrays[0];
-  dx2 = held_arrays[1];
   const byte_range inputs[] = {
       {x1, bytes}, {x2, bytes}, {y, n * v->label_size}, {per_element ? dloss : NULL, bytes}};
   const byte_range outputs[] = {{dx1, bytes}, {dx2, bytes}};
   wrapped_chunk *chunk = can_wrap(ctx, inputs, 4, outputs, 2) ? &wrapped : NULL;
-  for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
-    const size_t count = min_size(ctx->chunk_elements, n - offset);
+  const size_t step = pass_elements(ctx, v, chunk != NULL);
+  void *held_arrays[] = {dx1, dx2};
+  MRANK_TRY(hold_outputs(&held, n > step, bytes, held_arrays, 2));
+  dx1 = held_arrays[0];
+  dx2 = held_arrays[1];
+  for (size_t offset = 0; offset < n; offset += step) {
+    const size_t count = min_size(step, n - offset);
     const size_t chunk_bytes = count * v->data_size;
     mrank_inputs in;
     mrank_view upstream = staged(ctx, MRANK_STAGE_DLOSS), out1 = staged(ctx, MRANK_STAGE_OUT1),
@@ -388,17 +402,18 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
   const double scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0;
   if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n), v->real_size));
   const size_t bytes = n * v->data_size;
-  void *held_arrays[] = {dx1, dx2, reduced ? NULL : loss};
-  MRANK_TRY(hold_outputs(&held, n > ctx->chunk_elements, bytes, held_arrays, 3));
-  dx1 = held_arrays[0];
-  dx2 = held_arrays[1];
-  if (!reduced) loss = held_arrays[2];
   const byte_range inputs[] = {{x1, bytes}, {x2, bytes}, {y, n * v->label_size}};
   const byte_range outputs[] = {{dx1, bytes}, {dx2, bytes}, {reduced ? NULL : loss, bytes}};
   wrapped_chunk *chunk = can_wrap(ctx, inputs, 3, outputs, 3) ? &wrapped : NULL;
+  const size_t step = pass_elements(ctx, v, chunk != NULL);
+  void *held_arrays[] = {dx1, dx2, reduced ? NULL : loss};
+  MRANK_TRY(hold_outputs(&held, n > step, bytes, held_arrays, 3));
+  dx1 = held_arrays[0];
+  dx2 = held_arrays[1];
+  if (!reduced) loss = held_arrays[2];
   cl_ulong partials_used = 0;
-  for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
-    const size_t count = min_size(ctx->chunk_elements, n - offset);
+  for (size_t offset = 0; offset < n; offset += step) {
+    const size_t count = min_size(step, n - offset);
     const size_t chunk_bytes = count * v->data_size;
     mrank_inputs in;
     /* the loss of NONE lands in the staging slot DLOSS, unused here */
