@@ -108,21 +108,12 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
     return mrank_enqueue_forward_none(ctx, v, n, &in, out, event);
   }
   if (n == 0) return write_empty(ctx, v, reduction, out.mem, out.offset, event);
-  /* the same chunks as the host-array path, so the same tree and the same bits */
-  MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n), v->real_size));
-  cl_ulong partials_used = 0;
-  for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
-    const size_t count = n - offset < ctx->chunk_elements ? n - offset : ctx->chunk_elements;
-    mrank_inputs chunk = in;
-    chunk.x1.offset += offset;
-    chunk.x2.offset += offset;
-    chunk.y.offset += offset;
-    MRANK_TRY(mrank_enqueue_forward_sum64(ctx, v, count, &chunk, partials_used));
-    partials_used += mrank_first_pass_outputs(count);
-  }
+  /* one pass over all n: the host path's chunks are multiples of 64, so its tree is this one */
+  MRANK_TRY(mrank_ensure_partials(ctx, mrank_first_pass_outputs(n), v->real_size));
+  MRANK_TRY(mrank_enqueue_forward_sum64(ctx, v, n, &in, 0));
   return mrank_enqueue_reduce_partials(
-      ctx, v, partials_used, reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0,
-      out, event);
+      ctx, v, mrank_first_pass_outputs(n),
+      reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0, out, event);
 error:
   return status;
 }
@@ -174,21 +165,9 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
   MRANK_TRY(mrank_ensure_kernels(ctx, v));
   if (!reduced) return mrank_enqueue_fused_none(ctx, v, n, &in, out, dx1, dx2, event);
   const double scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0;
-  MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n), v->real_size));
-  cl_ulong partials_used = 0;
-  for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
-    const size_t count = n - offset < ctx->chunk_elements ? n - offset : ctx->chunk_elements;
-    mrank_inputs chunk = in;
-    chunk.x1.offset += offset;
-    chunk.x2.offset += offset;
-    chunk.y.offset += offset;
-    const mrank_view chunk_dx1 = {dx1.mem, dx1.offset + offset},
-                     chunk_dx2 = {dx2.mem, dx2.offset + offset};
-    MRANK_TRY(mrank_enqueue_fused_sum64(ctx, v, count, &chunk, scale, chunk_dx1, chunk_dx2,
-                                        partials_used));
-    partials_used += mrank_first_pass_outputs(count);
-  }
-  return mrank_enqueue_reduce_partials(ctx, v, partials_used, scale, out, event);
+  MRANK_TRY(mrank_ensure_partials(ctx, mrank_first_pass_outputs(n), v->real_size));
+  MRANK_TRY(mrank_enqueue_fused_sum64(ctx, v, n, &in, scale, dx1, dx2, 0));
+  return mrank_enqueue_reduce_partials(ctx, v, mrank_first_pass_outputs(n), scale, out, event);
 error:
   return status;
 }

@@ -30,11 +30,14 @@ static mrank_status read_alloc_override(cl_ulong *max_alloc) {
   char *end = NULL;
   errno = 0;
   unsigned long long value = strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0' || value < sizeof(double) || text[0] == '-') {
+  /* at least one pass-1 block (64 elements) of the widest type: every chunk is then a multiple of
+   * 64 elements, and chunking never changes the summation tree */
+  const size_t smallest = MRANK_FIRST_FAN_IN * sizeof(double);
+  if (errno != 0 || *end != '\0' || value < smallest || text[0] == '-') {
     return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
                       "MRANK_MAX_ALLOC=\"%s\" is not a byte count of at least %zu; unset it or "
                       "give a whole number of bytes",
-                      text, sizeof(double));
+                      text, smallest);
   }
   if (value < *max_alloc) *max_alloc = value;
   return MRANK_SUCCESS;
@@ -83,12 +86,10 @@ static mrank_status configure_device(mrank_context *ctx) {
    * every type */
   size_t fit = (size_t)(max_alloc / sizeof(double));
   ctx->chunk_elements = fit < default_chunk_elements ? fit : default_chunk_elements;
-  /* a multiple of 64, the block of the reduction's first pass: chunking then never changes the
-   * summation tree (see pass_elements in ops.c) */
-  if (ctx->chunk_elements >= MRANK_FIRST_FAN_IN) {
-    ctx->chunk_elements -= ctx->chunk_elements % MRANK_FIRST_FAN_IN;
-  }
-  if (ctx->chunk_elements == 0) ctx->chunk_elements = 1;
+  /* a multiple of 64, the block of the reduction's first pass (max_alloc holds at least one block):
+   * chunking then never changes the summation tree */
+  ctx->chunk_elements -= ctx->chunk_elements % MRANK_FIRST_FAN_IN;
+  if (ctx->chunk_elements == 0) ctx->chunk_elements = MRANK_FIRST_FAN_IN;
   ctx->max_alloc_bytes = (size_t)max_alloc;
 
   /* The device's own OpenCL C version decides -cl-std (an OpenCL 3.0 platform may still compile

@@ -143,15 +143,6 @@ error:
   return status;
 }
 
-size_t mrank_total_partials(const mrank_context *ctx, size_t n) {
-  size_t total = 0;
-  for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
-    const size_t left = n - offset;
-    total += mrank_first_pass_outputs(left < ctx->chunk_elements ? left : ctx->chunk_elements);
-  }
-  return total;
-}
-
 mrank_status mrank_ensure_buffer(mrank_context *ctx, cl_mem *buffer, size_t *capacity,
                                  size_t bytes) {
   mrank_status status = MRANK_SUCCESS;

@@ -42,9 +42,6 @@ mrank_status mrank_enqueue_fused_sum64(mrank_context *ctx, const mrank_variant *
 mrank_status mrank_enqueue_reduce_partials(mrank_context *ctx, const mrank_variant *v, size_t count,
                                            double scale, mrank_view out, cl_event *event);
 
-/* Pass-1 partial sums of n elements: those of each chunk of ctx->chunk_elements, one after another.
- */
-size_t mrank_total_partials(const mrank_context *ctx, size_t n);
 /* ctx->partials hold `count` pass-1 partials and the passes after, of `real_size` bytes each. */
 mrank_status mrank_ensure_partials(mrank_context *ctx, size_t count, size_t real_size);
 /* Grows *buffer to hold `bytes` (kept between calls). */

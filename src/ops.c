@@ -245,7 +245,7 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
                                       MRANK_STAGE_OUT1};
   MRANK_TRY(prepare(ctx, v, n, slots, sizeof slots / sizeof slots[0]));
   const int reduced = reduction != MRANK_REDUCTION_NONE;
-  if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n), v->real_size));
+  if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_first_pass_outputs(n), v->real_size));
   const byte_range inputs[] = {
       {x1, n * v->data_size}, {x2, n * v->data_size}, {y, n * v->label_size}};
   const byte_range outputs[] = {{loss, n * v->data_size}};
@@ -400,7 +400,7 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
   MRANK_TRY(prepare(ctx, v, n, slots, sizeof slots / sizeof slots[0]));
   const int reduced = reduction != MRANK_REDUCTION_NONE;
   const double scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0;
-  if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_total_partials(ctx, n), v->real_size));
+  if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_first_pass_outputs(n), v->real_size));
   const size_t bytes = n * v->data_size;
   const byte_range inputs[] = {{x1, bytes}, {x2, bytes}, {y, n * v->label_size}};
   const byte_range outputs[] = {{dx1, bytes}, {dx2, bytes}, {reduced ? NULL : loss, bytes}};

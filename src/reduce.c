@@ -1,6 +1,7 @@
 /* reduce.c: the shape of the summation tree behind MEAN and SUM, and the error bound that follows
- * from it. Pass 1 turns each chunk of n elements into ceil(n / 64) partial sums (each chunk's after
- * the previous one's); later passes turn c partials into ceil(c / 16), until one is left. */
+ * from it. Pass 1 turns n elements into ceil(n / 64) partial sums (chunks of the host-array path
+ * are multiples of 64, so they do not change this); later passes turn c partials into ceil(c / 16),
+ * until one is left. */
 #include <float.h>
 
 #include "internal.h"
@@ -18,12 +19,8 @@ size_t mrank_pass_outputs(size_t n) {
  * FLT_EPSILON times the sum of the magnitudes below it (Higham, "Accuracy and Stability of
  * Numerical Algorithms", 4.2). Then the MEAN scale, and the reference's own rounding to float: one
  * each. */
-static size_t rounding_levels(const mrank_context *ctx, size_t n) {
-  size_t partials = 0;
-  for (size_t offset = 0; offset < n; offset += ctx->chunk_elements) {
-    const size_t left = n - offset;
-    partials += mrank_first_pass_outputs(left < ctx->chunk_elements ? left : ctx->chunk_elements);
-  }
+static size_t rounding_levels(size_t n) {
+  const size_t partials = mrank_first_pass_outputs(n);
   size_t later_passes = 1; /* the last pass runs even on a single partial: it applies the scale */
   for (size_t count = partials; count > MRANK_FAN_IN; count = mrank_pass_outputs(count)) {
     later_passes++;
@@ -41,7 +38,7 @@ double mrank_reduction_error_bound_ex(const mrank_context *ctx, const mrank_desc
   const double storage = desc->data == MRANK_DTYPE_F16    ? 2.0 * 0x1p-11
                          : desc->data == MRANK_DTYPE_BF16 ? 2.0 * 0x1p-8
                                                           : 0.0;
-  return (double)rounding_levels(ctx, n) * unit + storage;
+  return (double)rounding_levels(n) * unit + storage;
 }
 
 double mrank_reduction_error_bound(const mrank_context *ctx, size_t n) {
