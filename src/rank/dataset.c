@@ -84,9 +84,24 @@ void rank_dataset_free(rank_dataset *data) {
 /* A parser over one line: position and the line's number for messages. */
 typedef struct cursor {
   const char *name;
-  const char *line_start, *p, *end;
+  const char *line_start, *p, *end; /* the current line: its start, the position, its end */
   size_t line;
+  const char *next, *end_of_text; /* where the next line starts, and the text's end */
 } cursor;
+
+/* Moves to the next line and past its leading blanks; 0 at the end of the text. A line holds
+ * content unless it is blank or a comment: c->p < c->end && *c->p != '#'. */
+static int next_line(cursor *c) {
+  if (c->next >= c->end_of_text) return 0;
+  c->p = c->line_start = c->next;
+  c->line++;
+  const char *newline = memchr(c->p, '\n', (size_t)(c->end_of_text - c->p));
+  c->end = newline != NULL ? newline : c->end_of_text;
+  c->next = newline != NULL ? newline + 1 : c->end_of_text;
+  while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\r'))
+    c->p++;
+  return 1;
+}
 
 static size_t column_of(const cursor *c, const char *at) {
   return (size_t)(at - c->line_start) + 1;
@@ -241,17 +256,11 @@ memory:
 /* Groups from a LightGBM group file: counts that must add up to the document count. */
 static int parse_groups(const char *name, const char *text, size_t length, size_t docs,
                         growing *starts, char *error, size_t error_size) {
-  cursor c = {name, text, text, text, 0};
+  cursor c = {name, text, text, text, 0, text, text + length};
   size_t total = 0;
-  const char *end_of_text = text + length;
   if (!grow(starts)) return 0;
   ((size_t *)starts->items)[starts->count++] = 0;
-  while (c.p < end_of_text) {
-    c.line++;
-    c.line_start = c.p;
-    const char *newline = memchr(c.p, '\n', (size_t)(end_of_text - c.p));
-    c.end = newline != NULL ? newline : end_of_text;
-    skip_blanks(&c);
+  while (next_line(&c)) {
     if (c.p < c.end && *c.p != '#') {
       const size_t token = token_length(&c);
       unsigned long long count;
@@ -280,7 +289,6 @@ static int parse_groups(const char *name, const char *text, size_t length, size_
         return 0;
       }
     }
-    c.p = newline != NULL ? newline + 1 : end_of_text;
   }
   if (total != docs) {
     say(error, error_size, "%s: the group counts add up to %zu documents, but the data has %zu",
@@ -300,20 +308,13 @@ int rank_dataset_parse(const char *name, const char *text, size_t length, const 
   p.entries.size = sizeof(entry);
   growing starts = {NULL, 0, 0, sizeof(size_t)};
   memset(out, 0, sizeof *out);
-  cursor c = {name, text, text, text, 0};
-  const char *end_of_text = text + length;
+  cursor c = {name, text, text, text, 0, text, text + length};
   size_t rows = 0;
-  while (c.p < end_of_text) {
-    c.line++;
-    c.line_start = c.p;
-    const char *newline = memchr(c.p, '\n', (size_t)(end_of_text - c.p));
-    c.end = newline != NULL ? newline : end_of_text;
-    skip_blanks(&c);
+  while (next_line(&c)) {
     if (c.p < c.end && *c.p != '#') { /* blank and comment lines are allowed */
       if (!parse_line(&c, rows, features, &p, error, error_size)) goto fail;
       rows++;
     }
-    c.p = newline != NULL ? newline + 1 : end_of_text;
   }
   if (rows == 0) {
     say(error, error_size, "%s: no documents (every line is blank or a comment)", name);
