@@ -10,6 +10,7 @@
 #include "rank/dataset.h"
 #include "rank/metrics.h"
 #include "rank/model.h"
+#include "rank/synth.h"
 #include "rank/trainer.h"
 
 static int parse(const char *text, const char *groups, size_t features, rank_dataset *out,
@@ -194,6 +195,57 @@ Test(trainer, device_and_host_agree_and_a_seed_repeats_itself, .timeout = 120) {
   unlink(path);
   unlink(arguments);
   rmdir(dir);
+}
+
+Test(synth, the_file_reads_back_to_the_data_in_memory, .timeout = 60) {
+  char dir[] = "/tmp/mrank-synth-XXXXXX", path[128], arguments[256];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/synth.txt", dir);
+  snprintf(arguments, sizeof arguments,
+           "synth --queries 7 --docs 13 --features 5 --noise 0.3 --seed 11 --out %s", path);
+  char *out = NULL;
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  free(out);
+  rank_dataset file, memory;
+  char error[512];
+  cr_assert(rank_dataset_load(path, NULL, 0, &file, error, sizeof error), "%s", error);
+  rank_synth synth;
+  cr_assert(rank_synth_init(&synth, 13, 5, 0.3, 11));
+  cr_assert(rank_synth_dataset(&synth, 7, 1, &memory));
+  cr_assert_eq(file.docs, 7 * 13);
+  cr_assert_eq(file.features, 5);
+  cr_assert_eq(file.queries, 7);
+  /* 6 decimals written, floats read back: the same bits, so the same planted order */
+  cr_assert_eq(memcmp(file.x, memory.x, file.docs * file.features * sizeof(float)), 0);
+  cr_assert_eq(memcmp(file.labels, memory.labels, file.docs * sizeof(float)), 0);
+  for (size_t q = 0; q <= file.queries; ++q)
+    cr_assert_eq(file.query_start[q], memory.query_start[q]);
+  /* every query gets labels 4 (top 5%) down to 0 (bottom 40%): 13 documents give 1, 1, 3, 3, 5 */
+  size_t count[5] = {0};
+  for (size_t d = 0; d < 13; ++d)
+    count[(int)memory.labels[d]]++;
+  cr_assert(count[4] == 1 && count[3] == 1 && count[2] == 3 && count[1] == 3 && count[0] == 5,
+            "%zu %zu %zu %zu %zu", count[4], count[3], count[2], count[1], count[0]);
+  rank_synth_free(&synth);
+  rank_dataset_free(&file);
+  rank_dataset_free(&memory);
+  snprintf(arguments, sizeof arguments, "%s.weights", path);
+  unlink(path);
+  unlink(arguments);
+  rmdir(dir);
+}
+
+Test(cli, demo_checks_the_operator_and_trains_a_ranker, .timeout = 120) {
+  char *out = NULL;
+  cr_assert_eq(run_cli("", "demo --n 1000 2>&1", &out), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "held-out NDCG@10"), "%s", out);
+  cr_assert_not_null(strstr(out, "within 0.03"), "%s", out);
+  cr_assert_not_null(strstr(out, "demo: 7 passed, 0 failed"), "%s", out);
+  free(out);
+  cr_assert_eq(run_cli("", "demo --n 1000 --no-train 2>&1", &out), 0, "%s", out);
+  cr_assert_null(strstr(out, "held-out"), "%s", out);
+  cr_assert_not_null(strstr(out, "demo: 6 passed, 0 failed"), "%s", out);
+  free(out);
 }
 
 Test(cli, train_eval_predict_on_the_shared_data, .timeout = 120) {

@@ -24,4 +24,9 @@ extern const char mrank_synth_help[];
 int mrank_cmd_tune(int argc, char **argv);
 extern const char mrank_tune_help[];
 
+/* The training options shared by train and tune (rank/model.h's rank_options): 1 when argv[*i] was
+ * one (its value consumed), 0 when it is not theirs, -1 on a bad value (message printed). */
+struct rank_options;
+int rank_parse_option(int argc, char **argv, int *i, struct rank_options *o);
+
 #endif /* MRANK_CLI_COMMANDS_H */

@@ -10,6 +10,7 @@
 #include "random.h"
 #include "rank/atomic_file.h"
 #include "rank/dataset.h"
+#include "rank/synth.h"
 
 const char mrank_split_help[] =
     "usage: mrank split --data FILE [--query FILE] --train OUT --test OUT [--fraction F] [--seed "
@@ -131,18 +132,6 @@ int mrank_cmd_split(int argc, char **argv) {
   return status;
 }
 
-static double normal(mrank_random *random) {
-  /* Box-Muller from two uniforms in (0, 1] */
-  const double u = 1.0 - (double)(mrank_random_next(random) >> 11) * 0x1p-53;
-  const double v = (double)(mrank_random_next(random) >> 11) * 0x1p-53;
-  return sqrt(-2.0 * log(u)) * cos(2.0 * 3.14159265358979323846 * v);
-}
-
-static int by_score_descending(const void *a, const void *b) {
-  const double *x = a, *y = b;
-  return x[0] < y[0] ? 1 : x[0] > y[0] ? -1 : (x[1] > y[1]) - (x[1] < y[1]);
-}
-
 int mrank_cmd_synth(int argc, char **argv) {
   const char *out = NULL;
   uint64_t queries = 200, docs = 40, features = 20, seed = 1;
@@ -187,54 +176,26 @@ int mrank_cmd_synth(int argc, char **argv) {
             "query)\n");
     return 2;
   }
-  mrank_random random = {seed};
-  double *w = malloc(features * sizeof *w), *x = malloc(docs * features * sizeof *x);
-  double *keyed = malloc(docs * 2 * sizeof *keyed);
-  int *labels = malloc(docs * sizeof *labels);
+  rank_synth synth;
+  float *x = NULL, *labels = NULL;
   char weights_path[4096];
   snprintf(weights_path, sizeof weights_path, "%s.weights", out);
   rank_atomic_file data_file, weights_file;
-  const int opened = w && x && keyed && labels && rank_atomic_open(&data_file, out);
+  const int opened = rank_synth_init(&synth, (size_t)docs, (size_t)features, noise, seed) &&
+                     (x = malloc(docs * features * sizeof *x)) != NULL &&
+                     (labels = malloc(docs * sizeof *labels)) != NULL &&
+                     rank_atomic_open(&data_file, out);
   const int weights_opened = opened && rank_atomic_open(&weights_file, weights_path);
   if (opened && !weights_opened) rank_atomic_abort(&data_file);
   FILE *file = weights_opened ? data_file.file : NULL;
   FILE *weights = weights_opened ? weights_file.file : NULL;
   int ok = weights != NULL;
-  for (uint64_t f = 0; ok && f < features; ++f) {
-    w[f] = normal(&random);
-    fprintf(weights, "%.9g\n", w[f]);
-  }
+  for (uint64_t f = 0; ok && f < features; ++f)
+    fprintf(weights, "%.9g\n", synth.planted[f]);
   for (uint64_t q = 0; ok && q < queries; ++q) {
-    double mean = 0.0, spread = 0.0;
+    rank_synth_query(&synth, x, labels);
     for (uint64_t d = 0; d < docs; ++d) {
-      double score = 0.0;
-      for (uint64_t f = 0; f < features; ++f) {
-        /* rounded to the precision written below, so the planted order is the file's */
-        x[d * features + f] = round(mrank_random_uniform(&random, 0.0f, 1.0f) * 1e6) / 1e6;
-        score += w[f] * x[d * features + f];
-      }
-      keyed[2 * d] = score;
-      keyed[2 * d + 1] = (double)d;
-      mean += score;
-    }
-    mean /= (double)docs;
-    for (uint64_t d = 0; d < docs; ++d)
-      spread += (keyed[2 * d] - mean) * (keyed[2 * d] - mean);
-    spread = sqrt(spread / (double)docs);
-    for (uint64_t d = 0; d < docs; ++d)
-      keyed[2 * d] += noise * spread * normal(&random);
-    qsort(keyed, docs, 2 * sizeof *keyed, by_score_descending);
-    /* relevance by rank: top 5% -> 4, next 10% -> 3, 20% -> 2, 25% -> 1, the rest 0 */
-    for (uint64_t r = 0; r < docs; ++r) {
-      const double at = (double)r / (double)docs;
-      labels[(size_t)keyed[2 * r + 1]] = at < 0.05   ? 4
-                                         : at < 0.15 ? 3
-                                         : at < 0.35 ? 2
-                                         : at < 0.6  ? 1
-                                                     : 0;
-    }
-    for (uint64_t d = 0; d < docs; ++d) {
-      fprintf(file, "%d qid:%llu", labels[d], (unsigned long long)(q + 1));
+      fprintf(file, "%d qid:%llu", (int)labels[d], (unsigned long long)(q + 1));
       for (uint64_t f = 0; f < features; ++f) {
         fprintf(file, " %llu:%.6f", (unsigned long long)(f + 1), x[d * features + f]);
       }
@@ -249,9 +210,8 @@ int mrank_cmd_synth(int argc, char **argv) {
       rank_atomic_abort(&data_file);
     }
   }
-  free(w);
+  rank_synth_free(&synth);
   free(x);
-  free(keyed);
   free(labels);
   if (!ok) {
     fprintf(stderr, "mrank synth: cannot write %s\n", out);

@@ -80,19 +80,6 @@ static void on_interrupt(int signal_number) {
   interrupted = 1;
 }
 
-void rank_default_options(rank_options *o) {
-  o->margin = 1.0;
-  o->lr = 0.05;
-  o->l2 = 1e-4;
-  o->momentum = 0.9;
-  o->epochs = 30;
-  o->batch_queries = 8;
-  o->pairs_per_query = 0;
-  o->patience = 5;
-  o->seed = 1;
-  o->average = 0;
-}
-
 static int parse_unsigned_option(const char *name, const char *value, unsigned *out) {
   uint64_t v;
   if (!mrank_parse_u64(name, value, &v) || v > 0xffffffffu) return 0;

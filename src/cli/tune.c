@@ -27,9 +27,6 @@ const char mrank_tune_help[] =
     "writes\n"
     "the best model to OUT. Options not in a grid keep their values (see mrank train --help).\n";
 
-void rank_default_options(rank_options *o);
-int rank_parse_option(int argc, char **argv, int *i, rank_options *o);
-
 enum { max_grids = 6, max_values = 16 };
 
 typedef struct grid {

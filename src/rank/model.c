@@ -139,3 +139,16 @@ fail:
   rank_model_free(model);
   return 0;
 }
+
+void rank_default_options(rank_options *o) {
+  o->margin = 1.0;
+  o->lr = 0.05;
+  o->l2 = 1e-4;
+  o->momentum = 0.9;
+  o->epochs = 30;
+  o->batch_queries = 8;
+  o->pairs_per_query = 0;
+  o->patience = 5;
+  o->seed = 1;
+  o->average = 0;
+}

@@ -21,6 +21,10 @@ typedef struct rank_model {
   unsigned best_epoch; /* the epoch whose weights these are */
 } rank_model;
 
+/* The defaults of mrank train (margin 1, lr 0.05, l2 1e-4, momentum 0.9, 30 epochs, batches of 8
+ * queries, every pair, patience 5, seed 1, no averaging). */
+void rank_default_options(rank_options *o);
+
 int rank_model_save(const rank_model *model, const char *path, char *error, size_t error_size);
 /* Refuses another format version, a malformed file, and (when expected_features is not 0) another
  * feature count, with a message that says which. */

@@ -1,0 +1,33 @@
+/* synth.h: learning-to-rank data from a planted linear model (features uniform in [0, 1), hidden
+ * weights w, per query w.x plus noise cut into labels 0-4 by rank), one query at a time so that a
+ * large set can be streamed to a file. `mrank synth` writes it; `mrank demo` trains on it. */
+#ifndef MRANK_RANK_SYNTH_H
+#define MRANK_RANK_SYNTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "random.h"
+#include "rank/dataset.h"
+
+typedef struct rank_synth {
+  size_t docs, features;
+  double noise;    /* standard deviation of the noise, in units of the query's score spread */
+  double *planted; /* the hidden weights, features of them */
+  double *keyed;   /* scratch: (score, document) per document */
+  mrank_random random;
+} rank_synth;
+
+/* Draws the planted weights from the seed. 0 when out of memory. */
+int rank_synth_init(rank_synth *synth, size_t docs, size_t features, double noise, uint64_t seed);
+/* The next query: x (docs x features, row-major) and labels (docs). Feature values are multiples
+ * of 1e-6 held in float and the planted scores are computed from those floats, so a file written
+ * with 6 decimals reads back to the same data and the same planted order. */
+void rank_synth_query(rank_synth *synth, float *x, float *labels);
+/* `queries` more queries as a data set (qids first_qid, first_qid + 1, ...). 0 when out of memory
+ * or too large to address (out is left empty). */
+int rank_synth_dataset(rank_synth *synth, size_t queries, unsigned long long first_qid,
+                       rank_dataset *out);
+void rank_synth_free(rank_synth *synth);
+
+#endif /* MRANK_RANK_SYNTH_H */
