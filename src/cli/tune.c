@@ -249,8 +249,15 @@ int mrank_cmd_tune(int argc, char **argv) {
     printf("{\"device\": ");
     mrank_json_string(stdout, rank_trainer_device(trainer));
     printf(", \"results\": [\n");
-  } else {
-    printf("%-78s %5s %8s %8s %8s\n", "setting", "epoch", "NDCG@10", "pairacc", "seconds");
+  }
+  int width = (int)strlen("setting");
+  for (size_t s = 0; s < settings; ++s) {
+    char text[256];
+    describe(&results[s].options, text, sizeof text);
+    if ((int)strlen(text) > width) width = (int)strlen(text);
+  }
+  if (!json) {
+    printf("%-*s %5s %8s %8s %8s\n", width, "setting", "epoch", "NDCG@10", "pairacc", "seconds");
   }
   for (size_t s = 0; s < settings; ++s) {
     char text[256];
@@ -260,14 +267,15 @@ int mrank_cmd_tune(int argc, char **argv) {
       mrank_json_string(stdout, text);
       printf(
           ", \"lr\": %g, \"margin\": %g, \"l2\": %g, \"batch_queries\": %u, \"momentum\": %g, "
-          "\"pairs_per_query\": %u, \"best_epoch\": %u, \"ndcg@10\": %.6f, "
+          "\"pairs_per_query\": %u, \"average\": %u, \"best_epoch\": %u, \"ndcg@10\": %.6f, "
           "\"pair_accuracy\": %.6f, \"seconds\": %.4f}%s\n",
           results[s].options.lr, results[s].options.margin, results[s].options.l2,
           results[s].options.batch_queries, results[s].options.momentum,
-          results[s].options.pairs_per_query, results[s].best_epoch, results[s].ndcg,
-          results[s].pair_accuracy, results[s].seconds, s + 1 < settings ? "," : "");
+          results[s].options.pairs_per_query, results[s].options.average, results[s].best_epoch,
+          results[s].ndcg, results[s].pair_accuracy, results[s].seconds,
+          s + 1 < settings ? "," : "");
     } else {
-      printf("%-78s %5u %8.4f %8.4f %8.2f\n", text, results[s].best_epoch, results[s].ndcg,
+      printf("%-*s %5u %8.4f %8.4f %8.2f\n", width, text, results[s].best_epoch, results[s].ndcg,
              results[s].pair_accuracy, results[s].seconds);
     }
   }
