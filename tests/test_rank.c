@@ -112,14 +112,14 @@ Test(model, round_trip_and_refusals) {
   char path[] = "/tmp/mrank-model-XXXXXX";
   cr_assert_neq(mkstemp(path), -1);
   float weights[3] = {0.5f, -1.25f, 3e-7f};
-  rank_model model = {3, weights, {1, 0.1, 0, 0.9, 5, 4, 0, 2, 42, 1}, 4};
+  rank_model model = {3, weights, {1, 0.1, 0, 0.9, 5, 4, 0, 2, 42, 1, RANK_SCALE_MAX}, 4};
   char error[512];
   cr_assert(rank_model_save(&model, path, error, sizeof error), "%s", error);
   rank_model back;
   cr_assert(rank_model_load(path, 3, &back, error, sizeof error), "%s", error);
   cr_assert(back.weights[0] == 0.5f && back.weights[1] == -1.25f && back.weights[2] == 3e-7f);
   cr_assert(back.options.seed == 42 && back.best_epoch == 4 && back.options.batch_queries == 4 &&
-            back.options.average == 1);
+            back.options.average == 1 && back.options.scale == RANK_SCALE_MAX);
   rank_model_free(&back);
   cr_assert(!rank_model_load(path, 4, &back, error, sizeof error));
   cr_assert_not_null(strstr(error, "the model has 3 features, the data 4"), "%s", error);
@@ -136,13 +136,27 @@ Test(model, round_trip_and_refusals) {
       "best-epoch 3\nweig";
   cr_assert(!rank_model_parse("cut", cut, 0, &back, error, sizeof error));
   cr_assert_not_null(strstr(error, "best-epoch"), "%s", error);
+  /* a model from before scale= was written reads as unscaled; an unknown scale is refused */
+  const char before[] =
+      "mrank-model 1\nfeatures 1\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
+      "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0\n"
+      "best-epoch 3\nweights\n0.25\n";
+  cr_assert(rank_model_parse("before", before, 0, &back, error, sizeof error), "%s", error);
+  cr_assert(back.options.scale == RANK_SCALE_NONE && back.weights[0] == 0.25f);
+  rank_model_free(&back);
+  const char unknown[] =
+      "mrank-model 1\nfeatures 1\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
+      "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=zscore\n"
+      "best-epoch 3\nweights\n0.25\n";
+  cr_assert(!rank_model_parse("unknown", unknown, 0, &back, error, sizeof error));
+  cr_assert_not_null(strstr(error, "scale must be auto, max or none"), "%s", error);
   unlink(path);
 }
 
 static void train_model(const rank_dataset *d, const char *selector, const rank_options *o,
                         float *weights) {
   char error[512];
-  rank_trainer *t = rank_trainer_create(d, selector, 0, error, sizeof error);
+  rank_trainer *t = rank_trainer_create(d, selector, 0, o->scale, error, sizeof error);
   cr_assert_not_null(t, "%s", error);
   cr_assert(rank_trainer_reset(t, o, error, sizeof error), "%s", error);
   for (unsigned e = 1; e <= o->epochs; ++e) {
@@ -189,7 +203,7 @@ Test(trainer, device_and_host_agree_and_a_seed_repeats_itself, .timeout = 120) {
   rank_dataset d;
   char error[512];
   cr_assert(rank_dataset_load(path, NULL, 0, &d, error, sizeof error), "%s", error);
-  rank_options o = {1.0, 0.05, 1e-4, 0.9, 10, 4, 20, 0, 3, 1};
+  rank_options o = {1.0, 0.05, 1e-4, 0.9, 10, 4, 20, 0, 3, 1, RANK_SCALE_AUTO};
   float device[12], again[12], host[12];
   unsetenv("MRANK_DEVICE");
   train_model(&d, NULL, &o, device);
@@ -210,6 +224,86 @@ Test(trainer, device_and_host_agree_and_a_seed_repeats_itself, .timeout = 120) {
   const double own = ndcg10(&d, planted);
   cr_assert(a >= own - 0.03, "trained %.4f, planted %.4f", a, own);
   rank_dataset_free(&d);
+  remove_synth_file(dir, path);
+}
+
+static void train_weights(const rank_dataset *d, const char *selector, rank_scale scale,
+                          float *weights) {
+  rank_options o;
+  rank_default_options(&o);
+  o.epochs = 3;
+  o.scale = scale;
+  train_model(d, selector, &o, weights);
+}
+
+Test(trainer, scaling_is_undone_in_the_weights, .timeout = 120) {
+  rank_synth synth;
+  rank_dataset unit, big;
+  cr_assert(rank_synth_init(&synth, 10, 6, 0.2, 3));
+  cr_assert(rank_synth_dataset(&synth, 20, 1, &unit));
+  rank_synth_free(&synth);
+  cr_assert(rank_synth_init(&synth, 10, 6, 0.2, 3));
+  cr_assert(rank_synth_dataset(&synth, 20, 1, &big));
+  rank_synth_free(&synth);
+  /* raw counts and scores: every feature 1024 times larger (exact in float) */
+  for (size_t k = 0; k < big.docs * big.features; ++k)
+    big.x[k] *= 1024.0f;
+  unsetenv("MRANK_DEVICE");
+  const char *selectors[] = {NULL, "host"};
+  for (int s = 0; s < 2; ++s) {
+    float as_is[6], kept[6], by_max[6], scaled_big[6], unscaled_big[6];
+    /* auto keeps features within [-1, 1] as they are: the same bits as no scaling */
+    train_weights(&unit, selectors[s], RANK_SCALE_NONE, as_is);
+    train_weights(&unit, selectors[s], RANK_SCALE_AUTO, kept);
+    cr_assert_eq(memcmp(as_is, kept, sizeof kept), 0);
+    /* auto scales the large features to exactly what max makes of the small ones (1024 m / 1024 m
+     * rounds as m / m), and the weights come back in the data's units: 1024 times smaller, exactly
+     * (power-of-two factors) */
+    train_weights(&unit, selectors[s], RANK_SCALE_MAX, by_max);
+    train_weights(&big, selectors[s], RANK_SCALE_AUTO, scaled_big);
+    for (int f = 0; f < 6; ++f)
+      cr_assert_eq(scaled_big[f], by_max[f] / 1024.0f, "feature %d: %g vs %g", f, scaled_big[f],
+                   by_max[f] / 1024.0f);
+    /* and it matters: unscaled, the default learning rate does not give that model */
+    train_weights(&big, selectors[s], RANK_SCALE_NONE, unscaled_big);
+    cr_assert_neq(memcmp(unscaled_big, scaled_big, sizeof scaled_big), 0);
+  }
+  rank_dataset_free(&unit);
+  rank_dataset_free(&big);
+}
+
+Test(cli, a_diverging_setting_is_reported_and_does_not_spoil_the_next, .timeout = 120) {
+  char dir[] = "/tmp/mrank-synth-XXXXXX", path[128], arguments[1024];
+  synth_file(dir, path, sizeof path, "--queries 20 --docs 10 --features 6 --seed 2");
+  char *out = NULL;
+  /* lr 1e30 overflows float in the first epoch */
+  snprintf(arguments, sizeof arguments,
+           "train --train %s --model %s.model --lr 1e30 --epochs 2 2>&1", path, path);
+  cr_assert_eq(run_cli("", arguments, &out), 1, "%s", out);
+  cr_assert_not_null(strstr(out, "epoch 1: the loss or the weights are no longer finite"), "%s",
+                     out);
+  cr_assert_not_null(strstr(out, "no model written"), "%s", out);
+  free(out);
+  snprintf(arguments, sizeof arguments, "%s.model", path);
+  cr_assert_neq(access(arguments, F_OK), 0, "a diverged model must not be written");
+  /* tune: the diverged setting is marked, and the next setting trains as it does alone */
+  char *both = NULL, *alone = NULL;
+  snprintf(arguments, sizeof arguments,
+           "tune --train %s --valid %s --model %s.model --grid lr=1e30,0.05 --epochs 2 --json",
+           path, path, path);
+  cr_assert_eq(run_cli("", arguments, &both), 0, "%s", both);
+  snprintf(arguments, sizeof arguments,
+           "tune --train %s --valid %s --model %s.model --grid lr=0.05 --epochs 2 --json", path,
+           path, path);
+  cr_assert_eq(run_cli("", arguments, &alone), 0, "%s", alone);
+  cr_assert_not_null(strstr(both, "\"diverged_at_epoch\": 1"), "%s", both);
+  const char *a = strstr(both, "\"ndcg@10\""), *b = strstr(alone, "\"ndcg@10\"");
+  cr_assert(a != NULL && b != NULL);
+  cr_assert_eq(strncmp(a, b, 24), 0, "with a diverged setting first: %.24s; alone: %.24s", a, b);
+  free(both);
+  free(alone);
+  snprintf(arguments, sizeof arguments, "%s.model", path);
+  unlink(arguments);
   remove_synth_file(dir, path);
 }
 

@@ -159,7 +159,8 @@ static int demo_train(const char *selector, uint64_t seed) {
   size_t pairs = 0;
   if (rank_synth_dataset(&synth, train_queries, 1, &train) &&
       rank_synth_dataset(&synth, test_queries, train_queries + 1, &test) &&
-      (trainer = rank_trainer_create(&train, selector, 0, error, sizeof error)) != NULL &&
+      (trainer = rank_trainer_create(&train, selector, 0, options.scale, error, sizeof error)) !=
+          NULL &&
       rank_trainer_reset(trainer, &options, error, sizeof error)) {
     result = 1;
     for (unsigned epoch = 1; epoch <= options.epochs && result > 0; ++epoch) {

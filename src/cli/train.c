@@ -42,6 +42,11 @@ const char mrank_train_help[] =
     "  --patience E          stop after E epochs without a better validation NDCG@10 (default 5)\n"
     "  --seed S              seed of the batch order and the pair sampling (default 1)\n"
     "  --features N          feature count (default: the largest index in the training data)\n"
+    "  --scale MODE          auto (default): a feature whose largest |value| in the training data\n"
+    "                        is above 1 is divided by it, so raw counts and scores train with the\n"
+    "                        default --lr, and features within [-1, 1] are left as they are;\n"
+    "                        max: every feature divided by its largest |value|; none. The model's\n"
+    "                        weights are in the data's own units either way\n"
     "  --average             the model is the average of w over every step (averaged SGD: less\n"
     "                        variance, often better on small data)\n"
     "  --checkpoint          write the model after every epoch (an interrupted run keeps the "
@@ -97,9 +102,9 @@ static int parse_double_option(const char *name, const char *value, double *out)
 /* The options shared by train and tune; 1 consumed, 0 not an option of theirs, -1 bad value. */
 int rank_parse_option(int argc, char **argv, int *i, rank_options *o) {
   const char *arg = argv[*i], *value = NULL;
-  static const char *const names[] = {"--margin",          "--lr",       "--l2",
-                                      "--momentum",        "--epochs",   "--batch-queries",
-                                      "--pairs-per-query", "--patience", "--seed"};
+  static const char *const names[] = {
+      "--margin",          "--lr",       "--l2",   "--momentum", "--epochs", "--batch-queries",
+      "--pairs-per-query", "--patience", "--seed", "--scale"};
   int which = -1;
   for (int k = 0; k < (int)(sizeof names / sizeof names[0]); ++k) {
     if (mrank_is_option(arg, names[k])) which = k;
@@ -134,10 +139,19 @@ int rank_parse_option(int argc, char **argv, int *i, rank_options *o) {
     case 7:
       ok = parse_unsigned_option(names[7], value, &o->patience);
       break;
-    default:
+    case 8:
       ok = mrank_parse_u64(names[8], value, &seed);
       o->seed = seed;
       break;
+    default: {
+      const int scale = rank_scale_parse(value);
+      if (scale < 0) {
+        fprintf(stderr, "mrank: --scale is auto, max or none, not \"%s\"\n", value);
+        return -1;
+      }
+      o->scale = (rank_scale)scale;
+      break;
+    }
   }
   if (!ok) {
     fprintf(stderr, "mrank: %s %s is out of range (see --help)\n", names[which], value);
@@ -260,15 +274,21 @@ int mrank_cmd_train(int argc, char **argv) {
   int status = 1;
   rank_model best = {train.features, calloc(train.features, sizeof(float)), s.options, 0};
   float *current = calloc(train.features, sizeof(float));
-  rank_trainer *trainer = rank_trainer_create(&train, s.selector, s.profile, error, sizeof error);
+  rank_trainer *trainer =
+      rank_trainer_create(&train, s.selector, s.profile, s.options.scale, error, sizeof error);
   if (trainer == NULL || best.weights == NULL || current == NULL ||
       !rank_trainer_reset(trainer, &s.options, error, sizeof error)) {
-    fprintf(stderr, "mrank train: %s\n", trainer == NULL || best.weights == NULL ? error : error);
+    fprintf(stderr, "mrank train: %s\n",
+            trainer != NULL && (best.weights == NULL || current == NULL) ? "out of memory" : error);
     goto done;
   }
   if (!s.quiet) {
-    printf("training on \"%s\": %zu documents, %zu queries, %zu features\n",
+    printf("training on \"%s\": %zu documents, %zu queries, %zu features",
            rank_trainer_device(trainer), train.docs, train.queries, train.features);
+    const size_t scaled = rank_trainer_scaled_features(trainer);
+    if (scaled > 0)
+      printf(" (%zu scaled to [-1, 1], --scale %s)", scaled, rank_scale_name(s.options.scale));
+    printf("\n");
   }
   signal(SIGINT, on_interrupt);
   bar progress = {isatty(2), 0};
@@ -282,6 +302,21 @@ int mrank_cmd_train(int argc, char **argv) {
     if (!rank_trainer_epoch(trainer, epoch, &report, draw_bar, &progress, error, sizeof error) ||
         !rank_trainer_weights(trainer, current, error, sizeof error)) {
       fprintf(stderr, "mrank train: epoch %u: %s\n", epoch, error);
+      goto done;
+    }
+    if (!rank_weights_finite(current, train.features, report.train_loss)) {
+      fprintf(stderr,
+              "mrank train: epoch %u: the loss or the weights are no longer finite numbers (the "
+              "training diverged); lower --lr (%g now)%s\n",
+              epoch, s.options.lr,
+              s.options.scale == RANK_SCALE_MAX ? "" : " or scale every feature (--scale max)");
+      if (s.valid != NULL && best.best_epoch > 0 &&
+          rank_model_save(&best, s.model, error, sizeof error)) {
+        fprintf(stderr, "mrank train: the best model before that (epoch %u) is written to %s\n",
+                best.best_epoch, s.model);
+      } else {
+        fprintf(stderr, "mrank train: no model written\n");
+      }
       goto done;
     }
     elapsed += report.seconds;

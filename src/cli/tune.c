@@ -37,7 +37,8 @@ typedef struct grid {
 
 typedef struct result {
   rank_options options;
-  unsigned best_epoch;
+  unsigned best_epoch;  /* 0: no epoch gave finite weights */
+  unsigned diverged_at; /* the epoch whose loss or weights were not finite, or 0 */
   double ndcg, pair_accuracy, seconds;
   float *weights;
 } result;
@@ -125,6 +126,10 @@ static int train_one(rank_trainer *trainer, const rank_dataset *train, const ran
       return 0;
     }
     r->seconds += report.seconds;
+    if (!rank_weights_finite(current, train->features, report.train_loss)) {
+      r->diverged_at = epoch; /* the best epoch before it, if any, stands */
+      break;
+    }
     const double ndcg = rank_ndcg10(valid, current, train->features);
     if (ndcg > r->ndcg) {
       r->ndcg = ndcg;
@@ -213,7 +218,7 @@ int mrank_cmd_tune(int argc, char **argv) {
             results == NULL ? "out of memory" : "the validation data has no queries");
     goto done;
   }
-  trainer = rank_trainer_create(&train, selector, 0, error, sizeof error);
+  trainer = rank_trainer_create(&train, selector, 0, base.scale, error, sizeof error);
   if (trainer == NULL) {
     fprintf(stderr, "mrank tune: %s\n", error);
     goto done;
@@ -242,7 +247,12 @@ int mrank_cmd_tune(int argc, char **argv) {
       fprintf(stderr, "mrank tune: %s: %s\n", text, error);
       goto done;
     }
-    if (!json) fprintf(stderr, "  [%zu/%zu] %s: NDCG@10 %.4f\n", s + 1, settings, text, r->ndcg);
+    if (!json && r->diverged_at > 0) {
+      fprintf(stderr, "  [%zu/%zu] %s: diverged at epoch %u\n", s + 1, settings, text,
+              r->diverged_at);
+    } else if (!json) {
+      fprintf(stderr, "  [%zu/%zu] %s: NDCG@10 %.4f\n", s + 1, settings, text, r->ndcg);
+    }
   }
   qsort(results, settings, sizeof *results, by_ndcg);
   if (json) {
@@ -268,18 +278,31 @@ int mrank_cmd_tune(int argc, char **argv) {
       printf(
           ", \"lr\": %g, \"margin\": %g, \"l2\": %g, \"batch_queries\": %u, \"momentum\": %g, "
           "\"pairs_per_query\": %u, \"average\": %u, \"best_epoch\": %u, \"ndcg@10\": %.6f, "
-          "\"pair_accuracy\": %.6f, \"seconds\": %.4f}%s\n",
+          "\"pair_accuracy\": %.6f, \"seconds\": %.4f, \"diverged_at_epoch\": %u}%s\n",
           results[s].options.lr, results[s].options.margin, results[s].options.l2,
           results[s].options.batch_queries, results[s].options.momentum,
           results[s].options.pairs_per_query, results[s].options.average, results[s].best_epoch,
-          results[s].ndcg, results[s].pair_accuracy, results[s].seconds,
-          s + 1 < settings ? "," : "");
+          results[s].best_epoch > 0 ? results[s].ndcg : 0.0, results[s].pair_accuracy,
+          results[s].seconds, results[s].diverged_at, s + 1 < settings ? "," : "");
+    } else if (results[s].best_epoch == 0) {
+      printf("%-*s %5s %8s %8s %8.2f  diverged at epoch %u\n", width, text, "-", "-", "-",
+             results[s].seconds, results[s].diverged_at);
     } else {
-      printf("%-*s %5u %8.4f %8.4f %8.2f\n", width, text, results[s].best_epoch, results[s].ndcg,
+      printf("%-*s %5u %8.4f %8.4f %8.2f", width, text, results[s].best_epoch, results[s].ndcg,
              results[s].pair_accuracy, results[s].seconds);
+      if (results[s].diverged_at > 0) printf("  diverged at epoch %u", results[s].diverged_at);
+      printf("\n");
     }
   }
   if (json) printf("]}\n");
+  if (results[0].best_epoch == 0) {
+    fprintf(stderr,
+            "mrank tune: every setting diverged (the loss or the weights stopped being finite "
+            "numbers); try smaller lr values%s. No model written\n",
+            base.scale == RANK_SCALE_MAX ? "" : " or --scale max");
+    status = 1;
+    goto done;
+  }
   rank_model best = {train.features, results[0].weights, results[0].options, results[0].best_epoch};
   if (!rank_model_save(&best, model_path, error, sizeof error)) {
     fprintf(stderr, "mrank tune: %s\n", error);

@@ -21,9 +21,9 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
   fprintf(file, "features %zu\n", model->features);
   fprintf(file,
           "options margin=%.9g lr=%.9g l2=%.9g momentum=%.9g epochs=%u batch-queries=%u "
-          "pairs-per-query=%u patience=%u seed=%llu average=%u\n",
+          "pairs-per-query=%u patience=%u seed=%llu average=%u scale=%s\n",
           o->margin, o->lr, o->l2, o->momentum, o->epochs, o->batch_queries, o->pairs_per_query,
-          o->patience, o->seed, o->average);
+          o->patience, o->seed, o->average, rank_scale_name(o->scale));
   fprintf(file, "best-epoch %u\nweights\n", model->best_epoch);
   for (size_t f = 0; f < model->features; ++f)
     fprintf(file, "%.9g\n", model->weights[f]);
@@ -95,7 +95,7 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
   consumed = -1;
   if (sscanf(p,
              "options margin=%lf lr=%lf l2=%lf momentum=%lf epochs=%u batch-queries=%u "
-             "pairs-per-query=%u patience=%u seed=%llu average=%u\n%n",
+             "pairs-per-query=%u patience=%u seed=%llu average=%u%n",
              &o->margin, &o->lr, &o->l2, &o->momentum, &o->epochs, &o->batch_queries,
              &o->pairs_per_query, &o->patience, &o->seed, &o->average, &consumed) != 10 ||
       consumed <= 0) {
@@ -103,6 +103,24 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
     goto fail;
   }
   p += consumed;
+  /* scale= came later than the other options; a model without it was trained on unscaled data */
+  o->scale = RANK_SCALE_NONE;
+  char scale[8] = "";
+  consumed = -1;
+  if (sscanf(p, " scale=%7[a-z]%n", scale, &consumed) == 1 && consumed > 0) {
+    const int parsed = rank_scale_parse(scale);
+    if (parsed < 0) {
+      snprintf(error, error_size, "%s:3: scale must be auto, max or none", path);
+      goto fail;
+    }
+    o->scale = (rank_scale)parsed;
+    p += consumed;
+  }
+  if (*p != '\n') {
+    snprintf(error, error_size, "%s:3: expected the options line", path);
+    goto fail;
+  }
+  p++;
   consumed = -1;
   if (sscanf(p, "best-epoch %u\nweights\n%n", &model->best_epoch, &consumed) != 1 ||
       consumed <= 0) {
@@ -140,6 +158,17 @@ fail:
   return 0;
 }
 
+const char *rank_scale_name(rank_scale scale) {
+  return scale == RANK_SCALE_AUTO ? "auto" : scale == RANK_SCALE_MAX ? "max" : "none";
+}
+
+int rank_scale_parse(const char *name) {
+  return strcmp(name, "auto") == 0   ? RANK_SCALE_AUTO
+         : strcmp(name, "max") == 0  ? RANK_SCALE_MAX
+         : strcmp(name, "none") == 0 ? RANK_SCALE_NONE
+                                     : -1;
+}
+
 void rank_default_options(rank_options *o) {
   o->margin = 1.0;
   o->lr = 0.05;
@@ -151,4 +180,5 @@ void rank_default_options(rank_options *o) {
   o->patience = 5;
   o->seed = 1;
   o->average = 0;
+  o->scale = RANK_SCALE_AUTO;
 }

@@ -7,12 +7,25 @@
 
 #define RANK_MODEL_VERSION 1
 
+/* How the trainer scales the features before it starts (the weights it gives back are always in the
+ * data's own units, so a model applies to unscaled data). */
+typedef enum rank_scale {
+  RANK_SCALE_AUTO, /* divide a feature by its largest |value| when that is above 1 (else keep it) */
+  RANK_SCALE_MAX,  /* divide every feature by its largest |value| */
+  RANK_SCALE_NONE
+} rank_scale;
+
 typedef struct rank_options {
   double margin, lr, l2, momentum;
   unsigned epochs, batch_queries, pairs_per_query, patience;
   unsigned long long seed;
   unsigned average; /* 1: the model is the running average of w over every step (averaged SGD) */
+  rank_scale scale;
 } rank_options;
+
+/* "auto", "max", "none"; and back (-1 for a name that is none of them). */
+const char *rank_scale_name(rank_scale scale);
+int rank_scale_parse(const char *name);
 
 typedef struct rank_model {
   size_t features;
@@ -22,7 +35,7 @@ typedef struct rank_model {
 } rank_model;
 
 /* The defaults of mrank train (margin 1, lr 0.05, l2 1e-4, momentum 0.9, 30 epochs, batches of 8
- * queries, every pair, patience 5, seed 1, no averaging). */
+ * queries, every pair, patience 5, seed 1, no averaging, scale auto). */
 void rank_default_options(rank_options *o);
 
 int rank_model_save(const rank_model *model, const char *path, char *error, size_t error_size);

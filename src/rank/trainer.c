@@ -64,6 +64,10 @@ static const char *const kernel_names[K_COUNT] = {"gather", "scatter", "update",
 
 struct rank_trainer {
   const rank_dataset *data;
+  /* the features divided by scale[f] (NULL when every scale is 1: then data->x itself); freed once
+   * it is on the device */
+  float *x_scaled, *scale;
+  size_t scaled_features;
   rank_options options;
   int on_host, profile;
   mrank_context *ctx;
@@ -232,7 +236,9 @@ static int device_setup(rank_trainer *t, char *error, size_t error_size) {
       return say(error, error_size, "clCreateKernel failed", kernel_names[k]), 0;
   }
   const size_t F = d->features, D = d->docs;
-  t->d_x = buffer(t, D * F * sizeof(float), d->x, &err);
+  t->d_x = buffer(t, D * F * sizeof(float), t->x_scaled != NULL ? t->x_scaled : d->x, &err);
+  free(t->x_scaled);
+  t->x_scaled = NULL;
   if (t->d_x == NULL)
     return say(error, error_size, "the document matrix does not fit the device", ""), 0;
   t->d_w = buffer(t, F * sizeof(float), NULL, &err);
@@ -245,21 +251,6 @@ static int device_setup(rank_trainer *t, char *error, size_t error_size) {
   t->d_loss = buffer(t, sizeof(float), NULL, &err);
   t->d_total = buffer(t, sizeof(float), NULL, &err);
   if (err != CL_SUCCESS) return say(error, error_size, "out of device memory", ""), 0;
-  /* CLBlast computes beta * y even for beta = 0, so the outputs of its GEMVs must hold numbers:
-   * fresh device memory may hold NaN, and 0 * NaN is NaN */
-  const float zero = 0.0f;
-  const struct {
-    cl_mem buffer;
-    size_t bytes;
-  } outputs[] = {{t->d_scores, D * sizeof(float)},
-                 {t->d_grad, F * sizeof(float)},
-                 {t->d_doc_gradient, D * sizeof(float)}};
-  for (size_t k = 0; k < 3; ++k) {
-    if (clEnqueueFillBuffer(t->queue, outputs[k].buffer, &zero, sizeof zero, 0, outputs[k].bytes, 0,
-                            NULL, NULL) != CL_SUCCESS) {
-      return say(error, error_size, "clearing the device buffers failed", ""), 0;
-    }
-  }
   return 1;
 }
 
@@ -405,6 +396,7 @@ static int device_step(rank_trainer *t, size_t q0, size_t q1, rank_stage_times *
 
 static void host_step(rank_trainer *t, size_t q0, size_t q1, double *loss_total) {
   const rank_dataset *d = t->data;
+  const float *x = t->x_scaled != NULL ? t->x_scaled : d->x;
   const size_t d0 = d->query_start[q0], d1 = d->query_start[q1];
   const size_t p0 = t->query_pairs[q0], p1 = t->query_pairs[q1], pairs = p1 - p0;
   const size_t F = d->features;
@@ -412,7 +404,7 @@ static void host_step(rank_trainer *t, size_t q0, size_t q1, double *loss_total)
   for (size_t i = d0; i < d1; ++i) {
     float total = 0.0f;
     for (size_t f = 0; f < F; ++f)
-      total += d->x[i * F + f] * t->w[f];
+      total += x[i * F + f] * t->w[f];
     t->scores[i] = total;
   }
   for (size_t p = p0; p < p1; ++p) {
@@ -438,7 +430,7 @@ static void host_step(rank_trainer *t, size_t q0, size_t q1, double *loss_total)
     const float g = t->doc_gradient[i];
     if (g == 0.0f) continue;
     for (size_t f = 0; f < F; ++f)
-      t->gradient[f] += d->x[i * F + f] * g;
+      t->gradient[f] += x[i * F + f] * g;
   }
   const float lr = (float)t->options.lr, l2 = (float)t->options.l2,
               momentum = (float)t->options.momentum;
@@ -456,8 +448,39 @@ static void host_step(rank_trainer *t, size_t q0, size_t q1, double *loss_total)
 
 /* ---- the trainer ---- */
 
+/* scale[f] from the training data; a scaled copy of x when some scale is not 1 */
+static int scale_features(rank_trainer *t, rank_scale mode) {
+  const rank_dataset *d = t->data;
+  const size_t D = d->docs, F = d->features;
+  for (size_t f = 0; f < F; ++f)
+    t->scale[f] = 0.0f;
+  for (size_t i = 0; i < D; ++i) {
+    for (size_t f = 0; f < F; ++f) {
+      const float magnitude = fabsf(d->x[i * F + f]);
+      if (magnitude > t->scale[f]) t->scale[f] = magnitude;
+    }
+  }
+  t->scaled_features = 0;
+  for (size_t f = 0; f < F; ++f) {
+    const float largest = t->scale[f];
+    t->scale[f] = mode == RANK_SCALE_NONE                      ? 1.0f
+                  : mode == RANK_SCALE_AUTO && largest <= 1.0f ? 1.0f
+                  : largest > 0.0f                             ? largest
+                                                               : 1.0f;
+    t->scaled_features += t->scale[f] != 1.0f;
+  }
+  if (t->scaled_features == 0) return 1;
+  t->x_scaled = malloc(D * F * sizeof(float) + 1);
+  if (t->x_scaled == NULL) return 0;
+  for (size_t i = 0; i < D; ++i) {
+    for (size_t f = 0; f < F; ++f)
+      t->x_scaled[i * F + f] = d->x[i * F + f] / t->scale[f];
+  }
+  return 1;
+}
+
 rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selector, int profile,
-                                  char *error, size_t error_size) {
+                                  rank_scale scale, char *error, size_t error_size) {
   if (train->queries == 0) {
     say(error, error_size, "the training data has no query groups",
         "give qid: tokens or a group file (--query)");
@@ -483,8 +506,10 @@ rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selecto
   t->gradient = calloc(F, sizeof(float));
   t->scores = calloc(D, sizeof(float));
   t->doc_gradient = calloc(D, sizeof(float));
+  t->scale = calloc(F + 1, sizeof(float));
   if (t->query_pairs == NULL || t->doc_start == NULL || t->w == NULL || t->w_average == NULL ||
-      t->velocity == NULL || t->gradient == NULL || t->scores == NULL || t->doc_gradient == NULL) {
+      t->velocity == NULL || t->gradient == NULL || t->scores == NULL || t->doc_gradient == NULL ||
+      t->scale == NULL || !scale_features(t, scale)) {
     say(error, error_size, "out of memory", "");
     rank_trainer_destroy(t);
     return NULL;
@@ -515,7 +540,7 @@ void rank_trainer_destroy(rank_trainer *t) {
   void *arrays[] = {t->w_average,   t->pair_a, t->pair_b,   t->doc_start, t->doc_entries,
                     t->query_pairs, t->w,      t->velocity, t->scores,    t->x1,
                     t->x2,          t->ones,   t->dx1,      t->dx2,       t->doc_gradient,
-                    t->gradient};
+                    t->gradient,    t->scale,  t->x_scaled};
   for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; ++k)
     free(arrays[k]);
   free(t);
@@ -534,15 +559,23 @@ int rank_trainer_reset(rank_trainer *t, const rank_options *options, char *error
   t->steps = 0.0;
   memset(t->velocity, 0, F * sizeof(float));
   if (t->on_host) return 1;
+  /* The GEMV outputs are cleared too: CLBlast computes beta * y even for beta = 0, so they must
+   * hold numbers, and fresh device memory (or a diverged run before this one) may hold NaN or
+   * infinity, whose product with 0 is NaN. */
+  const size_t D = t->data->docs;
+  const struct {
+    cl_mem buffer;
+    size_t bytes;
+  } cleared[] = {{t->d_w, F * sizeof(float)},         {t->d_v, F * sizeof(float)},
+                 {t->d_w_average, F * sizeof(float)}, {t->d_scores, D * sizeof(float)},
+                 {t->d_grad, F * sizeof(float)},      {t->d_doc_gradient, D * sizeof(float)}};
   const float zero = 0.0f;
-  if (clEnqueueFillBuffer(t->queue, t->d_w, &zero, sizeof zero, 0, F * sizeof(float), 0, NULL,
-                          NULL) != CL_SUCCESS ||
-      clEnqueueFillBuffer(t->queue, t->d_v, &zero, sizeof zero, 0, F * sizeof(float), 0, NULL,
-                          NULL) != CL_SUCCESS ||
-      clEnqueueFillBuffer(t->queue, t->d_w_average, &zero, sizeof zero, 0, F * sizeof(float), 0,
-                          NULL, NULL) != CL_SUCCESS) {
-    say(error, error_size, "resetting the weights failed", "");
-    return 0;
+  for (size_t k = 0; k < sizeof cleared / sizeof cleared[0]; ++k) {
+    if (clEnqueueFillBuffer(t->queue, cleared[k].buffer, &zero, sizeof zero, 0, cleared[k].bytes, 0,
+                            NULL, NULL) != CL_SUCCESS) {
+      say(error, error_size, "resetting the weights failed", "");
+      return 0;
+    }
   }
   return 1;
 }
@@ -610,12 +643,24 @@ int rank_trainer_weights(rank_trainer *t, float *weights, char *error, size_t er
   const size_t F = t->data->features;
   if (t->on_host) {
     memcpy(weights, t->options.average ? t->w_average : t->w, F * sizeof(float));
-    return 1;
-  }
-  if (clEnqueueReadBuffer(t->queue, t->options.average ? t->d_w_average : t->d_w, CL_TRUE, 0,
-                          F * sizeof(float), weights, 0, NULL, NULL) != CL_SUCCESS) {
+  } else if (clEnqueueReadBuffer(t->queue, t->options.average ? t->d_w_average : t->d_w, CL_TRUE, 0,
+                                 F * sizeof(float), weights, 0, NULL, NULL) != CL_SUCCESS) {
     say(error, error_size, "reading the weights failed", "");
     return 0;
   }
+  /* w.(x / scale) = (w / scale).x: weights for the data's own units */
+  for (size_t f = 0; f < F; ++f)
+    weights[f] /= t->scale[f];
   return 1;
+}
+
+int rank_weights_finite(const float *weights, size_t features, double loss) {
+  int finite = isfinite(loss);
+  for (size_t f = 0; f < features && finite; ++f)
+    finite = isfinite(weights[f]);
+  return finite;
+}
+
+size_t rank_trainer_scaled_features(const rank_trainer *t) {
+  return t->scaled_features;
 }

@@ -26,10 +26,12 @@ typedef struct rank_epoch_report {
   rank_stage_times stages;
 } rank_epoch_report;
 
-/* Puts the training data on `selector`'s device (or "host") once; several trainings (tune) can
- * reuse it. 0 and a message on failure. */
+/* Puts the training data on `selector`'s device (or "host") once, its features scaled as `scale`
+ * says; several trainings (tune) can reuse it. 0 and a message on failure. */
 rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selector, int profile,
-                                  char *error, size_t error_size);
+                                  rank_scale scale, char *error, size_t error_size);
+/* How many features the scaling divided by something other than 1. */
+size_t rank_trainer_scaled_features(const rank_trainer *trainer);
 void rank_trainer_destroy(rank_trainer *trainer);
 const char *rank_trainer_device(const rank_trainer *trainer);
 
@@ -41,8 +43,11 @@ int rank_trainer_reset(rank_trainer *trainer, const rank_options *options, char 
 int rank_trainer_epoch(rank_trainer *trainer, unsigned epoch, rank_epoch_report *report,
                        void (*progress)(double done, void *user), void *user, char *error,
                        size_t error_size);
-/* The current weights (features floats). */
+/* The current weights (features floats), in the data's own units (scaling undone). */
 int rank_trainer_weights(rank_trainer *trainer, float *weights, char *error, size_t error_size);
+
+/* 1 when the epoch's loss and every weight are finite numbers (0: the training diverged). */
+int rank_weights_finite(const float *weights, size_t features, double loss);
 
 /* Scores of a data set under weights, in double: s = w.x. */
 void rank_score(const rank_dataset *data, const float *weights, size_t features, double *scores);
