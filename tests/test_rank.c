@@ -7,6 +7,7 @@
  * timer record when tests with different timeouts run together, which fails the LeakSanitizer run.
  */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli_run.h"
@@ -106,6 +107,27 @@ Test(metrics, hand_computed_values) {
   cr_assert_float_eq(m.ndcg[3], 1.0, 1e-12);
   cr_assert_float_eq(m.pair_accuracy, 1.0, 1e-12);
   rank_dataset_free(&d);
+}
+
+Test(model, a_written_file_has_the_mode_of_a_plain_one) {
+  char dir[] = "/tmp/mrank-mode-XXXXXX", path[128], error[512];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/model.txt", dir);
+  float weights[1] = {1.0f};
+  rank_model model = {1, weights, {1, 0.1, 0, 0.9, 5, 4, 0, 2, 42, 1, RANK_SCALE_AUTO}, 4};
+  umask(022);
+  cr_assert(rank_model_save(&model, path, error, sizeof error), "%s", error);
+  struct stat st;
+  cr_assert_eq(stat(path, &st), 0);
+  cr_assert_eq(st.st_mode & 0777, 0644, "new file: %o, not mkstemp's private 0600",
+               st.st_mode & 0777);
+  /* a file that is replaced keeps its mode */
+  cr_assert_eq(chmod(path, 0640), 0);
+  cr_assert(rank_model_save(&model, path, error, sizeof error), "%s", error);
+  cr_assert_eq(stat(path, &st), 0);
+  cr_assert_eq(st.st_mode & 0777, 0640, "replaced file: %o", st.st_mode & 0777);
+  unlink(path);
+  rmdir(dir);
 }
 
 Test(model, round_trip_and_refusals) {

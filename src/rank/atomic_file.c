@@ -2,6 +2,7 @@
 #include "rank/atomic_file.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int rank_atomic_open(rank_atomic_file *f, const char *path) {
@@ -12,6 +13,22 @@ int rank_atomic_open(rank_atomic_file *f, const char *path) {
   }
   const int fd = mkstemp(f->temporary);
   if (fd < 0) return 0;
+  /* mkstemp makes the file private (0600); a data or model file gets the mode a plain fopen would
+   * give it (0666 less the umask), or keeps the mode of the file it replaces */
+  struct stat existing;
+  mode_t mode;
+  if (stat(path, &existing) == 0) {
+    mode = existing.st_mode & 07777;
+  } else {
+    const mode_t mask = umask(0);
+    umask(mask);
+    mode = 0666 & ~mask;
+  }
+  if (fchmod(fd, mode) != 0) {
+    close(fd);
+    unlink(f->temporary);
+    return 0;
+  }
   f->file = fdopen(fd, "w");
   if (f->file == NULL) {
     close(fd);
