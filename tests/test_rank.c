@@ -45,6 +45,16 @@ Test(reader, letor_with_comments_blank_lines_and_qids) {
   rank_dataset_free(&d);
 }
 
+Test(reader, an_underflowing_value_is_a_number) {
+  rank_dataset d;
+  char error[512];
+  cr_assert(parse("1 qid:4 1:1e-400 2:-2.5e-320\n", NULL, 0, &d, error), "%s", error);
+  cr_assert_eq(d.x[0], 0.0f); /* below the smallest float: 0 */
+  cr_assert_eq(d.x[1], -0.0f);
+  cr_assert_eq(d.qid[0], 4);
+  rank_dataset_free(&d);
+}
+
 Test(reader, group_file_and_feature_count) {
   rank_dataset d;
   char error[512] = "";
@@ -75,6 +85,12 @@ Test(reader, errors_name_file_line_column_and_what_was_expected) {
   expect_error("1 1:1\n", "one\n", 0, "t.query:1:1: expected a document count");
   expect_error("1 qid:1 1:1\n0 qid:2 1:1\n", "2\n", 0, "disagree");
   expect_error("# nothing\n\n", NULL, 0, "no documents");
+  /* a query split by another one would silently become two queries */
+  expect_error("1 qid:3 1:1\n\n# c\n0 qid:2 1:1\n2 qid:3 1:1\n0 qid:2 1:1\n", NULL, 0,
+               "t.txt:5: qid 3 comes back after other queries (its lines began at line 1)");
+  /* values are held in float: 1e39 would become infinity */
+  expect_error("1 1:1e39\n", NULL, 0, "t.txt:1:5: feature 1: 1e39 is beyond the range of float");
+  expect_error("-1e39 1:1\n", NULL, 0, "t.txt:1:1: the label -1e39 is beyond the range of float");
   /* a dense-matrix bomb: two lines asking for 16 million columns each (128 MiB) */
   setenv("MRANK_MAX_DENSE_BYTES", "67108864", 1);
   expect_error("1 16777216:1\n0 1:1\n", NULL, 0, "more than the limit of 0.1 GiB");

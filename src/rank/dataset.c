@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -128,7 +129,13 @@ static int parse_number(const char *text, size_t length, double *value) {
   char *end = NULL;
   errno = 0;
   *value = strtod(buffer, &end);
-  return *end == '\0' && errno != ERANGE && isfinite(*value);
+  /* an underflow (1e-400) is a number, read as 0 or a denormal; an overflow (1e400) is not */
+  return *end == '\0' && (errno != ERANGE || fabs(*value) <= DBL_MIN) && isfinite(*value);
+}
+
+/* Features and labels are held in float. */
+static int beyond_float(double value) {
+  return fabs(value) > FLT_MAX;
 }
 
 static int parse_unsigned(const char *text, size_t length, unsigned long long *value) {
@@ -144,6 +151,7 @@ static int parse_unsigned(const char *text, size_t length, unsigned long long *v
 
 typedef struct parsed {
   growing labels, qids, entries;
+  growing run_lines; /* the line where each run of one qid begins */
   size_t max_column;
   int qid_lines, plain_lines;
 } parsed;
@@ -152,6 +160,7 @@ static void free_parsed(parsed *p) {
   free(p->labels.items);
   free(p->qids.items);
   free(p->entries.items);
+  free(p->run_lines.items);
 }
 
 /* One data line: label, optional qid, index:value pairs, optional comment. */
@@ -162,6 +171,11 @@ static int parse_line(cursor *c, size_t row, size_t features, parsed *out, char 
   double label;
   if (!parse_number(c->p, length, &label)) {
     say(error, error_size, "%s:%zu:%zu: expected a relevance label (a number), found \"%.*s\"",
+        c->name, c->line, column_of(c, at), (int)(length > 40 ? 40 : length), at);
+    return 0;
+  }
+  if (beyond_float(label)) {
+    say(error, error_size, "%s:%zu:%zu: the label %.*s is beyond the range of float (3.4e38)",
         c->name, c->line, column_of(c, at), (int)(length > 40 ? 40 : length), at);
     return 0;
   }
@@ -184,7 +198,12 @@ static int parse_line(cursor *c, size_t row, size_t features, parsed *out, char 
     skip_blanks(c);
   }
   if (!grow(&out->qids)) goto memory;
-  ((unsigned long long *)out->qids.items)[out->qids.count++] = qid;
+  unsigned long long *qids = out->qids.items;
+  if (row == 0 || qids[row - 1] != qid) {
+    if (!grow(&out->run_lines)) goto memory;
+    ((size_t *)out->run_lines.items)[out->run_lines.count++] = c->line;
+  }
+  qids[out->qids.count++] = qid;
   out->qid_lines += has_qid;
   out->plain_lines += !has_qid;
   unsigned long long previous = 0;
@@ -221,6 +240,12 @@ static int parse_line(cursor *c, size_t row, size_t features, parsed *out, char 
     }
     if (!parse_number(colon + 1, value_length, &value)) {
       say(error, error_size, "%s:%zu:%zu: feature %llu: expected a finite number, found \"%.*s\"",
+          c->name, c->line, column_of(c, colon + 1), index,
+          (int)(value_length > 40 ? 40 : value_length), colon + 1);
+      return 0;
+    }
+    if (beyond_float(value)) {
+      say(error, error_size, "%s:%zu:%zu: feature %llu: %.*s is beyond the range of float (3.4e38)",
           c->name, c->line, column_of(c, colon + 1), index,
           (int)(value_length > 40 ? 40 : value_length), colon + 1);
       return 0;
@@ -298,6 +323,44 @@ static int parse_groups(const char *name, const char *text, size_t length, size_
   return 1;
 }
 
+static const unsigned long long *sorting_qids;
+static int by_qid_then_run(const void *a, const void *b) {
+  const size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  const unsigned long long qx = sorting_qids[x], qy = sorting_qids[y];
+  return qx < qy ? -1 : qx > qy ? 1 : (x > y) - (x < y);
+}
+
+/* A qid whose lines are split by other queries would silently become two queries: refuse it,
+ * naming the line where it comes back. run_qid[k] and run_line[k]: the qid and first line of the
+ * k-th run of consecutive lines with one qid. 0 (and a message) when some qid has two runs. */
+static int queries_are_consecutive(const char *name, const unsigned long long *run_qid,
+                                   const size_t *run_line, size_t runs, char *error,
+                                   size_t error_size) {
+  size_t *order = malloc((runs > 0 ? runs : 1) * sizeof *order);
+  if (order == NULL) {
+    say(error, error_size, "%s: out of memory for %zu queries", name, runs);
+    return 0;
+  }
+  for (size_t k = 0; k < runs; ++k)
+    order[k] = k;
+  sorting_qids = run_qid;
+  qsort(order, runs, sizeof *order, by_qid_then_run);
+  size_t again = runs, first = 0;
+  for (size_t k = 1; k < runs; ++k) {
+    if (run_qid[order[k]] == run_qid[order[k - 1]] && order[k] < again) {
+      again = order[k];
+      first = order[k - 1];
+    }
+  }
+  free(order);
+  if (again == runs) return 1;
+  say(error, error_size,
+      "%s:%zu: qid %llu comes back after other queries (its lines began at line %zu); the lines "
+      "of a query must be consecutive: sort the file by qid, keeping each query's lines in order",
+      name, run_line[again], run_qid[again], run_line[first]);
+  return 0;
+}
+
 int rank_dataset_parse(const char *name, const char *text, size_t length, const char *groups_name,
                        const char *groups, size_t groups_length, size_t features, rank_dataset *out,
                        char *error, size_t error_size) {
@@ -306,6 +369,7 @@ int rank_dataset_parse(const char *name, const char *text, size_t length, const 
   p.labels.size = sizeof(float);
   p.qids.size = sizeof(unsigned long long);
   p.entries.size = sizeof(entry);
+  p.run_lines.size = sizeof(size_t);
   growing starts = {NULL, 0, 0, sizeof(size_t)};
   memset(out, 0, sizeof *out);
   cursor c = {name, text, text, text, 0, text, text + length};
@@ -336,6 +400,15 @@ int rank_dataset_parse(const char *name, const char *text, size_t length, const 
         ((size_t *)starts.items)[starts.count++] = r;
       }
     }
+    const size_t runs = starts.count - 1;
+    unsigned long long *run_qid = malloc(runs * sizeof *run_qid);
+    if (run_qid == NULL) goto memory;
+    for (size_t k = 0; k < runs; ++k)
+      run_qid[k] = qids[((size_t *)starts.items)[k]];
+    const int consecutive =
+        queries_are_consecutive(name, run_qid, p.run_lines.items, runs, error, error_size);
+    free(run_qid);
+    if (!consecutive) goto fail;
   }
   if (groups != NULL) {
     growing from_file = {NULL, 0, 0, sizeof(size_t)};
