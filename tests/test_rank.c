@@ -345,6 +345,53 @@ Test(cli, a_diverging_setting_is_reported_and_does_not_spoil_the_next, .timeout 
   remove_synth_file(dir, path);
 }
 
+Test(cli, tune_sorts_its_table_writes_the_best_model_and_names_bad_grids, .timeout = 120) {
+  char dir[] = "/tmp/mrank-synth-XXXXXX", path[128], arguments[1024];
+  synth_file(dir, path, sizeof path, "--queries 30 --docs 10 --features 5 --noise 0.5 --seed 8");
+  char *out = NULL;
+  snprintf(arguments, sizeof arguments,
+           "tune --train %s --valid %s --model %s.model --grid lr=0.01,0.2 --grid l2=0,0.5 "
+           "--epochs 4 --json",
+           path, path, path);
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  /* four settings, by validation NDCG@10, highest first */
+  double ndcg[5];
+  int rows = 0;
+  for (const char *at = strstr(out, "\"ndcg@10\": "); at != NULL && rows < 5;
+       at = strstr(at + 1, "\"ndcg@10\": ")) {
+    ndcg[rows++] = strtod(at + strlen("\"ndcg@10\": "), NULL);
+  }
+  cr_assert_eq(rows, 4, "%s", out);
+  for (int r = 1; r < rows; ++r)
+    cr_assert(ndcg[r - 1] >= ndcg[r], "row %d: %f before %f", r, ndcg[r - 1], ndcg[r]);
+  free(out);
+  /* the model written is the first row's: eval on the same data gives its NDCG@10 */
+  snprintf(arguments, sizeof arguments, "eval --model %s.model --data %s --json", path, path);
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  const char *at = strstr(out, "\"ndcg@10\": ");
+  cr_assert_not_null(at, "%s", out);
+  cr_assert_float_eq(strtod(at + strlen("\"ndcg@10\": "), NULL), ndcg[0], 1e-6,
+                     "both print 6 decimals of one double");
+  free(out);
+  const char *bad[][2] = {
+      {"--grid lr=0.1,fast", "--grid lr: \"fast\" is not a number"},
+      {"--grid speed=1", "expected NAME=V1,V2,... with NAME one of lr"},
+      {"--grid lr=0.1 --grid lr=0.2", "--grid lr is given twice"},
+      {"--grid batch-queries=2.5", "\"2.5\" is not a whole number"},
+      {"--grid average=0,2", "--grid average: \"2\" is not 0 or 1"},
+  };
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; ++k) {
+    snprintf(arguments, sizeof arguments, "tune --train %s --valid %s --model %s.model %s 2>&1",
+             path, path, path, bad[k][0]);
+    cr_assert_eq(run_cli("", arguments, &out), 2, "%s: %s", bad[k][0], out);
+    cr_assert_not_null(strstr(out, bad[k][1]), "%s: %s", bad[k][0], out);
+    free(out);
+  }
+  snprintf(arguments, sizeof arguments, "%s.model", path);
+  unlink(arguments);
+  remove_synth_file(dir, path);
+}
+
 Test(synth, the_file_reads_back_to_the_data_in_memory, .timeout = 120) {
   char dir[] = "/tmp/mrank-synth-XXXXXX", path[128];
   synth_file(dir, path, sizeof path, "--queries 7 --docs 13 --features 5 --noise 0.3 --seed 11");

@@ -29,4 +29,8 @@ extern const char mrank_tune_help[];
 struct rank_options;
 int rank_parse_option(int argc, char **argv, int *i, struct rank_options *o);
 
+/* After a reader error for validation data: a hint when its feature index was beyond the training
+ * data's count ("" otherwise). */
+const char *rank_features_hint(const char *error);
+
 #endif /* MRANK_CLI_COMMANDS_H */

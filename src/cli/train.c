@@ -160,6 +160,13 @@ int rank_parse_option(int argc, char **argv, int *i, rank_options *o) {
   return 1;
 }
 
+const char *rank_features_hint(const char *error) {
+  return strstr(error, "is beyond --features") != NULL
+             ? " (the count the training data gives; --features N makes room for the validation "
+               "data's)"
+             : "";
+}
+
 static int parse_train(int argc, char **argv, train_settings *s) {
   rank_default_options(&s->options);
   for (int i = 0; i < argc; ++i) {
@@ -261,7 +268,7 @@ int mrank_cmd_train(int argc, char **argv) {
   }
   if (s.valid != NULL &&
       !rank_dataset_load(s.valid, s.valid_query, train.features, &valid, error, sizeof error)) {
-    fprintf(stderr, "mrank train: %s\n", error);
+    fprintf(stderr, "mrank train: %s%s\n", error, s.features == 0 ? rank_features_hint(error) : "");
     rank_dataset_free(&train);
     return 2;
   }

@@ -2,6 +2,7 @@
  * every combination trained on the device from the data already uploaded (no re-read, no
  * re-upload), early-stopped on the validation set, ranked by validation NDCG@10. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +17,20 @@
 
 const char mrank_tune_help[] =
     "usage: mrank tune --train FILE [--query FILE] --valid FILE [--valid-query FILE] --model OUT\n"
-    "                  --grid NAME=V1,V2,... [--grid ...] [training options] [--json]\n"
+    "                  --grid NAME=V1,V2,... [--grid ...] [--features N] [training options] "
+    "[--json]\n"
     "\n"
     "Trains every combination of the grids (names: lr, margin, l2, batch-queries, momentum,\n"
-    "pairs-per-query, average 0/1) on the device, reusing the data uploaded once, each "
-    "early-stopped on the\n"
-    "validation set (--patience, default 5, within --epochs, default 30). Prints a table sorted "
-    "by\n"
-    "validation NDCG@10 (setting, best epoch, NDCG@10, pair accuracy, seconds) or --json, and "
-    "writes\n"
-    "the best model to OUT. Options not in a grid keep their values (see mrank train --help).\n";
+    "pairs-per-query, average 0/1; each name once) on the device, reusing the data uploaded once,\n"
+    "each early-stopped on the validation set (--patience, default 5, within --epochs, default "
+    "30).\n"
+    "Prints a table sorted by validation NDCG@10 (setting, best epoch, NDCG@10, pair accuracy,\n"
+    "seconds) or --json, and writes the best model to OUT. Options not in a grid keep their "
+    "values\n"
+    "(see mrank train --help, --scale included). A setting whose training diverges is marked and\n"
+    "ranked last; when every setting diverges, no model is written (exit status 1).\n";
 
-enum { max_grids = 6, max_values = 16 };
+enum { max_values = 64, max_settings = 100000 };
 
 typedef struct grid {
   const char *name;
@@ -45,7 +48,13 @@ typedef struct result {
 
 static const char *const grid_names[] = {"lr",       "margin",          "l2",     "batch-queries",
                                          "momentum", "pairs-per-query", "average"};
-enum { grid_name_count = sizeof grid_names / sizeof grid_names[0] };
+enum { grid_name_count = sizeof grid_names / sizeof grid_names[0], max_grids = grid_name_count };
+
+/* batch-queries, pairs-per-query and average take whole numbers (average: 0 or 1) */
+static int whole_number_grid(const char *name) {
+  return strcmp(name, "batch-queries") == 0 || strcmp(name, "pairs-per-query") == 0 ||
+         strcmp(name, "average") == 0;
+}
 
 static int parse_grid(const char *text, grid *g) {
   const char *equals = strchr(text, '=');
@@ -63,15 +72,27 @@ static int parse_grid(const char *text, grid *g) {
             text);
     return 0;
   }
-  char buffer[512];
-  snprintf(buffer, sizeof buffer, "%s", equals + 1);
+  char buffer[4096];
+  if (snprintf(buffer, sizeof buffer, "%s", equals + 1) >= (int)sizeof buffer) {
+    fprintf(stderr, "mrank tune: --grid %s: the list of values is too long\n", g->name);
+    return 0;
+  }
   g->count = 0;
   for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
     char *end = NULL;
     const double value = strtod(item, &end);
-    if (end == item || *end != '\0' || !isfinite(value) || g->count == max_values) {
-      fprintf(stderr, "mrank tune: --grid %s: \"%s\" is not a number%s\n", g->name, item,
-              g->count == max_values ? " (or too many values)" : "");
+    if (end == item || *end != '\0' || !isfinite(value)) {
+      fprintf(stderr, "mrank tune: --grid %s: \"%s\" is not a number\n", g->name, item);
+      return 0;
+    }
+    if (whole_number_grid(g->name) && (value != floor(value) || value < 0 || value > 4294967295.0 ||
+                                       (strcmp(g->name, "average") == 0 && value > 1))) {
+      fprintf(stderr, "mrank tune: --grid %s: \"%s\" is not %s\n", g->name, item,
+              strcmp(g->name, "average") == 0 ? "0 or 1" : "a whole number of 0 or more");
+      return 0;
+    }
+    if (g->count == max_values) {
+      fprintf(stderr, "mrank tune: --grid %s: more than %d values\n", g->name, max_values);
       return 0;
     }
     g->values[g->count++] = value;
@@ -157,6 +178,7 @@ int mrank_cmd_tune(int argc, char **argv) {
   int json = 0;
   grid grids[max_grids];
   int grid_count = 0;
+  size_t features = 0;
   rank_options base;
   rank_default_options(&base);
   for (int i = 0; i < argc; ++i) {
@@ -174,10 +196,26 @@ int mrank_cmd_tune(int argc, char **argv) {
     if (shared > 0) continue;
     if (mrank_is_option(arg, "--grid")) {
       const char *value = mrank_option_value(argc, argv, &i, "--grid");
-      if (value == NULL || grid_count == max_grids || !parse_grid(value, &grids[grid_count])) {
+      if (value == NULL || !parse_grid(value, &grids[grid_count])) return 2;
+      for (int g = 0; g < grid_count; ++g) {
+        if (grids[g].name == grids[grid_count].name) {
+          fprintf(stderr, "mrank tune: --grid %s is given twice; list all its values in one\n",
+                  grids[g].name);
+          return 2;
+        }
+      }
+      grid_count++; /* at most max_grids: a name cannot come twice */
+      continue;
+    }
+    if (mrank_is_option(arg, "--features")) {
+      const char *value = mrank_option_value(argc, argv, &i, "--features");
+      uint64_t count = 0;
+      if (value == NULL || !mrank_parse_u64("--features", value, &count) || count == 0 ||
+          count > RANK_MAX_FEATURES) {
+        fprintf(stderr, "mrank tune: --features must be 1 to %zu\n", RANK_MAX_FEATURES);
         return 2;
       }
-      grid_count++;
+      features = (size_t)count;
       continue;
     }
     static const char *const names[] = {"--train",       "--query", "--valid",
@@ -201,12 +239,20 @@ int mrank_cmd_tune(int argc, char **argv) {
   size_t settings = 1;
   for (int g = 0; g < grid_count; ++g)
     settings *= (size_t)grids[g].count;
+  if (settings > max_settings) {
+    fprintf(stderr, "mrank tune: the grids make %zu settings, more than %d; use fewer values\n",
+            settings, max_settings);
+    return 2;
+  }
   char error[1024];
   rank_dataset train, valid;
   memset(&valid, 0, sizeof valid);
-  if (!rank_dataset_load(train_path, query, 0, &train, error, sizeof error) ||
-      !rank_dataset_load(valid_path, valid_query, train.features, &valid, error, sizeof error)) {
+  if (!rank_dataset_load(train_path, query, features, &train, error, sizeof error)) {
     fprintf(stderr, "mrank tune: %s\n", error);
+    return 2;
+  }
+  if (!rank_dataset_load(valid_path, valid_query, train.features, &valid, error, sizeof error)) {
+    fprintf(stderr, "mrank tune: %s%s\n", error, features == 0 ? rank_features_hint(error) : "");
     rank_dataset_free(&train);
     return 2;
   }
