@@ -29,8 +29,7 @@ static const command commands[] = {
     {"split", "split a data set by query into train and test files", mrank_cmd_split,
      mrank_split_help},
     {"synth", "write a LETOR file from a planted linear model", mrank_cmd_synth, mrank_synth_help},
-    {"demo",
-     "run forward and backward on the default device and check them against the CPU reference",
+    {"demo", "check forward and backward against the CPU reference, then train a small ranker",
      mrank_cmd_demo, mrank_demo_help},
 };
 enum { command_count = sizeof commands / sizeof commands[0] };

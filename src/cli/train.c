@@ -287,6 +287,7 @@ int mrank_cmd_train(int argc, char **argv) {
       !rank_trainer_reset(trainer, &s.options, error, sizeof error)) {
     fprintf(stderr, "mrank train: %s\n",
             trainer != NULL && (best.weights == NULL || current == NULL) ? "out of memory" : error);
+    status = 2; /* the data (no query groups) or the device: as a usage error */
     goto done;
   }
   if (!s.quiet) {
@@ -406,8 +407,12 @@ static int load_for_model(const char *model_path, const char *data_path, const c
   }
   /* the data is read with the model's feature count: an index beyond it is refused */
   if (!rank_dataset_load(data_path, query_path, model->features, data, error, sizeof error)) {
-    fprintf(stderr, "mrank %s: %s (the model %s has %zu features)\n", command, error, model_path,
-            model->features);
+    if (strstr(error, "is beyond --features") != NULL) {
+      fprintf(stderr, "mrank %s: %s (the model %s has %zu features)\n", command, error, model_path,
+              model->features);
+    } else {
+      fprintf(stderr, "mrank %s: %s\n", command, error);
+    }
     rank_model_free(model);
     return 0;
   }
