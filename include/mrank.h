@@ -71,6 +71,9 @@ MRANK_API const char *mrank_version(void);
 /* A constant name such as "MRANK_ERROR_OPENCL"; "MRANK_STATUS_UNKNOWN" for a value outside the
  * enum. */
 MRANK_API const char *mrank_status_string(mrank_status status);
+/* The name of an OpenCL error code ("CL_OUT_OF_RESOURCES"), for messages about a caller's own
+ * OpenCL calls next to mrank's; "CL_UNKNOWN_ERROR" for a code OpenCL 1.2 does not define. */
+MRANK_API const char *mrank_cl_error_name(cl_int code);
 /* The message of the last failed call in this thread; "" when there was none. Every call that
  * returns an mrank_status clears it on entry, so after a success it is "". Valid until the next
  * mrank call. */

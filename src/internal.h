@@ -90,7 +90,6 @@ mrank_fail(mrank_status status, const char *format, ...);
 __attribute__((format(printf, 1, 2)))
 #endif
 void mrank_append_error(const char *format, ...);
-const char *mrank_cl_error_name(cl_int code);
 /* MRANK_ERROR_OUT_OF_MEMORY for the CL allocation failures, MRANK_ERROR_OPENCL otherwise. */
 mrank_status mrank_fail_cl(cl_int code, const char *what);
 

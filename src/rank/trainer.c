@@ -83,6 +83,7 @@ struct rank_trainer {
   cl_command_queue queue;
   cl_program program;
   cl_kernel kernel[K_COUNT];
+  size_t local[K_COUNT]; /* work-group size: 64, or less where the device allows less */
   cl_mem d_x, d_w, d_w_average, d_v, d_scores, d_grad, d_doc_gradient, d_a, d_b, d_x1, d_x2, d_y,
       d_dx1, d_dx2, d_doc_start, d_doc_entries, d_loss, d_total;
   size_t device_pairs; /* capacity of the pair buffers */
@@ -91,6 +92,12 @@ struct rank_trainer {
 
 static void say(char *error, size_t size, const char *what, const char *detail) {
   snprintf(error, size, "%s%s%s", what, detail[0] ? ": " : "", detail);
+}
+
+/* 0, with "what: CL_ERROR_NAME" in error */
+static int cl_failed(char *error, size_t size, const char *what, cl_int code) {
+  say(error, size, what, mrank_cl_error_name(code));
+  return 0;
 }
 
 static double now(void) {
@@ -218,7 +225,7 @@ static int device_setup(rank_trainer *t, char *error, size_t error_size) {
   clGetCommandQueueInfo(mrank_context_queue(t->ctx), CL_QUEUE_DEVICE, sizeof device, &device, NULL);
   /* a queue of our own (with profiling when asked), shared with mrank through interop */
   t->queue = clCreateCommandQueue(t->cl, device, t->profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
-  if (err != CL_SUCCESS) return say(error, error_size, "clCreateCommandQueue failed", ""), 0;
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "clCreateCommandQueue", err);
   mrank_context *own = NULL;
   if (mrank_context_create_from_cl(t->cl, device, t->queue, &own) != MRANK_SUCCESS) {
     return say(error, error_size, "mrank context", mrank_last_error()), 0;
@@ -227,20 +234,38 @@ static int device_setup(rank_trainer *t, char *error, size_t error_size) {
   t->ctx = own;
   const char *source = kernels;
   t->program = clCreateProgramWithSource(t->cl, 1, &source, NULL, &err);
-  if (err != CL_SUCCESS || clBuildProgram(t->program, 1, &device, "", NULL, NULL) != CL_SUCCESS) {
-    return say(error, error_size, "building the training kernels failed", ""), 0;
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "clCreateProgramWithSource", err);
+  err = clBuildProgram(t->program, 1, &device, "", NULL, NULL);
+  if (err != CL_SUCCESS) {
+    char log[2048] = "";
+    clGetProgramBuildInfo(t->program, device, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, NULL);
+    log[sizeof log - 1] = '\0';
+    snprintf(error, error_size, "building the training kernels failed: %s; build log:\n%s",
+             mrank_cl_error_name(err), log);
+    return 0;
   }
   for (int k = 0; k < K_COUNT; ++k) {
     t->kernel[k] = clCreateKernel(t->program, kernel_names[k], &err);
-    if (err != CL_SUCCESS)
-      return say(error, error_size, "clCreateKernel failed", kernel_names[k]), 0;
+    if (err != CL_SUCCESS) return cl_failed(error, error_size, kernel_names[k], err);
+    size_t largest = 64;
+    if (clGetKernelWorkGroupInfo(t->kernel[k], device, CL_KERNEL_WORK_GROUP_SIZE, sizeof largest,
+                                 &largest, NULL) != CL_SUCCESS) {
+      largest = 1;
+    }
+    t->local[k] = 64;
+    while (t->local[k] > 1 && t->local[k] > largest)
+      t->local[k] /= 2;
   }
   const size_t F = d->features, D = d->docs;
   t->d_x = buffer(t, D * F * sizeof(float), t->x_scaled != NULL ? t->x_scaled : d->x, &err);
   free(t->x_scaled);
   t->x_scaled = NULL;
-  if (t->d_x == NULL)
-    return say(error, error_size, "the document matrix does not fit the device", ""), 0;
+  if (t->d_x == NULL) {
+    snprintf(error, error_size,
+             "the document matrix (%zu x %zu floats, %.1f MiB) does not fit the device: %s", D, F,
+             (double)D * (double)F * 4.0 / 1048576.0, mrank_cl_error_name(err));
+    return 0;
+  }
   t->d_w = buffer(t, F * sizeof(float), NULL, &err);
   if (err == CL_SUCCESS) t->d_w_average = buffer(t, F * sizeof(float), NULL, &err);
   t->d_v = buffer(t, F * sizeof(float), NULL, &err);
@@ -250,7 +275,7 @@ static int device_setup(rank_trainer *t, char *error, size_t error_size) {
   t->d_doc_start = buffer(t, (D + 1) * sizeof(uint32_t), NULL, &err);
   t->d_loss = buffer(t, sizeof(float), NULL, &err);
   t->d_total = buffer(t, sizeof(float), NULL, &err);
-  if (err != CL_SUCCESS) return say(error, error_size, "out of device memory", ""), 0;
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "device buffers", err);
   return 1;
 }
 
@@ -279,30 +304,32 @@ static int device_upload_pairs(rank_trainer *t, char *error, size_t error_size) 
     if (err == CL_SUCCESS) t->d_dx2 = buffer(t, capacity * 4, NULL, &err);
     if (err == CL_SUCCESS) t->d_doc_entries = buffer(t, 2 * capacity * 4, NULL, &err);
     free(ones);
-    if (err != CL_SUCCESS)
-      return say(error, error_size, "out of device memory for the pairs", ""), 0;
+    if (err != CL_SUCCESS) return cl_failed(error, error_size, "device buffers for the pairs", err);
     t->device_pairs = capacity;
   }
   const size_t D = t->data->docs;
-  if (t->pairs > 0 && (clEnqueueWriteBuffer(t->queue, t->d_a, CL_FALSE, 0, t->pairs * 4, t->pair_a,
-                                            0, NULL, NULL) ||
-                       clEnqueueWriteBuffer(t->queue, t->d_b, CL_FALSE, 0, t->pairs * 4, t->pair_b,
-                                            0, NULL, NULL) ||
-                       clEnqueueWriteBuffer(t->queue, t->d_doc_entries, CL_FALSE, 0,
-                                            2 * t->pairs * 4, t->doc_entries, 0, NULL, NULL))) {
-    return say(error, error_size, "uploading the pairs failed", ""), 0;
+  cl_int err2 = CL_SUCCESS;
+  if (t->pairs > 0) {
+    err2 =
+        clEnqueueWriteBuffer(t->queue, t->d_a, CL_FALSE, 0, t->pairs * 4, t->pair_a, 0, NULL, NULL);
+    if (err2 == CL_SUCCESS)
+      err2 = clEnqueueWriteBuffer(t->queue, t->d_b, CL_FALSE, 0, t->pairs * 4, t->pair_b, 0, NULL,
+                                  NULL);
+    if (err2 == CL_SUCCESS)
+      err2 = clEnqueueWriteBuffer(t->queue, t->d_doc_entries, CL_FALSE, 0, 2 * t->pairs * 4,
+                                  t->doc_entries, 0, NULL, NULL);
+    if (err2 != CL_SUCCESS) return cl_failed(error, error_size, "uploading the pairs", err2);
   }
-  if (clEnqueueWriteBuffer(t->queue, t->d_doc_start, CL_TRUE, 0, (D + 1) * 4, t->doc_start, 0, NULL,
-                           NULL) != CL_SUCCESS) {
-    return say(error, error_size, "uploading the document index failed", ""), 0;
-  }
+  err2 = clEnqueueWriteBuffer(t->queue, t->d_doc_start, CL_TRUE, 0, (D + 1) * 4, t->doc_start, 0,
+                              NULL, NULL);
+  if (err2 != CL_SUCCESS) return cl_failed(error, error_size, "uploading the document index", err2);
   return 1;
 }
 
-static int launch(rank_trainer *t, int k, size_t items, cl_event *event) {
-  const size_t local = 64, global = (items + local - 1) / local * local;
-  return clEnqueueNDRangeKernel(t->queue, t->kernel[k], 1, NULL, &global, &local, 0, NULL, event) ==
-         CL_SUCCESS;
+/* CL_SUCCESS or the error of clEnqueueNDRangeKernel */
+static cl_int launch(rank_trainer *t, int k, size_t items, cl_event *event) {
+  const size_t local = t->local[k], global = (items + local - 1) / local * local;
+  return clEnqueueNDRangeKernel(t->queue, t->kernel[k], 1, NULL, &global, &local, 0, NULL, event);
 }
 
 static double event_seconds(cl_event event) {
@@ -337,8 +364,8 @@ static int device_step(rank_trainer *t, size_t q0, size_t q1, rank_stage_times *
   clSetKernelArg(t->kernel[K_GATHER], 4, sizeof(cl_mem), &t->d_x2);
   clSetKernelArg(t->kernel[K_GATHER], 5, sizeof first, &first);
   clSetKernelArg(t->kernel[K_GATHER], 6, sizeof count, &count);
-  if (!launch(t, K_GATHER, pairs, ev ? &ev[1] : NULL))
-    return say(error, error_size, "gather failed", ""), 0;
+  cl_int err = launch(t, K_GATHER, pairs, ev ? &ev[1] : NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "gather", err);
   double loss_start = t->profile ? now() : 0.0;
   if (mrank_forward_backward_buffers(t->ctx, pairs, t->d_x1, p0, t->d_x2, p0, t->d_y, p0,
                                      (float)t->options.margin, MRANK_REDUCTION_MEAN, t->d_loss, 0,
@@ -350,7 +377,8 @@ static int device_step(rank_trainer *t, size_t q0, size_t q1, rank_stage_times *
   clSetKernelArg(t->kernel[K_ACCUMULATE], 0, sizeof(cl_mem), &t->d_total);
   clSetKernelArg(t->kernel[K_ACCUMULATE], 1, sizeof(cl_mem), &t->d_loss);
   clSetKernelArg(t->kernel[K_ACCUMULATE], 2, sizeof weight, &weight);
-  if (!launch(t, K_ACCUMULATE, 1, NULL)) return say(error, error_size, "accumulate failed", ""), 0;
+  if ((err = launch(t, K_ACCUMULATE, 1, NULL)) != CL_SUCCESS)
+    return cl_failed(error, error_size, "accumulate", err);
   const cl_uint first_doc = (cl_uint)d0, doc_count = (cl_uint)docs;
   clSetKernelArg(t->kernel[K_SCATTER], 0, sizeof(cl_mem), &t->d_doc_start);
   clSetKernelArg(t->kernel[K_SCATTER], 1, sizeof(cl_mem), &t->d_doc_entries);
@@ -359,8 +387,8 @@ static int device_step(rank_trainer *t, size_t q0, size_t q1, rank_stage_times *
   clSetKernelArg(t->kernel[K_SCATTER], 4, sizeof(cl_mem), &t->d_doc_gradient);
   clSetKernelArg(t->kernel[K_SCATTER], 5, sizeof first_doc, &first_doc);
   clSetKernelArg(t->kernel[K_SCATTER], 6, sizeof doc_count, &doc_count);
-  if (!launch(t, K_SCATTER, docs, ev ? &ev[3] : NULL))
-    return say(error, error_size, "scatter failed", ""), 0;
+  if ((err = launch(t, K_SCATTER, docs, ev ? &ev[3] : NULL)) != CL_SUCCESS)
+    return cl_failed(error, error_size, "scatter", err);
   s = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, docs, F, 1.0f, t->d_x, d0 * F, F,
                    t->d_doc_gradient, d0, 1, 0.0f, t->d_grad, 0, 1, &t->queue, ev ? &ev[4] : NULL);
   if (s != CLBlastSuccess)
@@ -379,8 +407,8 @@ static int device_step(rank_trainer *t, size_t q0, size_t q1, rank_stage_times *
   const float share = (float)(1.0 / t->steps);
   clSetKernelArg(t->kernel[K_UPDATE], 7, sizeof(cl_mem), &t->d_w_average);
   clSetKernelArg(t->kernel[K_UPDATE], 8, sizeof share, &share);
-  if (!launch(t, K_UPDATE, F, ev ? &ev[5] : NULL))
-    return say(error, error_size, "update failed", ""), 0;
+  if ((err = launch(t, K_UPDATE, F, ev ? &ev[5] : NULL)) != CL_SUCCESS)
+    return cl_failed(error, error_size, "update", err);
   if (t->profile) {
     (void)loss_start;
     times->gemv += event_seconds(ev[0]) + event_seconds(ev[4]);
@@ -571,11 +599,9 @@ int rank_trainer_reset(rank_trainer *t, const rank_options *options, char *error
                  {t->d_grad, F * sizeof(float)},      {t->d_doc_gradient, D * sizeof(float)}};
   const float zero = 0.0f;
   for (size_t k = 0; k < sizeof cleared / sizeof cleared[0]; ++k) {
-    if (clEnqueueFillBuffer(t->queue, cleared[k].buffer, &zero, sizeof zero, 0, cleared[k].bytes, 0,
-                            NULL, NULL) != CL_SUCCESS) {
-      say(error, error_size, "resetting the weights failed", "");
-      return 0;
-    }
+    const cl_int err = clEnqueueFillBuffer(t->queue, cleared[k].buffer, &zero, sizeof zero, 0,
+                                           cleared[k].bytes, 0, NULL, NULL);
+    if (err != CL_SUCCESS) return cl_failed(error, error_size, "resetting the weights", err);
   }
   return 1;
 }
@@ -627,10 +653,9 @@ int rank_trainer_epoch(rank_trainer *t, unsigned epoch, rank_epoch_report *repor
   if (!ok) return 0;
   if (!t->on_host) {
     float total = 0.0f;
-    if (clEnqueueReadBuffer(t->queue, t->d_total, CL_TRUE, 0, sizeof total, &total, 0, NULL,
-                            NULL) != CL_SUCCESS) {
-      return say(error, error_size, "reading the epoch's loss failed", ""), 0;
-    }
+    const cl_int err =
+        clEnqueueReadBuffer(t->queue, t->d_total, CL_TRUE, 0, sizeof total, &total, 0, NULL, NULL);
+    if (err != CL_SUCCESS) return cl_failed(error, error_size, "reading the epoch's loss", err);
     loss_total = total;
   }
   report->pairs = t->pairs;
@@ -643,10 +668,10 @@ int rank_trainer_weights(rank_trainer *t, float *weights, char *error, size_t er
   const size_t F = t->data->features;
   if (t->on_host) {
     memcpy(weights, t->options.average ? t->w_average : t->w, F * sizeof(float));
-  } else if (clEnqueueReadBuffer(t->queue, t->options.average ? t->d_w_average : t->d_w, CL_TRUE, 0,
-                                 F * sizeof(float), weights, 0, NULL, NULL) != CL_SUCCESS) {
-    say(error, error_size, "reading the weights failed", "");
-    return 0;
+  } else {
+    const cl_int err = clEnqueueReadBuffer(t->queue, t->options.average ? t->d_w_average : t->d_w,
+                                           CL_TRUE, 0, F * sizeof(float), weights, 0, NULL, NULL);
+    if (err != CL_SUCCESS) return cl_failed(error, error_size, "reading the weights", err);
   }
   /* w.(x / scale) = (w / scale).x: weights for the data's own units */
   for (size_t f = 0; f < F; ++f)
