@@ -19,6 +19,15 @@ Test(errors, status_strings_name_every_status) {
   cr_assert_str_eq(mrank_status_string((mrank_status)99), "MRANK_STATUS_UNKNOWN");
 }
 
+Test(errors, opencl_error_names) {
+  cr_assert_str_eq(mrank_cl_error_name(CL_SUCCESS), "CL_SUCCESS");
+  cr_assert_str_eq(mrank_cl_error_name(CL_OUT_OF_RESOURCES), "CL_OUT_OF_RESOURCES");
+  cr_assert_str_eq(mrank_cl_error_name(CL_BUILD_PROGRAM_FAILURE), "CL_BUILD_PROGRAM_FAILURE");
+  cr_assert_str_eq(mrank_cl_error_name(CL_INVALID_WORK_GROUP_SIZE), "CL_INVALID_WORK_GROUP_SIZE");
+  cr_assert_str_eq(mrank_cl_error_name(-1001), "CL_PLATFORM_NOT_FOUND_KHR");
+  cr_assert_str_eq(mrank_cl_error_name(-9999), "CL_UNKNOWN_ERROR");
+}
+
 Test(errors, version_agrees_with_the_header) {
   char expected[64];
   snprintf(expected, sizeof expected, "%d.%d.%d", MRANK_VERSION_MAJOR, MRANK_VERSION_MINOR,
