@@ -274,6 +274,30 @@ static void train_weights(const rank_dataset *d, const char *selector, rank_scal
   train_model(d, selector, &o, weights);
 }
 
+Test(trainer, a_broken_kernel_fails_with_its_build_log, .timeout = 120) {
+  char dir[] = "/tmp/mrank-kernels-XXXXXX", path[160], error[4096];
+  cr_assert_not_null(mkdtemp(dir));
+  rank_dataset d;
+  cr_assert(parse("1 qid:1 1:1\n0 qid:1 1:0\n", NULL, 0, &d, error));
+  unsetenv("MRANK_DEVICE");
+  setenv("MRANK_KERNEL_DIR", dir, 1);
+  /* no ranker.cl in the folder: the path is named */
+  cr_assert_null(rank_trainer_create(&d, NULL, 0, RANK_SCALE_AUTO, error, sizeof error));
+  cr_assert_not_null(strstr(error, "ranker.cl"), "%s", error);
+  snprintf(path, sizeof path, "%s/ranker.cl", dir);
+  FILE *file = fopen(path, "w");
+  fputs("__kernel void gather(__global float *s) { s[0] = undeclared_name; }\n", file);
+  fclose(file);
+  cr_assert_null(rank_trainer_create(&d, NULL, 0, RANK_SCALE_AUTO, error, sizeof error));
+  cr_assert_not_null(strstr(error, "building kernels/ranker.cl failed: CL_BUILD_PROGRAM_FAILURE"),
+                     "%s", error);
+  cr_assert_not_null(strstr(error, "undeclared_name"), "the build log names it: %s", error);
+  unsetenv("MRANK_KERNEL_DIR");
+  unlink(path);
+  rmdir(dir);
+  rank_dataset_free(&d);
+}
+
 Test(trainer, scaling_is_undone_in_the_weights, .timeout = 120) {
   rank_synth synth;
   rank_dataset unit, big;

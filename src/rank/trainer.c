@@ -18,46 +18,7 @@
 #include <time.h>
 
 #include "random.h"
-
-static const char kernels[] =
-    "#pragma OPENCL FP_CONTRACT OFF\n"
-    "__kernel void gather(__global const float *s, __global const uint *a, __global const uint "
-    "*b,\n"
-    "                     __global float *x1, __global float *x2, uint first, uint count) {\n"
-    "  const uint p = get_global_id(0);\n"
-    "  if (p >= count) return;\n"
-    "  x1[first + p] = s[a[first + p]];\n"
-    "  x2[first + p] = s[b[first + p]];\n"
-    "}\n"
-    "/* entries: pair index * 2 + (0: the document is a, 1: it is b), in pair order */\n"
-    "__kernel void scatter(__global const uint *start, __global const uint *entries,\n"
-    "                      __global const float *dx1, __global const float *dx2,\n"
-    "                      __global float *gd, uint first, uint count) {\n"
-    "  const uint d = first + get_global_id(0);\n"
-    "  if (get_global_id(0) >= count) return;\n"
-    "  float total = 0.0f;\n"
-    "  for (uint e = start[d]; e < start[d + 1]; ++e) {\n"
-    "    const uint code = entries[e];\n"
-    "    total += (code & 1u) ? dx2[code >> 1] : dx1[code >> 1];\n"
-    "  }\n"
-    "  gd[d] = total;\n"
-    "}\n"
-    "/* the step, and the running average of w (averaged SGD) with weight share = 1 / steps */\n"
-    "__kernel void update(__global float *w, __global float *v, __global const float *grad,\n"
-    "                     float lr, float l2, float momentum, uint features,\n"
-    "                     __global float *average, float share) {\n"
-    "  const uint f = get_global_id(0);\n"
-    "  if (f >= features) return;\n"
-    "  const float g = grad[f] + l2 * w[f];\n"
-    "  const float velocity = momentum * v[f] + g;\n"
-    "  v[f] = velocity;\n"
-    "  const float next = w[f] - lr * velocity;\n"
-    "  w[f] = next;\n"
-    "  average[f] = average[f] + (next - average[f]) * share;\n"
-    "}\n"
-    "__kernel void accumulate(__global float *total, __global const float *loss, float pairs) {\n"
-    "  if (get_global_id(0) == 0) total[0] = total[0] + loss[0] * pairs;\n"
-    "}\n";
+#include "rank/embedded.h"
 
 enum { K_GATHER, K_SCATTER, K_UPDATE, K_ACCUMULATE, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"gather", "scatter", "update", "accumulate"};
@@ -217,6 +178,29 @@ static cl_mem buffer(rank_trainer *t, size_t bytes, const void *init, cl_int *er
   return *err == CL_SUCCESS ? m : NULL;
 }
 
+/* kernels/ranker.cl: MRANK_KERNEL_DIR/ranker.cl when that variable is set (as for the library's
+ * kernels), else the copy embedded at build time. *owned: what the caller frees. */
+static const char *ranker_source(char **owned, char *error, size_t error_size) {
+  const char *dir = getenv("MRANK_KERNEL_DIR");
+  if (dir != NULL && dir[0] != '\0') {
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/ranker.cl", dir) >= (int)sizeof path) {
+      say(error, error_size, "MRANK_KERNEL_DIR is too long a path", "");
+      return NULL;
+    }
+    size_t length = 0;
+    *owned = rank_read_file(path, &length, error, error_size);
+    return *owned;
+  }
+  for (size_t k = 0; k < rank_embedded_kernel_count; ++k) {
+    if (strcmp(rank_embedded_kernels[k].file_name, "ranker.cl") == 0) {
+      return rank_embedded_kernels[k].source;
+    }
+  }
+  say(error, error_size, "kernels/ranker.cl is not embedded in this build of mrank", "");
+  return NULL;
+}
+
 static int device_setup(rank_trainer *t, char *error, size_t error_size) {
   cl_int err;
   const rank_dataset *d = t->data;
@@ -232,15 +216,18 @@ static int device_setup(rank_trainer *t, char *error, size_t error_size) {
   }
   mrank_context_destroy(t->ctx);
   t->ctx = own;
-  const char *source = kernels;
+  char *owned = NULL;
+  const char *source = ranker_source(&owned, error, error_size);
+  if (source == NULL) return 0;
   t->program = clCreateProgramWithSource(t->cl, 1, &source, NULL, &err);
+  free(owned);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "clCreateProgramWithSource", err);
   err = clBuildProgram(t->program, 1, &device, "", NULL, NULL);
   if (err != CL_SUCCESS) {
     char log[2048] = "";
     clGetProgramBuildInfo(t->program, device, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, NULL);
     log[sizeof log - 1] = '\0';
-    snprintf(error, error_size, "building the training kernels failed: %s; build log:\n%s",
+    snprintf(error, error_size, "building kernels/ranker.cl failed: %s; build log:\n%s",
              mrank_cl_error_name(err), log);
     return 0;
   }

@@ -1,0 +1,41 @@
+/* ranker.cl: the steps of mrank train around the loss (src/rank/trainer.c): scores come from
+ * CLBlast's GEMV and the loss from mrank_forward_backward_buffers; these kernels gather the pairs'
+ * scores, scatter the pair gradients back to the documents in a fixed order (no atomics, so a seed
+ * gives the same model bytes), update the weights and add up the epoch's loss. OpenCL C 1.2. */
+#pragma OPENCL FP_CONTRACT OFF
+__kernel void gather(__global const float *s, __global const uint *a, __global const uint *b,
+                     __global float *x1, __global float *x2, uint first, uint count) {
+  const uint p = get_global_id(0);
+  if (p >= count) return;
+  x1[first + p] = s[a[first + p]];
+  x2[first + p] = s[b[first + p]];
+}
+/* entries: pair index * 2 + (0: the document is a, 1: it is b), in pair order */
+__kernel void scatter(__global const uint *start, __global const uint *entries,
+                      __global const float *dx1, __global const float *dx2,
+                      __global float *gd, uint first, uint count) {
+  const uint d = first + get_global_id(0);
+  if (get_global_id(0) >= count) return;
+  float total = 0.0f;
+  for (uint e = start[d]; e < start[d + 1]; ++e) {
+    const uint code = entries[e];
+    total += (code & 1u) ? dx2[code >> 1] : dx1[code >> 1];
+  }
+  gd[d] = total;
+}
+/* the step, and the running average of w (averaged SGD) with weight share = 1 / steps */
+__kernel void update(__global float *w, __global float *v, __global const float *grad,
+                     float lr, float l2, float momentum, uint features,
+                     __global float *average, float share) {
+  const uint f = get_global_id(0);
+  if (f >= features) return;
+  const float g = grad[f] + l2 * w[f];
+  const float velocity = momentum * v[f] + g;
+  v[f] = velocity;
+  const float next = w[f] - lr * velocity;
+  w[f] = next;
+  average[f] = average[f] + (next - average[f]) * share;
+}
+__kernel void accumulate(__global float *total, __global const float *loss, float pairs) {
+  if (get_global_id(0) == 0) total[0] = total[0] + loss[0] * pairs;
+}
