@@ -37,6 +37,8 @@ struct rank_trainer {
   uint32_t *pair_a, *pair_b, *doc_start, *doc_entries;
   size_t *query_pairs; /* queries + 1 offsets into the pairs */
   size_t pairs, pair_capacity;
+  /* every pair is made (no sampling), and already on the device: the next epoch reuses them */
+  int all_pairs_made, all_pairs_on_device;
   /* host state */
   float *w, *w_average, *velocity, *scores, *x1, *x2, *ones, *dx1, *dx2, *doc_gradient, *gradient;
   /* device state */
@@ -82,9 +84,16 @@ void rank_score(const rank_dataset *data, const float *weights, size_t features,
 /* Every (i, j) of a query with label_i > label_j; with pairs_per_query K, at most K of them, drawn
  * without replacement from the seed and the epoch (the same draw on every device). Then the index
  * from each document to its pairs, in pair order. */
+/* A pair's document entries are coded 2p and 2p + 1 in uint32. */
+#define RANK_MAX_PAIRS ((size_t)INT32_MAX)
+
+/* 1 made, 0 out of memory, -1 more than RANK_MAX_PAIRS */
 static int make_pairs(rank_trainer *t, unsigned epoch) {
   const rank_dataset *d = t->data;
   const unsigned limit = t->options.pairs_per_query;
+  if (limit == 0 && t->all_pairs_made) return 1;
+  t->all_pairs_made = 0;
+  t->all_pairs_on_device = 0;
   t->pairs = 0;
   t->query_pairs[0] = 0;
   for (size_t q = 0; q < d->queries; ++q) {
@@ -93,6 +102,7 @@ static int make_pairs(rank_trainer *t, unsigned epoch) {
     for (size_t i = start; i < end; ++i) {
       for (size_t j = start; j < end; ++j) {
         if (d->labels[i] <= d->labels[j]) continue;
+        if (t->pairs == RANK_MAX_PAIRS) return -1;
         if (t->pairs == t->pair_capacity) {
           const size_t capacity = t->pair_capacity ? 2 * t->pair_capacity : 4096;
           uint32_t *a = realloc(t->pair_a, capacity * sizeof *a);
@@ -143,6 +153,7 @@ static int make_pairs(rank_trainer *t, unsigned epoch) {
     t->doc_entries[fill[t->pair_b[p]]++] = (uint32_t)(2 * p + 1);
   }
   free(fill);
+  t->all_pairs_made = limit == 0;
   return 1;
 }
 
@@ -266,8 +277,10 @@ static int device_setup(rank_trainer *t, char *error, size_t error_size) {
   return 1;
 }
 
-/* (Re)sizes the pair buffers and uploads this epoch's pairs and document index: once per epoch. */
+/* (Re)sizes the pair buffers and uploads the pairs and the document index: once per epoch when
+ * they are sampled, once for the whole run (and every tune setting) when all pairs are used. */
 static int device_upload_pairs(rank_trainer *t, char *error, size_t error_size) {
+  if (t->all_pairs_on_device) return 1;
   cl_int err = CL_SUCCESS;
   const size_t P = t->pairs > 0 ? t->pairs : 1;
   if (P > t->device_pairs) {
@@ -310,6 +323,7 @@ static int device_upload_pairs(rank_trainer *t, char *error, size_t error_size) 
   err2 = clEnqueueWriteBuffer(t->queue, t->d_doc_start, CL_TRUE, 0, (D + 1) * 4, t->doc_start, 0,
                               NULL, NULL);
   if (err2 != CL_SUCCESS) return cl_failed(error, error_size, "uploading the document index", err2);
+  t->all_pairs_on_device = t->all_pairs_made;
   return 1;
 }
 
@@ -317,6 +331,14 @@ static int device_upload_pairs(rank_trainer *t, char *error, size_t error_size) 
 static cl_int launch(rank_trainer *t, int k, size_t items, cl_event *event) {
   const size_t local = t->local[k], global = (items + local - 1) / local * local;
   return clEnqueueNDRangeKernel(t->queue, t->kernel[k], 1, NULL, &global, &local, 0, NULL, event);
+}
+
+static cl_ulong event_end(cl_event event) {
+  cl_ulong end = 0;
+  if (event == NULL) return 0;
+  clWaitForEvents(1, &event);
+  clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
+  return end;
 }
 
 static double event_seconds(cl_event event) {
@@ -353,7 +375,6 @@ static int device_step(rank_trainer *t, size_t q0, size_t q1, rank_stage_times *
   clSetKernelArg(t->kernel[K_GATHER], 6, sizeof count, &count);
   cl_int err = launch(t, K_GATHER, pairs, ev ? &ev[1] : NULL);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "gather", err);
-  double loss_start = t->profile ? now() : 0.0;
   if (mrank_forward_backward_buffers(t->ctx, pairs, t->d_x1, p0, t->d_x2, p0, t->d_y, p0,
                                      (float)t->options.margin, MRANK_REDUCTION_MEAN, t->d_loss, 0,
                                      t->d_dx1, p0, t->d_dx2, p0,
@@ -397,12 +418,16 @@ static int device_step(rank_trainer *t, size_t q0, size_t q1, rank_stage_times *
   if ((err = launch(t, K_UPDATE, F, ev ? &ev[5] : NULL)) != CL_SUCCESS)
     return cl_failed(error, error_size, "update", err);
   if (t->profile) {
-    (void)loss_start;
+    /* mrank's call enqueues several kernels (the fused pass, then the summation tree) and its event
+     * is the last one's: on this in-order queue the stage runs from the end of the gather to the
+     * end of that event */
+    const cl_ulong gather_end = event_end(ev[1]), loss_end = event_end(ev[2]);
+    times->loss += loss_end > gather_end ? (double)(loss_end - gather_end) * 1e-9 : 0.0;
     times->gemv += event_seconds(ev[0]) + event_seconds(ev[4]);
     times->gather += event_seconds(ev[1]);
-    times->loss += event_seconds(ev[2]);
     times->scatter += event_seconds(ev[3]);
     times->update += event_seconds(ev[5]);
+    clReleaseEvent(ev[2]);
   }
   return 1;
 }
@@ -611,7 +636,14 @@ int rank_trainer_epoch(rank_trainer *t, unsigned epoch, rank_epoch_report *repor
   const double start = now();
   memset(report, 0, sizeof *report);
   report->epoch = epoch;
-  if (!make_pairs(t, epoch)) return say(error, error_size, "out of memory for the pairs", ""), 0;
+  const int made = make_pairs(t, epoch);
+  if (made < 0) {
+    snprintf(error, error_size,
+             "more than %zu pairs in one epoch; sample them with --pairs-per-query K",
+             RANK_MAX_PAIRS);
+    return 0;
+  }
+  if (made == 0) return say(error, error_size, "out of memory for the pairs", ""), 0;
   size_t batches = 0;
   size_t *order = batch_order(t, epoch, &batches);
   if (order == NULL) return say(error, error_size, "out of memory", ""), 0;
