@@ -416,6 +416,33 @@ Test(cli, tune_sorts_its_table_writes_the_best_model_and_names_bad_grids, .timeo
   remove_synth_file(dir, path);
 }
 
+Test(cli, profile_splits_the_device_time_by_stage, .timeout = 120) {
+  char dir[] = "/tmp/mrank-synth-XXXXXX", path[128], arguments[1024];
+  synth_file(dir, path, sizeof path, "--queries 40 --docs 20 --features 8 --seed 6");
+  char *out = NULL;
+  snprintf(arguments, sizeof arguments,
+           "train --train %s --model %s.model --epochs 2 --profile --quiet 2>&1", path, path);
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  const char *names[] = {"GEMV (scores, X^T g)", "gather", "loss (fused)", "scatter", "update"};
+  double percent_total = 0.0;
+  for (int k = 0; k < 5; ++k) {
+    const char *line = strstr(out, names[k]);
+    cr_assert_not_null(line, "%s missing in:\n%s", names[k], out);
+    double ms = -1.0, percent = -1.0;
+    cr_assert_eq(sscanf(line + strlen(names[k]), " %lf ms %lf%%", &ms, &percent), 2, "%s", line);
+    /* every stage runs in every step: none can take no time at all, the loss included (it once
+     * timed only the last of mrank's kernels) */
+    cr_assert(ms > 0.0, "%s: %f ms", names[k], ms);
+    percent_total += percent;
+  }
+  /* five shares printed with one decimal each */
+  cr_assert(fabs(percent_total - 100.0) <= 0.3, "shares add up to %f", percent_total);
+  free(out);
+  snprintf(arguments, sizeof arguments, "%s.model", path);
+  unlink(arguments);
+  remove_synth_file(dir, path);
+}
+
 Test(synth, the_file_reads_back_to_the_data_in_memory, .timeout = 120) {
   char dir[] = "/tmp/mrank-synth-XXXXXX", path[128];
   synth_file(dir, path, sizeof path, "--queries 7 --docs 13 --features 5 --noise 0.3 --seed 11");
