@@ -323,11 +323,14 @@ static int parse_groups(const char *name, const char *text, size_t length, size_
   return 1;
 }
 
-static const unsigned long long *sorting_qids;
+typedef struct qid_run {
+  unsigned long long qid;
+  size_t run; /* its place among the runs of consecutive lines with one qid */
+} qid_run;
+
 static int by_qid_then_run(const void *a, const void *b) {
-  const size_t x = *(const size_t *)a, y = *(const size_t *)b;
-  const unsigned long long qx = sorting_qids[x], qy = sorting_qids[y];
-  return qx < qy ? -1 : qx > qy ? 1 : (x > y) - (x < y);
+  const qid_run *x = a, *y = b;
+  return x->qid < y->qid ? -1 : x->qid > y->qid ? 1 : (x->run > y->run) - (x->run < y->run);
 }
 
 /* A qid whose lines are split by other queries would silently become two queries: refuse it,
@@ -336,20 +339,19 @@ static int by_qid_then_run(const void *a, const void *b) {
 static int queries_are_consecutive(const char *name, const unsigned long long *run_qid,
                                    const size_t *run_line, size_t runs, char *error,
                                    size_t error_size) {
-  size_t *order = malloc((runs > 0 ? runs : 1) * sizeof *order);
+  qid_run *order = malloc((runs > 0 ? runs : 1) * sizeof *order);
   if (order == NULL) {
     say(error, error_size, "%s: out of memory for %zu queries", name, runs);
     return 0;
   }
   for (size_t k = 0; k < runs; ++k)
-    order[k] = k;
-  sorting_qids = run_qid;
+    order[k] = (qid_run){run_qid[k], k};
   qsort(order, runs, sizeof *order, by_qid_then_run);
   size_t again = runs, first = 0;
   for (size_t k = 1; k < runs; ++k) {
-    if (run_qid[order[k]] == run_qid[order[k - 1]] && order[k] < again) {
-      again = order[k];
-      first = order[k - 1];
+    if (order[k].qid == order[k - 1].qid && order[k].run < again) {
+      again = order[k].run;
+      first = order[k - 1].run;
     }
   }
   free(order);
