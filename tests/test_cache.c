@@ -20,7 +20,21 @@ static void fresh_cache(void) {
   setenv("MRANK_CACHE_DIR", cache_dir, 1);
 }
 
-TestSuite(cache, .init = fresh_cache);
+/* Each test's folder goes when the test ends: its entries (and the blocker file) are files. */
+static void remove_cache(void) {
+  DIR *dir = opendir(cache_dir);
+  if (dir == NULL) return;
+  char path[512];
+  for (struct dirent *item; (item = readdir(dir)) != NULL;) {
+    if (strcmp(item->d_name, ".") == 0 || strcmp(item->d_name, "..") == 0) continue;
+    snprintf(path, sizeof path, "%s/%s", cache_dir, item->d_name);
+    remove(path);
+  }
+  closedir(dir);
+  rmdir(cache_dir);
+}
+
+TestSuite(cache, .init = fresh_cache, .fini = remove_cache);
 
 /* Builds the kernels through one forward call and checks the result; returns the context. */
 static mrank_context *run_once(void) {

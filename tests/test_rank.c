@@ -226,12 +226,14 @@ static void synth_file(char *dir, char *path, size_t path_size, const char *opti
   free(out);
 }
 
-/* Removes what synth_file made. */
+/* Removes what synth_file made, and the model a test wrote next to it (<path>.model). */
 static void remove_synth_file(const char *dir, const char *path) {
-  char weights[160];
-  snprintf(weights, sizeof weights, "%s.weights", path);
+  char other[160];
+  snprintf(other, sizeof other, "%s.weights", path);
+  unlink(other);
+  snprintf(other, sizeof other, "%s.model", path);
+  unlink(other);
   unlink(path);
-  unlink(weights);
   rmdir(dir);
 }
 
@@ -364,8 +366,6 @@ Test(cli, a_diverging_setting_is_reported_and_does_not_spoil_the_next, .timeout 
   cr_assert_eq(strncmp(a, b, 24), 0, "with a diverged setting first: %.24s; alone: %.24s", a, b);
   free(both);
   free(alone);
-  snprintf(arguments, sizeof arguments, "%s.model", path);
-  unlink(arguments);
   remove_synth_file(dir, path);
 }
 
@@ -411,8 +411,6 @@ Test(cli, tune_sorts_its_table_writes_the_best_model_and_names_bad_grids, .timeo
     cr_assert_not_null(strstr(out, bad[k][1]), "%s: %s", bad[k][0], out);
     free(out);
   }
-  snprintf(arguments, sizeof arguments, "%s.model", path);
-  unlink(arguments);
   remove_synth_file(dir, path);
 }
 
@@ -438,8 +436,6 @@ Test(cli, profile_splits_the_device_time_by_stage, .timeout = 120) {
   /* five shares printed with one decimal each */
   cr_assert(fabs(percent_total - 100.0) <= 0.3, "shares add up to %f", percent_total);
   free(out);
-  snprintf(arguments, sizeof arguments, "%s.model", path);
-  unlink(arguments);
   remove_synth_file(dir, path);
 }
 
