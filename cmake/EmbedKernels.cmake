@@ -1,17 +1,14 @@
 # EmbedKernels.cmake: turns kernels/*.cl into a C table { file name, source } so that an installed
 # library needs no source tree. Run as a script: cmake -DOUTPUT=file.c -DSOURCES="a.cl;b.cl" -P ...
 # Bytes are written as hex so no quoting or line-length limit of the C compiler gets in the way.
-# Optional: -DHEADER=<include declaring the type> -DTYPE=<struct type> -DTABLE=<array name> (the
-# library's defaults: internal.h, mrank_embedded_kernel, mrank_embedded_kernels); the table's size
-# is written as <TYPE>_count.
+# Optional: -DHEADER=<include that declares the table> -DTABLE=<array name> (the library's: internal.h,
+# mrank_embedded_kernels). The array holds mrank_embedded_kernel (src/embedded_kernel.h); its size is
+# written as <TABLE>_count.
 if(NOT OUTPUT OR NOT SOURCES)
   message(FATAL_ERROR "EmbedKernels.cmake needs -DOUTPUT=<file.c> and -DSOURCES=<list of .cl>")
 endif()
 if(NOT HEADER)
   set(HEADER "internal.h")
-endif()
-if(NOT TYPE)
-  set(TYPE "mrank_embedded_kernel")
 endif()
 if(NOT TABLE)
   set(TABLE "mrank_embedded_kernels")
@@ -31,8 +28,8 @@ foreach(source IN LISTS SOURCES)
   string(APPEND table "    {\"${name}\", kernel_${index}},\n")
   math(EXPR index "${index} + 1")
 endforeach()
-string(APPEND body "const ${TYPE} ${TABLE}[] = {\n${table}};\n")
-string(APPEND body "const size_t ${TYPE}_count = ${index};\n")
+string(APPEND body "const mrank_embedded_kernel ${TABLE}[] = {\n${table}};\n")
+string(APPEND body "const size_t ${TABLE}_count = ${index};\n")
 
 # Rewrite only when the text changes, so an unchanged kernel does not relink the library.
 if(EXISTS "${OUTPUT}")

@@ -63,7 +63,7 @@ mrank_status mrank_family_source(mrank_family family, const char **source, char 
     *source = *owned;
     return status;
   }
-  for (size_t k = 0; k < mrank_embedded_kernel_count; ++k) {
+  for (size_t k = 0; k < mrank_embedded_kernels_count; ++k) {
     if (strcmp(mrank_embedded_kernels[k].file_name, family_files[family]) == 0) {
       *source = mrank_embedded_kernels[k].source;
       return MRANK_SUCCESS;

@@ -3,13 +3,9 @@
 #ifndef MRANK_RANK_EMBEDDED_H
 #define MRANK_RANK_EMBEDDED_H
 
-#include <stddef.h>
+#include "embedded_kernel.h"
 
-typedef struct rank_embedded_kernel {
-  const char *file_name;
-  const char *source;
-} rank_embedded_kernel;
-extern const rank_embedded_kernel rank_embedded_kernels[];
-extern const size_t rank_embedded_kernel_count;
+extern const mrank_embedded_kernel rank_embedded_kernels[];
+extern const size_t rank_embedded_kernels_count;
 
 #endif /* MRANK_RANK_EMBEDDED_H */

@@ -203,7 +203,7 @@ static const char *ranker_source(char **owned, char *error, size_t error_size) {
     *owned = rank_read_file(path, &length, error, error_size);
     return *owned;
   }
-  for (size_t k = 0; k < rank_embedded_kernel_count; ++k) {
+  for (size_t k = 0; k < rank_embedded_kernels_count; ++k) {
     if (strcmp(rank_embedded_kernels[k].file_name, "ranker.cl") == 0) {
       return rank_embedded_kernels[k].source;
     }
