@@ -162,10 +162,10 @@ Test(model, round_trip_and_refusals) {
   cr_assert(!rank_model_load(path, 4, &back, error, sizeof error));
   cr_assert_not_null(strstr(error, "the model has 3 features, the data 4"), "%s", error);
   FILE *file = fopen(path, "w");
-  fputs("mrank-model 2\nfeatures 3\n", file);
+  fputs("mrank-model 3\nfeatures 3\n", file);
   fclose(file);
   cr_assert(!rank_model_load(path, 0, &back, error, sizeof error));
-  cr_assert_not_null(strstr(error, "version 2"), "%s", error);
+  cr_assert_not_null(strstr(error, "version 3"), "%s", error);
   /* found by fuzz_model: a header whose "weights" line is cut short once advanced the reader by a
    * stale %n count, past the end of the text */
   const char cut[] =
@@ -174,7 +174,7 @@ Test(model, round_trip_and_refusals) {
       "best-epoch 3\nweig";
   cr_assert(!rank_model_parse("cut", cut, 0, &back, error, sizeof error));
   cr_assert_not_null(strstr(error, "best-epoch"), "%s", error);
-  /* a model from before scale= was written reads as unscaled; an unknown scale is refused */
+  /* a version 1 model (before scale=) reads as unscaled; an unknown scale is refused */
   const char before[] =
       "mrank-model 1\nfeatures 1\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
       "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0\n"
@@ -183,11 +183,17 @@ Test(model, round_trip_and_refusals) {
   cr_assert(back.options.scale == RANK_SCALE_NONE && back.weights[0] == 0.25f);
   rank_model_free(&back);
   const char unknown[] =
-      "mrank-model 1\nfeatures 1\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
+      "mrank-model 2\nfeatures 1\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
       "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=zscore\n"
       "best-epoch 3\nweights\n0.25\n";
   cr_assert(!rank_model_parse("unknown", unknown, 0, &back, error, sizeof error));
-  cr_assert_not_null(strstr(error, "scale must be auto, max or none"), "%s", error);
+  cr_assert_not_null(strstr(error, "expected scale=auto, max or none"), "%s", error);
+  const char missing[] =
+      "mrank-model 2\nfeatures 1\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
+      "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0\n"
+      "best-epoch 3\nweights\n0.25\n";
+  cr_assert(!rank_model_parse("missing", missing, 0, &back, error, sizeof error));
+  cr_assert_not_null(strstr(error, "missing:3: expected scale="), "%s", error);
   unlink(path);
 }
 

@@ -68,10 +68,10 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
              RANK_MODEL_VERSION);
     goto fail;
   }
-  if (version != RANK_MODEL_VERSION) {
+  if (version < 1 || version > RANK_MODEL_VERSION) {
     snprintf(error, error_size,
-             "%s: model format version %d; this mrank reads version %d: train the model again "
-             "with this version",
+             "%s: model format version %d; this mrank reads versions 1 to %d: train the model "
+             "again with this version",
              path, version, RANK_MODEL_VERSION);
     goto fail;
   }
@@ -103,14 +103,17 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
     goto fail;
   }
   p += consumed;
-  /* scale= came later than the other options; a model without it was trained on unscaled data */
+  /* version 2 added scale=; a version 1 model was trained on unscaled data */
   o->scale = RANK_SCALE_NONE;
-  char scale[8] = "";
-  consumed = -1;
-  if (sscanf(p, " scale=%7[a-z]%n", scale, &consumed) == 1 && consumed > 0) {
-    const int parsed = rank_scale_parse(scale);
+  if (version >= 2) {
+    char scale[8] = "";
+    consumed = -1;
+    const int parsed = sscanf(p, " scale=%7[a-z]%n", scale, &consumed) == 1 && consumed > 0
+                           ? rank_scale_parse(scale)
+                           : -1;
     if (parsed < 0) {
-      snprintf(error, error_size, "%s:3: scale must be auto, max or none", path);
+      snprintf(error, error_size,
+               "%s:3: expected scale=auto, max or none at the end of the options", path);
       goto fail;
     }
     o->scale = (rank_scale)parsed;

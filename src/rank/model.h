@@ -5,7 +5,8 @@
 
 #include <stddef.h>
 
-#define RANK_MODEL_VERSION 1
+/* 2 added scale= to the options line; version 1 files (trained unscaled) are still read. */
+#define RANK_MODEL_VERSION 2
 
 /* How the trainer scales the features before it starts (the weights it gives back are always in the
  * data's own units, so a model applies to unscaled data). */
