@@ -161,7 +161,7 @@ int rank_parse_option(int argc, char **argv, int *i, rank_options *o) {
 }
 
 const char *rank_features_hint(const char *error) {
-  return strstr(error, "is beyond --features") != NULL
+  return rank_error_beyond_features(error)
              ? " (the count the training data gives; --features N makes room for the validation "
                "data's)"
              : "";
@@ -407,7 +407,7 @@ static int load_for_model(const char *model_path, const char *data_path, const c
   }
   /* the data is read with the model's feature count: an index beyond it is refused */
   if (!rank_dataset_load(data_path, query_path, model->features, data, error, sizeof error)) {
-    if (strstr(error, "is beyond --features") != NULL) {
+    if (rank_error_beyond_features(error)) {
       fprintf(stderr, "mrank %s: %s (the model %s has %zu features)\n", command, error, model_path,
               model->features);
     } else {

@@ -138,6 +138,14 @@ static int beyond_float(double value) {
   return fabs(value) > FLT_MAX;
 }
 
+/* the words of the error for an index beyond the feature count: callers add where the count
+ * came from (rank_error_beyond_features) */
+#define BEYOND_FEATURES "is beyond --features"
+
+int rank_error_beyond_features(const char *error) {
+  return strstr(error, BEYOND_FEATURES) != NULL;
+}
+
 static int parse_unsigned(const char *text, size_t length, unsigned long long *value) {
   char buffer[32];
   if (length == 0 || length >= sizeof buffer || !isdigit((unsigned char)text[0])) return 0;
@@ -256,7 +264,7 @@ static int parse_line(cursor *c, size_t row, size_t features, parsed *out, char 
       return 0;
     }
     if (features > 0 && index > features) {
-      say(error, error_size, "%s:%zu:%zu: feature index %llu is beyond --features %zu", c->name,
+      say(error, error_size, "%s:%zu:%zu: feature index %llu " BEYOND_FEATURES " %zu", c->name,
           c->line, column_of(c, at), index, features);
       return 0;
     }

@@ -23,6 +23,9 @@ typedef struct rank_dataset {
  * empty and writes "file:line:column: what was wrong" into error. */
 int rank_dataset_load(const char *path, const char *query_path, size_t features, rank_dataset *out,
                       char *error, size_t error_size);
+/* 1 when a load's error was a feature index beyond the `features` it was given, so that a caller
+ * can say where that count came from (the model, the training data). */
+int rank_error_beyond_features(const char *error);
 /* The same from text in memory (`name` is used in messages); `groups` may be NULL. */
 int rank_dataset_parse(const char *name, const char *text, size_t length, const char *groups_name,
                        const char *groups, size_t groups_length, size_t features, rank_dataset *out,
