@@ -1,7 +1,7 @@
 /* args.c: argument checks shared by every forward/backward entry point. */
 #include "args.h"
 
-#include "internal.h"
+#include "errors.h"
 
 static mrank_status check_reduction(const char *function, mrank_reduction reduction) {
   if (reduction == MRANK_REDUCTION_NONE || reduction == MRANK_REDUCTION_MEAN ||

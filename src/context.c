@@ -7,7 +7,8 @@
 
 #include "device.h"
 #include "disk_cache.h"
-#include "internal.h"
+#include "context.h"
+#include "reduce.h"
 
 enum { MRANK_PREFERRED_LOCAL_SIZE = 256 };
 /* Host-pointer calls stage at most this many elements per buffer and pass (16 MiB of float): the

@@ -3,7 +3,7 @@
 #ifndef MRANK_DEVICE_H
 #define MRANK_DEVICE_H
 
-#include "internal.h"
+#include "errors.h"
 
 typedef struct mrank_device_entry {
   unsigned platform_index;
@@ -14,6 +14,14 @@ typedef struct mrank_device_entry {
   char platform_name[256];
   char device_name[256];
 } mrank_device_entry;
+
+/* What a selector picks: the CPU reference ("host"), or one OpenCL device. */
+typedef struct mrank_device_choice {
+  int is_host;
+  cl_platform_id platform;
+  cl_device_id device;
+} mrank_device_choice;
+mrank_status mrank_select_device(const char *selector, mrank_device_choice *choice);
 
 /* Every device of every platform that answers; a platform that fails is skipped. *entries is
  * malloc'd (NULL when *count is 0) and freed by the caller. Fails only when allocation fails. */

@@ -41,28 +41,32 @@ static void device_string(cl_device_id device, cl_device_info param, char *out, 
   out[capacity - 1] = '\0';
 }
 
-char *mrank_cache_key(const mrank_context *ctx, const char *family_file, const char *source,
+char *mrank_cache_key(cl_device_id device, const char *family_file, const char *source,
                       const char *options) {
   char platform_name[256] = "", platform_version[256] = "", driver[256] = "";
-  char device_version[256] = "";
-  clGetPlatformInfo(ctx->platform, CL_PLATFORM_NAME, sizeof platform_name, platform_name, NULL);
-  clGetPlatformInfo(ctx->platform, CL_PLATFORM_VERSION, sizeof platform_version, platform_version,
-                    NULL);
+  char device_name[256] = "", device_version[256] = "";
+  cl_platform_id platform = NULL;
+  if (clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL) == CL_SUCCESS) {
+    clGetPlatformInfo(platform, CL_PLATFORM_NAME, sizeof platform_name, platform_name, NULL);
+    clGetPlatformInfo(platform, CL_PLATFORM_VERSION, sizeof platform_version, platform_version,
+                      NULL);
+  }
   platform_name[sizeof platform_name - 1] = platform_version[sizeof platform_version - 1] = '\0';
-  device_string(ctx->device, CL_DRIVER_VERSION, driver, sizeof driver);
-  device_string(ctx->device, CL_DEVICE_VERSION, device_version, sizeof device_version);
+  device_string(device, CL_DEVICE_NAME, device_name, sizeof device_name);
+  device_string(device, CL_DRIVER_VERSION, driver, sizeof driver);
+  device_string(device, CL_DEVICE_VERSION, device_version, sizeof device_version);
   const uint64_t source_hash = fnv1a(source, strlen(source), fnv_basis);
   const char *format =
       "mrank %s\nkernels %s %016llx %zu\noptions %s\nplatform %s | %s\ndevice %s | %s\ndriver %s\n";
   int length = snprintf(NULL, 0, format, mrank_version(), family_file,
                         (unsigned long long)source_hash, strlen(source), options, platform_name,
-                        platform_version, ctx->device_name, device_version, driver);
+                        platform_version, device_name, device_version, driver);
   if (length < 0) return NULL;
   char *key = malloc((size_t)length + 1);
   if (key == NULL) return NULL;
   snprintf(key, (size_t)length + 1, format, mrank_version(), family_file,
            (unsigned long long)source_hash, strlen(source), options, platform_name,
-           platform_version, ctx->device_name, device_version, driver);
+           platform_version, device_name, device_version, driver);
   return key;
 }
 

@@ -3,11 +3,13 @@
 #ifndef MRANK_DISK_CACHE_H
 #define MRANK_DISK_CACHE_H
 
-#include "internal.h"
+#include <stddef.h>
+
+#include "mrank.h"
 
 /* The key text of one program build; the file name is a hash of it and the entry stores it whole,
  * so a hash collision is a miss, never a wrong binary. Returns a malloc'd string or NULL. */
-char *mrank_cache_key(const mrank_context *ctx, const char *family_file, const char *source,
+char *mrank_cache_key(cl_device_id device, const char *family_file, const char *source,
                       const char *options);
 
 /* The folder in use ($MRANK_CACHE_DIR, $XDG_CACHE_HOME/mrank, ~/.cache/mrank), or "" when the disk

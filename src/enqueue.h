@@ -3,7 +3,8 @@
 #ifndef MRANK_ENQUEUE_H
 #define MRANK_ENQUEUE_H
 
-#include "internal.h"
+#include "context.h"
+#include "reduce.h"
 
 typedef struct mrank_view {
   cl_mem mem;

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "internal.h"
+#include "errors.h"
 
 enum { MRANK_ERROR_CAPACITY = 16384 };
 static _Thread_local char last_error[MRANK_ERROR_CAPACITY];

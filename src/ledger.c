@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "context.h"
 
 #ifdef MRANK_LEDGER
 static _Atomic long ledger[MRANK_LEDGER_KINDS];

@@ -4,7 +4,8 @@
  * until one is left. */
 #include <float.h>
 
-#include "internal.h"
+#include "context.h"
+#include "reduce.h"
 
 size_t mrank_first_pass_outputs(size_t n) {
   return n / MRANK_FIRST_FAN_IN + (n % MRANK_FIRST_FAN_IN != 0);

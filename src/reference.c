@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "args.h"
-#include "internal.h"
+#include "errors.h"
+#include "types.h"
 
 /* ---- element access by type ---- */
 

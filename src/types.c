@@ -4,7 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "errors.h"
+#include "types.h"
 
 const char *mrank_dtype_name(mrank_dtype dtype) {
   switch (dtype) {

@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "errors.h"
+#include "types.h"
 #include "validate_data.h"
 
 enum { canary_length = 16 };

@@ -8,7 +8,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "errors.h"
+#include "types.h"
 #include "random.h"
 
 typedef struct edge_case {

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "helpers.h"
-#include "internal.h" /* the build counters of a context, to see where its program came from */
+#include "context.h" /* the build counters of a context, to see where its program came from */
 
 static char cache_dir[64];
 

@@ -1,60 +1,24 @@
-/* roofline.c: the streaming kernels `mrank bench` compares the operation with. Each reads `LOADS`
- * arrays and writes `STORES` arrays, one element (or float4) per work-item, like the operation's
- * own kernels; with no store it keeps its loads alive through a test that never holds. */
+/* roofline.c: the streaming kernels of kernels/roofline.cl that `mrank bench` compares the
+ * operation with, built on demand for each (width, loads, stores) through the program builder. */
 #include "cli/roofline.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static const char source[] =
-    "#if WIDTH == 4\n"
-    "typedef float4 vec;\n"
-    "#define LANES(v) ((v).x + (v).y + (v).z + (v).w)\n"
-    "#else\n"
-    "typedef float vec;\n"
-    "#define LANES(v) (v)\n"
-    "#endif\n"
-    "__kernel void stream(__global const vec *a, __global const vec *b, __global const vec *c,\n"
-    "                     __global const vec *d, __global vec *o0, __global vec *o1,\n"
-    "                     __global vec *o2, ulong count) {\n"
-    "  const size_t i = get_global_id(0);\n"
-    "  if (i >= count) return;\n"
-    "  vec s = a[i];\n"
-    "#if LOADS > 1\n"
-    "  s += b[i];\n"
-    "#endif\n"
-    "#if LOADS > 2\n"
-    "  s += c[i];\n"
-    "#endif\n"
-    "#if LOADS > 3\n"
-    "  s += d[i];\n"
-    "#endif\n"
-    "#if STORES == 0\n"
-    "  if (LANES(s) == -1.2345e-30f) o0[0] = s;\n"
-    "#endif\n"
-    "#if STORES > 0\n"
-    "  o0[i] = s;\n"
-    "#endif\n"
-    "#if STORES > 1\n"
-    "  o1[i] = s * 2.0f;\n"
-    "#endif\n"
-    "#if STORES > 2\n"
-    "  o2[i] = s * 3.0f;\n"
-    "#endif\n"
-    "}\n"
-    "__kernel void empty(void) {}\n";
+#include "disk_cache.h"
+#include "program_builder.h"
 
 static cl_program build(roofline *r, const char *options) {
-  cl_int err;
-  const char *text = source;
-  cl_program program = clCreateProgramWithSource(r->context, 1, &text, NULL, &err);
-  if (err != CL_SUCCESS) return NULL;
-  if (clBuildProgram(program, 1, &r->device, options, NULL, NULL) != CL_SUCCESS) {
-    char log[4096] = "";
-    clGetProgramBuildInfo(program, r->device, CL_PROGRAM_BUILD_LOG, sizeof log, log, NULL);
-    log[sizeof log - 1] = '\0';
-    fprintf(stderr, "mrank bench: the roofline kernel did not build (%s):\n%s\n", options, log);
-    clReleaseProgram(program);
+  char cache_dir[4096], message[8192];
+  mrank_cache_dir(cache_dir, sizeof cache_dir);
+  const mrank_program_request request = {
+      r->context, r->device, "roofline.cl",   mrank_tool_kernels, mrank_tool_kernels_count,
+      options,    cache_dir, &r->cache_warned};
+  cl_program program = NULL;
+  int from_disk = 0;
+  if (mrank_program_build(&request, &program, &from_disk, message, sizeof message) !=
+      MRANK_SUCCESS) {
+    fprintf(stderr, "mrank bench: the roofline kernel did not build: %s\n", message);
     return NULL;
   }
   return program;

@@ -17,6 +17,7 @@ typedef struct roofline {
   cl_kernel kernel[2][5][4];
   cl_kernel empty;
   cl_program empty_program;
+  int cache_warned; /* the one warning about an unwritable kernel cache was given */
 } roofline;
 
 /* 0 and a message on stderr when the kernels cannot be built */

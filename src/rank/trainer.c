@@ -18,7 +18,8 @@
 #include <time.h>
 
 #include "random.h"
-#include "rank/embedded.h"
+#include "disk_cache.h"
+#include "program_builder.h"
 
 enum { K_GATHER, K_SCATTER, K_UPDATE, K_ACCUMULATE, K_COUNT };
 static const char *const kernel_names[K_COUNT] = {"gather", "scatter", "update", "accumulate"};
@@ -45,6 +46,7 @@ struct rank_trainer {
   cl_context cl;
   cl_command_queue queue;
   cl_program program;
+  int cache_warned; /* the one warning about an unwritable kernel cache was given */
   cl_kernel kernel[K_COUNT];
   size_t local[K_COUNT]; /* work-group size: 64, or less where the device allows less */
   cl_mem d_x, d_w, d_w_average, d_v, d_scores, d_grad, d_doc_gradient, d_a, d_b, d_x1, d_x2, d_y,
@@ -189,29 +191,6 @@ static cl_mem buffer(rank_trainer *t, size_t bytes, const void *init, cl_int *er
   return *err == CL_SUCCESS ? m : NULL;
 }
 
-/* kernels/ranker.cl: MRANK_KERNEL_DIR/ranker.cl when that variable is set (as for the library's
- * kernels), else the copy embedded at build time. *owned: what the caller frees. */
-static const char *ranker_source(char **owned, char *error, size_t error_size) {
-  const char *dir = getenv("MRANK_KERNEL_DIR");
-  if (dir != NULL && dir[0] != '\0') {
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s/ranker.cl", dir) >= (int)sizeof path) {
-      say(error, error_size, "MRANK_KERNEL_DIR is too long a path", "");
-      return NULL;
-    }
-    size_t length = 0;
-    *owned = rank_read_file(path, &length, error, error_size);
-    return *owned;
-  }
-  for (size_t k = 0; k < rank_embedded_kernels_count; ++k) {
-    if (strcmp(rank_embedded_kernels[k].file_name, "ranker.cl") == 0) {
-      return rank_embedded_kernels[k].source;
-    }
-  }
-  say(error, error_size, "kernels/ranker.cl is not embedded in this build of mrank", "");
-  return NULL;
-}
-
 static int device_setup(rank_trainer *t, char *error, size_t error_size) {
   cl_int err;
   const rank_dataset *d = t->data;
@@ -227,19 +206,13 @@ static int device_setup(rank_trainer *t, char *error, size_t error_size) {
   }
   mrank_context_destroy(t->ctx);
   t->ctx = own;
-  char *owned = NULL;
-  const char *source = ranker_source(&owned, error, error_size);
-  if (source == NULL) return 0;
-  t->program = clCreateProgramWithSource(t->cl, 1, &source, NULL, &err);
-  free(owned);
-  if (err != CL_SUCCESS) return cl_failed(error, error_size, "clCreateProgramWithSource", err);
-  err = clBuildProgram(t->program, 1, &device, "", NULL, NULL);
-  if (err != CL_SUCCESS) {
-    char log[2048] = "";
-    clGetProgramBuildInfo(t->program, device, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, NULL);
-    log[sizeof log - 1] = '\0';
-    snprintf(error, error_size, "building kernels/ranker.cl failed: %s; build log:\n%s",
-             mrank_cl_error_name(err), log);
+  char cache_dir[4096];
+  mrank_cache_dir(cache_dir, sizeof cache_dir);
+  int from_disk = 0;
+  const mrank_program_request request = {
+      t->cl, device,    "ranker.cl",     mrank_tool_kernels, mrank_tool_kernels_count,
+      "",    cache_dir, &t->cache_warned};
+  if (mrank_program_build(&request, &t->program, &from_disk, error, error_size) != MRANK_SUCCESS) {
     return 0;
   }
   for (int k = 0; k < K_COUNT; ++k) {

@@ -1,0 +1,76 @@
+/* context.h: what an mrank_context holds (device, queue, the programs built for it, the staging
+ * buffers of the host-array path) and the program API over it. */
+#ifndef MRANK_CONTEXT_H
+#define MRANK_CONTEXT_H
+
+#include <stddef.h>
+
+#include "errors.h"
+#include "ledger.h"
+#include "mrank.h"
+#include "types.h"
+
+#ifdef MRANK_LEDGER
+#include <stdatomic.h>
+#endif
+
+/* Kernel families: one .cl file each; one program per (context, family, type variant). */
+typedef enum mrank_family { MRANK_FAMILY_MARGIN_RANKING, MRANK_FAMILY_COUNT } mrank_family;
+
+typedef enum mrank_kernel_id {
+  MRANK_KERNEL_FORWARD_NONE,
+  MRANK_KERNEL_FORWARD_SUM64,
+  MRANK_KERNEL_SUM16_PASS,
+  MRANK_KERNEL_BACKWARD_NONE,
+  MRANK_KERNEL_BACKWARD_SCALAR,
+  MRANK_KERNEL_FUSED_NONE,
+  MRANK_KERNEL_FUSED_SUM64,
+  MRANK_KERNEL_SUM16_LAST,
+  MRANK_KERNEL_COUNT
+} mrank_kernel_id;
+
+/* The staging buffers of the host-pointer path, kept between calls and grown on demand. */
+typedef enum mrank_staging_slot {
+  MRANK_STAGE_X1,
+  MRANK_STAGE_X2,
+  MRANK_STAGE_Y,
+  MRANK_STAGE_DLOSS,
+  MRANK_STAGE_OUT1,
+  MRANK_STAGE_OUT2,
+  MRANK_STAGE_COUNT
+} mrank_staging_slot;
+
+struct mrank_context {
+#ifdef MRANK_LEDGER
+  atomic_flag busy; /* debug builds: set while an entry point runs on this context */
+#endif
+  int is_host;
+  int zero_copy; /* host arrays are wrapped, not copied (host-unified memory) */
+  char device_name[256];
+  cl_platform_id platform;
+  cl_device_id device;
+  cl_context cl_ctx;
+  cl_command_queue queue;
+  char build_options[64];
+  int has_fp64; /* the device reports fp64 (MRANK_DISABLE_FP64=1 pretends it does not) */
+  cl_program programs[MRANK_VARIANT_COUNT][MRANK_FAMILY_COUNT];
+  char cache_dir[4096]; /* "" when the disk cache is off */
+  int cache_warned;     /* the one warning about an unwritable cache was printed */
+  int programs_from_disk, programs_from_source; /* counted for the tests and `devices --check` */
+  cl_kernel kernels[MRANK_VARIANT_COUNT][MRANK_KERNEL_COUNT];
+  size_t local_size; /* work-group size of every launch: a power of two */
+  size_t
+      chunk_elements; /* largest n one host-pointer pass stages on the device (a multiple of 64) */
+  size_t
+      max_alloc_bytes; /* the largest buffer mrank makes or wraps (MRANK_MAX_ALLOC may lower it) */
+  cl_mem staging[MRANK_STAGE_COUNT];
+  size_t staging_bytes[MRANK_STAGE_COUNT]; /* capacity of each staging buffer */
+  cl_mem partials[2]; /* the partial sums of a reduction, pass after pass (ping-pong) */
+  size_t partials_bytes[2];
+};
+
+/* program.c: the kernels of one type variant, built on first use (F64 needs the device's fp64) */
+mrank_status mrank_ensure_kernels(mrank_context *ctx, const mrank_variant *variant);
+void mrank_release_programs(mrank_context *ctx);
+
+#endif /* MRANK_CONTEXT_H */

@@ -1,0 +1,15 @@
+/* reduce.h: the shape of the fixed summation tree behind MEAN and SUM (fan-in 64, then 16), shared
+ * by the launches, the chunking of the host-array path and the error bound. */
+#ifndef MRANK_REDUCE_H
+#define MRANK_REDUCE_H
+
+#include <stddef.h>
+
+#define MRANK_FAN_IN 16
+#define MRANK_FIRST_FAN_IN 64
+/* the partial sums pass 1 makes of n elements, ceil(n / 64), and a later pass of n partials,
+ * ceil(n / 16); also the work-items of the 16-wide elementwise kernels */
+size_t mrank_first_pass_outputs(size_t n);
+size_t mrank_pass_outputs(size_t n);
+
+#endif /* MRANK_REDUCE_H */
