@@ -1,7 +1,6 @@
 /* buffers.c: the entry points on the caller's device buffers (cl_mem + element offsets), enqueued
  * without waiting, as CLBlast's C API does; every type, and the float ones on top. */
 #include <math.h>
-#include <string.h>
 
 #include "args.h"
 #include "enqueue.h"
@@ -70,16 +69,8 @@ static mrank_status write_empty(mrank_context *ctx, const mrank_variant *v,
                                 mrank_reduction reduction, cl_mem loss, size_t loss_offset,
                                 cl_event *event) {
   mrank_status status = MRANK_SUCCESS;
-  double bits[1];
-  const float value = reduction == MRANK_REDUCTION_MEAN ? NAN : 0.0f;
-  const double wide = value;
-  const unsigned short half =
-      v->data == MRANK_DTYPE_BF16 ? mrank_bf16_from_float(value) : mrank_half_from_float(value);
-  memcpy(bits,
-         v->data == MRANK_DTYPE_F64   ? (const void *)&wide
-         : v->data == MRANK_DTYPE_F32 ? (const void *)&value
-                                      : (const void *)&half,
-         v->data_size);
+  double bits[1]; /* room for the widest data type */
+  mrank_encode(v->data, bits, 0, reduction == MRANK_REDUCTION_MEAN ? (double)NAN : 0.0);
   MRANK_CHECK_CL(clEnqueueWriteBuffer(ctx->queue, loss, CL_TRUE, loss_offset * v->data_size,
                                       v->data_size, bits, 0, NULL, event),
                  "clEnqueueWriteBuffer");

@@ -50,7 +50,7 @@ error:
 
 /* Zero-copy: the buffers that wrap the caller's arrays for one chunk, released after it. */
 typedef struct wrapped_chunk {
-  cl_mem buffers[6];
+  cl_mem buffers[7]; /* x1, x2, y, the extra input, three outputs */
   int count;
 } wrapped_chunk;
 
@@ -209,74 +209,100 @@ static void release_outputs(held_outputs *held, int succeeded) {
   }
 }
 
-/* The value of an empty reduction (SUM 0, MEAN NaN), written in the data type. */
-static void store_empty_reduction(const mrank_variant *v, mrank_reduction reduction, void *loss) {
-  const float value = reduction == MRANK_REDUCTION_MEAN ? NAN : 0.0f;
-  if (v->data == MRANK_DTYPE_F64) {
-    const double wide = value;
-    memcpy(loss, &wide, sizeof wide);
-  } else if (v->data == MRANK_DTYPE_F16 || v->data == MRANK_DTYPE_BF16) {
-    const unsigned short bits =
-        v->data == MRANK_DTYPE_F16 ? mrank_half_from_float(value) : mrank_bf16_from_float(value);
-    memcpy(loss, &bits, sizeof bits);
-  } else {
-    memcpy(loss, &value, sizeof value);
+/* ---- one driver for every operation ---- */
+
+typedef struct host_op host_op;
+/* Enqueues the operation's kernels on one chunk: its inputs, the extra input (the upstream
+ * gradient: per element, or the scalar staged before the chunks), the elementwise outputs, and
+ * where its pass-1 partial sums go when it reduces. */
+typedef mrank_status (*chunk_enqueue)(mrank_context *ctx, const mrank_variant *v, const host_op *op,
+                                      size_t count, const mrank_inputs *in, mrank_view extra,
+                                      const mrank_view *outputs, cl_ulong partials_offset);
+
+/* An operation on host arrays, as the driver sees it. */
+struct host_op {
+  mrank_reduction reduction;
+  double scale;             /* the upstream factor: 1/n for MEAN, else 1 */
+  const void *extra_input;  /* an elementwise input besides x1, x2, y (staged in DLOSS), or NULL */
+  const void *scalar_input; /* one element uploaded to DLOSS before the chunks, or NULL */
+  int output_count;         /* elementwise outputs */
+  void *outputs[3];
+  mrank_staging_slot output_slots[3];
+  void *reduced_output; /* the scalar from the summation tree (MEAN, SUM), or NULL */
+  chunk_enqueue enqueue;
+};
+
+static void slot_list_add(mrank_staging_slot *slots, size_t *count, mrank_staging_slot slot) {
+  for (size_t s = 0; s < *count; ++s) {
+    if (slots[s] == slot) return;
   }
+  slots[(*count)++] = slot;
 }
 
-static mrank_status forward(const char *function, mrank_context *ctx, const mrank_desc *desc,
-                            size_t n, const void *x1, const void *x2, const void *y, void *loss) {
+/* Runs op over n elements: stages or wraps each chunk, enqueues it, brings the outputs back, and
+ * reduces the partial sums at the end; one wait. On failure no reduced value is written, and with
+ * several chunks no elementwise output either (see held_outputs). */
+static mrank_status run_chunks(mrank_context *ctx, const mrank_variant *v, size_t n, double margin,
+                               const void *x1, const void *x2, const void *y, host_op *op) {
   mrank_status status = MRANK_SUCCESS;
   wrapped_chunk wrapped = {{NULL}, 0};
   held_outputs held = {{NULL}, {NULL}, 0};
-  mrank_variant variant;
-  const mrank_variant *v = &variant;
-  MRANK_CHECK(ctx != NULL, MRANK_ERROR_INVALID_ARGUMENT,
-              "%s: ctx is NULL; create one with mrank_context_create", function);
-  MRANK_TRY(mrank_variant_of(function, desc, &variant));
-  const mrank_reduction reduction = desc->reduction;
-  MRANK_TRY(mrank_check_forward_args(function, n, x1, x2, y, reduction, loss));
-  if (ctx->is_host) return mrank_reference_forward_ex(desc, n, x1, x2, y, loss);
-  if (n == 0) {
-    if (reduction != MRANK_REDUCTION_NONE) store_empty_reduction(v, reduction, loss);
-    return MRANK_SUCCESS;
+  const int reduced = op->reduced_output != NULL;
+  mrank_staging_slot slots[MRANK_STAGE_COUNT] = {MRANK_STAGE_X1, MRANK_STAGE_X2, MRANK_STAGE_Y};
+  size_t slot_count = 3;
+  if (op->extra_input != NULL || op->scalar_input != NULL) {
+    slot_list_add(slots, &slot_count, MRANK_STAGE_DLOSS);
   }
-  const mrank_staging_slot slots[] = {MRANK_STAGE_X1, MRANK_STAGE_X2, MRANK_STAGE_Y,
-                                      MRANK_STAGE_OUT1};
-  MRANK_TRY(prepare(ctx, v, n, slots, sizeof slots / sizeof slots[0]));
-  const int reduced = reduction != MRANK_REDUCTION_NONE;
+  for (int o = 0; o < op->output_count; ++o)
+    slot_list_add(slots, &slot_count, op->output_slots[o]);
+  if (reduced) slot_list_add(slots, &slot_count, MRANK_STAGE_OUT1);
+  MRANK_TRY(prepare(ctx, v, n, slots, slot_count));
   if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_first_pass_outputs(n), v->real_size));
-  const byte_range inputs[] = {
-      {x1, n * v->data_size}, {x2, n * v->data_size}, {y, n * v->label_size}};
-  const byte_range outputs[] = {{loss, n * v->data_size}};
-  wrapped_chunk *chunk = can_wrap(ctx, inputs, 3, outputs, !reduced) ? &wrapped : NULL;
-  const size_t step = pass_elements(ctx, v, chunk != NULL);
-  if (!reduced) {
-    void *held_arrays[] = {loss};
-    MRANK_TRY(hold_outputs(&held, n > step, n * v->data_size, held_arrays, 1));
-    loss = held_arrays[0];
+  /* the scalar goes up once, before any chunk can overwrite an aliased input */
+  if (op->scalar_input != NULL) {
+    MRANK_TRY(upload(ctx, MRANK_STAGE_DLOSS, op->scalar_input, v->data_size));
   }
+  const size_t bytes = n * v->data_size;
+  const byte_range inputs[] = {
+      {x1, bytes}, {x2, bytes}, {y, n * v->label_size}, {op->extra_input, bytes}};
+  byte_range outputs[3];
+  for (int o = 0; o < op->output_count; ++o)
+    outputs[o] = (byte_range){op->outputs[o], bytes};
+  wrapped_chunk *chunk = can_wrap(ctx, inputs, 4, outputs, op->output_count) ? &wrapped : NULL;
+  const size_t step = pass_elements(ctx, v, chunk != NULL);
+  MRANK_TRY(hold_outputs(&held, n > step, bytes, op->outputs, op->output_count));
   cl_ulong partials_used = 0;
   for (size_t offset = 0; offset < n; offset += step) {
     const size_t count = min_size(step, n - offset);
-    const size_t out_bytes = count * v->data_size;
+    const size_t chunk_bytes = count * v->data_size;
     mrank_inputs in;
+    mrank_view extra = staged(ctx, MRANK_STAGE_DLOSS), out[3];
+    for (int o = 0; o < op->output_count; ++o)
+      out[o] = staged(ctx, op->output_slots[o]);
     MRANK_TRY(stage_inputs(ctx, v, chunk, count, at(x1, offset, v->data_size),
-                           at(x2, offset, v->data_size), at(y, offset, v->label_size), desc->margin,
+                           at(x2, offset, v->data_size), at(y, offset, v->label_size), margin,
                            &in));
-    if (reduced) {
-      MRANK_TRY(mrank_enqueue_forward_sum64(ctx, v, count, &in, partials_used));
-      partials_used += mrank_first_pass_outputs(count);
-    } else if (chunk != NULL) {
-      mrank_view out;
-      MRANK_TRY(
-          wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(loss, offset, v->data_size), out_bytes, &out));
-      MRANK_TRY(mrank_enqueue_forward_none(ctx, v, count, &in, out, NULL));
-      MRANK_TRY(sync_output(ctx, out, out_bytes));
-    } else {
-      MRANK_TRY(
-          mrank_enqueue_forward_none(ctx, v, count, &in, staged(ctx, MRANK_STAGE_OUT1), NULL));
-      MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, at_mutable(loss, offset, v->data_size), out_bytes));
+    const void *extra_chunk = at(op->extra_input, offset, v->data_size);
+    if (chunk != NULL) {
+      if (extra_chunk != NULL) {
+        MRANK_TRY(wrap(ctx, chunk, CL_MEM_READ_ONLY, extra_chunk, chunk_bytes, &extra));
+      }
+      for (int o = 0; o < op->output_count; ++o) {
+        MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(op->outputs[o], offset, v->data_size),
+                       chunk_bytes, &out[o]));
+      }
+    } else if (extra_chunk != NULL) {
+      MRANK_TRY(upload(ctx, MRANK_STAGE_DLOSS, extra_chunk, chunk_bytes));
+    }
+    MRANK_TRY(op->enqueue(ctx, v, op, count, &in, extra, out, partials_used));
+    if (reduced) partials_used += mrank_first_pass_outputs(count);
+    for (int o = 0; o < op->output_count; ++o) {
+      if (chunk != NULL) {
+        MRANK_TRY(sync_output(ctx, out[o], chunk_bytes));
+      } else {
+        MRANK_TRY(download(ctx, op->output_slots[o],
+                           at_mutable(op->outputs[o], offset, v->data_size), chunk_bytes));
+      }
     }
     if (chunk != NULL) release_chunk(chunk);
   }
@@ -286,192 +312,146 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
     return status;
   }
   double result[1] = {0.0}; /* room for the widest data type */
-  MRANK_TRY(mrank_enqueue_reduce_partials(
-      ctx, v, partials_used, reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0,
-      staged(ctx, MRANK_STAGE_OUT1), NULL));
+  MRANK_TRY(mrank_enqueue_reduce_partials(ctx, v, partials_used, op->scale,
+                                          staged(ctx, MRANK_STAGE_OUT1), NULL));
   MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, result, v->data_size));
   MRANK_TRY(finish(ctx, MRANK_SUCCESS));
-  memcpy(loss, result, v->data_size); /* written only once everything succeeded */
+  release_outputs(&held, 1);
+  memcpy(op->reduced_output, result, v->data_size); /* written only once everything succeeded */
   return MRANK_SUCCESS;
 error:
   release_chunk(&wrapped);
-  if (ctx != NULL && ctx->queue != NULL) status = finish(ctx, status);
+  status = finish(ctx, status);
   release_outputs(&held, 0);
   return status;
+}
+
+static mrank_status enqueue_forward(mrank_context *ctx, const mrank_variant *v, const host_op *op,
+                                    size_t count, const mrank_inputs *in, mrank_view extra,
+                                    const mrank_view *outputs, cl_ulong partials_offset) {
+  (void)extra;
+  if (op->reduced_output != NULL) {
+    return mrank_enqueue_forward_sum64(ctx, v, count, in, partials_offset);
+  }
+  return mrank_enqueue_forward_none(ctx, v, count, in, outputs[0], NULL);
+}
+
+static mrank_status enqueue_backward(mrank_context *ctx, const mrank_variant *v, const host_op *op,
+                                     size_t count, const mrank_inputs *in, mrank_view extra,
+                                     const mrank_view *outputs, cl_ulong partials_offset) {
+  (void)partials_offset;
+  return mrank_enqueue_backward(ctx, v, count, in, op->reduction, extra, op->scale, outputs[0],
+                                outputs[1], NULL);
+}
+
+static mrank_status enqueue_fused(mrank_context *ctx, const mrank_variant *v, const host_op *op,
+                                  size_t count, const mrank_inputs *in, mrank_view extra,
+                                  const mrank_view *outputs, cl_ulong partials_offset) {
+  (void)extra;
+  if (op->reduced_output != NULL) {
+    return mrank_enqueue_fused_sum64(ctx, v, count, in, op->scale, outputs[0], outputs[1],
+                                     partials_offset);
+  }
+  return mrank_enqueue_fused_none(ctx, v, count, in, outputs[0], outputs[1], outputs[2], NULL);
+}
+
+static double upstream_scale(const mrank_variant *v, mrank_reduction reduction, size_t n) {
+  return reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0;
+}
+
+/* The checks every entry point makes before its own: a context and a valid descriptor. */
+static mrank_status begin(const char *function, const mrank_context *ctx, const mrank_desc *desc,
+                          mrank_variant *variant) {
+  if (ctx == NULL) {
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                      "%s: ctx is NULL; create one with mrank_context_create", function);
+  }
+  return mrank_variant_of(function, desc, variant);
+}
+
+/* The value of an empty reduction: SUM 0, MEAN NaN. */
+static void store_empty_reduction(const mrank_variant *v, mrank_reduction reduction, void *loss) {
+  mrank_encode(v->data, loss, 0, reduction == MRANK_REDUCTION_MEAN ? (double)NAN : 0.0);
+}
+
+static mrank_status forward(const char *function, mrank_context *ctx, const mrank_desc *desc,
+                            size_t n, const void *x1, const void *x2, const void *y, void *loss) {
+  mrank_variant v;
+  mrank_status status = begin(function, ctx, desc, &v);
+  if (status == MRANK_SUCCESS) {
+    status = mrank_check_forward_args(function, n, x1, x2, y, desc->reduction, loss);
+  }
+  if (status != MRANK_SUCCESS) return status;
+  if (ctx->is_host) return mrank_reference_forward_ex(desc, n, x1, x2, y, loss);
+  const int reduced = desc->reduction != MRANK_REDUCTION_NONE;
+  if (n == 0) {
+    if (reduced) store_empty_reduction(&v, desc->reduction, loss);
+    return MRANK_SUCCESS;
+  }
+  host_op op = {desc->reduction,
+                upstream_scale(&v, desc->reduction, n),
+                NULL,
+                NULL,
+                reduced ? 0 : 1,
+                {reduced ? NULL : loss},
+                {MRANK_STAGE_OUT1},
+                reduced ? loss : NULL,
+                enqueue_forward};
+  return run_chunks(ctx, &v, n, desc->margin, x1, x2, y, &op);
 }
 
 static mrank_status backward(const char *function, mrank_context *ctx, const mrank_desc *desc,
                              size_t n, const void *x1, const void *x2, const void *y,
                              const void *dloss, void *dx1, void *dx2) {
-  mrank_status status = MRANK_SUCCESS;
-  wrapped_chunk wrapped = {{NULL}, 0};
-  held_outputs held = {{NULL}, {NULL}, 0};
-  mrank_variant variant;
-  const mrank_variant *v = &variant;
-  MRANK_CHECK(ctx != NULL, MRANK_ERROR_INVALID_ARGUMENT,
-              "%s: ctx is NULL; create one with mrank_context_create", function);
-  MRANK_TRY(mrank_variant_of(function, desc, &variant));
-  const mrank_reduction reduction = desc->reduction;
-  MRANK_TRY(mrank_check_backward_args(function, n, x1, x2, y, reduction, dloss, dx1, dx2));
+  mrank_variant v;
+  mrank_status status = begin(function, ctx, desc, &v);
+  if (status == MRANK_SUCCESS) {
+    status = mrank_check_backward_args(function, n, x1, x2, y, desc->reduction, dloss, dx1, dx2);
+  }
+  if (status != MRANK_SUCCESS) return status;
   if (ctx->is_host) return mrank_reference_backward_ex(desc, n, x1, x2, y, dloss, dx1, dx2);
   if (n == 0) return MRANK_SUCCESS;
-  const mrank_staging_slot slots[] = {MRANK_STAGE_X1,    MRANK_STAGE_X2,   MRANK_STAGE_Y,
-                                      MRANK_STAGE_DLOSS, MRANK_STAGE_OUT1, MRANK_STAGE_OUT2};
-  MRANK_TRY(prepare(ctx, v, n, slots, sizeof slots / sizeof slots[0]));
-  const double scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0;
-  const int per_element = reduction == MRANK_REDUCTION_NONE;
-  /* the scalar upstream gradient goes up once, before any chunk can overwrite an aliased dloss */
-  if (!per_element) MRANK_TRY(upload(ctx, MRANK_STAGE_DLOSS, dloss, v->data_size));
-  const size_t bytes = n * v->data_size;
-  const byte_range inputs[] = {
-      {x1, bytes}, {x2, bytes}, {y, n * v->label_size}, {per_element ? dloss : NULL, bytes}};
-  const byte_range outputs[] = {{dx1, bytes}, {dx2, bytes}};
-  wrapped_chunk *chunk = can_wrap(ctx, inputs, 4, outputs, 2) ? &wrapped : NULL;
-  const size_t step = pass_elements(ctx, v, chunk != NULL);
-  void *held_arrays[] = {dx1, dx2};
-  MRANK_TRY(hold_outputs(&held, n > step, bytes, held_arrays, 2));
-  dx1 = held_arrays[0];
-  dx2 = held_arrays[1];
-  for (size_t offset = 0; offset < n; offset += step) {
-    const size_t count = min_size(step, n - offset);
-    const size_t chunk_bytes = count * v->data_size;
-    mrank_inputs in;
-    mrank_view upstream = staged(ctx, MRANK_STAGE_DLOSS), out1 = staged(ctx, MRANK_STAGE_OUT1),
-               out2 = staged(ctx, MRANK_STAGE_OUT2);
-    MRANK_TRY(stage_inputs(ctx, v, chunk, count, at(x1, offset, v->data_size),
-                           at(x2, offset, v->data_size), at(y, offset, v->label_size), desc->margin,
-                           &in));
-    if (chunk != NULL) {
-      if (per_element) {
-        MRANK_TRY(wrap(ctx, chunk, CL_MEM_READ_ONLY, at(dloss, offset, v->data_size), chunk_bytes,
-                       &upstream));
-      }
-      MRANK_TRY(
-          wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx1, offset, v->data_size), chunk_bytes, &out1));
-      MRANK_TRY(
-          wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx2, offset, v->data_size), chunk_bytes, &out2));
-    } else if (per_element) {
-      MRANK_TRY(upload(ctx, MRANK_STAGE_DLOSS, at(dloss, offset, v->data_size), chunk_bytes));
-    }
-    MRANK_TRY(
-        mrank_enqueue_backward(ctx, v, count, &in, reduction, upstream, scale, out1, out2, NULL));
-    if (chunk != NULL) {
-      MRANK_TRY(sync_output(ctx, out1, chunk_bytes));
-      MRANK_TRY(sync_output(ctx, out2, chunk_bytes));
-      release_chunk(chunk);
-    } else {
-      MRANK_TRY(
-          download(ctx, MRANK_STAGE_OUT1, at_mutable(dx1, offset, v->data_size), chunk_bytes));
-      MRANK_TRY(
-          download(ctx, MRANK_STAGE_OUT2, at_mutable(dx2, offset, v->data_size), chunk_bytes));
-    }
-  }
-  status = finish(ctx, MRANK_SUCCESS);
-  release_outputs(&held, status == MRANK_SUCCESS);
-  return status;
-error:
-  release_chunk(&wrapped);
-  if (ctx != NULL && ctx->queue != NULL) status = finish(ctx, status);
-  release_outputs(&held, 0);
-  return status;
+  const int per_element = desc->reduction == MRANK_REDUCTION_NONE;
+  host_op op = {desc->reduction,
+                upstream_scale(&v, desc->reduction, n),
+                per_element ? dloss : NULL,
+                per_element ? NULL : dloss,
+                2,
+                {dx1, dx2},
+                {MRANK_STAGE_OUT1, MRANK_STAGE_OUT2},
+                NULL,
+                enqueue_backward};
+  return run_chunks(ctx, &v, n, desc->margin, x1, x2, y, &op);
 }
 
 static mrank_status forward_backward(const char *function, mrank_context *ctx,
                                      const mrank_desc *desc, size_t n, const void *x1,
                                      const void *x2, const void *y, void *loss, void *dx1,
                                      void *dx2) {
-  mrank_status status = MRANK_SUCCESS;
-  wrapped_chunk wrapped = {{NULL}, 0};
-  held_outputs held = {{NULL}, {NULL}, 0};
-  mrank_variant variant;
-  const mrank_variant *v = &variant;
-  MRANK_CHECK(ctx != NULL, MRANK_ERROR_INVALID_ARGUMENT,
-              "%s: ctx is NULL; create one with mrank_context_create", function);
-  MRANK_TRY(mrank_variant_of(function, desc, &variant));
-  const mrank_reduction reduction = desc->reduction;
-  MRANK_TRY(mrank_check_fused_args(function, n, x1, x2, y, reduction, loss, dx1, dx2));
+  mrank_variant v;
+  mrank_status status = begin(function, ctx, desc, &v);
+  if (status == MRANK_SUCCESS) {
+    status = mrank_check_fused_args(function, n, x1, x2, y, desc->reduction, loss, dx1, dx2);
+  }
+  if (status != MRANK_SUCCESS) return status;
   if (ctx->is_host) return mrank_reference_forward_backward_ex(desc, n, x1, x2, y, loss, dx1, dx2);
+  const int reduced = desc->reduction != MRANK_REDUCTION_NONE;
   if (n == 0) {
-    if (reduction != MRANK_REDUCTION_NONE) store_empty_reduction(v, reduction, loss);
+    if (reduced) store_empty_reduction(&v, desc->reduction, loss);
     return MRANK_SUCCESS;
   }
-  const mrank_staging_slot slots[] = {MRANK_STAGE_X1,   MRANK_STAGE_X2,   MRANK_STAGE_Y,
-                                      MRANK_STAGE_OUT1, MRANK_STAGE_OUT2, MRANK_STAGE_DLOSS};
-  MRANK_TRY(prepare(ctx, v, n, slots, sizeof slots / sizeof slots[0]));
-  const int reduced = reduction != MRANK_REDUCTION_NONE;
-  const double scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0;
-  if (reduced) MRANK_TRY(mrank_ensure_partials(ctx, mrank_first_pass_outputs(n), v->real_size));
-  const size_t bytes = n * v->data_size;
-  const byte_range inputs[] = {{x1, bytes}, {x2, bytes}, {y, n * v->label_size}};
-  const byte_range outputs[] = {{dx1, bytes}, {dx2, bytes}, {reduced ? NULL : loss, bytes}};
-  wrapped_chunk *chunk = can_wrap(ctx, inputs, 3, outputs, 3) ? &wrapped : NULL;
-  const size_t step = pass_elements(ctx, v, chunk != NULL);
-  void *held_arrays[] = {dx1, dx2, reduced ? NULL : loss};
-  MRANK_TRY(hold_outputs(&held, n > step, bytes, held_arrays, 3));
-  dx1 = held_arrays[0];
-  dx2 = held_arrays[1];
-  if (!reduced) loss = held_arrays[2];
-  cl_ulong partials_used = 0;
-  for (size_t offset = 0; offset < n; offset += step) {
-    const size_t count = min_size(step, n - offset);
-    const size_t chunk_bytes = count * v->data_size;
-    mrank_inputs in;
-    /* the loss of NONE lands in the staging slot DLOSS, unused here */
-    mrank_view out_loss = staged(ctx, MRANK_STAGE_DLOSS), out1 = staged(ctx, MRANK_STAGE_OUT1),
-               out2 = staged(ctx, MRANK_STAGE_OUT2);
-    MRANK_TRY(stage_inputs(ctx, v, chunk, count, at(x1, offset, v->data_size),
-                           at(x2, offset, v->data_size), at(y, offset, v->label_size), desc->margin,
-                           &in));
-    if (chunk != NULL) {
-      if (!reduced) {
-        MRANK_TRY(wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(loss, offset, v->data_size), chunk_bytes,
-                       &out_loss));
-      }
-      MRANK_TRY(
-          wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx1, offset, v->data_size), chunk_bytes, &out1));
-      MRANK_TRY(
-          wrap(ctx, chunk, CL_MEM_WRITE_ONLY, at(dx2, offset, v->data_size), chunk_bytes, &out2));
-    }
-    if (reduced) {
-      MRANK_TRY(mrank_enqueue_fused_sum64(ctx, v, count, &in, scale, out1, out2, partials_used));
-      partials_used += mrank_first_pass_outputs(count);
-    } else {
-      MRANK_TRY(mrank_enqueue_fused_none(ctx, v, count, &in, out_loss, out1, out2, NULL));
-    }
-    if (chunk != NULL) {
-      if (!reduced) MRANK_TRY(sync_output(ctx, out_loss, chunk_bytes));
-      MRANK_TRY(sync_output(ctx, out1, chunk_bytes));
-      MRANK_TRY(sync_output(ctx, out2, chunk_bytes));
-      release_chunk(chunk);
-    } else {
-      if (!reduced) {
-        MRANK_TRY(
-            download(ctx, MRANK_STAGE_DLOSS, at_mutable(loss, offset, v->data_size), chunk_bytes));
-      }
-      MRANK_TRY(
-          download(ctx, MRANK_STAGE_OUT1, at_mutable(dx1, offset, v->data_size), chunk_bytes));
-      MRANK_TRY(
-          download(ctx, MRANK_STAGE_OUT2, at_mutable(dx2, offset, v->data_size), chunk_bytes));
-    }
-  }
-  if (!reduced) {
-    status = finish(ctx, MRANK_SUCCESS);
-    release_outputs(&held, status == MRANK_SUCCESS);
-    return status;
-  }
-  double result[1] = {0.0};
-  MRANK_TRY(mrank_enqueue_reduce_partials(ctx, v, partials_used, scale,
-                                          staged(ctx, MRANK_STAGE_OUT1), NULL));
-  MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, result, v->data_size));
-  MRANK_TRY(finish(ctx, MRANK_SUCCESS));
-  release_outputs(&held, 1);
-  memcpy(loss, result, v->data_size);
-  return MRANK_SUCCESS;
-error:
-  release_chunk(&wrapped);
-  if (ctx != NULL && ctx->queue != NULL) status = finish(ctx, status);
-  release_outputs(&held, 0);
-  return status;
+  /* the loss of NONE lands in the staging slot DLOSS, unused here */
+  host_op op = {desc->reduction,
+                upstream_scale(&v, desc->reduction, n),
+                NULL,
+                NULL,
+                reduced ? 2 : 3,
+                {reduced ? dx1 : loss, reduced ? dx2 : dx1, reduced ? NULL : dx2},
+                {reduced ? MRANK_STAGE_OUT1 : MRANK_STAGE_DLOSS,
+                 reduced ? MRANK_STAGE_OUT2 : MRANK_STAGE_OUT1, MRANK_STAGE_OUT2},
+                reduced ? loss : NULL,
+                enqueue_fused};
+  return run_chunks(ctx, &v, n, desc->margin, x1, x2, y, &op);
 }
 
 /* ---- the public entry points: typed, and the float ones on top ---- */
