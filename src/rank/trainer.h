@@ -8,22 +8,18 @@
 
 #include "mrank.h"
 #include "rank/dataset.h"
+#include "rank/linear_device.h" /* rank_stage_times */
 #include "rank/metrics.h"
 #include "rank/model.h"
 
 typedef struct rank_trainer rank_trainer;
 
-/* Per-stage device time of the last epoch, seconds (profiling events; 0 on the host). */
-typedef struct rank_stage_times {
-  double gemv, gather, loss, scatter, update;
-} rank_stage_times;
-
 typedef struct rank_epoch_report {
   unsigned epoch;
-  double train_loss; /* mean hinge over the epoch's pairs */
-  size_t pairs;      /* pairs trained on this epoch */
-  double seconds;    /* wall time of the epoch */
-  rank_stage_times stages;
+  double train_loss;       /* mean hinge over the epoch's pairs */
+  size_t pairs;            /* pairs trained on this epoch */
+  double seconds;          /* wall time of the epoch */
+  rank_stage_times stages; /* device time by stage (profiling events; 0 on the host) */
 } rank_epoch_report;
 
 /* Puts the training data on `selector`'s device (or "host") once, its features scaled as `scale`

@@ -1,0 +1,340 @@
+/* linear_device.c: the linear scorer's device state (buffers, kernels/ranker.cl, the trainer's own
+ * queue), its uploads, and the launches of one step. */
+#include "rank/linear_device.h"
+
+#include <clblast_c.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "disk_cache.h"
+#include "program_builder.h"
+
+static const char *const kernel_names[RANK_K_COUNT] = {"gather", "scatter", "update", "accumulate"};
+
+/* 0, with "what: detail" in error */
+static int say(char *error, size_t size, const char *what, const char *detail) {
+  snprintf(error, size, "%s%s%s", what, detail[0] ? ": " : "", detail);
+  return 0;
+}
+
+static int cl_failed(char *error, size_t size, const char *what, cl_int code) {
+  return say(error, size, what, mrank_cl_error_name(code));
+}
+
+static const char *clblast_name(CLBlastStatusCode code) {
+  static _Thread_local char text[48];
+  snprintf(text, sizeof text, "CLBlast status %d", (int)code);
+  return text;
+}
+
+static cl_mem buffer(rank_linear_device *dev, size_t bytes, const void *init, cl_int *err) {
+  cl_mem m = clCreateBuffer(dev->cl, CL_MEM_READ_WRITE | (init ? CL_MEM_COPY_HOST_PTR : 0),
+                            bytes > 0 ? bytes : 4, (void *)(size_t)init, err);
+  return *err == CL_SUCCESS ? m : NULL;
+}
+
+static int build_kernels(rank_linear_device *dev, cl_device_id device, char *error,
+                         size_t error_size) {
+  char cache_dir[4096];
+  mrank_cache_dir(cache_dir, sizeof cache_dir);
+  int from_disk = 0;
+  const mrank_program_request request = {
+      dev->cl, device,    "ranker.cl",       mrank_tool_kernels, mrank_tool_kernels_count,
+      "",      cache_dir, &dev->cache_warned};
+  if (mrank_program_build(&request, &dev->program, &from_disk, error, error_size) !=
+      MRANK_SUCCESS) {
+    return 0;
+  }
+  for (int k = 0; k < RANK_K_COUNT; ++k) {
+    cl_int err = CL_SUCCESS;
+    dev->kernel[k] = clCreateKernel(dev->program, kernel_names[k], &err);
+    if (err != CL_SUCCESS) return cl_failed(error, error_size, kernel_names[k], err);
+    size_t largest = 64;
+    if (clGetKernelWorkGroupInfo(dev->kernel[k], device, CL_KERNEL_WORK_GROUP_SIZE, sizeof largest,
+                                 &largest, NULL) != CL_SUCCESS) {
+      largest = 1;
+    }
+    dev->local[k] = 64;
+    while (dev->local[k] > 1 && dev->local[k] > largest)
+      dev->local[k] /= 2;
+  }
+  return 1;
+}
+
+int rank_linear_device_init(rank_linear_device *dev, mrank_context **ctx, const float *x,
+                            size_t docs, size_t features, int profile, char *error,
+                            size_t error_size) {
+  cl_int err = CL_SUCCESS;
+  memset(dev, 0, sizeof *dev);
+  dev->profile = profile;
+  dev->docs = docs;
+  dev->features = features;
+  dev->cl = mrank_context_cl_context(*ctx);
+  cl_device_id device;
+  clGetCommandQueueInfo(mrank_context_queue(*ctx), CL_QUEUE_DEVICE, sizeof device, &device, NULL);
+  /* a queue of our own (with profiling when asked), shared with mrank through interop */
+  dev->queue = clCreateCommandQueue(dev->cl, device, profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "clCreateCommandQueue", err);
+  mrank_context *own = NULL;
+  if (mrank_context_create_from_cl(dev->cl, device, dev->queue, &own) != MRANK_SUCCESS) {
+    return say(error, error_size, "mrank context", mrank_last_error());
+  }
+  mrank_context_destroy(*ctx);
+  *ctx = own;
+  if (!build_kernels(dev, device, error, error_size)) return 0;
+  const size_t F = features, D = docs;
+  dev->x = buffer(dev, D * F * sizeof(float), x, &err);
+  if (dev->x == NULL) {
+    snprintf(error, error_size,
+             "the document matrix (%zu x %zu floats, %.1f MiB) does not fit the device: %s", D, F,
+             (double)D * (double)F * 4.0 / 1048576.0, mrank_cl_error_name(err));
+    return 0;
+  }
+  dev->w = buffer(dev, F * sizeof(float), NULL, &err);
+  if (err == CL_SUCCESS) dev->w_average = buffer(dev, F * sizeof(float), NULL, &err);
+  dev->v = buffer(dev, F * sizeof(float), NULL, &err);
+  dev->grad = buffer(dev, F * sizeof(float), NULL, &err);
+  dev->scores = buffer(dev, D * sizeof(float), NULL, &err);
+  dev->doc_gradient = buffer(dev, D * sizeof(float), NULL, &err);
+  dev->doc_start = buffer(dev, (D + 1) * sizeof(uint32_t), NULL, &err);
+  dev->loss = buffer(dev, sizeof(float), NULL, &err);
+  dev->total = buffer(dev, sizeof(float), NULL, &err);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "device buffers", err);
+  return 1;
+}
+
+void rank_linear_device_free(rank_linear_device *dev, mrank_context **ctx) {
+  cl_mem buffers[] = {
+      dev->w_average,    dev->x,   dev->w,         dev->v,           dev->scores, dev->grad,
+      dev->doc_gradient, dev->a,   dev->b,         dev->x1,          dev->x2,     dev->y,
+      dev->dx1,          dev->dx2, dev->doc_start, dev->doc_entries, dev->loss,   dev->total};
+  if (dev->queue != NULL) clFinish(dev->queue);
+  for (size_t k = 0; k < sizeof buffers / sizeof buffers[0]; ++k) {
+    if (buffers[k] != NULL) clReleaseMemObject(buffers[k]);
+  }
+  for (int k = 0; k < RANK_K_COUNT; ++k) {
+    if (dev->kernel[k] != NULL) clReleaseKernel(dev->kernel[k]);
+  }
+  if (dev->program != NULL) clReleaseProgram(dev->program);
+  /* the mrank context made on the queue goes first */
+  mrank_context_destroy(*ctx);
+  *ctx = NULL;
+  if (dev->queue != NULL) clReleaseCommandQueue(dev->queue);
+  memset(dev, 0, sizeof *dev);
+}
+
+int rank_linear_device_reset(rank_linear_device *dev, char *error, size_t error_size) {
+  /* The GEMV outputs are cleared too: CLBlast computes beta * y even for beta = 0, so they must
+   * hold numbers, and fresh device memory (or a diverged run before this one) may hold NaN or
+   * infinity, whose product with 0 is NaN. */
+  const size_t F = dev->features, D = dev->docs;
+  const struct {
+    cl_mem buffer;
+    size_t bytes;
+  } cleared[] = {{dev->w, F * sizeof(float)},         {dev->v, F * sizeof(float)},
+                 {dev->w_average, F * sizeof(float)}, {dev->scores, D * sizeof(float)},
+                 {dev->grad, F * sizeof(float)},      {dev->doc_gradient, D * sizeof(float)}};
+  const float zero = 0.0f;
+  for (size_t k = 0; k < sizeof cleared / sizeof cleared[0]; ++k) {
+    const cl_int err = clEnqueueFillBuffer(dev->queue, cleared[k].buffer, &zero, sizeof zero, 0,
+                                           cleared[k].bytes, 0, NULL, NULL);
+    if (err != CL_SUCCESS) return cl_failed(error, error_size, "resetting the weights", err);
+  }
+  return 1;
+}
+
+/* Buffers for `pairs` pairs (with room to grow by half), the labels filled with +1. */
+static int size_pair_buffers(rank_linear_device *dev, size_t pairs, char *error,
+                             size_t error_size) {
+  cl_mem *olds[] = {&dev->a, &dev->b,   &dev->x1,  &dev->x2,
+                    &dev->y, &dev->dx1, &dev->dx2, &dev->doc_entries};
+  for (size_t k = 0; k < sizeof olds / sizeof olds[0]; ++k) {
+    if (*olds[k] != NULL) clReleaseMemObject(*olds[k]);
+    *olds[k] = NULL;
+  }
+  const size_t capacity = pairs + pairs / 2;
+  float *ones = malloc(capacity * sizeof *ones);
+  if (ones == NULL) return say(error, error_size, "out of memory", "");
+  for (size_t p = 0; p < capacity; ++p)
+    ones[p] = 1.0f;
+  cl_int err = CL_SUCCESS;
+  dev->a = buffer(dev, capacity * 4, NULL, &err);
+  if (err == CL_SUCCESS) dev->b = buffer(dev, capacity * 4, NULL, &err);
+  if (err == CL_SUCCESS) dev->x1 = buffer(dev, capacity * 4, NULL, &err);
+  if (err == CL_SUCCESS) dev->x2 = buffer(dev, capacity * 4, NULL, &err);
+  if (err == CL_SUCCESS) dev->y = buffer(dev, capacity * 4, ones, &err);
+  if (err == CL_SUCCESS) dev->dx1 = buffer(dev, capacity * 4, NULL, &err);
+  if (err == CL_SUCCESS) dev->dx2 = buffer(dev, capacity * 4, NULL, &err);
+  if (err == CL_SUCCESS) dev->doc_entries = buffer(dev, 2 * capacity * 4, NULL, &err);
+  free(ones);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "device buffers for the pairs", err);
+  dev->pair_capacity = capacity;
+  return 1;
+}
+
+static int upload_pairs(rank_linear_device *dev, const rank_pairs *pairs, char *error,
+                        size_t error_size) {
+  if (dev->pairs_on_device) return 1;
+  const size_t P = pairs->count > 0 ? pairs->count : 1;
+  if (P > dev->pair_capacity && !size_pair_buffers(dev, P, error, error_size)) return 0;
+  cl_int err = CL_SUCCESS;
+  if (pairs->count > 0) {
+    err = clEnqueueWriteBuffer(dev->queue, dev->a, CL_FALSE, 0, pairs->count * 4, pairs->a, 0, NULL,
+                               NULL);
+    if (err == CL_SUCCESS) {
+      err = clEnqueueWriteBuffer(dev->queue, dev->b, CL_FALSE, 0, pairs->count * 4, pairs->b, 0,
+                                 NULL, NULL);
+    }
+    if (err == CL_SUCCESS) {
+      err = clEnqueueWriteBuffer(dev->queue, dev->doc_entries, CL_FALSE, 0, 2 * pairs->count * 4,
+                                 pairs->doc_entries, 0, NULL, NULL);
+    }
+    if (err != CL_SUCCESS) return cl_failed(error, error_size, "uploading the pairs", err);
+  }
+  err = clEnqueueWriteBuffer(dev->queue, dev->doc_start, CL_TRUE, 0, (dev->docs + 1) * 4,
+                             pairs->doc_start, 0, NULL, NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "uploading the document index", err);
+  dev->pairs_on_device = pairs->complete;
+  return 1;
+}
+
+int rank_linear_device_begin_epoch(rank_linear_device *dev, const rank_pairs *pairs, char *error,
+                                   size_t error_size) {
+  if (!pairs->complete) dev->pairs_on_device = 0;
+  if (!upload_pairs(dev, pairs, error, error_size)) return 0;
+  const float zero = 0.0f;
+  const cl_int err = clEnqueueFillBuffer(dev->queue, dev->total, &zero, sizeof zero, 0, sizeof zero,
+                                         0, NULL, NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "clearing the epoch's loss", err);
+  return 1;
+}
+
+/* CL_SUCCESS or the error of clEnqueueNDRangeKernel */
+static cl_int launch(rank_linear_device *dev, int k, size_t items, cl_event *event) {
+  const size_t local = dev->local[k], global = (items + local - 1) / local * local;
+  return clEnqueueNDRangeKernel(dev->queue, dev->kernel[k], 1, NULL, &global, &local, 0, NULL,
+                                event);
+}
+
+static cl_ulong event_end(cl_event event) {
+  cl_ulong end = 0;
+  if (event == NULL) return 0;
+  clWaitForEvents(1, &event);
+  clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
+  return end;
+}
+
+static double event_seconds(cl_event event) {
+  cl_ulong start = 0, end = 0;
+  if (event == NULL) return 0.0;
+  clWaitForEvents(1, &event);
+  clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
+  clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
+  clReleaseEvent(event);
+  return end > start ? (double)(end - start) * 1e-9 : 0.0;
+}
+
+static void add_profile(cl_event *ev, rank_stage_times *times) {
+  /* mrank's call enqueues several kernels (the fused pass, then the summation tree) and its event
+   * is the last one's: on this in-order queue the stage runs from the end of the gather to the end
+   * of that event */
+  const cl_ulong gather_end = event_end(ev[1]), loss_end = event_end(ev[2]);
+  times->loss += loss_end > gather_end ? (double)(loss_end - gather_end) * 1e-9 : 0.0;
+  times->gemv += event_seconds(ev[0]) + event_seconds(ev[4]);
+  times->gather += event_seconds(ev[1]);
+  times->scatter += event_seconds(ev[3]);
+  times->update += event_seconds(ev[5]);
+  clReleaseEvent(ev[2]);
+}
+
+int rank_linear_device_step(rank_linear_device *dev, mrank_context *ctx, const rank_dataset *d,
+                            const rank_pairs *pairs, size_t q0, size_t q1, const rank_options *o,
+                            double step, rank_stage_times *times, char *error, size_t error_size) {
+  const size_t d0 = d->query_start[q0], d1 = d->query_start[q1], docs = d1 - d0;
+  const size_t p0 = pairs->query_start[q0], p1 = pairs->query_start[q1], count = p1 - p0;
+  const size_t F = d->features;
+  if (count == 0) return 1;
+  cl_event events[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+  cl_event *ev = dev->profile ? events : NULL;
+  CLBlastStatusCode s =
+      CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, docs, F, 1.0f, dev->x, d0 * F, F,
+                   dev->w, 0, 1, 0.0f, dev->scores, d0, 1, &dev->queue, ev ? &ev[0] : NULL);
+  if (s != CLBlastSuccess) return say(error, error_size, "scores (GEMV)", clblast_name(s));
+  const cl_uint first = (cl_uint)p0, pair_count = (cl_uint)count;
+  cl_kernel k = dev->kernel[RANK_K_GATHER];
+  clSetKernelArg(k, 0, sizeof(cl_mem), &dev->scores);
+  clSetKernelArg(k, 1, sizeof(cl_mem), &dev->a);
+  clSetKernelArg(k, 2, sizeof(cl_mem), &dev->b);
+  clSetKernelArg(k, 3, sizeof(cl_mem), &dev->x1);
+  clSetKernelArg(k, 4, sizeof(cl_mem), &dev->x2);
+  clSetKernelArg(k, 5, sizeof first, &first);
+  clSetKernelArg(k, 6, sizeof pair_count, &pair_count);
+  cl_int err = launch(dev, RANK_K_GATHER, count, ev ? &ev[1] : NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "gather", err);
+  if (mrank_forward_backward_buffers(ctx, count, dev->x1, p0, dev->x2, p0, dev->y, p0,
+                                     (float)o->margin, MRANK_REDUCTION_MEAN, dev->loss, 0, dev->dx1,
+                                     p0, dev->dx2, p0, ev ? &ev[2] : NULL) != MRANK_SUCCESS) {
+    return say(error, error_size, "the loss", mrank_last_error());
+  }
+  const float weight = (float)count;
+  k = dev->kernel[RANK_K_ACCUMULATE];
+  clSetKernelArg(k, 0, sizeof(cl_mem), &dev->total);
+  clSetKernelArg(k, 1, sizeof(cl_mem), &dev->loss);
+  clSetKernelArg(k, 2, sizeof weight, &weight);
+  if ((err = launch(dev, RANK_K_ACCUMULATE, 1, NULL)) != CL_SUCCESS) {
+    return cl_failed(error, error_size, "accumulate", err);
+  }
+  const cl_uint first_doc = (cl_uint)d0, doc_count = (cl_uint)docs;
+  k = dev->kernel[RANK_K_SCATTER];
+  clSetKernelArg(k, 0, sizeof(cl_mem), &dev->doc_start);
+  clSetKernelArg(k, 1, sizeof(cl_mem), &dev->doc_entries);
+  clSetKernelArg(k, 2, sizeof(cl_mem), &dev->dx1);
+  clSetKernelArg(k, 3, sizeof(cl_mem), &dev->dx2);
+  clSetKernelArg(k, 4, sizeof(cl_mem), &dev->doc_gradient);
+  clSetKernelArg(k, 5, sizeof first_doc, &first_doc);
+  clSetKernelArg(k, 6, sizeof doc_count, &doc_count);
+  if ((err = launch(dev, RANK_K_SCATTER, docs, ev ? &ev[3] : NULL)) != CL_SUCCESS) {
+    return cl_failed(error, error_size, "scatter", err);
+  }
+  s = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, docs, F, 1.0f, dev->x, d0 * F, F,
+                   dev->doc_gradient, d0, 1, 0.0f, dev->grad, 0, 1, &dev->queue,
+                   ev ? &ev[4] : NULL);
+  if (s != CLBlastSuccess) return say(error, error_size, "weight gradient (GEMV)", clblast_name(s));
+  const float lr = (float)o->lr, l2 = (float)o->l2, momentum = (float)o->momentum;
+  const cl_uint features = (cl_uint)F;
+  const float share = (float)(1.0 / step);
+  k = dev->kernel[RANK_K_UPDATE];
+  clSetKernelArg(k, 0, sizeof(cl_mem), &dev->w);
+  clSetKernelArg(k, 1, sizeof(cl_mem), &dev->v);
+  clSetKernelArg(k, 2, sizeof(cl_mem), &dev->grad);
+  clSetKernelArg(k, 3, sizeof lr, &lr);
+  clSetKernelArg(k, 4, sizeof l2, &l2);
+  clSetKernelArg(k, 5, sizeof momentum, &momentum);
+  clSetKernelArg(k, 6, sizeof features, &features);
+  clSetKernelArg(k, 7, sizeof(cl_mem), &dev->w_average);
+  clSetKernelArg(k, 8, sizeof share, &share);
+  if ((err = launch(dev, RANK_K_UPDATE, F, ev ? &ev[5] : NULL)) != CL_SUCCESS) {
+    return cl_failed(error, error_size, "update", err);
+  }
+  if (dev->profile) add_profile(ev, times);
+  return 1;
+}
+
+int rank_linear_device_loss(rank_linear_device *dev, double *total, char *error,
+                            size_t error_size) {
+  float value = 0.0f;
+  const cl_int err =
+      clEnqueueReadBuffer(dev->queue, dev->total, CL_TRUE, 0, sizeof value, &value, 0, NULL, NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "reading the epoch's loss", err);
+  *total = value;
+  return 1;
+}
+
+int rank_linear_device_weights(rank_linear_device *dev, int average, float *weights, char *error,
+                               size_t error_size) {
+  const cl_int err = clEnqueueReadBuffer(dev->queue, average ? dev->w_average : dev->w, CL_TRUE, 0,
+                                         dev->features * sizeof(float), weights, 0, NULL, NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "reading the weights", err);
+  return 1;
+}

@@ -1,0 +1,33 @@
+/* pairs.h: the training pairs of an epoch: within each query every (i, j) with label_i > label_j,
+ * or at most K of them drawn from the seed and the epoch; and the index from each document to its
+ * pairs, in pair order, that the gradient's fixed-order gather walks. */
+#ifndef MRANK_RANK_PAIRS_H
+#define MRANK_RANK_PAIRS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rank/dataset.h"
+
+/* A pair's document entries are coded 2p and 2p + 1 in uint32. */
+#define RANK_MAX_PAIRS ((size_t)INT32_MAX)
+
+typedef struct rank_pairs {
+  uint32_t *a, *b;       /* pair p: document a[p] ranks above document b[p] */
+  size_t *query_start;   /* queries + 1 offsets: query q's pairs are [start[q], start[q + 1]) */
+  uint32_t *doc_start;   /* docs + 1 offsets into doc_entries */
+  uint32_t *doc_entries; /* 2p when the document is a[p], 2p + 1 when it is b[p], in pair order */
+  size_t count, capacity;
+  int complete; /* every pair is made (no sampling): the next epoch keeps them */
+} rank_pairs;
+
+/* 0 when out of memory. */
+int rank_pairs_init(rank_pairs *pairs, const rank_dataset *data);
+/* The pairs of `epoch`: all of them (pairs_per_query 0, made once and kept), or at most
+ * pairs_per_query per query drawn from the seed and the epoch (the same draw on every device).
+ * 1 made, 0 out of memory, -1 more than RANK_MAX_PAIRS. */
+int rank_pairs_make(rank_pairs *pairs, const rank_dataset *data, unsigned pairs_per_query,
+                    unsigned long long seed, unsigned epoch);
+void rank_pairs_free(rank_pairs *pairs);
+
+#endif /* MRANK_RANK_PAIRS_H */
