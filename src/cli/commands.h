@@ -24,13 +24,4 @@ extern const char mrank_synth_help[];
 int mrank_cmd_tune(int argc, char **argv);
 extern const char mrank_tune_help[];
 
-/* The training options shared by train and tune (rank/model.h's rank_options): 1 when argv[*i] was
- * one (its value consumed), 0 when it is not theirs, -1 on a bad value (message printed). */
-struct rank_options;
-int rank_parse_option(int argc, char **argv, int *i, struct rank_options *o);
-
-/* After a reader error for validation data: a hint when its feature index was beyond the training
- * data's count ("" otherwise). */
-const char *rank_features_hint(const char *error);
-
 #endif /* MRANK_CLI_COMMANDS_H */

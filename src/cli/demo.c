@@ -13,6 +13,7 @@
 #include "cli/options.h"
 #include "mrank.h"
 #include "random.h"
+#include "rank/fit.h"
 #include "rank/metrics.h"
 #include "rank/model.h"
 #include "rank/synth.h"
@@ -130,6 +131,19 @@ static double ndcg10_of(const rank_dataset *data, const double *scores) {
   return rank_evaluate(data, scores, &metrics) ? metrics.ndcg[3] : -1.0;
 }
 
+typedef struct demo_losses {
+  double first, last;
+} demo_losses;
+
+static int record_loss(const rank_fit_epoch *epoch, void *user, char *error, size_t error_size) {
+  (void)error;
+  (void)error_size;
+  demo_losses *losses = user;
+  if (epoch->report->epoch == 1) losses->first = epoch->report->train_loss;
+  losses->last = epoch->report->train_loss;
+  return 1;
+}
+
 /* Trains with mrank train's defaults and compares held-out NDCG@10 with the planted model's: 1
  * passed, 0 failed, -1 on an error. The 0.03 allowance is that of tests/test_rank.c's recovery
  * test: with noise 0.1 the labels are not the planted order itself, and 240 queries leave the
@@ -155,26 +169,19 @@ static int demo_train(const char *selector, uint64_t seed) {
     free(planted);
     return -1;
   }
-  double first_loss = 0.0, last_loss = 0.0, seconds = 0.0;
-  size_t pairs = 0;
+  demo_losses losses = {0.0, 0.0};
+  const rank_fit_hooks hooks = {NULL, record_loss, &losses, NULL};
+  rank_fit_result fit = {.best_weights = weights};
   if (rank_synth_dataset(&synth, train_queries, 1, &train) &&
       rank_synth_dataset(&synth, test_queries, train_queries + 1, &test) &&
       (trainer = rank_trainer_create(&train, selector, 0, options.scale, error, sizeof error)) !=
           NULL &&
-      rank_trainer_reset(trainer, &options, error, sizeof error)) {
+      rank_fit(trainer, synth_features, NULL, &options, &hooks, &fit, error, sizeof error)) {
     result = 1;
-    for (unsigned epoch = 1; epoch <= options.epochs && result > 0; ++epoch) {
-      rank_epoch_report report;
-      if (!rank_trainer_epoch(trainer, epoch, &report, NULL, NULL, error, sizeof error)) {
-        result = -1;
-        break;
-      }
-      if (epoch == 1) first_loss = report.train_loss;
-      last_loss = report.train_loss;
-      seconds += report.seconds;
-      pairs += report.pairs;
+    if (fit.diverged_at > 0) {
+      snprintf(error, sizeof error, "the training diverged at epoch %u", fit.diverged_at);
+      result = -1;
     }
-    if (result > 0 && !rank_trainer_weights(trainer, weights, error, sizeof error)) result = -1;
   }
   if (result > 0) {
     rank_score(&test, weights, synth_features, scores);
@@ -185,8 +192,8 @@ static int demo_train(const char *selector, uint64_t seed) {
     }
     const double learned = ndcg10_of(&test, scores), best = ndcg10_of(&test, planted);
     result = learned >= best - 0.03;
-    printf("train     %9.3f ms  %u epochs, %zu pairs, loss %.4f -> %.4f\n", 1e3 * seconds,
-           options.epochs, pairs, first_loss, last_loss);
+    printf("train     %9.3f ms  %u epochs, %zu pairs, loss %.4f -> %.4f\n", 1e3 * fit.seconds,
+           options.epochs, fit.pairs, losses.first, losses.last);
     printf("          held-out NDCG@10 %.4f, the planted model's %.4f: %s\n", learned, best,
            result ? "within 0.03" : "FAIL: more than 0.03 below");
   } else {

@@ -10,7 +10,9 @@
 #include "cli/commands.h"
 #include "cli/json.h"
 #include "cli/options.h"
+#include "cli/train_options.h"
 #include "rank/dataset.h"
+#include "rank/fit.h"
 #include "rank/metrics.h"
 #include "rank/model.h"
 #include "rank/trainer.h"
@@ -127,41 +129,15 @@ static int by_ndcg(const void *a, const void *b) {
   return x->ndcg < y->ndcg ? 1 : x->ndcg > y->ndcg ? -1 : 0;
 }
 
-double rank_ndcg10(const rank_dataset *data, const float *weights, size_t features);
-
 /* trains one setting with early stopping; fills r */
 static int train_one(rank_trainer *trainer, const rank_dataset *train, const rank_dataset *valid,
                      result *r, char *error, size_t size) {
-  float *current = malloc(train->features * sizeof *current);
-  if (current == NULL || !rank_trainer_reset(trainer, &r->options, error, size)) {
-    free(current);
-    return 0;
-  }
-  r->ndcg = -1.0;
-  unsigned since = 0;
-  for (unsigned epoch = 1; epoch <= r->options.epochs; ++epoch) {
-    rank_epoch_report report;
-    if (!rank_trainer_epoch(trainer, epoch, &report, NULL, NULL, error, size) ||
-        !rank_trainer_weights(trainer, current, error, size)) {
-      free(current);
-      return 0;
-    }
-    r->seconds += report.seconds;
-    if (!rank_weights_finite(current, train->features, report.train_loss)) {
-      r->diverged_at = epoch; /* the best epoch before it, if any, stands */
-      break;
-    }
-    const double ndcg = rank_ndcg10(valid, current, train->features);
-    if (ndcg > r->ndcg) {
-      r->ndcg = ndcg;
-      r->best_epoch = epoch;
-      memcpy(r->weights, current, train->features * sizeof *current);
-      since = 0;
-    } else if (++since >= r->options.patience && r->options.patience > 0) {
-      break;
-    }
-  }
-  free(current);
+  rank_fit_result fit = {.best_weights = r->weights};
+  if (!rank_fit(trainer, train->features, valid, &r->options, NULL, &fit, error, size)) return 0;
+  r->best_epoch = fit.best_epoch;
+  r->diverged_at = fit.diverged_at;
+  r->ndcg = fit.best_ndcg;
+  r->seconds = fit.seconds;
   double *scores = malloc(valid->docs * sizeof *scores);
   rank_metrics m;
   if (scores == NULL) return 0;
@@ -191,7 +167,7 @@ int mrank_cmd_tune(int argc, char **argv) {
       json = 1;
       continue;
     }
-    const int shared = rank_parse_option(argc, argv, &i, &base);
+    const int shared = mrank_parse_training_option(argc, argv, &i, &base);
     if (shared < 0) return 2;
     if (shared > 0) continue;
     if (mrank_is_option(arg, "--grid")) {
@@ -252,7 +228,7 @@ int mrank_cmd_tune(int argc, char **argv) {
     return 2;
   }
   if (!rank_dataset_load(valid_path, valid_query, train.features, &valid, error, sizeof error)) {
-    fprintf(stderr, "mrank tune: %s%s\n", error, features == 0 ? rank_features_hint(error) : "");
+    fprintf(stderr, "mrank tune: %s%s\n", error, features == 0 ? mrank_features_hint(error) : "");
     rank_dataset_free(&train);
     return 2;
   }

@@ -5,6 +5,8 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "rank/model.h"
+
 const int rank_metric_cutoffs[4] = {1, 3, 5, 10};
 
 typedef struct ranked {
@@ -114,4 +116,15 @@ int rank_evaluate(const rank_dataset *data, const double *scores, rank_metrics *
   out->queries = data->queries;
   out->pairs = pairs;
   return 1;
+}
+
+/* NDCG@10 of weights on a data set */
+double rank_ndcg10(const rank_dataset *data, const float *weights, size_t features) {
+  double *scores = malloc(data->docs * sizeof *scores);
+  rank_metrics m;
+  if (scores == NULL) return NAN;
+  rank_score(data, weights, features, scores);
+  const int ok = rank_evaluate(data, scores, &m);
+  free(scores);
+  return ok ? m.ndcg[3] : NAN;
 }

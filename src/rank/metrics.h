@@ -22,4 +22,7 @@ int rank_evaluate(const rank_dataset *data, const double *scores, rank_metrics *
 /* NDCG@k of one query: documents [0, n) with their labels and scores. */
 double rank_ndcg_at(const float *labels, const double *scores, size_t n, int k, size_t *scratch);
 
+/* NDCG@10 of a linear model's weights on a data set (NaN when out of memory). */
+double rank_ndcg10(const rank_dataset *data, const float *weights, size_t features);
+
 #endif /* MRANK_RANK_METRICS_H */

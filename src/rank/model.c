@@ -185,3 +185,13 @@ void rank_default_options(rank_options *o) {
   o->average = 0;
   o->scale = RANK_SCALE_AUTO;
 }
+
+void rank_score(const rank_dataset *data, const float *weights, size_t features, double *scores) {
+  const size_t columns = data->features < features ? data->features : features;
+  for (size_t d = 0; d < data->docs; ++d) {
+    double total = 0.0;
+    for (size_t f = 0; f < columns; ++f)
+      total += (double)data->x[d * data->features + f] * weights[f];
+    scores[d] = total;
+  }
+}

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#include "rank/dataset.h"
+
 /* 2 added scale= to the options line; version 1 files (trained unscaled) are still read. */
 #define RANK_MODEL_VERSION 2
 
@@ -48,5 +50,9 @@ int rank_model_load(const char *path, size_t expected_features, rank_model *mode
 int rank_model_parse(const char *name, const char *text, size_t expected_features,
                      rank_model *model, char *error, size_t error_size);
 void rank_model_free(rank_model *model);
+
+/* Scores of a data set under weights, in double: s = w.x (features beyond the data's count, or the
+ * model's, contribute nothing). */
+void rank_score(const rank_dataset *data, const float *weights, size_t features, double *scores);
 
 #endif /* MRANK_RANK_MODEL_H */

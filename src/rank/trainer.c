@@ -40,16 +40,6 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-void rank_score(const rank_dataset *data, const float *weights, size_t features, double *scores) {
-  const size_t columns = data->features < features ? data->features : features;
-  for (size_t d = 0; d < data->docs; ++d) {
-    double total = 0.0;
-    for (size_t f = 0; f < columns; ++f)
-      total += (double)data->x[d * data->features + f] * weights[f];
-    scores[d] = total;
-  }
-}
-
 /* batches: runs of batch_queries consecutive queries, visited in an order drawn from the seed */
 static size_t *batch_order(const rank_trainer *t, unsigned epoch, size_t *count) {
   const size_t size = t->options.batch_queries > 0 ? t->options.batch_queries : 1;

@@ -45,7 +45,4 @@ int rank_trainer_weights(rank_trainer *trainer, float *weights, char *error, siz
 /* 1 when the epoch's loss and every weight are finite numbers (0: the training diverged). */
 int rank_weights_finite(const float *weights, size_t features, double loss);
 
-/* Scores of a data set under weights, in double: s = w.x. */
-void rank_score(const rank_dataset *data, const float *weights, size_t features, double *scores);
-
 #endif /* MRANK_RANK_TRAINER_H */

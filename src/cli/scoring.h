@@ -1,0 +1,13 @@
+/* scoring.h: a model and the data it scores, as eval and predict load them. */
+#ifndef MRANK_CLI_SCORING_H
+#define MRANK_CLI_SCORING_H
+
+#include "rank/dataset.h"
+#include "rank/model.h"
+
+/* Loads the model, then the data (and its group file, or NULL) with the model's feature count;
+ * 0 after printing "mrank COMMAND: ..." on stderr (nothing is left allocated). */
+int mrank_load_model_and_data(const char *model_path, const char *data_path, const char *query_path,
+                              rank_model *model, rank_dataset *data, const char *command);
+
+#endif /* MRANK_CLI_SCORING_H */

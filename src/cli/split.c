@@ -1,0 +1,119 @@
+/* split.c: `mrank split`, a held-out part of a data set, by query. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "random.h"
+#include "rank/dataset.h"
+
+const char mrank_split_help[] =
+    "usage: mrank split --data FILE [--query FILE] --train OUT --test OUT [--fraction F] [--seed "
+    "S]\n"
+    "\n"
+    "Splits by query, never by document: a fraction F of the queries (default 0.8), drawn from "
+    "the\n"
+    "seed (default 1), goes to --train, the rest to --test, both as LETOR text with qid: tokens\n"
+    "(queries without a qid in FILE are numbered in file order). Files are written atomically.\n";
+
+int mrank_cmd_split(int argc, char **argv) {
+  const char *data_path = NULL, *query = NULL, *train = NULL, *test = NULL;
+  float fraction = 0.8f;
+  uint64_t seed = 1;
+  for (int i = 0; i < argc; ++i) {
+    const char *arg = argv[i], *value = NULL;
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      fputs(mrank_split_help, stdout);
+      return 0;
+    }
+    const char **target = mrank_is_option(arg, "--data")    ? &data_path
+                          : mrank_is_option(arg, "--query") ? &query
+                          : mrank_is_option(arg, "--train") ? &train
+                          : mrank_is_option(arg, "--test")  ? &test
+                                                            : NULL;
+    if (target != NULL) {
+      if ((*target = mrank_option_value(argc, argv, &i, arg)) == NULL) return 2;
+    } else if (mrank_is_option(arg, "--fraction")) {
+      if ((value = mrank_option_value(argc, argv, &i, "--fraction")) == NULL ||
+          !mrank_parse_float("--fraction", value, &fraction) || fraction <= 0 || fraction >= 1) {
+        fprintf(stderr, "mrank split: --fraction must lie strictly between 0 and 1\n");
+        return 2;
+      }
+    } else if (mrank_is_option(arg, "--seed")) {
+      if ((value = mrank_option_value(argc, argv, &i, "--seed")) == NULL ||
+          !mrank_parse_u64("--seed", value, &seed)) {
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "mrank split: unknown option \"%s\"; see 'mrank split --help'\n", arg);
+      return 2;
+    }
+  }
+  if (data_path == NULL || train == NULL || test == NULL) {
+    fprintf(stderr, "mrank split: --data, --train and --test are required\n");
+    return 2;
+  }
+  char error[1024];
+  rank_dataset data;
+  if (!rank_dataset_load(data_path, query, 0, &data, error, sizeof error)) {
+    fprintf(stderr, "mrank split: %s\n", error);
+    return 2;
+  }
+  if (data.queries < 2) {
+    fprintf(stderr,
+            "mrank split: %s has %zu query group(s); a split needs at least 2 (give qid: "
+            "tokens or --query)\n",
+            data_path, data.queries);
+    rank_dataset_free(&data);
+    return 2;
+  }
+  size_t *order = malloc(data.queries * sizeof *order);
+  int status = 2;
+  if (order != NULL) {
+    for (size_t q = 0; q < data.queries; ++q)
+      order[q] = q;
+    mrank_random random = {seed};
+    for (size_t q = data.queries; q > 1; --q) {
+      const size_t k = (size_t)(mrank_random_next(&random) % q), swap = order[q - 1];
+      order[q - 1] = order[k];
+      order[k] = swap;
+    }
+    size_t cut = (size_t)llround(fraction * (double)data.queries);
+    if (cut == 0) cut = 1;
+    if (cut == data.queries) cut = data.queries - 1;
+    /* each part keeps the file's query order */
+    int (*ascending)(const void *, const void *) = NULL;
+    (void)ascending;
+    for (size_t a = 0; a < cut; ++a) {
+      for (size_t b = a + 1; b < cut; ++b) {
+        if (order[b] < order[a]) {
+          const size_t t = order[a];
+          order[a] = order[b];
+          order[b] = t;
+        }
+      }
+    }
+    for (size_t a = cut; a < data.queries; ++a) {
+      for (size_t b = a + 1; b < data.queries; ++b) {
+        if (order[b] < order[a]) {
+          const size_t t = order[a];
+          order[a] = order[b];
+          order[b] = t;
+        }
+      }
+    }
+    if (rank_dataset_write(&data, order, cut, train, error, sizeof error) &&
+        rank_dataset_write(&data, order + cut, data.queries - cut, test, error, sizeof error)) {
+      printf("split %s: %zu queries to %s, %zu to %s\n", data_path, cut, train, data.queries - cut,
+             test);
+      status = 0;
+    } else {
+      fprintf(stderr, "mrank split: %s\n", error);
+    }
+  }
+  free(order);
+  rank_dataset_free(&data);
+  return status;
+}
