@@ -68,7 +68,7 @@ static const char *const api_names[] = {"buffer", "host"};
 
 /* arrays read and written per element by each op and reduction (the scalar dloss not counted); the
  * first read array of backward (none) is dloss, then x1, x2 and y */
-static void traffic(int op, int reduction, int *loads, int *stores) {
+static void traffic(mrank_op op, mrank_reduction reduction, int *loads, int *stores) {
   static const int table[3][3][2] = {
       {{3, 1}, {3, 0}, {3, 0}}, {{4, 2}, {3, 2}, {3, 2}}, {{3, 3}, {3, 2}, {3, 2}}};
   *loads = table[op][reduction][0];
@@ -90,7 +90,9 @@ typedef struct bench_state {
   size_t n;
   cl_mem buffers[array_count]; /* x1, x2, y, dloss, out0, out1, out2 */
   void *host[array_count];
-  int op, reduction, loads, stores, vector;
+  mrank_op op;
+  mrank_reduction reduction;
+  int loads, stores, vector;
   mrank_desc desc; /* the types of the op measured (reduction and margin set per run) */
 } bench_state;
 
@@ -115,9 +117,9 @@ static int enqueue_op(bench_state *s) {
   cl_mem *b = s->buffers;
   const mrank_desc *d = &s->desc;
   mrank_status status = MRANK_SUCCESS;
-  if (s->op == 0) {
+  if (s->op == MRANK_OP_FORWARD) {
     status = mrank_forward_buffers_ex(s->ctx, d, s->n, b[0], 0, b[1], 0, b[2], 0, b[4], 0, NULL);
-  } else if (s->op == 1) {
+  } else if (s->op == MRANK_OP_BACKWARD) {
     status = mrank_backward_buffers_ex(s->ctx, d, s->n, b[0], 0, b[1], 0, b[2], 0, b[3], 0, b[5], 0,
                                        b[6], 0, NULL);
   } else {
@@ -157,9 +159,9 @@ static double run_host_op(bench_state *s) {
   const mrank_desc *d = &s->desc;
   const double start = now();
   mrank_status status;
-  if (s->op == 0) {
+  if (s->op == MRANK_OP_FORWARD) {
     status = mrank_forward_ex(s->ctx, d, s->n, h[0], h[1], h[2], h[4]);
-  } else if (s->op == 1) {
+  } else if (s->op == MRANK_OP_BACKWARD) {
     status = mrank_backward_ex(s->ctx, d, s->n, h[0], h[1], h[2], h[3], h[5], h[6]);
   } else {
     status = mrank_forward_backward_ex(s->ctx, d, s->n, h[0], h[1], h[2], h[4], h[5], h[6]);
@@ -172,11 +174,11 @@ static double run_host_op(bench_state *s) {
 static double run_reference(bench_state *s) {
   float **h = (float **)s->host; /* the reference rows are measured for float data only */
   const double start = now();
-  mrank_status status = s->op == 0 ? mrank_reference_forward(s->n, h[0], h[1], h[2], 1.0f,
-                                                             (mrank_reduction)s->reduction, h[4])
-                                   : mrank_reference_forward_backward(s->n, h[0], h[1], h[2], 1.0f,
-                                                                      (mrank_reduction)s->reduction,
-                                                                      h[4], h[5], h[6]);
+  mrank_status status =
+      s->op == MRANK_OP_FORWARD
+          ? mrank_reference_forward(s->n, h[0], h[1], h[2], 1.0f, s->reduction, h[4])
+          : mrank_reference_forward_backward(s->n, h[0], h[1], h[2], 1.0f, s->reduction, h[4], h[5],
+                                             h[6]);
   const double elapsed = now() - start;
   return status == MRANK_SUCCESS ? elapsed : -1.0;
 }
@@ -336,8 +338,8 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
         fprintf(stderr, "mrank bench: cannot fill the arrays\n");
         return;
       }
-      for (int op = 0; op < 3; ++op) {
-        for (int red = 0; red < 3; ++red) {
+      for (mrank_op op = MRANK_OP_FORWARD; op <= MRANK_OP_FUSED; ++op) {
+        for (mrank_reduction red = MRANK_REDUCTION_NONE; red <= MRANK_REDUCTION_SUM; ++red) {
           if (!settings->ops[op] || !settings->reductions[red]) continue;
           int loads, stores;
           traffic(op, red, &loads, &stores);
@@ -353,7 +355,7 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
           if (dt == 0 && lt == 0) add_row(rows, roof_row);
           s->op = op;
           s->reduction = red;
-          s->desc.reduction = (mrank_reduction)red;
+          s->desc.reduction = red;
           s->desc.margin = 1.0;
           for (int api = 0; api < 2; ++api) {
             if (!settings->apis[api]) continue;
@@ -372,9 +374,14 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
   /* the reference, single-threaded, for scale: forward and fused as training would call them, on
    * float data */
   if (!fill(s, MRANK_DTYPE_F32, MRANK_DTYPE_F32)) return;
-  const int reference_ops[2][2] = {{0, 0}, {2, 1}};
+  static const struct {
+    mrank_op op;
+    mrank_reduction reduction;
+  } reference_ops[2] = {{MRANK_OP_FORWARD, MRANK_REDUCTION_NONE},
+                        {MRANK_OP_FUSED, MRANK_REDUCTION_MEAN}};
   for (int k = 0; k < 2; ++k) {
-    const int op = reference_ops[k][0], red = reference_ops[k][1];
+    const mrank_op op = reference_ops[k].op;
+    const mrank_reduction red = reference_ops[k].reduction;
     if (!settings->ops[op] || !settings->reductions[red] || !settings->apis[1]) continue;
     int loads, stores;
     traffic(op, red, &loads, &stores);
@@ -397,8 +404,8 @@ static void bench_launch(const bench_settings *settings, bench_state *s, cl_cont
   add_row(rows, make_row("empty", "", -1, "buffer", "launch", 0, 0, 0, empty, MRANK_DTYPE_F32,
                          MRANK_DTYPE_F32));
   const size_t tiny[] = {1, 1024};
-  s->op = 0;
-  s->reduction = 0;
+  s->op = MRANK_OP_FORWARD;
+  s->reduction = MRANK_REDUCTION_NONE;
   for (int k = 0; k < 2; ++k) {
     s->n = tiny[k];
     const double t = best_of(s, run_host_op, settings->budget);

@@ -1,18 +1,17 @@
-/* demo.c: `mrank demo`, the README's main job: forward and backward with every reduction on random
- * data, on the chosen device, each checked against the CPU reference; then the loss in real use, a
- * pairwise ranker trained on the device on data from a planted model, scored on held-out queries.
- */
+/* demo.c: `mrank demo`, the README's main job: forward and backward with every reduction on the
+ * chosen device, each checked by mrank_validate against the CPU reference; then the loss in real
+ * use, a pairwise ranker trained on the device on data from a planted model, scored on held-out
+ * queries. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cli/check.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/outcome.h"
 #include "mrank.h"
-#include "random.h"
 #include "rank/fit.h"
 #include "rank/metrics.h"
 #include "rank/model.h"
@@ -20,14 +19,14 @@
 #include "rank/trainer.h"
 
 const char mrank_demo_help[] =
-    "usage: mrank demo [--device SEL] [--n N] [--margin M] [--seed S]\n"
+    "usage: mrank demo [--device SEL] [--n N] [--margin M] [--seed S] [--no-train]\n"
     "\n"
-    "Runs the margin ranking loss forward (reductions none, mean, sum) and backward on N random\n"
-    "pairs (x1, x2 uniform in [-2, 2), y = +1 or -1) on one device, and checks every result "
-    "against\n"
-    "the CPU reference: elementwise outputs must match bit for bit, reductions must lie within "
-    "the\n"
-    "error bound of the device's summation tree.\n"
+    "Runs the margin ranking loss forward (reductions none, mean, sum) and backward on N pairs on\n"
+    "one device and checks every result with mrank validate's mirror: the data is random (values\n"
+    "from 1e-3 to 1e3, y mostly +1/-1) with the operator's edge cases planted (NaN, +-Inf, +-0,\n"
+    "subnormals, dist exactly 0); elementwise outputs must match the CPU reference bit for bit,\n"
+    "reductions must lie within the error bound of the device's summation tree, two runs must\n"
+    "give the same bits, and the gradients must match central differences of the loss.\n"
     "\n"
     "Then trains a linear pairwise ranker on the same device (mrank train's defaults) on 240\n"
     "synthetic queries (20 documents, 20 features, labels from a planted linear model with noise\n"
@@ -39,15 +38,8 @@ const char mrank_demo_help[] =
     "                (default: $MRANK_DEVICE, else the first GPU, accelerator, then CPU)\n"
     "  --n N         number of pairs (default 1000000; 2^K is accepted)\n"
     "  --margin M    the margin (default 1.0)\n"
-    "  --seed S      seed of the random data and of the training (default 1)\n"
+    "  --seed S      seed of the data and of the training (default 1)\n"
     "  --no-train    only the operator checks\n";
-
-typedef struct demo_data {
-  size_t n;
-  float margin;
-  float *x1, *x2, *y, *dloss;
-  float *device_out, *device_out2, *reference_out, *reference_out2;
-} demo_data;
 
 static double seconds_now(void) {
   struct timespec now;
@@ -55,73 +47,30 @@ static double seconds_now(void) {
   return (double)now.tv_sec + 1e-9 * (double)now.tv_nsec;
 }
 
-static const char *reduction_name(mrank_reduction reduction) {
-  return reduction == MRANK_REDUCTION_NONE   ? "none"
-         : reduction == MRANK_REDUCTION_MEAN ? "mean"
-                                             : "sum";
-}
-
-static int report_failure(const char *what) {
-  fprintf(stderr, "mrank demo: %s failed: %s\n", what, mrank_last_error());
-  return -1;
-}
-
-/* 1 when the check passed, 0 when it failed, -1 on an error */
-static int demo_forward(mrank_context *ctx, demo_data *d, mrank_reduction reduction) {
-  double start = seconds_now();
-  if (mrank_forward(ctx, d->n, d->x1, d->x2, d->y, d->margin, reduction, d->device_out) !=
-      MRANK_SUCCESS) {
-    return report_failure("mrank_forward");
+/* One operation checked by mrank_validate: 1 passed (or mistrusted), 0 failed, -1 on an error. */
+static int demo_check(mrank_context *ctx, mrank_op op, mrank_reduction reduction, size_t n,
+                      float margin, uint64_t seed) {
+  mrank_problem problem;
+  memset(&problem, 0, sizeof problem);
+  problem.op = op;
+  problem.reduction = reduction;
+  problem.n = n;
+  problem.margin = margin;
+  problem.seed = seed;
+  mrank_validation report;
+  const double start = seconds_now();
+  if (mrank_validate(ctx, &problem, &report) != MRANK_SUCCESS) {
+    fprintf(stderr, "mrank demo: %s %s failed: %s\n",
+            op == MRANK_OP_FORWARD ? "forward" : "backward", mrank_reduction_name(reduction),
+            mrank_last_error());
+    return -1;
   }
-  double elapsed = seconds_now() - start;
-  if (mrank_reference_forward(d->n, d->x1, d->x2, d->y, d->margin, reduction, d->reference_out) !=
-      MRANK_SUCCESS) {
-    return report_failure("mrank_reference_forward");
-  }
-  printf("forward   %-5s %9.3f ms  ", reduction_name(reduction), 1e3 * elapsed);
-  if (reduction == MRANK_REDUCTION_NONE) {
-    size_t first = 0;
-    size_t bad = mrank_count_mismatches(d->device_out, d->reference_out, d->n, &first);
-    printf("loss[0..2] = %.6g %.6g %.6g  ", d->n > 0 ? d->device_out[0] : 0.0,
-           d->n > 1 ? d->device_out[1] : 0.0, d->n > 2 ? d->device_out[2] : 0.0);
-    if (bad == 0) {
-      printf("bitwise equal to the reference (%zu elements)\n", d->n);
-      return 1;
-    }
-    printf("FAIL: %zu of %zu elements differ, first at %zu (%.9g vs %.9g)\n", bad, d->n, first,
-           d->device_out[first], d->reference_out[first]);
-    return 0;
-  }
-  double bound = mrank_reduction_error_bound(ctx, d->n), error = 0.0;
-  int ok = mrank_reduction_within(d->device_out[0], d->reference_out[0], bound, &error);
-  printf("loss = %.9g  reference %.9g, relative error %.2e %s bound %.2e%s\n", d->device_out[0],
-         d->reference_out[0], d->reference_out[0] != 0.0f ? error / d->reference_out[0] : error,
-         ok ? "<=" : ">", bound, ok ? "" : "  FAIL");
-  return ok;
-}
-
-static int demo_backward(mrank_context *ctx, demo_data *d, mrank_reduction reduction) {
-  double start = seconds_now();
-  if (mrank_backward(ctx, d->n, d->x1, d->x2, d->y, d->margin, reduction, d->dloss, d->device_out,
-                     d->device_out2) != MRANK_SUCCESS) {
-    return report_failure("mrank_backward");
-  }
-  double elapsed = seconds_now() - start;
-  if (mrank_reference_backward(d->n, d->x1, d->x2, d->y, d->margin, reduction, d->dloss,
-                               d->reference_out, d->reference_out2) != MRANK_SUCCESS) {
-    return report_failure("mrank_reference_backward");
-  }
-  size_t first1 = 0, first2 = 0;
-  size_t bad = mrank_count_mismatches(d->device_out, d->reference_out, d->n, &first1) +
-               mrank_count_mismatches(d->device_out2, d->reference_out2, d->n, &first2);
-  printf("backward  %-5s %9.3f ms  dx1[0] = %.6g dx2[0] = %.6g  ", reduction_name(reduction),
-         1e3 * elapsed, d->n > 0 ? d->device_out[0] : 0.0, d->n > 0 ? d->device_out2[0] : 0.0);
-  if (bad == 0) {
-    printf("bitwise equal to the reference (2 x %zu elements)\n", d->n);
-    return 1;
-  }
-  printf("FAIL: %zu elements differ (first in dx1 at %zu, in dx2 at %zu)\n", bad, first1, first2);
-  return 0;
+  const double elapsed = seconds_now() - start;
+  char phrase[1024];
+  mrank_outcome_phrase(&report, phrase, sizeof phrase);
+  printf("%-9s %-5s %9.3f ms  %s\n", op == MRANK_OP_FORWARD ? "forward" : "backward",
+         mrank_reduction_name(reduction), 1e3 * elapsed, phrase);
+  return report.verdict != MRANK_VERDICT_FAILED;
 }
 
 enum { train_queries = 240, test_queries = 60, synth_docs = 20, synth_features = 20 };
@@ -209,49 +158,11 @@ static int demo_train(const char *selector, uint64_t seed) {
   return result;
 }
 
-static void free_data(demo_data *d) {
-  free(d->x1);
-  free(d->x2);
-  free(d->y);
-  free(d->dloss);
-  free(d->device_out);
-  free(d->device_out2);
-  free(d->reference_out);
-  free(d->reference_out2);
-}
-
-static int allocate_data(demo_data *d, uint64_t seed) {
-  size_t count = d->n > 0 ? d->n : 1;
-  float **arrays[] = {&d->x1,
-                      &d->x2,
-                      &d->y,
-                      &d->dloss,
-                      &d->device_out,
-                      &d->device_out2,
-                      &d->reference_out,
-                      &d->reference_out2};
-  for (size_t a = 0; a < sizeof arrays / sizeof arrays[0]; ++a) {
-    *arrays[a] = malloc(count * sizeof(float));
-    if (*arrays[a] == NULL) {
-      fprintf(stderr, "mrank demo: out of memory for %zu elements; try a smaller --n\n", d->n);
-      return 0;
-    }
-  }
-  mrank_random random = {seed};
-  for (size_t i = 0; i < d->n; ++i) {
-    d->x1[i] = mrank_random_uniform(&random, -2.0f, 2.0f);
-    d->x2[i] = mrank_random_uniform(&random, -2.0f, 2.0f);
-    d->y[i] = mrank_random_sign(&random);
-    d->dloss[i] = mrank_random_uniform(&random, -1.0f, 1.0f);
-  }
-  if (d->n == 0) d->dloss[0] = 1.0f;
-  return 1;
-}
-
 int mrank_cmd_demo(int argc, char **argv) {
   const char *selector = NULL;
   int train = 1;
-  demo_data d = {.n = 1000000, .margin = 1.0f};
+  size_t n = 1000000;
+  float margin = 1.0f;
   uint64_t seed = 1;
   for (int i = 0; i < argc; ++i) {
     const char *value = NULL;
@@ -264,12 +175,12 @@ int mrank_cmd_demo(int argc, char **argv) {
       if ((selector = mrank_option_value(argc, argv, &i, "--device")) == NULL) return 2;
     } else if (mrank_is_option(argv[i], "--n")) {
       if ((value = mrank_option_value(argc, argv, &i, "--n")) == NULL ||
-          !mrank_parse_size("--n", value, &d.n)) {
+          !mrank_parse_size("--n", value, &n)) {
         return 2;
       }
     } else if (mrank_is_option(argv[i], "--margin")) {
       if ((value = mrank_option_value(argc, argv, &i, "--margin")) == NULL ||
-          !mrank_parse_float("--margin", value, &d.margin)) {
+          !mrank_parse_float("--margin", value, &margin)) {
         return 2;
       }
     } else if (mrank_is_option(argv[i], "--seed")) {
@@ -288,38 +199,38 @@ int mrank_cmd_demo(int argc, char **argv) {
     fprintf(stderr, "mrank demo: no device: %s\n", mrank_last_error());
     return 2;
   }
-  int exit_status = 2;
-  if (allocate_data(&d, seed)) {
-    printf("mrank %s demo on \"%s\"\n", mrank_version(), mrank_context_device_name(ctx));
-    printf("n = %zu pairs, margin = %g, seed = %llu, x1 and x2 uniform in [-2, 2), y = +1/-1\n\n",
-           d.n, d.margin, (unsigned long long)seed);
-    const mrank_reduction reductions[] = {MRANK_REDUCTION_NONE, MRANK_REDUCTION_MEAN,
-                                          MRANK_REDUCTION_SUM};
-    int passed = 0, failed = 0, errors = 0;
-    for (int pass = 0; pass < 2 && errors == 0; ++pass) {
-      for (size_t r = 0; r < 3 && errors == 0; ++r) {
-        int result = pass == 0 ? demo_forward(ctx, &d, reductions[r])
-                               : demo_backward(ctx, &d, reductions[r]);
-        if (result > 0) passed++;
-        if (result == 0) failed++;
-        if (result < 0) errors++;
-      }
-    }
-    if (train && errors == 0) {
-      printf(
-          "\ntraining a pairwise ranker: %d queries (%d documents, %d features) from a planted "
-          "model, noise 0.1; %d held out\n",
-          train_queries, synth_docs, synth_features, test_queries);
-      const int result = demo_train(selector, seed);
+  printf("mrank %s demo on \"%s\"\n", mrank_version(), mrank_context_device_name(ctx));
+  printf(
+      "n = %zu pairs, margin = %g, seed = %llu: mrank validate's data (values from 1e-3 to 1e3,\n"
+      "y mostly +1/-1, with NaN, +-Inf, +-0, subnormals and dist = 0 planted)\n\n",
+      n, margin, (unsigned long long)seed);
+  const mrank_reduction reductions[] = {MRANK_REDUCTION_NONE, MRANK_REDUCTION_MEAN,
+                                        MRANK_REDUCTION_SUM};
+  int passed = 0, failed = 0, errors = 0;
+  for (int pass = 0; pass < 2 && errors == 0; ++pass) {
+    for (size_t r = 0; r < 3 && errors == 0; ++r) {
+      const int result = demo_check(ctx, pass == 0 ? MRANK_OP_FORWARD : MRANK_OP_BACKWARD,
+                                    reductions[r], n, margin, seed);
       if (result > 0) passed++;
       if (result == 0) failed++;
       if (result < 0) errors++;
     }
-    printf("\n(times include the first call's kernel build and the host-device copies)\n");
-    printf("demo: %d passed, %d failed\n", passed, failed + errors);
-    exit_status = errors > 0 ? 2 : failed > 0 ? 1 : 0;
   }
-  free_data(&d);
+  if (train && errors == 0) {
+    printf(
+        "\ntraining a pairwise ranker: %d queries (%d documents, %d features) from a planted "
+        "model, noise 0.1; %d held out\n",
+        train_queries, synth_docs, synth_features, test_queries);
+    const int result = demo_train(selector, seed);
+    if (result > 0) passed++;
+    if (result == 0) failed++;
+    if (result < 0) errors++;
+  }
+  printf(
+      "\n(each check runs the device twice, then the reference; the first includes the kernel "
+      "build)\n");
+  printf("demo: %d passed, %d failed\n", passed, failed + errors);
+  const int exit_status = errors > 0 ? 2 : failed > 0 ? 1 : 0;
   mrank_context_destroy(ctx);
   return exit_status;
 }
