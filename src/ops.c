@@ -239,6 +239,11 @@ static void slot_list_add(mrank_staging_slot *slots, size_t *count, mrank_stagin
   slots[(*count)++] = slot;
 }
 
+/* The value of an empty reduction: SUM 0, MEAN NaN. */
+static void store_empty_reduction(const mrank_variant *v, mrank_reduction reduction, void *loss) {
+  mrank_encode(v->data, loss, 0, reduction == MRANK_REDUCTION_MEAN ? (double)NAN : 0.0);
+}
+
 /* Runs op over n elements: stages or wraps each chunk, enqueues it, brings the outputs back, and
  * reduces the partial sums at the end; one wait. On failure no reduced value is written, and with
  * several chunks no elementwise output either (see held_outputs). */
@@ -248,6 +253,10 @@ static mrank_status run_chunks(mrank_context *ctx, const mrank_variant *v, size_
   wrapped_chunk wrapped = {{NULL}, 0};
   held_outputs held = {{NULL}, {NULL}, 0};
   const int reduced = op->reduced_output != NULL;
+  if (n == 0) { /* nothing to enqueue; an empty reduction has a known value */
+    if (reduced) store_empty_reduction(v, op->reduction, op->reduced_output);
+    return MRANK_SUCCESS;
+  }
   mrank_staging_slot slots[MRANK_STAGE_COUNT] = {MRANK_STAGE_X1, MRANK_STAGE_X2, MRANK_STAGE_Y};
   size_t slot_count = 3;
   if (op->extra_input != NULL || op->scalar_input != NULL) {
@@ -369,11 +378,6 @@ static mrank_status begin(const char *function, const mrank_context *ctx, const 
   return mrank_variant_of(function, desc, variant);
 }
 
-/* The value of an empty reduction: SUM 0, MEAN NaN. */
-static void store_empty_reduction(const mrank_variant *v, mrank_reduction reduction, void *loss) {
-  mrank_encode(v->data, loss, 0, reduction == MRANK_REDUCTION_MEAN ? (double)NAN : 0.0);
-}
-
 static mrank_status forward(const char *function, mrank_context *ctx, const mrank_desc *desc,
                             size_t n, const void *x1, const void *x2, const void *y, void *loss) {
   mrank_variant v;
@@ -384,10 +388,6 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
   if (status != MRANK_SUCCESS) return status;
   if (ctx->is_host) return mrank_reference_forward_ex(desc, n, x1, x2, y, loss);
   const int reduced = desc->reduction != MRANK_REDUCTION_NONE;
-  if (n == 0) {
-    if (reduced) store_empty_reduction(&v, desc->reduction, loss);
-    return MRANK_SUCCESS;
-  }
   host_op op = {desc->reduction,
                 upstream_scale(&v, desc->reduction, n),
                 NULL,
@@ -410,7 +410,6 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
   }
   if (status != MRANK_SUCCESS) return status;
   if (ctx->is_host) return mrank_reference_backward_ex(desc, n, x1, x2, y, dloss, dx1, dx2);
-  if (n == 0) return MRANK_SUCCESS;
   const int per_element = desc->reduction == MRANK_REDUCTION_NONE;
   host_op op = {desc->reduction,
                 upstream_scale(&v, desc->reduction, n),
@@ -436,10 +435,6 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
   if (status != MRANK_SUCCESS) return status;
   if (ctx->is_host) return mrank_reference_forward_backward_ex(desc, n, x1, x2, y, loss, dx1, dx2);
   const int reduced = desc->reduction != MRANK_REDUCTION_NONE;
-  if (n == 0) {
-    if (reduced) store_empty_reduction(&v, desc->reduction, loss);
-    return MRANK_SUCCESS;
-  }
   /* the loss of NONE lands in the staging slot DLOSS, unused here */
   host_op op = {desc->reduction,
                 upstream_scale(&v, desc->reduction, n),
