@@ -38,10 +38,8 @@ static mrank_status check_buffer(const mrank_context *ctx, const char *function,
 }
 
 static mrank_status check_context(const mrank_context *ctx, const char *function) {
-  if (ctx == NULL) {
-    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
-                      "%s: ctx is NULL; create one with mrank_context_create", function);
-  }
+  const mrank_status status = mrank_check_context(function, ctx);
+  if (status != MRANK_SUCCESS) return status;
   if (ctx->is_host) {
     return mrank_fail(MRANK_ERROR_UNSUPPORTED,
                       "%s: the \"host\" context has no OpenCL buffers; use the host-array entry "
@@ -86,6 +84,7 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
   if (event != NULL) *event = NULL;
   MRANK_TRY(check_context(ctx, function));
   MRANK_TRY(mrank_variant_of(function, desc, &variant));
+  MRANK_TRY(mrank_check_count(function, n, &variant));
   const mrank_reduction reduction = desc->reduction;
   in.margin = desc->margin;
   if (n > 0) MRANK_TRY(check_inputs(ctx, function, n, v, &in));
@@ -118,6 +117,7 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
   if (event != NULL) *event = NULL;
   MRANK_TRY(check_context(ctx, function));
   MRANK_TRY(mrank_variant_of(function, desc, &variant));
+  MRANK_TRY(mrank_check_count(function, n, &variant));
   const mrank_reduction reduction = desc->reduction;
   in.margin = desc->margin;
   if (n == 0) return MRANK_SUCCESS;
@@ -144,6 +144,7 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
   if (event != NULL) *event = NULL;
   MRANK_TRY(check_context(ctx, function));
   MRANK_TRY(mrank_variant_of(function, desc, &variant));
+  MRANK_TRY(mrank_check_count(function, n, &variant));
   const mrank_reduction reduction = desc->reduction;
   const int reduced = reduction != MRANK_REDUCTION_NONE;
   in.margin = desc->margin;

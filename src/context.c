@@ -142,6 +142,7 @@ mrank_status mrank_context_create(const char *selector, mrank_context **out) {
   ctx = calloc(1, sizeof *ctx);
   MRANK_CHECK(ctx != NULL, MRANK_ERROR_OUT_OF_MEMORY,
               "mrank_context_create: out of host memory for the context");
+  ctx->magic = MRANK_CONTEXT_MAGIC;
   if (choice.is_host) {
     ctx->is_host = 1;
     snprintf(ctx->device_name, sizeof ctx->device_name, "host (CPU reference)");
@@ -155,8 +156,24 @@ error:
   return status;
 }
 
+mrank_status mrank_check_context(const char *function, const mrank_context *ctx) {
+  if (ctx == NULL) {
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                      "%s: ctx is NULL; create one with mrank_context_create", function);
+  }
+  if (ctx->magic != MRANK_CONTEXT_MAGIC) {
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                      "%s: ctx is not a live mrank_context (destroyed already, or not made by "
+                      "mrank_context_create); create one with mrank_context_create",
+                      function);
+  }
+  return MRANK_SUCCESS;
+}
+
 void mrank_context_destroy(mrank_context *ctx) {
-  if (ctx == NULL) return;
+  /* NULL, and a context destroyed already (while its memory is still mapped), are left alone */
+  if (!mrank_context_live(ctx)) return;
+  ctx->magic = 0;
   if (ctx->queue != NULL) clFinish(ctx->queue);
   for (size_t s = 0; s < MRANK_STAGE_COUNT; ++s) {
     if (ctx->staging[s] != NULL) clReleaseMemObject(ctx->staging[s]);
@@ -216,6 +233,7 @@ mrank_status mrank_context_create_from_cl(cl_context context, cl_device_id devic
   ctx = calloc(1, sizeof *ctx);
   MRANK_CHECK(ctx != NULL, MRANK_ERROR_OUT_OF_MEMORY,
               "mrank_context_create_from_cl: out of host memory for the context");
+  ctx->magic = MRANK_CONTEXT_MAGIC;
   MRANK_CHECK_CL(
       clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof ctx->platform, &ctx->platform, NULL),
       "clGetDeviceInfo(CL_DEVICE_PLATFORM)");
@@ -234,13 +252,13 @@ error:
 }
 
 cl_context mrank_context_cl_context(const mrank_context *ctx) {
-  return ctx == NULL ? NULL : ctx->cl_ctx;
+  return mrank_context_live(ctx) ? ctx->cl_ctx : NULL;
 }
 
 cl_command_queue mrank_context_queue(const mrank_context *ctx) {
-  return ctx == NULL ? NULL : ctx->queue;
+  return mrank_context_live(ctx) ? ctx->queue : NULL;
 }
 
 const char *mrank_context_device_name(const mrank_context *ctx) {
-  return ctx == NULL ? "" : ctx->device_name;
+  return mrank_context_live(ctx) ? ctx->device_name : "";
 }

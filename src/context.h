@@ -40,7 +40,12 @@ typedef enum mrank_staging_slot {
   MRANK_STAGE_COUNT
 } mrank_staging_slot;
 
+/* Every live context carries this; destroy clears it, so that a stale handle is refused while its
+ * memory is still mapped ("mrankctx"). */
+#define MRANK_CONTEXT_MAGIC 0x6d72616e6b637478ull
+
 struct mrank_context {
+  unsigned long long magic; /* MRANK_CONTEXT_MAGIC while the context lives */
 #ifdef MRANK_LEDGER
   atomic_flag busy; /* debug builds: set while an entry point runs on this context */
 #endif
@@ -68,6 +73,13 @@ struct mrank_context {
   cl_mem partials[2]; /* the partial sums of a reduction, pass after pass (ping-pong) */
   size_t partials_bytes[2];
 };
+
+/* 1 for a context made by mrank_context_create* and not destroyed (NULL is not one). */
+static inline int mrank_context_live(const mrank_context *ctx) {
+  return ctx != NULL && ctx->magic == MRANK_CONTEXT_MAGIC;
+}
+/* MRANK_ERROR_INVALID_ARGUMENT, with a message naming `function`, unless ctx is live. */
+mrank_status mrank_check_context(const char *function, const mrank_context *ctx);
 
 /* program.c: the kernels of one type variant, built on first use (F64 needs the device's fp64) */
 mrank_status mrank_ensure_kernels(mrank_context *ctx, const mrank_variant *variant);

@@ -24,7 +24,7 @@ int mrank_debug_fail_enqueue(void) {
 }
 
 void mrank_debug_enter(mrank_context *ctx) {
-  if (ctx == NULL) return;
+  if (!mrank_context_live(ctx)) return; /* the entry point refuses it */
   if (atomic_flag_test_and_set(&ctx->busy)) {
     fprintf(stderr,
             "mrank: context %p is used by two threads at once; an mrank_context is for one thread "
@@ -35,7 +35,7 @@ void mrank_debug_enter(mrank_context *ctx) {
 }
 
 void mrank_debug_leave(mrank_context *ctx) {
-  if (ctx != NULL) atomic_flag_clear(&ctx->busy);
+  if (mrank_context_live(ctx)) atomic_flag_clear(&ctx->busy);
 }
 #endif
 

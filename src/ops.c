@@ -370,18 +370,17 @@ static double upstream_scale(const mrank_variant *v, mrank_reduction reduction, 
 
 /* The checks every entry point makes before its own: a context and a valid descriptor. */
 static mrank_status begin(const char *function, const mrank_context *ctx, const mrank_desc *desc,
-                          mrank_variant *variant) {
-  if (ctx == NULL) {
-    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
-                      "%s: ctx is NULL; create one with mrank_context_create", function);
-  }
-  return mrank_variant_of(function, desc, variant);
+                          size_t n, mrank_variant *variant) {
+  mrank_status status = mrank_check_context(function, ctx);
+  if (status == MRANK_SUCCESS) status = mrank_variant_of(function, desc, variant);
+  if (status == MRANK_SUCCESS) status = mrank_check_count(function, n, variant);
+  return status;
 }
 
 static mrank_status forward(const char *function, mrank_context *ctx, const mrank_desc *desc,
                             size_t n, const void *x1, const void *x2, const void *y, void *loss) {
   mrank_variant v;
-  mrank_status status = begin(function, ctx, desc, &v);
+  mrank_status status = begin(function, ctx, desc, n, &v);
   if (status == MRANK_SUCCESS) {
     status = mrank_check_forward_args(function, n, x1, x2, y, desc->reduction, loss);
   }
@@ -404,7 +403,7 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
                              size_t n, const void *x1, const void *x2, const void *y,
                              const void *dloss, void *dx1, void *dx2) {
   mrank_variant v;
-  mrank_status status = begin(function, ctx, desc, &v);
+  mrank_status status = begin(function, ctx, desc, n, &v);
   if (status == MRANK_SUCCESS) {
     status = mrank_check_backward_args(function, n, x1, x2, y, desc->reduction, dloss, dx1, dx2);
   }
@@ -428,7 +427,7 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
                                      const void *x2, const void *y, void *loss, void *dx1,
                                      void *dx2) {
   mrank_variant v;
-  mrank_status status = begin(function, ctx, desc, &v);
+  mrank_status status = begin(function, ctx, desc, n, &v);
   if (status == MRANK_SUCCESS) {
     status = mrank_check_fused_args(function, n, x1, x2, y, desc->reduction, loss, dx1, dx2);
   }

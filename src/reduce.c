@@ -30,7 +30,7 @@ static size_t rounding_levels(size_t n) {
 }
 
 double mrank_reduction_error_bound_ex(const mrank_context *ctx, const mrank_desc *desc, size_t n) {
-  if (ctx == NULL || desc == NULL) return 0.0;
+  if (!mrank_context_live(ctx) || desc == NULL) return 0.0;
   const double unit = desc->data == MRANK_DTYPE_F64 ? DBL_EPSILON : FLT_EPSILON;
   if (ctx->is_host) return unit;
   if (n == 0) return 0.0;

@@ -89,6 +89,7 @@ static mrank_status forward_typed(const char *function, const mrank_desc *desc, 
                                   const void *x1, const void *x2, const void *y, void *loss) {
   mrank_variant v;
   mrank_status status = mrank_variant_of(function, desc, &v);
+  if (status == MRANK_SUCCESS) status = mrank_check_count(function, n, &v);
   if (status == MRANK_SUCCESS) {
     status = mrank_check_forward_args(function, n, x1, x2, y, desc->reduction, loss);
   }
@@ -182,6 +183,7 @@ static mrank_status backward_typed(const char *function, const mrank_desc *desc,
                                    void *dx1, void *dx2) {
   mrank_variant v;
   mrank_status status = mrank_variant_of(function, desc, &v);
+  if (status == MRANK_SUCCESS) status = mrank_check_count(function, n, &v);
   if (status == MRANK_SUCCESS) {
     status = mrank_check_backward_args(function, n, x1, x2, y, desc->reduction, dloss, dx1, dx2);
   }
@@ -204,6 +206,7 @@ static mrank_status forward_backward_typed(const char *function, const mrank_des
                                            void *loss, void *dx1, void *dx2) {
   mrank_variant v;
   mrank_status status = mrank_variant_of(function, desc, &v);
+  if (status == MRANK_SUCCESS) status = mrank_check_count(function, n, &v);
   if (status == MRANK_SUCCESS) {
     status = mrank_check_fused_args(function, n, x1, x2, y, desc->reduction, loss, dx1, dx2);
   }

@@ -193,3 +193,13 @@ void mrank_encode(mrank_dtype type, void *array, size_t i, double value) {
       break;
   }
 }
+
+mrank_status mrank_check_count(const char *function, size_t n, const mrank_variant *variant) {
+  const size_t widest =
+      variant->data_size > variant->label_size ? variant->data_size : variant->label_size;
+  if (n <= SIZE_MAX / widest) return MRANK_SUCCESS;
+  return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                    "%s: n = %zu elements of %zu bytes is more bytes than the address space holds; "
+                    "n counts the elements of each array (not bytes): pass the arrays' length",
+                    function, n, widest);
+}

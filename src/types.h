@@ -20,6 +20,9 @@ typedef struct mrank_variant {
 
 /* Checks desc (types, reduction) and describes its variant; `function` names the caller. */
 mrank_status mrank_variant_of(const char *function, const mrank_desc *desc, mrank_variant *variant);
+/* MRANK_ERROR_INVALID_ARGUMENT unless n elements of the variant's widest type fit in size_t (the
+ * byte count of every array of the call). */
+mrank_status mrank_check_count(const char *function, size_t n, const mrank_variant *variant);
 /* Conversions of half and bfloat16 storage: to float exactly, from float rounded to nearest even
  * (a NaN stays a quiet NaN), as vload_half / vstore_half_rte and the kernels' bfloat16 code do. */
 float mrank_half_to_float(unsigned short bits);

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
-#include "types.h"
+#include "context.h"
+#include "host_memory.h"
 #include "validate_data.h"
 
 enum { canary_length = 16 };
@@ -50,6 +50,43 @@ static void free_outputs(output_arrays *out) {
     free(out->again[o]);
     free(out->reference[o]);
   }
+}
+
+/* Host bytes a problem needs: the inputs in their types and as doubles, and three copies (device,
+ * again, reference) of each output with its canary; SIZE_MAX when that overflows. */
+static size_t problem_bytes(const mrank_problem *p) {
+  const size_t data = mrank_dtype_size(p->data), labels = mrank_dtype_size(p->labels);
+  const size_t per_input = 3 * data + labels + 4 * sizeof(double);
+  size_t total = mrank_size_mul_add(p->n > 0 ? p->n : 1, per_input, 0);
+  const size_t loss_length = p->reduction == MRANK_REDUCTION_NONE ? p->n : 1;
+  const size_t lengths[3] = {p->op != MRANK_OP_BACKWARD ? loss_length : 0,
+                             p->op != MRANK_OP_FORWARD ? p->n : 0,
+                             p->op != MRANK_OP_FORWARD ? p->n : 0};
+  for (int o = 0; o < 3; ++o) {
+    const size_t one_copy = mrank_size_mul_add(lengths[o], data, canary_length * data);
+    total = mrank_size_mul_add(one_copy, 3, total);
+  }
+  return total;
+}
+
+/* A problem larger than the host can hold is refused before anything is allocated (the kernel
+ * would otherwise let it grow and kill the process half way). */
+static mrank_status check_fits(const mrank_problem *p) {
+  const size_t needed = problem_bytes(p), available = mrank_host_memory_available();
+  if (needed == SIZE_MAX) {
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                      "mrank_validate: n = %zu elements is more bytes than the address space "
+                      "holds; use a smaller n",
+                      p->n);
+  }
+  if (available > 0 && needed > available) {
+    return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY,
+                      "mrank_validate: n = %zu elements needs %.2f GiB of host memory (the inputs, "
+                      "exact copies of them and three runs' outputs), more than the %.2f GiB "
+                      "available; use a smaller n",
+                      p->n, (double)needed / 1073741824.0, (double)available / 1073741824.0);
+  }
+  return MRANK_SUCCESS;
 }
 
 static mrank_status allocate_outputs(const mrank_problem *problem, output_arrays *out) {
@@ -141,9 +178,9 @@ static void compare_output(const mrank_problem *p, const mrank_problem_data *d,
     if (want != 0.0) c->nonzero++;
     const double error = difference(got, want);
     const double relative = error == 0.0 ? 0.0 : error / fmax(fabs(want), DBL_MIN);
-    const int mismatch = c->bitwise
-                             ? !same_element(p->data, out->device[o], out->reference[o], i, size)
-                             : !(error <= bound * fabs(want));
+    /* equal bits always match: a reduction of nothing is exactly 0 (SUM) or NaN (MEAN) */
+    const int same = same_element(p->data, out->device[o], out->reference[o], i, size);
+    const int mismatch = c->bitwise ? !same : !same && !(error <= bound * fabs(want));
     if (mismatch) c->mismatches++;
     if (error > c->max_abs_error) c->max_abs_error = error;
     if (relative > c->max_rel_error) c->max_rel_error = relative;
@@ -184,6 +221,15 @@ static double gradient_tolerance(mrank_dtype type) {
   return fmax(4.0 * unit, type == MRANK_DTYPE_F64 ? 1e-9 : 0.0);
 }
 
+/* The smallest normal value of the stored type. Below it the storage has a fixed absolute spacing
+ * (this value times one unit), so a correctly rounded gradient there errs by up to half a unit of
+ * this value, not of itself: a half gradient of 1/n for n = 2^20 is subnormal and may be off by 30%
+ * of itself while being as right as half can be. Errors are therefore measured relative to
+ * max(|exact|, this), which keeps the tolerance's meaning in the subnormal range. */
+static double smallest_normal(mrank_dtype type) {
+  return type == MRANK_DTYPE_F16 ? 0x1p-14 : type == MRANK_DTYPE_F64 ? DBL_MIN : FLT_MIN;
+}
+
 /* dx1 and dx2 of the device against central differences of the double loss, times the upstream
  * gradient; points within 4 steps of the kink, or with non-finite values, are skipped. */
 static void check_gradient(const mrank_problem *p, const mrank_problem_data *d,
@@ -222,8 +268,7 @@ static void check_gradient(const mrank_problem *p, const mrank_problem_data *d,
     for (int k = 0; k < 2; ++k) {
       if (!isfinite(want[k])) continue;
       const double error = fabs(got[k] - want[k]);
-      /* below the smallest normal of the stored type only an absolute comparison means anything */
-      const double relative = fabs(want[k]) < 1e-30 ? error : error / fabs(want[k]);
+      const double relative = error / fmax(fabs(want[k]), smallest_normal(p->data));
       if (relative > report->gradient_max_error) report->gradient_max_error = relative;
       if (!(relative <= report->gradient_tolerance)) report->gradient_passed = 0;
     }
@@ -264,11 +309,10 @@ mrank_status mrank_validate(mrank_context *ctx, const mrank_problem *problem,
   output_arrays out;
   memset(&out, 0, sizeof out);
   mrank_clear_error();
-  MRANK_CHECK(ctx != NULL && problem != NULL && report != NULL, MRANK_ERROR_INVALID_ARGUMENT,
-              "mrank_validate: %s is NULL",
-              ctx == NULL       ? "ctx"
-              : problem == NULL ? "problem"
-                                : "report");
+  MRANK_TRY(mrank_check_context("mrank_validate", ctx));
+  MRANK_CHECK(problem != NULL && report != NULL, MRANK_ERROR_INVALID_ARGUMENT,
+              "mrank_validate: %s is NULL; pass an mrank_%s",
+              problem == NULL ? "problem" : "report", problem == NULL ? "problem" : "validation");
   MRANK_CHECK(problem->op == MRANK_OP_FORWARD || problem->op == MRANK_OP_BACKWARD ||
                   problem->op == MRANK_OP_FUSED,
               MRANK_ERROR_INVALID_ARGUMENT,
@@ -278,6 +322,7 @@ mrank_status mrank_validate(mrank_context *ctx, const mrank_problem *problem,
   const mrank_desc desc = desc_of(problem);
   mrank_variant variant;
   MRANK_TRY(mrank_variant_of("mrank_validate", &desc, &variant));
+  MRANK_TRY(check_fits(problem));
   memset(report, 0, sizeof *report);
   MRANK_TRY(mrank_problem_data_make(problem, &data));
   MRANK_TRY(allocate_outputs(problem, &out));
@@ -287,7 +332,8 @@ mrank_status mrank_validate(mrank_context *ctx, const mrank_problem *problem,
   report->fault_index = problem->inject_fault ? inject_fault(problem, &out) : problem->n;
 
   const double bound = mrank_reduction_error_bound_ex(ctx, &desc, problem->n);
-  int failed = 0, all_mostly_zero = 1;
+  /* n = 0 has exact, known answers (SUM 0, MEAN NaN, no elements): nothing to mistrust */
+  int failed = 0, all_mostly_zero = problem->n > 0;
   for (int o = 0; o < 3; ++o) {
     mrank_output_check *c = &report->outputs[o];
     compare_output(problem, &data, &out, o, bound, c);

@@ -114,3 +114,70 @@ Test(validate, cli_usage_errors_exit_2) {
   cr_assert_not_null(strstr(out, "matches no device"), "%s", out);
   free(out);
 }
+
+/* Half's normal range ends at 2^-14: the MEAN gradient 1/n of n = 1048579 is a subnormal half, off
+ * by up to 30% of itself while correctly rounded. The device was right and the check must say so;
+ * every other type at large n too. */
+Test(validate, large_n_passes_for_every_type_and_subnormal_half_gradients_are_right) {
+  mrank_context *ctx = device_context();
+  const mrank_dtype types[] = {MRANK_DTYPE_F32, MRANK_DTYPE_F16, MRANK_DTYPE_BF16, MRANK_DTYPE_F64};
+  size_t count = 0;
+  mrank_device_info info;
+  int fp64 = 0;
+  for (size_t i = 0; mrank_device_count(&count) == MRANK_SUCCESS && i < count; ++i) {
+    if (mrank_device_describe(i, &info) == MRANK_SUCCESS && info.is_default) fp64 = info.fp64;
+  }
+  for (int t = 0; t < 4; ++t) {
+    if (types[t] == MRANK_DTYPE_F64 && !fp64) continue;
+    mrank_problem problem = {MRANK_OP_BACKWARD, MRANK_REDUCTION_MEAN, 1048579, 1.0f, 1, 0,
+                             types[t],          MRANK_DTYPE_F32};
+    mrank_validation report;
+    cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_SUCCESS, "%s", mrank_last_error());
+    cr_assert_eq(report.verdict, MRANK_VERDICT_PASSED, "%s: %s, gradient error %g > %g",
+                 mrank_dtype_name(types[t]), mrank_verdict_string(report.verdict),
+                 report.gradient_max_error, report.gradient_tolerance);
+  }
+  mrank_context_destroy(ctx);
+}
+
+/* n = 0 has exact answers (SUM 0, MEAN NaN, no elements): every problem passes, none is
+ * mistrusted, and an empty output names no worst element. */
+Test(validate, n_zero_is_checked_exactly) {
+  mrank_context *ctx = device_context();
+  for (int op = 0; op < 3; ++op) {
+    for (int r = 0; r < 3; ++r) {
+      mrank_problem problem = {(mrank_op)op,    (mrank_reduction)r, 0, 1.0f, 1, 0,
+                               MRANK_DTYPE_F32, MRANK_DTYPE_F32};
+      mrank_validation report;
+      cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_SUCCESS, "%s", mrank_last_error());
+      cr_assert_eq(report.verdict, MRANK_VERDICT_PASSED, "op %d reduction %d: %s", op, r,
+                   mrank_verdict_string(report.verdict));
+    }
+  }
+  mrank_context_destroy(ctx);
+  char *out = NULL;
+  cr_assert_eq(run_cli("", "validate --n 0", &out), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "validate: 18 passed, 0 failed"), "%s", out);
+  cr_assert_null(strstr(out, "MISTRUSTED"), "%s", out);
+  cr_assert_null(strstr(out, "worst at"), "%s", out);
+  free(out);
+}
+
+/* n * sizeof overflows size_t: refused up front with a message, never a tiny buffer written past;
+ * a problem larger than the host's memory is refused with both sizes, before any allocation. */
+Test(validate, sizes_beyond_memory_are_refused_up_front) {
+  char *out = NULL;
+  cr_assert_eq(
+      run_cli("", "validate --n 4611686018427387904 --op forward --reduction none 2>&1", &out), 2,
+      "%s", out);
+  cr_assert_not_null(strstr(out, "more bytes than the address space holds"), "%s", out);
+  cr_assert_null(strstr(out, "passed"), "no tally of nothing: %s", out);
+  free(out);
+  cr_assert_eq(run_cli("", "demo --n 2^62 --no-train 2>&1", &out), 2, "%s", out);
+  cr_assert_not_null(strstr(out, "more bytes than the address space holds"), "%s", out);
+  free(out);
+  /* 2^40 elements: some terabytes, more than any machine that runs this test */
+  cr_assert_eq(run_cli("", "demo --n 2^40 --no-train 2>&1", &out), 2, "%s", out);
+  cr_assert_not_null(strstr(out, "GiB of host memory"), "%s", out);
+  free(out);
+}

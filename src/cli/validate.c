@@ -470,7 +470,8 @@ int mrank_cmd_validate(int argc, char **argv) {
   if (s.json) {
     printf("\n  ],\n  \"passed\": %d, \"failed\": %d, \"mistrusted\": %d, \"skipped\": %d\n}\n",
            t.passed, t.failed, t.mistrusted, t.skipped);
-  } else {
+  } else if (t.printed > 0 || t.skipped > 0 || device_errors == 0) {
+    /* a device that could not run anything has its error, not a tally of nothing */
     if (t.mistrusted > 0) {
       printf("%d problem(s) MISTRUSTED: their outputs are nearly all zero (try another margin)\n",
              t.mistrusted);
