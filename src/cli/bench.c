@@ -493,26 +493,44 @@ static int bench_device_run(const bench_settings *settings, const char *selector
   return ok;
 }
 
+/* one of a fixed set of names, or of types */
+typedef struct choice_list {
+  const char *const *names;
+  const mrank_dtype *types;
+  int count;
+  int *flags;        /* names: which were given */
+  mrank_dtype *into; /* types: in the order given */
+} choice_list;
+
+static int choice_item(const char *option, const char *item, void *into, int at) {
+  choice_list *list = into;
+  for (int k = 0; k < list->count; ++k) {
+    const char *name = list->names != NULL ? list->names[k] : mrank_dtype_name(list->types[k]);
+    if (strcmp(item, name) != 0) continue;
+    if (list->names != NULL) {
+      list->flags[k] = 1;
+    } else {
+      list->into[at] = list->types[k];
+    }
+    return 1;
+  }
+  char names[256] = "";
+  for (int k = 0; k < list->count; ++k) {
+    const char *name = list->names != NULL ? list->names[k] : mrank_dtype_name(list->types[k]);
+    const size_t used = strlen(names);
+    snprintf(names + used, sizeof names - used, "%s%s", k > 0 ? " " : "", name);
+  }
+  mrank_error("%s: \"%s\" is not one of: %s", option, item, names);
+  return 0;
+}
+
 static int parse_flags(const char *option, const char *text, const char *const *names, int count,
                        int *flags) {
-  char buffer[256];
-  snprintf(buffer, sizeof buffer, "%s", text);
   for (int k = 0; k < count; ++k)
     flags[k] = 0;
-  for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
-    int found = 0;
-    for (int k = 0; k < count; ++k) {
-      if (strcmp(item, names[k]) == 0) found = flags[k] = 1;
-    }
-    if (!found) {
-      fprintf(stderr, "mrank bench: %s: \"%s\" is not one of", option, item);
-      for (int k = 0; k < count; ++k)
-        fprintf(stderr, " %s", names[k]);
-      fprintf(stderr, "\n");
-      return 0;
-    }
-  }
-  return 1;
+  choice_list list = {names, NULL, count, flags, NULL};
+  int given = 0;
+  return mrank_parse_list(option, text, choice_item, &list, 16, &given);
 }
 
 static const mrank_dtype data_names[] = {MRANK_DTYPE_F32, MRANK_DTYPE_F16, MRANK_DTYPE_BF16,
@@ -521,45 +539,22 @@ static const mrank_dtype label_names[] = {MRANK_DTYPE_F32, MRANK_DTYPE_I32, MRAN
 
 static int parse_types(const char *option, const char *text, const mrank_dtype *allowed,
                        int allowed_count, mrank_dtype *into, int *count) {
-  char buffer[256];
-  snprintf(buffer, sizeof buffer, "%s", text);
-  *count = 0;
-  for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
-    int found = 0;
-    for (int k = 0; k < allowed_count && !found; ++k) {
-      if (strcmp(item, mrank_dtype_name(allowed[k])) == 0 && *count < allowed_count) {
-        into[(*count)++] = allowed[k];
-        found = 1;
-      }
-    }
-    if (!found) {
-      fprintf(stderr, "mrank bench: %s: \"%s\" is not one of", option, item);
-      for (int k = 0; k < allowed_count; ++k)
-        fprintf(stderr, " %s", mrank_dtype_name(allowed[k]));
-      fprintf(stderr, "\n");
-      return 0;
-    }
+  choice_list list = {NULL, allowed, allowed_count, NULL, into};
+  return mrank_parse_list(option, text, choice_item, &list, allowed_count, count);
+}
+
+static int size_item(const char *option, const char *item, void *into, int at) {
+  size_t *sizes = into;
+  if (!mrank_parse_size(option, item, &sizes[at])) return 0;
+  if (sizes[at] == 0) {
+    mrank_error("%s: sizes start at 1", option);
+    return 0;
   }
-  return *count > 0;
+  return 1;
 }
 
 static int parse_sizes(const char *text, bench_settings *s) {
-  char buffer[1024];
-  snprintf(buffer, sizeof buffer, "%s", text);
-  s->n_count = 0;
-  for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
-    if (s->n_count == max_sizes) {
-      fprintf(stderr, "mrank bench: --n takes at most %d sizes\n", max_sizes);
-      return 0;
-    }
-    if (!mrank_parse_size("--n", item, &s->n[s->n_count])) return 0;
-    if (s->n[s->n_count] == 0) {
-      fprintf(stderr, "mrank bench: --n: sizes start at 1\n");
-      return 0;
-    }
-    s->n_count++;
-  }
-  return s->n_count > 0;
+  return mrank_parse_list("--n", text, size_item, s->n, max_sizes, &s->n_count);
 }
 
 static int parse_bench(int argc, char **argv, bench_settings *s) {

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "mrank.h"
 
 typedef struct command {
@@ -89,7 +90,10 @@ int main(int argc, char **argv) {
     return 0;
   }
   for (int c = 0; c < command_count; ++c) {
-    if (strcmp(argv[1], commands[c].name) == 0) return commands[c].run(argc - 2, argv + 2);
+    if (strcmp(argv[1], commands[c].name) == 0) {
+      mrank_set_command(commands[c].name);
+      return commands[c].run(argc - 2, argv + 2);
+    }
   }
   fprintf(stderr, "mrank: unknown command \"%s\"; run 'mrank --help' for the list\n", argv[1]);
   return 2;

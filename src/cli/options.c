@@ -4,9 +4,29 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const char *command_name = NULL;
+
+void mrank_set_command(const char *name) {
+  command_name = name;
+}
+
+void mrank_error(const char *format, ...) {
+  if (command_name != NULL) {
+    fprintf(stderr, "mrank %s: ", command_name);
+  } else {
+    fputs("mrank: ", stderr);
+  }
+  va_list args;
+  va_start(args, format);
+  vfprintf(stderr, format, args);
+  va_end(args);
+  fputc('\n', stderr);
+}
 
 int mrank_parse_size(const char *option, const char *text, size_t *out) {
   char *end = NULL;
@@ -24,9 +44,8 @@ int mrank_parse_size(const char *option, const char *text, size_t *out) {
   *out = (size_t)value;
   return 1;
 bad:
-  fprintf(stderr,
-          "mrank: %s expects a whole number of elements (e.g. 1000000 or 2^20), not \"%s\"\n",
-          option, text);
+  mrank_error("%s expects a whole number of elements (e.g. 1000000 or 2^20), not \"%s\"", option,
+              text);
   return 0;
 }
 
@@ -35,7 +54,7 @@ int mrank_parse_float(const char *option, const char *text, float *out) {
   errno = 0;
   float value = strtof(text, &end);
   if (text[0] == '\0' || *end != '\0' || errno == ERANGE || isnan(value)) {
-    fprintf(stderr, "mrank: %s expects a finite number, not \"%s\"\n", option, text);
+    mrank_error("%s expects a finite number, not \"%s\"", option, text);
     return 0;
   }
   *out = value;
@@ -51,8 +70,38 @@ int mrank_parse_u64(const char *option, const char *text, uint64_t *out) {
   *out = (uint64_t)value;
   return 1;
 bad:
-  fprintf(stderr, "mrank: %s expects a non-negative whole number, not \"%s\"\n", option, text);
+  mrank_error("%s expects a non-negative whole number, not \"%s\"", option, text);
   return 0;
+}
+
+int mrank_parse_list(const char *option, const char *text,
+                     int (*parse_item)(const char *option, const char *item, void *into, int at),
+                     void *into, int max, int *count) {
+  *count = 0;
+  const char *start = text;
+  for (;;) {
+    const char *comma = strchr(start, ',');
+    const size_t length = comma != NULL ? (size_t)(comma - start) : strlen(start);
+    char item[256];
+    if (length == 0) {
+      mrank_error("%s \"%s\": an empty item; separate values with single commas", option, text);
+      return 0;
+    }
+    if (length >= sizeof item) {
+      mrank_error("%s: the item \"%.40s...\" is too long", option, start);
+      return 0;
+    }
+    if (*count >= max) {
+      mrank_error("%s takes at most %d values", option, max);
+      return 0;
+    }
+    memcpy(item, start, length);
+    item[length] = '\0';
+    if (!parse_item(option, item, into, *count)) return 0;
+    (*count)++;
+    if (comma == NULL) return 1;
+    start = comma + 1;
+  }
 }
 
 int mrank_is_option(const char *arg, const char *name) {
@@ -65,7 +114,7 @@ const char *mrank_option_value(int argc, char **argv, int *i, const char *name) 
   size_t length = strlen(name);
   if (arg[length] == '=') return arg + length + 1;
   if (*i + 1 >= argc) {
-    fprintf(stderr, "mrank: %s needs a value\n", name);
+    mrank_error("%s needs a value", name);
     return NULL;
   }
   *i += 1;

@@ -6,9 +6,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The subcommand that runs ("train"), for the prefix of every message: "mrank train: ...". */
+void mrank_set_command(const char *name);
+/* Prints "mrank COMMAND: <message>" and a newline on stderr. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 1, 2)))
+#endif
+void mrank_error(const char *format, ...);
+
 int mrank_parse_size(const char *option, const char *text, size_t *out);
 int mrank_parse_float(const char *option, const char *text, float *out);
 int mrank_parse_u64(const char *option, const char *text, uint64_t *out);
+/* A comma list ("7,63,2^20"): each item handed to parse_item with its place, at most `max` of them;
+ * an empty item ("7,,", ",7") is refused. 0 after a message on a bad list or item. */
+int mrank_parse_list(const char *option, const char *text,
+                     int (*parse_item)(const char *option, const char *item, void *into, int at),
+                     void *into, int max, int *count);
 /* The value of an option: argv[*i + 1] (advancing *i), or "--name=value" form; NULL (and a message)
  * when it is missing. */
 const char *mrank_option_value(int argc, char **argv, int *i, const char *name);

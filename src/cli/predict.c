@@ -1,66 +1,88 @@
-/* predict.c: `mrank predict`, one score per document of a data set. */
+/* predict.c: `mrank predict`, one score per document of a data set, to standard output or to a file
+ * written atomically. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/paths.h"
 #include "cli/scoring.h"
+#include "rank/atomic_file.h"
 #include "rank/dataset.h"
 #include "rank/model.h"
 
 const char mrank_predict_help[] =
-    "usage: mrank predict --model M --data FILE\n"
+    "usage: mrank predict --model M --data FILE [--query FILE] [--output OUT]\n"
     "\n"
-    "Prints one score per document of FILE, in input order.\n";
-
-static int parse_files(int argc, char **argv, const char *command, const char **model,
-                       const char **data, const char **query, int *json) {
-  for (int i = 0; i < argc; ++i) {
-    const char *arg = argv[i];
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) return -1;
-    if (json != NULL && strcmp(arg, "--json") == 0) {
-      *json = 1;
-      continue;
-    }
-    const char **target = mrank_is_option(arg, "--model")                    ? model
-                          : mrank_is_option(arg, "--data")                   ? data
-                          : query != NULL && mrank_is_option(arg, "--query") ? query
-                                                                             : NULL;
-    if (target == NULL) {
-      fprintf(stderr, "mrank %s: unknown option \"%s\"; see 'mrank %s --help'\n", command, arg,
-              command);
-      return 0;
-    }
-    const char *name = target == model ? "--model" : target == data ? "--data" : "--query";
-    if ((*target = mrank_option_value(argc, argv, &i, name)) == NULL) return 0;
-  }
-  if (*model == NULL || *data == NULL) {
-    fprintf(stderr, "mrank %s: --model and --data are required\n", command);
-    return 0;
-  }
-  return 1;
-}
+    "Prints one score per document of FILE (\"-\": standard input), in input order, with 9\n"
+    "significant digits. Features beyond the model's count score 0 (a warning says so).\n"
+    "\n"
+    "  --model M      a model written by mrank train or mrank tune\n"
+    "  --data FILE    SVMlight / LETOR text; - reads standard input\n"
+    "  --query FILE   accepted (and not needed: a document's score does not depend on its group),\n"
+    "                 so that the line that runs eval runs predict too\n"
+    "  --output OUT   write the scores to OUT (atomically: a whole file or none) instead of\n"
+    "                 standard output\n";
 
 int mrank_cmd_predict(int argc, char **argv) {
-  const char *model_path = NULL, *data_path = NULL;
-  const int parsed = parse_files(argc, argv, "predict", &model_path, &data_path, NULL, NULL);
-  if (parsed < 0) {
-    fputs(mrank_predict_help, stdout);
-    return 0;
+  const char *model_path = NULL, *data_path = NULL, *query_path = NULL, *output = NULL;
+  for (int i = 0; i < argc; ++i) {
+    const char *arg = argv[i];
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
+      fputs(mrank_predict_help, stdout);
+      return 0;
+    }
+    static const char *const names[] = {"--model", "--data", "--query", "--output"};
+    const char **targets[] = {&model_path, &data_path, &query_path, &output};
+    int which = -1;
+    for (int k = 0; k < 4; ++k) {
+      if (mrank_is_option(arg, names[k])) which = k;
+    }
+    if (which < 0) {
+      mrank_error("unknown option \"%s\"; see 'mrank predict --help'", arg);
+      return 2;
+    }
+    if ((*targets[which] = mrank_option_value(argc, argv, &i, names[which])) == NULL) return 2;
   }
-  if (parsed == 0) return 2;
+  if (model_path == NULL || data_path == NULL) {
+    mrank_error("--model and --data are required; see 'mrank predict --help'");
+    return 2;
+  }
+  const mrank_path inputs[] = {{"--model", model_path}, {"--data", data_path}};
+  const mrank_path outputs[] = {{"--output", output}};
+  if (!mrank_check_paths(inputs, 2, outputs, 1)) return 2;
   rank_model model;
   rank_dataset data;
-  if (!mrank_load_model_and_data(model_path, data_path, NULL, &model, &data, "predict")) return 2;
-  double *scores = malloc(data.docs * sizeof *scores);
-  if (scores != NULL) {
+  if (!mrank_load_model_and_data(model_path, data_path, NULL, -1.0, &model, &data)) return 2;
+  int status = 2;
+  double *scores = malloc((data.docs > 0 ? data.docs : 1) * sizeof *scores);
+  rank_atomic_file file;
+  FILE *out = stdout;
+  if (scores == NULL) {
+    mrank_error("out of memory for %zu scores", data.docs);
+  } else if (output != NULL && !rank_atomic_open(&file, output)) {
+    mrank_error("--output %s: cannot write: %s", output, strerror(errno));
+  } else {
+    if (output != NULL) out = file.file;
     rank_score(&data, model.weights, model.features, scores);
-    for (size_t d = 0; d < data.docs; ++d)
-      printf("%.9g\n", scores[d]);
+    for (size_t d = 0; d < data.docs && !ferror(out); ++d)
+      fprintf(out, "%.9g\n", scores[d]);
+    if (output == NULL) {
+      status = 0; /* a failed write to standard output is caught, and said, at exit */
+    } else if (ferror(out)) {
+      const int error = errno;
+      rank_atomic_abort(&file);
+      mrank_error("--output %s: cannot write: %s", output, strerror(error));
+    } else if (!rank_atomic_commit(&file)) {
+      mrank_error("--output %s: cannot write: %s", output, strerror(errno));
+    } else {
+      status = 0;
+    }
   }
   free(scores);
   rank_model_free(&model);
   rank_dataset_free(&data);
-  return scores != NULL ? 0 : 2;
+  return status;
 }

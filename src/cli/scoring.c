@@ -3,23 +3,27 @@
 
 #include <stdio.h>
 
+#include "cli/options.h"
+
 int mrank_load_model_and_data(const char *model_path, const char *data_path, const char *query_path,
-                              rank_model *model, rank_dataset *data, const char *command) {
+                              double max_label, rank_model *model, rank_dataset *data) {
   char error[1024];
   if (!rank_model_load(model_path, 0, model, error, sizeof error)) {
-    fprintf(stderr, "mrank %s: %s\n", command, error);
+    mrank_error("%s", error);
     return 0;
   }
-  /* the data is read with the model's feature count: an index beyond it is refused */
-  if (!rank_dataset_load(data_path, query_path, model->features, data, error, sizeof error)) {
-    if (rank_error_beyond_features(error)) {
-      fprintf(stderr, "mrank %s: %s (the model %s has %zu features)\n", command, error, model_path,
-              model->features);
-    } else {
-      fprintf(stderr, "mrank %s: %s\n", command, error);
-    }
+  const rank_read_limits limits = {0, max_label};
+  if (!rank_dataset_load_checked(data_path, query_path, &limits, data, error, sizeof error)) {
+    mrank_error("%s", error);
     rank_model_free(model);
     return 0;
+  }
+  /* as LightGBM and XGBoost do: a feature the model never saw contributes nothing */
+  if (data->features > model->features) {
+    mrank_error(
+        "warning: %s has features up to %zu, the model %s %zu; the %zu beyond the "
+        "model's count get weight 0",
+        data_path, data->features, model_path, model->features, data->features - model->features);
   }
   return 1;
 }

@@ -5,9 +5,10 @@
 #include "rank/dataset.h"
 #include "rank/model.h"
 
-/* Loads the model, then the data (and its group file, or NULL) with the model's feature count;
+/* Loads the model, then the data (and its group file, or NULL) with labels up to max_label
+ * (negative: any). Features beyond the model's count get weight 0: one warning line says so.
  * 0 after printing "mrank COMMAND: ..." on stderr (nothing is left allocated). */
 int mrank_load_model_and_data(const char *model_path, const char *data_path, const char *query_path,
-                              rank_model *model, rank_dataset *data, const char *command);
+                              double max_label, rank_model *model, rank_dataset *data);
 
 #endif /* MRANK_CLI_SCORING_H */

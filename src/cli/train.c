@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/paths.h"
 #include "cli/train_options.h"
 #include "rank/dataset.h"
 #include "rank/fit.h"
@@ -37,9 +38,12 @@ const char mrank_train_help[] =
     "  --epochs E            epochs (default 30)\n"
     "  --batch-queries Q     queries per minibatch (default 8)\n"
     "  --pairs-per-query K   sample at most K pairs per query per epoch (default 0: all)\n"
-    "  --patience E          stop after E epochs without a better validation NDCG@10 (default 5)\n"
+    "  --patience E          stop after E epochs without a better validation NDCG@10 (default 5;\n"
+    "                        0 never stops early)\n"
     "  --seed S              seed of the batch order and the pair sampling (default 1)\n"
     "  --features N          feature count (default: the largest index in the training data)\n"
+    "  --max-label N         relevance labels must lie in 0..N (default 31, LightGBM's limit;\n"
+    "                        gains are 2^label - 1); at most 1000\n"
     "  --scale MODE          auto (default): a feature whose largest |value| in the training data\n"
     "                        is above 1 is divided by it, so raw counts and scores train with the\n"
     "                        default --lr, and features within [-1, 1] are left as they are;\n"
@@ -52,23 +56,31 @@ const char mrank_train_help[] =
     "  --device SEL          gpu, cpu, accelerator, host (the CPU reference), P:D or a name\n"
     "  --quiet               no per-epoch lines\n"
     "  --profile             time each stage on the device (GEMV, gather, loss, scatter, update)\n"
-    "                        with profiling events, and print the split after training\n";
+    "                        with profiling events, and print the split after training\n"
+    "\n"
+    "SIGINT (Ctrl-C) or SIGTERM ends the run after the epoch under way and writes the best model\n"
+    "so far (exit status 130 or 143). Data with no pair to learn from (every query's documents\n"
+    "share one label) is refused. Exit status: 0 done, 1 training failed or diverged, 2 usage,\n"
+    "data, device or file error.\n";
 
 typedef struct train_settings {
   const char *train, *query, *valid, *valid_query, *model, *selector;
   size_t features;
   int checkpoint, quiet, profile;
+  double max_label;
   rank_options options;
 } train_settings;
 
+/* SIGINT (Ctrl-C) and SIGTERM (timeout, systemd, Slurm) end the run after the epoch under way,
+ * and the best model so far is written; the exit status is 128 + the signal, as a shell's. */
 static volatile sig_atomic_t interrupted = 0;
 static void on_interrupt(int signal_number) {
-  (void)signal_number;
-  interrupted = 1;
+  interrupted = signal_number;
 }
 
 static int parse_train(int argc, char **argv, train_settings *s) {
   rank_default_options(&s->options);
+  s->max_label = RANK_DEFAULT_MAX_LABEL;
   for (int i = 0; i < argc; ++i) {
     const char *arg = argv[i];
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) return -1;
@@ -91,6 +103,10 @@ static int parse_train(int argc, char **argv, train_settings *s) {
       s->profile = 1;
       continue;
     }
+    if (mrank_is_option(arg, "--max-label")) {
+      if (!mrank_parse_max_label(argc, argv, &i, &s->max_label)) return 0;
+      continue;
+    }
     static const char *const files[] = {"--train", "--query",  "--valid",   "--valid-query",
                                         "--model", "--device", "--features"};
     const char **targets[] = {&s->train, &s->query,    &s->valid, &s->valid_query,
@@ -100,26 +116,35 @@ static int parse_train(int argc, char **argv, train_settings *s) {
       if (mrank_is_option(arg, files[k])) which = k;
     }
     if (which < 0) {
-      fprintf(stderr, "mrank train: unknown option \"%s\"; see 'mrank train --help'\n", arg);
+      mrank_error("unknown option \"%s\"; see 'mrank train --help'", arg);
       return 0;
     }
     const char *value = mrank_option_value(argc, argv, &i, files[which]);
     if (value == NULL) return 0;
     if (which == 6) {
-      if (!mrank_parse_size("--features", value, &s->features) || s->features == 0) return 0;
+      if (!mrank_parse_size("--features", value, &s->features)) return 0;
+      if (s->features == 0 || s->features > RANK_MAX_FEATURES) {
+        mrank_error("--features must be 1 to %zu, not %s", RANK_MAX_FEATURES, value);
+        return 0;
+      }
     } else {
       *targets[which] = value;
     }
   }
   if (s->train == NULL || s->model == NULL) {
-    fprintf(stderr, "mrank train: --train FILE and --model OUT are required; see --help\n");
+    mrank_error("--train FILE and --model OUT are required; see 'mrank train --help'");
     return 0;
   }
   if (s->valid_query != NULL && s->valid == NULL) {
-    fprintf(stderr, "mrank train: --valid-query needs --valid\n");
+    mrank_error("--valid-query needs --valid");
     return 0;
   }
-  return 1;
+  const mrank_path inputs[] = {{"--train", s->train},
+                               {"--query", s->query},
+                               {"--valid", s->valid},
+                               {"--valid-query", s->valid_query}};
+  const mrank_path outputs[] = {{"--model", s->model}};
+  return mrank_check_paths(inputs, 4, outputs, 1);
 }
 
 /* The per-epoch printing, the checkpoint and the progress bar of a run. */
@@ -187,12 +212,14 @@ int mrank_cmd_train(int argc, char **argv) {
   char error[1024];
   rank_dataset train, valid;
   memset(&valid, 0, sizeof valid);
-  if (!rank_dataset_load(s.train, s.query, s.features, &train, error, sizeof error)) {
-    fprintf(stderr, "mrank train: %s\n", error);
+  const rank_read_limits limits = {s.features, s.max_label};
+  if (!rank_dataset_load_checked(s.train, s.query, &limits, &train, error, sizeof error)) {
+    mrank_error("%s", error);
     return 2;
   }
-  if (s.valid != NULL &&
-      !rank_dataset_load(s.valid, s.valid_query, train.features, &valid, error, sizeof error)) {
+  const rank_read_limits valid_limits = {train.features, s.max_label};
+  if (s.valid != NULL && !rank_dataset_load_checked(s.valid, s.valid_query, &valid_limits, &valid,
+                                                    error, sizeof error)) {
     fprintf(stderr, "mrank train: %s%s\n", error,
             s.features == 0 ? mrank_features_hint(error) : "");
     rank_dataset_free(&train);
@@ -222,19 +249,19 @@ int mrank_cmd_train(int argc, char **argv) {
     printf("\n");
   }
   signal(SIGINT, on_interrupt);
+  signal(SIGTERM, on_interrupt);
   train_run run = {&s, &best, isatty(2), s.valid != NULL, 0};
   const rank_fit_hooks hooks = {draw_bar, after_epoch, &run, &interrupted};
   rank_fit_result result = {.best_weights = best.weights};
   if (!rank_fit(trainer, train.features, s.valid != NULL ? &valid : NULL, &s.options, &hooks,
                 &result, error, sizeof error)) {
-    if (run.checkpoint_failed) {
-      fprintf(stderr, "mrank train: %s\n", error);
-    } else if (result.failed_at > 0) {
-      fprintf(stderr, "mrank train: epoch %u: %s\n", result.failed_at, error);
+    /* a checkpoint that cannot be written, the device, memory: errors, not a failed training */
+    if (run.checkpoint_failed || result.failed_at == 0) {
+      mrank_error("%s", error);
     } else {
-      fprintf(stderr, "mrank train: %s\n", error); /* the reset: the device */
-      status = 2;
+      mrank_error("epoch %u: %s", result.failed_at, error);
     }
+    status = 2;
     goto done;
   }
   best.best_epoch = result.best_epoch;
@@ -256,9 +283,18 @@ int mrank_cmd_train(int argc, char **argv) {
   if (result.stale_epochs > 0 && !s.quiet) {
     printf("early stop: no better validation NDCG@10 for %u epochs\n", result.stale_epochs);
   }
-  if (interrupted) fprintf(stderr, "mrank train: interrupted; writing the best model so far\n");
+  if (interrupted) {
+    const char *name = interrupted == SIGTERM ? "SIGTERM" : "SIGINT";
+    if (best.best_epoch == 0) {
+      mrank_error("interrupted (%s) before an epoch ended; no model written", name);
+      status = 128 + interrupted;
+      goto done;
+    }
+    mrank_error("interrupted (%s); writing the best model so far", name);
+  }
   if (!rank_model_save(&best, s.model, error, sizeof error)) {
-    fprintf(stderr, "mrank train: %s\n", error);
+    mrank_error("%s", error);
+    status = 2;
     goto done;
   }
   if (!s.quiet) {
@@ -266,7 +302,7 @@ int mrank_cmd_train(int argc, char **argv) {
            s.valid != NULL ? ", best validation NDCG@10" : "", s.model);
   }
   if (s.profile) print_profile(&result);
-  status = interrupted ? 130 : 0;
+  status = interrupted ? 128 + interrupted : 0;
 done:
   rank_trainer_destroy(trainer);
   rank_model_free(&best);

@@ -10,6 +10,7 @@
 #include "cli/commands.h"
 #include "cli/json.h"
 #include "cli/options.h"
+#include "cli/paths.h"
 #include "cli/train_options.h"
 #include "rank/dataset.h"
 #include "rank/fit.h"
@@ -19,18 +20,18 @@
 
 const char mrank_tune_help[] =
     "usage: mrank tune --train FILE [--query FILE] --valid FILE [--valid-query FILE] --model OUT\n"
-    "                  --grid NAME=V1,V2,... [--grid ...] [--features N] [training options] "
-    "[--json]\n"
+    "                  --grid NAME=V1,V2,... [--grid ...] [--features N] [--max-label N]\n"
+    "                  [training options] [--json]\n"
     "\n"
     "Trains every combination of the grids (names: lr, margin, l2, batch-queries, momentum,\n"
-    "pairs-per-query, average 0/1; each name once) on the device, reusing the data uploaded once,\n"
-    "each early-stopped on the validation set (--patience, default 5, within --epochs, default "
-    "30).\n"
-    "Prints a table sorted by validation NDCG@10 (setting, best epoch, NDCG@10, pair accuracy,\n"
-    "seconds) or --json, and writes the best model to OUT. Options not in a grid keep their "
-    "values\n"
-    "(see mrank train --help, --scale included). A setting whose training diverges is marked and\n"
-    "ranked last; when every setting diverges, no model is written (exit status 1).\n";
+    "pairs-per-query, average 0/1; each name once; each value in the range mrank train takes) on\n"
+    "the device, reusing the data uploaded once, each early-stopped on the validation set\n"
+    "(--patience, default 5, 0 never stops early; within --epochs, default 30). Prints a table\n"
+    "sorted by validation NDCG@10 (setting, best epoch, NDCG@10, pair accuracy, seconds) or\n"
+    "--json, and writes the best model to OUT. Options not in a grid keep their values (see\n"
+    "mrank train --help, --scale and --max-label included). A setting whose training diverges is\n"
+    "marked and ranked last. Exit status: 0 done, 1 every setting diverged (no model written),\n"
+    "2 usage, data, device or file error.\n";
 
 enum { max_values = 64, max_settings = 100000 };
 
@@ -52,10 +53,27 @@ static const char *const grid_names[] = {"lr",       "margin",          "l2",   
                                          "momentum", "pairs-per-query", "average"};
 enum { grid_name_count = sizeof grid_names / sizeof grid_names[0], max_grids = grid_name_count };
 
-/* batch-queries, pairs-per-query and average take whole numbers (average: 0 or 1) */
-static int whole_number_grid(const char *name) {
-  return strcmp(name, "batch-queries") == 0 || strcmp(name, "pairs-per-query") == 0 ||
-         strcmp(name, "average") == 0;
+/* One value of a grid, checked against the option's own range as `mrank train` checks it (average:
+ * 0 or 1), naming the value. */
+static int grid_item(const char *option, const char *item, void *into, int at) {
+  grid *g = into;
+  char *end = NULL;
+  const double value = strtod(item, &end);
+  const char *range = "0 or 1";
+  const int known = end != item && *end == '\0' && isfinite(value);
+  const int ok = strcmp(g->name, "average") == 0
+                     ? known && (value == 0.0 || value == 1.0)
+                     : known && mrank_training_value_ok(g->name, value, &range);
+  if (!known) {
+    mrank_error("%s %s: \"%s\" is not a number", option, g->name, item);
+    return 0;
+  }
+  if (!ok) {
+    mrank_error("%s %s: \"%s\" is not %s", option, g->name, item, range);
+    return 0;
+  }
+  g->values[at] = value;
+  return 1;
 }
 
 static int parse_grid(const char *text, grid *g) {
@@ -68,42 +86,13 @@ static int parse_grid(const char *text, grid *g) {
     }
   }
   if (g->name == NULL) {
-    fprintf(stderr,
-            "mrank tune: --grid \"%s\": expected NAME=V1,V2,... with NAME one of lr, "
-            "margin, l2, batch-queries, momentum, pairs-per-query, average\n",
-            text);
+    mrank_error(
+        "--grid \"%s\": expected NAME=V1,V2,... with NAME one of lr, margin, l2, "
+        "batch-queries, momentum, pairs-per-query, average",
+        text);
     return 0;
   }
-  char buffer[4096];
-  if (snprintf(buffer, sizeof buffer, "%s", equals + 1) >= (int)sizeof buffer) {
-    fprintf(stderr, "mrank tune: --grid %s: the list of values is too long\n", g->name);
-    return 0;
-  }
-  g->count = 0;
-  for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
-    char *end = NULL;
-    const double value = strtod(item, &end);
-    if (end == item || *end != '\0' || !isfinite(value)) {
-      fprintf(stderr, "mrank tune: --grid %s: \"%s\" is not a number\n", g->name, item);
-      return 0;
-    }
-    if (whole_number_grid(g->name) && (value != floor(value) || value < 0 || value > 4294967295.0 ||
-                                       (strcmp(g->name, "average") == 0 && value > 1))) {
-      fprintf(stderr, "mrank tune: --grid %s: \"%s\" is not %s\n", g->name, item,
-              strcmp(g->name, "average") == 0 ? "0 or 1" : "a whole number of 0 or more");
-      return 0;
-    }
-    if (g->count == max_values) {
-      fprintf(stderr, "mrank tune: --grid %s: more than %d values\n", g->name, max_values);
-      return 0;
-    }
-    g->values[g->count++] = value;
-  }
-  if (g->count == 0) {
-    fprintf(stderr, "mrank tune: --grid %s= has no values\n", g->name);
-    return 0;
-  }
-  return 1;
+  return mrank_parse_list("--grid", equals + 1, grid_item, g, max_values, &g->count);
 }
 
 static int apply(rank_options *o, const char *name, double value) {
@@ -155,6 +144,7 @@ int mrank_cmd_tune(int argc, char **argv) {
   grid grids[max_grids];
   int grid_count = 0;
   size_t features = 0;
+  double max_label = RANK_DEFAULT_MAX_LABEL;
   rank_options base;
   rank_default_options(&base);
   for (int i = 0; i < argc; ++i) {
@@ -183,12 +173,16 @@ int mrank_cmd_tune(int argc, char **argv) {
       grid_count++; /* at most max_grids: a name cannot come twice */
       continue;
     }
+    if (mrank_is_option(arg, "--max-label")) {
+      if (!mrank_parse_max_label(argc, argv, &i, &max_label)) return 2;
+      continue;
+    }
     if (mrank_is_option(arg, "--features")) {
       const char *value = mrank_option_value(argc, argv, &i, "--features");
       uint64_t count = 0;
-      if (value == NULL || !mrank_parse_u64("--features", value, &count) || count == 0 ||
-          count > RANK_MAX_FEATURES) {
-        fprintf(stderr, "mrank tune: --features must be 1 to %zu\n", RANK_MAX_FEATURES);
+      if (value == NULL || !mrank_parse_u64("--features", value, &count)) return 2;
+      if (count == 0 || count > RANK_MAX_FEATURES) {
+        mrank_error("--features must be 1 to %zu, not %s", RANK_MAX_FEATURES, value);
         return 2;
       }
       features = (size_t)count;
@@ -209,9 +203,15 @@ int mrank_cmd_tune(int argc, char **argv) {
     if ((*targets[which] = mrank_option_value(argc, argv, &i, names[which])) == NULL) return 2;
   }
   if (train_path == NULL || valid_path == NULL || model_path == NULL) {
-    fprintf(stderr, "mrank tune: --train, --valid and --model are required\n");
+    mrank_error("--train, --valid and --model are required; see 'mrank tune --help'");
     return 2;
   }
+  const mrank_path inputs[] = {{"--train", train_path},
+                               {"--query", query},
+                               {"--valid", valid_path},
+                               {"--valid-query", valid_query}};
+  const mrank_path outputs[] = {{"--model", model_path}};
+  if (!mrank_check_paths(inputs, 4, outputs, 1)) return 2;
   size_t settings = 1;
   for (int g = 0; g < grid_count; ++g)
     settings *= (size_t)grids[g].count;
@@ -223,11 +223,14 @@ int mrank_cmd_tune(int argc, char **argv) {
   char error[1024];
   rank_dataset train, valid;
   memset(&valid, 0, sizeof valid);
-  if (!rank_dataset_load(train_path, query, features, &train, error, sizeof error)) {
-    fprintf(stderr, "mrank tune: %s\n", error);
+  const rank_read_limits limits = {features, max_label};
+  if (!rank_dataset_load_checked(train_path, query, &limits, &train, error, sizeof error)) {
+    mrank_error("%s", error);
     return 2;
   }
-  if (!rank_dataset_load(valid_path, valid_query, train.features, &valid, error, sizeof error)) {
+  const rank_read_limits valid_limits = {train.features, max_label};
+  if (!rank_dataset_load_checked(valid_path, valid_query, &valid_limits, &valid, error,
+                                 sizeof error)) {
     fprintf(stderr, "mrank tune: %s%s\n", error, features == 0 ? mrank_features_hint(error) : "");
     rank_dataset_free(&train);
     return 2;
@@ -300,18 +303,29 @@ int mrank_cmd_tune(int argc, char **argv) {
       printf(
           ", \"lr\": %g, \"margin\": %g, \"l2\": %g, \"batch_queries\": %u, \"momentum\": %g, "
           "\"pairs_per_query\": %u, \"average\": %u, \"best_epoch\": %u, \"ndcg@10\": %.6f, "
-          "\"pair_accuracy\": %.6f, \"seconds\": %.4f, \"diverged_at_epoch\": %u}%s\n",
+          "\"pair_accuracy\": ",
           results[s].options.lr, results[s].options.margin, results[s].options.l2,
           results[s].options.batch_queries, results[s].options.momentum,
           results[s].options.pairs_per_query, results[s].options.average, results[s].best_epoch,
-          results[s].best_epoch > 0 ? results[s].ndcg : 0.0, results[s].pair_accuracy,
-          results[s].seconds, results[s].diverged_at, s + 1 < settings ? "," : "");
+          results[s].best_epoch > 0 ? results[s].ndcg : 0.0);
+      if (isnan(results[s].pair_accuracy)) {
+        printf("null");
+      } else {
+        printf("%.6f", results[s].pair_accuracy);
+      }
+      printf(", \"seconds\": %.4f, \"diverged_at_epoch\": %u}%s\n", results[s].seconds,
+             results[s].diverged_at, s + 1 < settings ? "," : "");
     } else if (results[s].best_epoch == 0) {
       printf("%-*s %5s %8s %8s %8.2f  diverged at epoch %u\n", width, text, "-", "-", "-",
              results[s].seconds, results[s].diverged_at);
     } else {
-      printf("%-*s %5u %8.4f %8.4f %8.2f", width, text, results[s].best_epoch, results[s].ndcg,
-             results[s].pair_accuracy, results[s].seconds);
+      printf("%-*s %5u %8.4f ", width, text, results[s].best_epoch, results[s].ndcg);
+      if (isnan(results[s].pair_accuracy)) {
+        printf("%8s", "n/a");
+      } else {
+        printf("%8.4f", results[s].pair_accuracy);
+      }
+      printf(" %8.2f", results[s].seconds);
       if (results[s].diverged_at > 0) printf("  diverged at epoch %u", results[s].diverged_at);
       printf("\n");
     }

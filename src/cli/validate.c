@@ -83,30 +83,10 @@ static const char *reduction_name(mrank_reduction reduction) {
                                              : "sum";
 }
 
-/* Splits a comma list and hands each item to parse_item; 0 (with a message) on a bad item. */
 static int parse_list(const char *option, const char *text,
                       int (*parse_item)(const char *option, const char *item, void *into, int at),
                       void *into, int *count) {
-  char buffer[1024];
-  if (strlen(text) >= sizeof buffer) {
-    fprintf(stderr, "mrank validate: %s list is too long\n", option);
-    return 0;
-  }
-  strcpy(buffer, text);
-  *count = 0;
-  for (char *item = strtok(buffer, ","); item != NULL; item = strtok(NULL, ",")) {
-    if (*count >= max_list) {
-      fprintf(stderr, "mrank validate: %s takes at most %d values\n", option, max_list);
-      return 0;
-    }
-    if (!parse_item(option, item, into, *count)) return 0;
-    (*count)++;
-  }
-  if (*count == 0) {
-    fprintf(stderr, "mrank validate: %s needs at least one value\n", option);
-    return 0;
-  }
-  return 1;
+  return mrank_parse_list(option, text, parse_item, into, max_list, count);
 }
 
 static int parse_n_item(const char *option, const char *item, void *into, int at) {

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct entry {
@@ -43,9 +44,17 @@ static void say(char *error, size_t size, const char *format, ...) {
 }
 
 char *rank_read_file(const char *path, size_t *length, char *error, size_t error_size) {
-  FILE *file = fopen(path, "rb");
+  const int standard_input = strcmp(path, "-") == 0;
+  const char *shown = standard_input ? "standard input" : path;
+  FILE *file = standard_input ? stdin : fopen(path, "rb");
   if (file == NULL) {
     say(error, error_size, "%s: cannot open: %s", path, strerror(errno));
+    return NULL;
+  }
+  struct stat info;
+  if (fstat(fileno(file), &info) == 0 && S_ISDIR(info.st_mode)) {
+    if (!standard_input) fclose(file);
+    say(error, error_size, "%s: is a directory; give a data file", shown);
     return NULL;
   }
   size_t capacity = 1 << 16, used = 0;
@@ -62,11 +71,12 @@ char *rank_read_file(const char *path, size_t *length, char *error, size_t error
     text = grown;
     capacity *= 2;
   }
-  const int failed = ferror(file);
-  fclose(file);
-  if (text == NULL || failed) {
+  const int read_error = ferror(file) ? errno : 0;
+  if (!standard_input) fclose(file);
+  if (text == NULL || read_error != 0) {
     free(text);
-    say(error, error_size, "%s: cannot read%s", path, text == NULL ? ": out of memory" : "");
+    say(error, error_size, "%s: cannot read: %s", shown,
+        text == NULL ? "out of memory" : strerror(read_error));
     return NULL;
   }
   text[used] = '\0';
@@ -172,8 +182,9 @@ static void free_parsed(parsed *p) {
 }
 
 /* One data line: label, optional qid, index:value pairs, optional comment. */
-static int parse_line(cursor *c, size_t row, size_t features, parsed *out, char *error,
-                      size_t error_size) {
+static int parse_line(cursor *c, size_t row, const rank_read_limits *limits, parsed *out,
+                      char *error, size_t error_size) {
+  const size_t features = limits->features;
   const char *at = c->p;
   size_t length = token_length(c);
   double label;
@@ -185,6 +196,14 @@ static int parse_line(cursor *c, size_t row, size_t features, parsed *out, char 
   if (beyond_float(label)) {
     say(error, error_size, "%s:%zu:%zu: the label %.*s is beyond the range of float (3.4e38)",
         c->name, c->line, column_of(c, at), (int)(length > 40 ? 40 : length), at);
+    return 0;
+  }
+  if (limits->max_label >= 0 && !(label >= 0 && label <= limits->max_label)) {
+    say(error, error_size,
+        "%s:%zu:%zu: the relevance label %.*s is outside 0..%g (gains are 2^label - 1; "
+        "--max-label N allows labels up to N)",
+        c->name, c->line, column_of(c, at), (int)(length > 40 ? 40 : length), at,
+        limits->max_label);
     return 0;
   }
   if (!grow(&out->labels)) goto memory;
@@ -331,6 +350,26 @@ static int parse_groups(const char *name, const char *text, size_t length, size_
   return 1;
 }
 
+/* A NUL byte is not text: a line holding one would be cut short without a word (C strings), so
+ * it is refused with its place. 1 when there is none. */
+static int no_nul_byte(const char *name, const char *text, size_t length, char *error,
+                       size_t error_size) {
+  const char *nul = memchr(text, '\0', length);
+  if (nul == NULL) return 1;
+  size_t line = 1;
+  const char *line_start = text;
+  for (const char *q = text; q < nul; ++q) {
+    if (*q == '\n') {
+      line++;
+      line_start = q + 1;
+    }
+  }
+  say(error, error_size,
+      "%s:%zu:%zu: a NUL byte: the file is binary or corrupt, not SVMlight / LETOR text", name,
+      line, (size_t)(nul - line_start) + 1);
+  return 0;
+}
+
 typedef struct qid_run {
   unsigned long long qid;
   size_t run; /* its place among the runs of consecutive lines with one qid */
@@ -374,6 +413,36 @@ static int queries_are_consecutive(const char *name, const unsigned long long *r
 int rank_dataset_parse(const char *name, const char *text, size_t length, const char *groups_name,
                        const char *groups, size_t groups_length, size_t features, rank_dataset *out,
                        char *error, size_t error_size) {
+  const rank_read_limits limits = {features, -1.0};
+  return rank_dataset_parse_checked(name, text, length, groups_name, groups, groups_length, &limits,
+                                    out, error, error_size);
+}
+
+/* MRANK_MAX_DENSE_BYTES: the largest dense matrix a file may ask for (default 16 GiB). 0 and a
+ * message when the variable is set to something that is not a byte count. */
+static int dense_limit(unsigned long long *limit, char *error, size_t error_size) {
+  *limit = 16ull << 30;
+  const char *text = getenv("MRANK_MAX_DENSE_BYTES");
+  if (text == NULL || text[0] == '\0') return 1;
+  char *end = NULL;
+  errno = 0;
+  const unsigned long long value = strtoull(text, &end, 10);
+  if (!isdigit((unsigned char)text[0]) || *end != '\0' || errno != 0 || value == 0) {
+    say(error, error_size,
+        "MRANK_MAX_DENSE_BYTES=\"%s\" is not a byte count; unset it (16 GiB) or give a whole "
+        "number of bytes, 1 or more",
+        text);
+    return 0;
+  }
+  *limit = value;
+  return 1;
+}
+
+int rank_dataset_parse_checked(const char *name, const char *text, size_t length,
+                               const char *groups_name, const char *groups, size_t groups_length,
+                               const rank_read_limits *limits, rank_dataset *out, char *error,
+                               size_t error_size) {
+  const size_t features = limits->features;
   parsed p;
   memset(&p, 0, sizeof p);
   p.labels.size = sizeof(float);
@@ -384,9 +453,13 @@ int rank_dataset_parse(const char *name, const char *text, size_t length, const 
   memset(out, 0, sizeof *out);
   cursor c = {name, text, text, text, 0, text, text + length};
   size_t rows = 0;
+  if (!no_nul_byte(name, text, length, error, error_size)) goto fail;
+  if (groups != NULL && !no_nul_byte(groups_name, groups, groups_length, error, error_size)) {
+    goto fail;
+  }
   while (next_line(&c)) {
     if (c.p < c.end && *c.p != '#') { /* blank and comment lines are allowed */
-      if (!parse_line(&c, rows, features, &p, error, error_size)) goto fail;
+      if (!parse_line(&c, rows, limits, &p, error, error_size)) goto fail;
       rows++;
     }
   }
@@ -444,9 +517,8 @@ int rank_dataset_parse(const char *name, const char *text, size_t length, const 
   if (out->features == 0) out->features = 1;
   /* the matrix is dense: a small file can ask for a huge one (one line with index 16 million), so
    * its size has a limit, MRANK_MAX_DENSE_BYTES (default 16 GiB) */
-  unsigned long long limit = 16ull << 30;
-  const char *limit_text = getenv("MRANK_MAX_DENSE_BYTES");
-  if (limit_text != NULL && limit_text[0] != '\0') limit = strtoull(limit_text, NULL, 10);
+  unsigned long long limit = 0;
+  if (!dense_limit(&limit, error, error_size)) goto fail;
   if (out->features > RANK_MAX_FEATURES || rows > (size_t)-1 / sizeof(float) / out->features ||
       (unsigned long long)rows * out->features * sizeof(float) > limit) {
     say(error, error_size,
@@ -489,6 +561,13 @@ fail:
 
 int rank_dataset_load(const char *path, const char *query_path, size_t features, rank_dataset *out,
                       char *error, size_t error_size) {
+  const rank_read_limits limits = {features, -1.0};
+  return rank_dataset_load_checked(path, query_path, &limits, out, error, error_size);
+}
+
+int rank_dataset_load_checked(const char *path, const char *query_path,
+                              const rank_read_limits *limits, rank_dataset *out, char *error,
+                              size_t error_size) {
   size_t length = 0, groups_length = 0;
   memset(out, 0, sizeof *out);
   char *text = rank_read_file(path, &length, error, error_size);
@@ -501,8 +580,9 @@ int rank_dataset_load(const char *path, const char *query_path, size_t features,
       return 0;
     }
   }
-  const int ok = rank_dataset_parse(path, text, length, query_path, groups, groups_length, features,
-                                    out, error, error_size);
+  const int ok =
+      rank_dataset_parse_checked(strcmp(path, "-") == 0 ? "standard input" : path, text, length,
+                                 query_path, groups, groups_length, limits, out, error, error_size);
   free(text);
   free(groups);
   return ok;

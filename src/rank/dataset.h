@@ -18,11 +18,27 @@ typedef struct rank_dataset {
   unsigned long long *qid; /* the qid of each query (its index when the groups came from a file) */
 } rank_dataset;
 
-/* Reads `path` (and the group file `query_path`, or NULL). `features`: 0 to take the largest index
- * seen, else the column count (a larger index is then an error). On failure returns 0, leaves *out
- * empty and writes "file:line:column: what was wrong" into error. */
+/* What a reader accepts beyond the format. */
+typedef struct rank_read_limits {
+  size_t features;  /* 0: the largest index seen is the count; else a larger index is an error */
+  double max_label; /* labels must lie in [0, max_label]; negative: any finite label */
+} rank_read_limits;
+
+/* The labels the commands that compute gains (2^label - 1) accept by default: LightGBM's gain
+ * table's limit. */
+#define RANK_DEFAULT_MAX_LABEL 31
+/* The largest --max-label: 2^label stays far from double's overflow in a DCG sum. */
+#define RANK_LARGEST_MAX_LABEL 1000
+
+/* Reads `path` ("-": standard input; and the group file `query_path`, or NULL). `features`: 0 to
+ * take the largest index seen, else the column count (a larger index is then an error). On failure
+ * returns 0, leaves *out empty and writes "file:line:column: what was wrong" into error. */
 int rank_dataset_load(const char *path, const char *query_path, size_t features, rank_dataset *out,
                       char *error, size_t error_size);
+/* The same with limits: a label outside them is an error naming file, line and column. */
+int rank_dataset_load_checked(const char *path, const char *query_path,
+                              const rank_read_limits *limits, rank_dataset *out, char *error,
+                              size_t error_size);
 /* 1 when a load's error was a feature index beyond the `features` it was given, so that a caller
  * can say where that count came from (the model, the training data). */
 int rank_error_beyond_features(const char *error);
@@ -30,6 +46,10 @@ int rank_error_beyond_features(const char *error);
 int rank_dataset_parse(const char *name, const char *text, size_t length, const char *groups_name,
                        const char *groups, size_t groups_length, size_t features, rank_dataset *out,
                        char *error, size_t error_size);
+int rank_dataset_parse_checked(const char *name, const char *text, size_t length,
+                               const char *groups_name, const char *groups, size_t groups_length,
+                               const rank_read_limits *limits, rank_dataset *out, char *error,
+                               size_t error_size);
 void rank_dataset_free(rank_dataset *data);
 
 /* Writes the data as LETOR text with qid: tokens (queries in order), atomically (temporary file and
@@ -37,7 +57,7 @@ void rank_dataset_free(rank_dataset *data);
 int rank_dataset_write(const rank_dataset *data, const size_t *order, size_t count,
                        const char *path, char *error, size_t error_size);
 
-/* Reads a whole file; NULL (and a message) on failure. */
+/* Reads a whole file ("-": standard input); NULL (and a message) on failure. */
 char *rank_read_file(const char *path, size_t *length, char *error, size_t error_size);
 
 #endif /* MRANK_RANK_DATASET_H */

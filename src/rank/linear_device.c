@@ -73,6 +73,12 @@ int rank_linear_device_init(rank_linear_device *dev, mrank_context **ctx, const 
   dev->cl = mrank_context_cl_context(*ctx);
   cl_device_id device;
   clGetCommandQueueInfo(mrank_context_queue(*ctx), CL_QUEUE_DEVICE, sizeof device, &device, NULL);
+  cl_bool unified = CL_FALSE;
+  cl_ulong memory = 0;
+  clGetDeviceInfo(device, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL);
+  clGetDeviceInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof memory, &memory, NULL);
+  dev->host_unified = unified == CL_TRUE;
+  dev->memory = memory;
   /* a queue of our own (with profiling when asked), shared with mrank through interop */
   dev->queue = clCreateCommandQueue(dev->cl, device, profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "clCreateCommandQueue", err);

@@ -27,6 +27,8 @@ typedef struct rank_stage_times {
 
 typedef struct rank_linear_device {
   int profile;
+  int host_unified;          /* the device's memory is the host's */
+  unsigned long long memory; /* the device's global memory, bytes */
   size_t docs, features;
   cl_context cl;
   cl_command_queue queue; /* the trainer's own (profiling when asked), shared with mrank */

@@ -111,8 +111,9 @@ int rank_evaluate(const rank_dataset *data, const double *scores, rank_metrics *
     out->ndcg[c] = ndcg[c] / queries;
     out->precision[c] = precision[c] / queries;
   }
-  out->map = with_relevant > 0 ? average_precision / (double)with_relevant : 0.0;
-  out->pair_accuracy = pairs > 0 ? correct / (double)pairs : 0.0;
+  /* nothing to measure is not 0: NaN, shown as n/a */
+  out->map = with_relevant > 0 ? average_precision / (double)with_relevant : NAN;
+  out->pair_accuracy = pairs > 0 ? correct / (double)pairs : NAN;
   out->queries = data->queries;
   out->pairs = pairs;
   return 1;

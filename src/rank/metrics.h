@@ -10,8 +10,10 @@ typedef struct rank_metrics {
   double ndcg[4];       /* @1, @3, @5, @10: gain 2^rel - 1, log2 discount; a query with no
                            relevant document counts as 1, as LightGBM does */
   double precision[4];  /* @1, @3, @5, @10: relevant (rel > 0) among the top k, over k */
-  double map;           /* mean average precision over the queries with a relevant document */
-  double pair_accuracy; /* ordered pairs (rel_i > rel_j) scored s_i > s_j; ties count half */
+  double map;           /* mean average precision over the queries with a relevant document (NaN
+                           when there is none) */
+  double pair_accuracy; /* ordered pairs (rel_i > rel_j) scored s_i > s_j; ties count half (NaN
+                           without a pair) */
   size_t queries, pairs;
 } rank_metrics;
 

@@ -23,11 +23,17 @@ typedef struct rank_pairs {
 
 /* 0 when out of memory. */
 int rank_pairs_init(rank_pairs *pairs, const rank_dataset *data);
-/* The pairs of `epoch`: all of them (pairs_per_query 0, made once and kept), or at most
- * pairs_per_query per query drawn from the seed and the epoch (the same draw on every device).
+/* The pairs of `epoch`: all of them (pairs_per_query 0, made once and kept), or in a query with
+ * more than pairs_per_query of them, that many drawn uniformly without replacement from the seed,
+ * the epoch and the query (the same draw on every device), without enumerating the others: memory
+ * grows with the documents and the pairs kept, never with the pairs a query could make.
  * 1 made, 0 out of memory, -1 more than RANK_MAX_PAIRS. */
 int rank_pairs_make(rank_pairs *pairs, const rank_dataset *data, unsigned pairs_per_query,
                     unsigned long long seed, unsigned epoch);
 void rank_pairs_free(rank_pairs *pairs);
+
+/* The pairs an epoch makes with pairs_per_query `limit` (0: every ordered pair, label_i > label_j
+ * within a query), counted without making them; SIZE_MAX when out of memory. */
+size_t rank_pairs_planned(const rank_dataset *data, unsigned limit);
 
 #endif /* MRANK_RANK_PAIRS_H */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "host_memory.h"
 #include "random.h"
 #include "rank/pairs.h"
 
@@ -165,6 +166,13 @@ rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selecto
         "give qid: tokens or a group file (--query)");
     return NULL;
   }
+  const size_t pairs = rank_pairs_planned(train, 0);
+  if (pairs == 0) {
+    say(error, error_size, "the training data has no pair to learn from",
+        "in every query all documents have one label (a pair is two documents of one query with "
+        "different labels)");
+    return NULL;
+  }
   rank_trainer *t = calloc(1, sizeof *t);
   if (t == NULL) return NULL;
   t->data = train;
@@ -220,9 +228,50 @@ const char *rank_trainer_device(const rank_trainer *t) {
   return t->device;
 }
 
+/* Bytes one pair of an epoch takes: on the host the pair (a, b) and its two document-index
+ * entries, plus the host step's five floats; on the device the pair buffers (a, b, x1, x2, y, dx1,
+ * dx2 and two index entries), allocated with half again to grow. */
+enum { host_bytes_per_pair = 16, host_step_bytes_per_pair = 20, device_bytes_per_pair = 54 };
+
+/* The epoch's pairs must fit: more than RANK_MAX_PAIRS, or more than memory holds, is refused
+ * before anything is made, with what to do. */
+static int pairs_fit(const rank_trainer *t, char *error, size_t error_size) {
+  const size_t pairs = rank_pairs_planned(t->data, t->options.pairs_per_query);
+  if (pairs == SIZE_MAX) return say(error, error_size, "out of memory counting the pairs", ""), 0;
+  const char *hint = t->options.pairs_per_query > 0 ? "use a smaller --pairs-per-query K"
+                                                    : "sample them with --pairs-per-query K";
+  if (pairs > RANK_MAX_PAIRS) {
+    snprintf(error, error_size, "%zu pairs in one epoch, more than %zu; %s", pairs, RANK_MAX_PAIRS,
+             hint);
+    return 0;
+  }
+  size_t host = mrank_size_mul_add(
+      pairs, host_bytes_per_pair + (t->on_host ? host_step_bytes_per_pair : 0), 0);
+  const size_t device = mrank_size_mul_add(pairs, device_bytes_per_pair, 0);
+  if (!t->on_host && t->dev.host_unified) host = mrank_size_mul_add(1, host, device);
+  const size_t available = mrank_host_memory_available();
+  if (available > 0 && host > available) {
+    snprintf(
+        error, error_size,
+        "the epoch's %zu pairs need %.2f GiB of host memory, more than the %.2f GiB available; "
+        "%s",
+        pairs, (double)host / 1073741824.0, (double)available / 1073741824.0, hint);
+    return 0;
+  }
+  if (!t->on_host && !t->dev.host_unified && t->dev.memory > 0 && device > t->dev.memory) {
+    snprintf(error, error_size,
+             "the epoch's %zu pairs need %.2f GiB of device memory, more than the device's %.2f "
+             "GiB; %s",
+             pairs, (double)device / 1073741824.0, (double)t->dev.memory / 1073741824.0, hint);
+    return 0;
+  }
+  return 1;
+}
+
 int rank_trainer_reset(rank_trainer *t, const rank_options *options, char *error,
                        size_t error_size) {
   t->options = *options;
+  if (!pairs_fit(t, error, error_size)) return 0;
   const size_t F = t->data->features;
   memset(t->w, 0, F * sizeof(float));
   memset(t->w_average, 0, F * sizeof(float));
