@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pocl_hint.h"
+
 static const char *const install_hint =
     "install an OpenCL driver (on Debian: apt-get install pocl-opencl-icd for the CPU, or your GPU "
     "vendor's OpenCL package), or pass the selector \"host\" to run the CPU reference";
@@ -45,8 +47,10 @@ static mrank_status append_platform(cl_platform_id platform, unsigned platform_i
     free(devices);
     return MRANK_SUCCESS;
   }
-  char platform_name[256];
+  char platform_name[256], platform_vendor[256];
   read_string_info(platform_info, platform, CL_PLATFORM_NAME, platform_name, sizeof platform_name);
+  read_string_info(platform_info, platform, CL_PLATFORM_VENDOR, platform_vendor,
+                   sizeof platform_vendor);
   for (cl_uint d = 0; d < device_count; ++d) {
     mrank_device_entry *entry = &grown[*count + d];
     memset(entry, 0, sizeof *entry);
@@ -59,6 +63,7 @@ static mrank_status append_platform(cl_platform_id platform, unsigned platform_i
       entry->type = 0;
     }
     memcpy(entry->platform_name, platform_name, sizeof platform_name);
+    memcpy(entry->platform_vendor, platform_vendor, sizeof platform_vendor);
     read_string_info(device_info, devices[d], CL_DEVICE_NAME, entry->device_name,
                      sizeof entry->device_name);
   }
@@ -183,6 +188,7 @@ static void append_device_list(const mrank_device_entry *entries, size_t count,
   for (size_t i = 0; i < count; ++i) {
     if (selector_filter != NULL &&
         !contains_ignoring_case(entries[i].platform_name, selector_filter) &&
+        !contains_ignoring_case(entries[i].platform_vendor, selector_filter) &&
         !contains_ignoring_case(entries[i].device_name, selector_filter)) {
       continue;
     }
@@ -195,6 +201,10 @@ mrank_status mrank_resolve_selector(const char *selector, const char *origin,
                                     const mrank_device_entry *entries, size_t count,
                                     size_t *chosen) {
   if (count == 0) {
+    char hint[4500];
+    if (mrank_pocl_cache_hint(hint, sizeof hint)) {
+      return mrank_fail(MRANK_ERROR_DEVICE_NOT_FOUND, "no OpenCL device was found: %s", hint);
+    }
     return mrank_fail(MRANK_ERROR_DEVICE_NOT_FOUND,
                       "no OpenCL platform with a device was found; %s", install_hint);
   }
@@ -235,6 +245,7 @@ mrank_status mrank_resolve_selector(const char *selector, const char *origin,
   size_t matches = 0;
   for (size_t i = 0; i < count; ++i) {
     if (contains_ignoring_case(entries[i].platform_name, selector) ||
+        contains_ignoring_case(entries[i].platform_vendor, selector) ||
         contains_ignoring_case(entries[i].device_name, selector)) {
       if (matches++ == 0) *chosen = i;
     }

@@ -12,6 +12,7 @@ typedef struct mrank_device_entry {
   cl_device_id device;
   cl_device_type type;
   char platform_name[256];
+  char platform_vendor[256]; /* "The pocl project": a selector may name the vendor too */
   char device_name[256];
 } mrank_device_entry;
 

@@ -4,6 +4,10 @@
 # exported symbols; the versions in every place; the man pages; the tool without a source tree.
 # usage: install_test.sh <build dir> <source dir>
 set -euo pipefail
+# What the consumers load must come from their own run paths, never from the caller's environment:
+# a LD_LIBRARY_PATH pointing at the build tree would make "uses the installed library" fail (or, the
+# other way round, pass for the wrong reason).
+unset LD_LIBRARY_PATH
 build=$(cd "$1" && pwd)
 source=$(cd "$2" && pwd)
 work=$(mktemp -d)

@@ -3,6 +3,7 @@
  * operation through the buffer API (no transfers) and the host API (host arrays), at each n; launch
  * overhead against an empty kernel; the CPU reference for scale. Times are the best of repetitions
  * after two warm-ups, repeated until a time budget is spent (clpeak's method). */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,10 @@
 #include "cli/bench.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/paths.h"
 #include "cli/roofline.h"
 #include "mrank.h"
+#include "rank/atomic_file.h"
 #include "random.h"
 
 const char mrank_bench_help[] =
@@ -189,18 +192,55 @@ static double run_empty(bench_state *s) {
   return now() - start;
 }
 
-/* best of at least 3 runs after 2 warm-ups, running until `budget` seconds are spent */
-static double best_of(bench_state *s, double (*run)(bench_state *), double budget) {
+enum { min_samples = 31, max_samples = 5000 };
+
+static int by_seconds(const void *a, const void *b) {
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* The value at fraction q of sorted values (linear between neighbours). */
+static double quantile(const double *sorted, int count, double q) {
+  const double at = q * (double)(count - 1);
+  const int low = (int)at;
+  const int high = low + 1 < count ? low + 1 : low;
+  return sorted[low] + (sorted[high] - sorted[low]) * (at - (double)low);
+}
+
+/* The median of at least min_samples runs after 2 warm-ups, running until `budget` seconds are
+ * spent: the median, not the best, because a shared machine's best is a lucky moment that does
+ * not repeat. */
+static double median_of(bench_state *s, double (*run)(bench_state *), double budget) {
   for (int w = 0; w < 2; ++w) {
     if (run(s) < 0) return -1.0;
   }
-  double best = 1e30;
+  static double times[max_samples];
+  int count = 0;
   const double start = now();
-  for (int r = 0; r < 100000 && (r < 3 || now() - start < budget); ++r) {
+  while (count < max_samples && (count < min_samples || now() - start < budget)) {
     const double t = run(s);
     if (t < 0) return -1.0;
-    if (t < best) best = t;
+    times[count++] = t;
   }
+  qsort(times, (size_t)count, sizeof *times, by_seconds);
+  return quantile(times, count, 0.5);
+}
+
+/* The roofline's time for one pair: float and float4, the faster (s->vector is left as it was) */
+static double run_roofline_best(bench_state *s) {
+  const int vector = s->vector;
+  double best = -1.0;
+  for (int v = 0; v < 2; ++v) {
+    if (v && s->n % 4 != 0) continue;
+    s->vector = v;
+    const double t = run_roofline(s);
+    if (t <= 0) {
+      best = -1.0;
+      break;
+    }
+    if (best < 0 || t < best) best = t;
+  }
+  s->vector = vector;
   return best;
 }
 
@@ -295,17 +335,23 @@ static void release(bench_state *s) {
   }
 }
 
-/* the roofline of one traffic pattern at the current n: float or float4, whichever is faster */
+/* the roofline of one traffic pattern at the current n: float or float4, whichever is faster;
+ * s->vector is left at that width */
 static double roofline_seconds(bench_state *s, int loads, int stores, double budget) {
   s->loads = loads;
   s->stores = stores;
   double best = -1.0;
+  int best_vector = 0;
   for (int vector = 0; vector < 2; ++vector) {
     if (vector && s->n % 4 != 0) continue;
     s->vector = vector;
-    const double t = best_of(s, run_roofline, budget / 2);
-    if (t > 0 && (best < 0 || t < best)) best = t;
+    const double t = median_of(s, run_roofline, budget / 2);
+    if (t > 0 && (best < 0 || t < best)) {
+      best = t;
+      best_vector = vector;
+    }
   }
+  s->vector = best_vector;
   return best;
 }
 
@@ -325,19 +371,138 @@ static bench_row make_row(const char *op, const char *of, int reduction, const c
                    0,
                    mrank_dtype_name(data),
                    mrank_dtype_name(labels),
-                   traffic_bytes(loads, stores, data, labels)};
+                   traffic_bytes(loads, stores, data, labels),
+                   0,
+                   0,
+                   0};
   if (loads + stores == 0) row.bytes = 0;
   return row;
 }
 
+/* The quartiles of a ratio more than this apart (relative to the median) mean the machine was
+ * too busy for the figure to repeat: the row gets a warning. */
+static const double wide_spread = 0.10;
+
+/* One operation measured against the roofline of its traffic pattern, pair after pair. */
+typedef struct bench_case {
+  bench_row row, roof_row;
+  mrank_op op;
+  mrank_reduction reduction;
+  double (*run)(bench_state *);
+  double *times, *ratios;
+  int count;
+} bench_case;
+
+/* One pair of a case: the operation and the roofline (float and float4, the faster) in turn, the
+ * order alternating (AB, BA, ...) so that what one leaves in the caches favours neither; the ratio
+ * of their bandwidths (bytes / time). 0 when a run failed. */
+static int measure_pair(bench_state *s, bench_case *c) {
+  s->op = c->op;
+  s->reduction = c->reduction;
+  s->desc.reduction = c->reduction;
+  s->desc.margin = 1.0;
+  s->loads = c->roof_row.loads;
+  s->stores = c->roof_row.stores;
+  double t_op, t_roof;
+  if (c->count % 2 == 0) {
+    t_op = c->run(s);
+    t_roof = run_roofline_best(s);
+  } else {
+    t_roof = run_roofline_best(s);
+    t_op = c->run(s);
+  }
+  if (t_op <= 0 || t_roof <= 0) return 0;
+  c->times[c->count] = t_op;
+  c->ratios[c->count++] = (c->row.bytes / t_op) / (c->roof_row.bytes / t_roof);
+  return 1;
+}
+
+/* Every case in rounds, one pair of each per round, until at least min_samples rounds and `budget`
+ * seconds per case are spent: each case's pairs are then spread over the whole measurement, so a
+ * busy spell of a shared machine lands on all of them alike instead of on the one that ran then. A
+ * row's ratio is the median of its pairs, its spread their quartiles. */
+static void measure_cases(bench_state *s, bench_case *cases, int count, double budget,
+                          row_list *rows) {
+  for (int c = 0; c < count; ++c) { /* warm-ups: kernels built, caches and pages touched */
+    for (int w = 0; w < 2; ++w) {
+      if (!measure_pair(s, &cases[c])) break;
+    }
+    cases[c].count = 0;
+  }
+  const double start = now();
+  for (int round = 0; round < max_samples; ++round) {
+    if (round >= min_samples && now() - start >= budget * count) break;
+    for (int c = 0; c < count; ++c) {
+      if (cases[c].count == round && !measure_pair(s, &cases[c])) {
+        mrank_error("%s %s %s: a run failed; row skipped", cases[c].row.op, cases[c].row.reduction,
+                    cases[c].row.api);
+      }
+    }
+  }
+  for (int c = 0; c < count; ++c) {
+    bench_case *k = &cases[c];
+    if (k->count < min_samples) continue;
+    qsort(k->times, (size_t)k->count, sizeof *k->times, by_seconds);
+    qsort(k->ratios, (size_t)k->count, sizeof *k->ratios, by_seconds);
+    bench_row row = k->row;
+    row.seconds = quantile(k->times, k->count, 0.5);
+    row.ratio = quantile(k->ratios, k->count, 0.5);
+    row.ratio_low = quantile(k->ratios, k->count, 0.25);
+    row.ratio_high = quantile(k->ratios, k->count, 0.75);
+    row.pairs = k->count;
+    add_row(rows, row);
+    if ((row.ratio_high - row.ratio_low) / row.ratio > wide_spread) {
+      mrank_error(
+          "warning: %s %s (%s, n = %zu): the ratio's quartiles are %.2f and %.2f over %d "
+          "pairs, more than %.0f%% apart: the machine is busy, so this figure will not "
+          "repeat; give more --budget or a quieter machine",
+          row.op, row.reduction, row.api, row.n, row.ratio_low, row.ratio_high, row.pairs,
+          100.0 * wide_spread);
+    }
+  }
+}
+
+enum { max_cases = 24 };
+
+static int add_case(bench_case *cases, int *count, bench_row row, const bench_row *roof_row,
+                    mrank_op op, mrank_reduction reduction, double (*run)(bench_state *)) {
+  if (*count == max_cases) return 0;
+  bench_case *c = &cases[*count];
+  memset(c, 0, sizeof *c);
+  c->row = row;
+  c->roof_row = *roof_row;
+  c->op = op;
+  c->reduction = reduction;
+  c->run = run;
+  c->times = malloc(max_samples * sizeof *c->times);
+  c->ratios = malloc(max_samples * sizeof *c->ratios);
+  if (c->times == NULL || c->ratios == NULL) {
+    free(c->times);
+    free(c->ratios);
+    return 0;
+  }
+  (*count)++;
+  return 1;
+}
+
+static void free_cases(bench_case *cases, int count) {
+  for (int c = 0; c < count; ++c) {
+    free(cases[c].times);
+    free(cases[c].ratios);
+  }
+}
+
 static void bench_size(const bench_settings *settings, bench_state *s, row_list *rows) {
   double roof[5][4] = {{0}};
+  bench_row roof_rows[5][4];
   for (int dt = 0; dt < settings->data_count; ++dt) {
     for (int lt = 0; lt < settings->labels_count; ++lt) {
       if (!fill(s, settings->data[dt], settings->labels[lt])) {
-        fprintf(stderr, "mrank bench: cannot fill the arrays\n");
+        mrank_error("cannot fill the arrays");
         return;
       }
+      bench_case cases[max_cases];
+      int count = 0;
       for (mrank_op op = MRANK_OP_FORWARD; op <= MRANK_OP_FUSED; ++op) {
         for (mrank_reduction red = MRANK_REDUCTION_NONE; red <= MRANK_REDUCTION_SUM; ++red) {
           if (!settings->ops[op] || !settings->reductions[red]) continue;
@@ -347,52 +512,47 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
            * op's types; an op's ratio compares bytes per second with it */
           if (roof[loads][stores] == 0.0) {
             roof[loads][stores] = roofline_seconds(s, loads, stores, settings->budget);
+            roof_rows[loads][stores] =
+                make_row("roofline", "", red, "buffer", "throughput", s->n, loads, stores,
+                         roof[loads][stores], MRANK_DTYPE_F32, MRANK_DTYPE_F32);
           }
-          const double roof_seconds = roof[loads][stores];
-          const bench_row roof_row =
-              make_row("roofline", op_names[op], red, "buffer", "throughput", s->n, loads, stores,
-                       roof_seconds, MRANK_DTYPE_F32, MRANK_DTYPE_F32);
+          bench_row roof_row = roof_rows[loads][stores];
+          roof_row.of = op_names[op];
+          roof_row.reduction = reduction_names[red];
           if (dt == 0 && lt == 0) add_row(rows, roof_row);
-          s->op = op;
-          s->reduction = red;
-          s->desc.reduction = red;
-          s->desc.margin = 1.0;
           for (int api = 0; api < 2; ++api) {
             if (!settings->apis[api]) continue;
-            const double t = best_of(s, api == 0 ? run_buffer_op : run_host_op, settings->budget);
-            bench_row row = make_row(op_names[op], "", red, api_names[api], "throughput", s->n,
-                                     loads, stores, t, settings->data[dt], settings->labels[lt]);
-            const double roof_gbps = roof_row.bytes * (double)s->n / roof_seconds / 1e9;
-            const double gbps = row.bytes * (double)s->n / t / 1e9;
-            row.ratio = t > 0 && roof_seconds > 0 ? gbps / roof_gbps : 0;
-            add_row(rows, row);
+            const bench_row row =
+                make_row(op_names[op], "", red, api_names[api], "throughput", s->n, loads, stores,
+                         0.0, settings->data[dt], settings->labels[lt]);
+            add_case(cases, &count, row, &roof_row, op, red,
+                     api == 0 ? run_buffer_op : run_host_op);
           }
         }
       }
+      /* the reference, single-threaded, for scale: forward and fused as training would call
+       * them, on float data */
+      static const struct {
+        mrank_op op;
+        mrank_reduction reduction;
+      } reference_ops[2] = {{MRANK_OP_FORWARD, MRANK_REDUCTION_NONE},
+                            {MRANK_OP_FUSED, MRANK_REDUCTION_MEAN}};
+      const int float_data =
+          settings->data[dt] == MRANK_DTYPE_F32 && settings->labels[lt] == MRANK_DTYPE_F32;
+      for (int k = 0; k < 2 && float_data; ++k) {
+        const mrank_op op = reference_ops[k].op;
+        const mrank_reduction red = reference_ops[k].reduction;
+        if (!settings->ops[op] || !settings->reductions[red] || !settings->apis[1]) continue;
+        int loads, stores;
+        traffic(op, red, &loads, &stores);
+        if (roof[loads][stores] == 0.0) continue;
+        const bench_row row = make_row("reference", op_names[op], red, "host", "throughput", s->n,
+                                       loads, stores, 0.0, MRANK_DTYPE_F32, MRANK_DTYPE_F32);
+        add_case(cases, &count, row, &roof_rows[loads][stores], op, red, run_reference);
+      }
+      measure_cases(s, cases, count, settings->budget, rows);
+      free_cases(cases, count);
     }
-  }
-  /* the reference, single-threaded, for scale: forward and fused as training would call them, on
-   * float data */
-  if (!fill(s, MRANK_DTYPE_F32, MRANK_DTYPE_F32)) return;
-  static const struct {
-    mrank_op op;
-    mrank_reduction reduction;
-  } reference_ops[2] = {{MRANK_OP_FORWARD, MRANK_REDUCTION_NONE},
-                        {MRANK_OP_FUSED, MRANK_REDUCTION_MEAN}};
-  for (int k = 0; k < 2; ++k) {
-    const mrank_op op = reference_ops[k].op;
-    const mrank_reduction red = reference_ops[k].reduction;
-    if (!settings->ops[op] || !settings->reductions[red] || !settings->apis[1]) continue;
-    int loads, stores;
-    traffic(op, red, &loads, &stores);
-    s->op = op;
-    s->reduction = red;
-    const double t = best_of(s, run_reference, settings->budget);
-    const double roof_seconds = roof[loads][stores];
-    bench_row row = make_row("reference", op_names[op], red, "host", "throughput", s->n, loads,
-                             stores, t, MRANK_DTYPE_F32, MRANK_DTYPE_F32);
-    row.ratio = t > 0 && roof_seconds > 0 ? roof_seconds / t : 0;
-    add_row(rows, row);
   }
 }
 
@@ -400,7 +560,7 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
 static void bench_launch(const bench_settings *settings, bench_state *s, cl_context context,
                          row_list *rows) {
   if (!allocate(s, context, 1024) || !fill(s, MRANK_DTYPE_F32, MRANK_DTYPE_F32)) return;
-  const double empty = best_of(s, run_empty, settings->budget);
+  const double empty = median_of(s, run_empty, settings->budget);
   add_row(rows, make_row("empty", "", -1, "buffer", "launch", 0, 0, 0, empty, MRANK_DTYPE_F32,
                          MRANK_DTYPE_F32));
   const size_t tiny[] = {1, 1024};
@@ -408,7 +568,7 @@ static void bench_launch(const bench_settings *settings, bench_state *s, cl_cont
   s->reduction = MRANK_REDUCTION_NONE;
   for (int k = 0; k < 2; ++k) {
     s->n = tiny[k];
-    const double t = best_of(s, run_host_op, settings->budget);
+    const double t = median_of(s, run_host_op, settings->budget);
     s->desc.reduction = MRANK_REDUCTION_NONE;
     bench_row row = make_row("forward", "", 0, "host", "launch", tiny[k], 3, 1, t, MRANK_DTYPE_F32,
                              MRANK_DTYPE_F32);
@@ -629,11 +789,11 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
   return 1;
 }
 
-static int write_file(const char *path, const bench_device *devices, const row_list *lists,
-                      size_t device_count, int json) {
-  FILE *out = fopen(path, "w");
-  if (out == NULL) {
-    fprintf(stderr, "mrank bench: cannot write %s\n", path);
+static int write_file(const char *option, const char *path, const bench_device *devices,
+                      const row_list *lists, size_t device_count, int json) {
+  rank_atomic_file file;
+  if (!rank_atomic_open(&file, path)) {
+    mrank_error("%s %s: cannot write: %s", option, path, strerror(errno));
     return 0;
   }
   size_t counts[64];
@@ -643,11 +803,15 @@ static int write_file(const char *path, const bench_device *devices, const row_l
     rows[d] = lists[d].rows;
   }
   if (json) {
-    bench_write_json(out, devices, counts, rows, device_count);
+    bench_write_json(file.file, devices, counts, rows, device_count);
   } else {
-    bench_write_csv(out, devices, counts, rows, device_count);
+    bench_write_csv(file.file, devices, counts, rows, device_count);
   }
-  return fclose(out) == 0;
+  if (!rank_atomic_commit(&file)) {
+    mrank_error("%s %s: cannot write: %s", option, path, strerror(errno));
+    return 0;
+  }
+  return 1;
 }
 
 int mrank_cmd_bench(int argc, char **argv) {
@@ -659,6 +823,9 @@ int mrank_cmd_bench(int argc, char **argv) {
     return 0;
   }
   if (parsed == 0) return 2;
+  /* the files are checked before the benchmark runs, not after */
+  const mrank_path outputs[] = {{"--json", settings.json_path}, {"--csv", settings.csv_path}};
+  if (!mrank_check_paths(NULL, 0, outputs, 2)) return 2;
   bench_device devices[64];
   row_list lists[64];
   memset(lists, 0, sizeof lists);
@@ -684,9 +851,9 @@ int mrank_cmd_bench(int argc, char **argv) {
   }
   int ok = failures == 0;
   if (ok && settings.json_path != NULL)
-    ok = write_file(settings.json_path, devices, lists, device_count, 1);
+    ok = write_file("--json", settings.json_path, devices, lists, device_count, 1);
   if (ok && settings.csv_path != NULL)
-    ok = write_file(settings.csv_path, devices, lists, device_count, 0);
+    ok = write_file("--csv", settings.csv_path, devices, lists, device_count, 0);
   for (size_t d = 0; d < device_count; ++d)
     free(lists[d].rows);
   return ok ? 0 : 2;

@@ -15,9 +15,12 @@ typedef struct bench_row {
   int loads, stores; /* arrays read and written per element */
   double seconds;    /* best of the repetitions */
   double gbps;       /* bytes * n / seconds */
-  double ratio;      /* op rows: gbps / the matching roofline's; launch rows: time / empty's */
-  const char *dtype, *labels; /* the types of the data and of y (the roofline is float) */
-  double bytes;               /* moved per element: loads and stores at their types' sizes */
+  double ratio;      /* op rows: the median over interleaved pairs of gbps / the roofline's; launch
+                        rows: time / empty's */
+  const char *dtype, *labels;   /* the types of the data and of y (the roofline is float) */
+  double bytes;                 /* moved per element: loads and stores at their types' sizes */
+  double ratio_low, ratio_high; /* op rows: the quartiles of the paired ratios (0: none) */
+  int pairs;                    /* op rows: the pairs measured */
 } bench_row;
 
 typedef struct bench_device {

@@ -17,8 +17,8 @@ static void format_n(size_t n, char *out, size_t capacity) {
 }
 
 void bench_print_header(FILE *out) {
-  fprintf(out, "%-9s %-8s %-4s %-4s %-3s %-6s %-10s %-9s %12s %9s %7s\n", "op", "of", "red", "type",
-          "y", "api", "kind", "n", "time", "GB/s", "ratio");
+  fprintf(out, "%-9s %-8s %-4s %-4s %-3s %-6s %-10s %-9s %12s %9s %7s  %s\n", "op", "of", "red",
+          "type", "y", "api", "kind", "n", "time", "GB/s", "ratio", "quartiles (pairs)");
 }
 
 void bench_print_row(FILE *out, const bench_row *row) {
@@ -37,10 +37,12 @@ void bench_print_row(FILE *out, const bench_row *row) {
     fprintf(out, "%9s ", "-");
   }
   if (row->ratio > 0) {
-    fprintf(out, "%7.2f\n", row->ratio);
+    fprintf(out, "%7.2f", row->ratio);
   } else {
-    fprintf(out, "%7s\n", "-");
+    fprintf(out, "%7s", "-");
   }
+  if (row->pairs > 0) fprintf(out, "  %.2f-%.2f (%d)", row->ratio_low, row->ratio_high, row->pairs);
+  fputc('\n', out);
   fflush(out);
 }
 
@@ -69,6 +71,15 @@ static void json_row(FILE *out, const bench_row *row, const bench_device *d) {
     mrank_json_number(out, row->ratio);
   } else {
     fprintf(out, "null");
+  }
+  if (row->pairs > 0) {
+    fprintf(out, ", \"ratio_q25\": ");
+    mrank_json_number(out, row->ratio_low);
+    fprintf(out, ", \"ratio_q75\": ");
+    mrank_json_number(out, row->ratio_high);
+    fprintf(out, ", \"pairs\": %d", row->pairs);
+  } else {
+    fprintf(out, ", \"ratio_q25\": null, \"ratio_q75\": null, \"pairs\": 0");
   }
   fprintf(out, ", \"device\": ");
   mrank_json_string(out, d->name);
@@ -111,7 +122,7 @@ void bench_write_csv(FILE *out, const bench_device *devices, const size_t *row_c
                      const bench_row *const *rows, size_t device_count) {
   fprintf(out,
           "device,device_type,platform,op,of,reduction,dtype,labels,api,kind,n,loads,stores,"
-          "seconds,gbps,ratio\n");
+          "bytes_per_element,seconds,gbps,ratio,ratio_q25,ratio_q75,pairs\n");
   for (size_t d = 0; d < device_count; ++d) {
     for (size_t r = 0; r < row_counts[d]; ++r) {
       const bench_row *row = &rows[d][r];
@@ -124,7 +135,10 @@ void bench_write_csv(FILE *out, const bench_device *devices, const size_t *row_c
               row->reduction, row->dtype, row->labels, row->api, row->kind, row->n, row->loads,
               row->stores, row->bytes, row->seconds, row->gbps);
       if (row->ratio > 0) fprintf(out, "%.6g", row->ratio);
-      fputc('\n', out);
+      fputc(',', out);
+      if (row->pairs > 0) fprintf(out, "%.6g,%.6g", row->ratio_low, row->ratio_high);
+      if (row->pairs == 0) fputc(',', out);
+      fprintf(out, ",%d\n", row->pairs);
     }
   }
 }

@@ -7,6 +7,8 @@
 #include "cli/outcome.h"
 #include "cli/commands.h"
 #include "cli/json.h"
+#include "cli/options.h"
+#include "pocl_hint.h"
 #include "mrank.h"
 #include "random.h"
 
@@ -76,6 +78,11 @@ static int load_devices(mrank_device_info **infos, size_t *count) {
   *infos = NULL;
   if (mrank_device_count(count) != MRANK_SUCCESS) {
     fprintf(stderr, "mrank devices: %s\n", mrank_last_error());
+    return 0;
+  }
+  char hint[4500];
+  if (*count == 0 && mrank_pocl_cache_hint(hint, sizeof hint)) {
+    mrank_error("%s", hint);
     return 0;
   }
   if (*count == 0) {
@@ -262,7 +269,10 @@ int mrank_cmd_devices(int argc, char **argv) {
   }
   mrank_device_info *infos = NULL;
   size_t count = 0;
-  if (!load_devices(&infos, &count)) return 1;
+  if (!load_devices(&infos, &count)) {
+    if (json && count == 0) printf("[]\n"); /* still a JSON document: no platform, no device */
+    return 1;
+  }
   report_silent_platforms(infos, count);
   int status = 0;
   if (json) {

@@ -1,4 +1,5 @@
 /* main.c: the mrank command: global options and dispatch to the subcommands. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,7 +68,21 @@ static void print_usage(FILE *out) {
       "  MRANK_FAIL_ENQUEUE=N  debug builds: make the N-th enqueue fail (for tests)\n");
 }
 
-int main(int argc, char **argv) {
+/* What a command printed must have reached its destination: a full disk or a closed pipe turns
+ * success into an I/O error (exit 2) with the reason, as GNU tools do. */
+static int finish_output(int status) {
+  errno = 0;
+  const int earlier = ferror(stdout);
+  const int flushed = fflush(stdout) == 0;
+  const int saved = errno;
+  const int closed = fclose(stdout) == 0;
+  if (!earlier && flushed && closed) return status;
+  const int reason = mrank_output_error() != 0 ? mrank_output_error() : saved != 0 ? saved : errno;
+  mrank_error("cannot write the output: %s", reason != 0 ? strerror(reason) : "write error");
+  return 2;
+}
+
+static int run(int argc, char **argv) {
   if (argc < 2) {
     print_usage(stderr);
     return 2;
@@ -97,4 +112,8 @@ int main(int argc, char **argv) {
   }
   fprintf(stderr, "mrank: unknown command \"%s\"; run 'mrank --help' for the list\n", argv[1]);
   return 2;
+}
+
+int main(int argc, char **argv) {
+  return finish_output(run(argc, argv));
 }

@@ -10,6 +10,15 @@
 #include <string.h>
 
 static const char *command_name = NULL;
+static int output_errno = 0;
+
+void mrank_note_output_error(int code) {
+  if (output_errno == 0) output_errno = code;
+}
+
+int mrank_output_error(void) {
+  return output_errno;
+}
 
 void mrank_set_command(const char *name) {
   command_name = name;

@@ -14,6 +14,11 @@ __attribute__((format(printf, 1, 2)))
 #endif
 void mrank_error(const char *format, ...);
 
+/* The errno of a failed write to standard output, noted where it happened (the stream forgets
+ * it), and read back when the tool checks its output at exit. */
+void mrank_note_output_error(int code);
+int mrank_output_error(void);
+
 int mrank_parse_size(const char *option, const char *text, size_t *out);
 int mrank_parse_float(const char *option, const char *text, float *out);
 int mrank_parse_u64(const char *option, const char *text, uint64_t *out);

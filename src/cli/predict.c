@@ -67,8 +67,9 @@ int mrank_cmd_predict(int argc, char **argv) {
   } else {
     if (output != NULL) out = file.file;
     rank_score(&data, model.weights, model.features, scores);
-    for (size_t d = 0; d < data.docs && !ferror(out); ++d)
-      fprintf(out, "%.9g\n", scores[d]);
+    for (size_t d = 0; d < data.docs && !ferror(out); ++d) {
+      if (fprintf(out, "%.9g\n", scores[d]) < 0 && out == stdout) mrank_note_output_error(errno);
+    }
     if (output == NULL) {
       status = 0; /* a failed write to standard output is caught, and said, at exit */
     } else if (ferror(out)) {

@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/paths.h"
 #include "random.h"
 #include "rank/dataset.h"
 
@@ -17,6 +18,11 @@ const char mrank_split_help[] =
     "the\n"
     "seed (default 1), goes to --train, the rest to --test, both as LETOR text with qid: tokens\n"
     "(queries without a qid in FILE are numbered in file order). Files are written atomically.\n";
+
+static int by_index(const void *a, const void *b) {
+  const size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return (x > y) - (x < y);
+}
 
 int mrank_cmd_split(int argc, char **argv) {
   const char *data_path = NULL, *query = NULL, *train = NULL, *test = NULL;
@@ -37,8 +43,11 @@ int mrank_cmd_split(int argc, char **argv) {
       if ((*target = mrank_option_value(argc, argv, &i, arg)) == NULL) return 2;
     } else if (mrank_is_option(arg, "--fraction")) {
       if ((value = mrank_option_value(argc, argv, &i, "--fraction")) == NULL ||
-          !mrank_parse_float("--fraction", value, &fraction) || fraction <= 0 || fraction >= 1) {
-        fprintf(stderr, "mrank split: --fraction must lie strictly between 0 and 1\n");
+          !mrank_parse_float("--fraction", value, &fraction)) {
+        return 2;
+      }
+      if (fraction <= 0 || fraction >= 1) {
+        mrank_error("--fraction must lie strictly between 0 and 1, not %s", value);
         return 2;
       }
     } else if (mrank_is_option(arg, "--seed")) {
@@ -52,9 +61,12 @@ int mrank_cmd_split(int argc, char **argv) {
     }
   }
   if (data_path == NULL || train == NULL || test == NULL) {
-    fprintf(stderr, "mrank split: --data, --train and --test are required\n");
+    mrank_error("--data, --train and --test are required; see 'mrank split --help'");
     return 2;
   }
+  const mrank_path inputs[] = {{"--data", data_path}, {"--query", query}};
+  const mrank_path outputs[] = {{"--train", train}, {"--test", test}};
+  if (!mrank_check_paths(inputs, 2, outputs, 2)) return 2;
   char error[1024];
   rank_dataset data;
   if (!rank_dataset_load(data_path, query, 0, &data, error, sizeof error)) {
@@ -84,26 +96,8 @@ int mrank_cmd_split(int argc, char **argv) {
     if (cut == 0) cut = 1;
     if (cut == data.queries) cut = data.queries - 1;
     /* each part keeps the file's query order */
-    int (*ascending)(const void *, const void *) = NULL;
-    (void)ascending;
-    for (size_t a = 0; a < cut; ++a) {
-      for (size_t b = a + 1; b < cut; ++b) {
-        if (order[b] < order[a]) {
-          const size_t t = order[a];
-          order[a] = order[b];
-          order[b] = t;
-        }
-      }
-    }
-    for (size_t a = cut; a < data.queries; ++a) {
-      for (size_t b = a + 1; b < data.queries; ++b) {
-        if (order[b] < order[a]) {
-          const size_t t = order[a];
-          order[a] = order[b];
-          order[b] = t;
-        }
-      }
-    }
+    qsort(order, cut, sizeof *order, by_index);
+    qsort(order + cut, data.queries - cut, sizeof *order, by_index);
     if (rank_dataset_write(&data, order, cut, train, error, sizeof error) &&
         rank_dataset_write(&data, order + cut, data.queries - cut, test, error, sizeof error)) {
       printf("split %s: %zu queries to %s, %zu to %s\n", data_path, cut, train, data.queries - cut,

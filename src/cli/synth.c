@@ -1,11 +1,14 @@
 /* synth.c: `mrank synth`, a LETOR file from a planted linear model, for tests, benchmarks and
  * demonstrations. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "cli/options.h"
+#include "cli/paths.h"
 #include "rank/atomic_file.h"
 #include "rank/dataset.h"
 #include "rank/synth.h"
@@ -40,14 +43,20 @@ int mrank_cmd_synth(int argc, char **argv) {
       if ((out = mrank_option_value(argc, argv, &i, "--out")) == NULL) return 2;
     } else if (mrank_is_option(arg, "--noise")) {
       if ((value = mrank_option_value(argc, argv, &i, "--noise")) == NULL ||
-          !mrank_parse_float("--noise", value, &noise) || noise < 0) {
-        fprintf(stderr, "mrank synth: --noise must be 0 or more\n");
+          !mrank_parse_float("--noise", value, &noise)) {
+        return 2;
+      }
+      if (noise < 0) {
+        mrank_error("--noise must be 0 or more, not %s", value);
         return 2;
       }
     } else if (number != NULL) {
       if ((value = mrank_option_value(argc, argv, &i, arg)) == NULL ||
-          !mrank_parse_u64(arg, value, number) || *number == 0) {
-        fprintf(stderr, "mrank synth: %s must be a positive whole number\n", arg);
+          !mrank_parse_u64(arg, value, number)) {
+        return 2;
+      }
+      if (*number == 0) {
+        mrank_error("%s must be 1 or more", arg);
         return 2;
       }
     } else {
@@ -65,45 +74,71 @@ int mrank_cmd_synth(int argc, char **argv) {
             "query)\n");
     return 2;
   }
-  rank_synth synth;
-  float *x = NULL, *labels = NULL;
   char weights_path[4096];
   snprintf(weights_path, sizeof weights_path, "%s.weights", out);
+  const mrank_path outputs[] = {{"--out", out}, {"--out (its .weights)", weights_path}};
+  if (!mrank_check_paths(NULL, 0, outputs, 2)) return 2;
+  rank_synth synth;
+  float *x = NULL, *labels = NULL;
   rank_atomic_file data_file, weights_file;
-  const int opened = rank_synth_init(&synth, (size_t)docs, (size_t)features, noise, seed) &&
-                     (x = malloc(docs * features * sizeof *x)) != NULL &&
-                     (labels = malloc(docs * sizeof *labels)) != NULL &&
-                     rank_atomic_open(&data_file, out);
-  const int weights_opened = opened && rank_atomic_open(&weights_file, weights_path);
-  if (opened && !weights_opened) rank_atomic_abort(&data_file);
-  FILE *file = weights_opened ? data_file.file : NULL;
-  FILE *weights = weights_opened ? weights_file.file : NULL;
-  int ok = weights != NULL;
-  for (uint64_t f = 0; ok && f < features; ++f)
-    fprintf(weights, "%.9g\n", synth.planted[f]);
-  for (uint64_t q = 0; ok && q < queries; ++q) {
+  int data_open = 0, weights_open = 0;
+  const char *failed = NULL; /* the file that could not be written */
+  int error = 0;
+  if (!rank_synth_init(&synth, (size_t)docs, (size_t)features, noise, seed) ||
+      (x = malloc(docs * features * sizeof *x)) == NULL ||
+      (labels = malloc(docs * sizeof *labels)) == NULL) {
+    failed = "memory";
+    error = ENOMEM;
+  } else if (!(data_open = rank_atomic_open(&data_file, out))) {
+    failed = out;
+    error = errno;
+  } else if (!(weights_open = rank_atomic_open(&weights_file, weights_path))) {
+    failed = weights_path;
+    error = errno;
+  }
+  /* Ctrl-C or SIGTERM stops between queries; the temporary files go, as on any failure */
+  mrank_catch_interrupts();
+  for (uint64_t f = 0; failed == NULL && f < features; ++f)
+    fprintf(weights_file.file, "%.9g\n", synth.planted[f]);
+  for (uint64_t q = 0; failed == NULL && q < queries && !mrank_interrupted; ++q) {
     rank_synth_query(&synth, x, labels);
     for (uint64_t d = 0; d < docs; ++d) {
-      fprintf(file, "%d qid:%llu", (int)labels[d], (unsigned long long)(q + 1));
+      fprintf(data_file.file, "%d qid:%llu", (int)labels[d], (unsigned long long)(q + 1));
       for (uint64_t f = 0; f < features; ++f) {
-        fprintf(file, " %llu:%.6f", (unsigned long long)(f + 1), x[d * features + f]);
+        fprintf(data_file.file, " %llu:%.6f", (unsigned long long)(f + 1), x[d * features + f]);
       }
-      fputc('\n', file);
+      fputc('\n', data_file.file);
+    }
+    if (ferror(data_file.file)) {
+      failed = out;
+      error = errno;
     }
   }
-  if (weights_opened) {
-    if (ok) {
-      ok = rank_atomic_commit(&weights_file) && rank_atomic_commit(&data_file);
-    } else {
-      rank_atomic_abort(&weights_file);
+  const int stopped = mrank_interrupted != 0;
+  if (failed == NULL && !stopped) {
+    /* both commit, or neither file is left behind */
+    if (!rank_atomic_commit(&weights_file)) {
+      failed = weights_path;
+      error = errno;
       rank_atomic_abort(&data_file);
+    } else if (!rank_atomic_commit(&data_file)) {
+      failed = out;
+      error = errno;
+      remove(weights_path);
     }
+  } else {
+    if (data_open) rank_atomic_abort(&data_file);
+    if (weights_open) rank_atomic_abort(&weights_file);
   }
   rank_synth_free(&synth);
   free(x);
   free(labels);
-  if (!ok) {
-    fprintf(stderr, "mrank synth: cannot write %s\n", out);
+  if (stopped) {
+    mrank_error("interrupted; nothing written");
+    return 128 + mrank_interrupted;
+  }
+  if (failed != NULL) {
+    mrank_error("cannot write %s: %s", failed, strerror(error));
     return 2;
   }
   printf(

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/interrupt.h"
 #include "cli/options.h"
 #include "cli/paths.h"
 #include "cli/train_options.h"
@@ -70,13 +71,6 @@ typedef struct train_settings {
   double max_label;
   rank_options options;
 } train_settings;
-
-/* SIGINT (Ctrl-C) and SIGTERM (timeout, systemd, Slurm) end the run after the epoch under way,
- * and the best model so far is written; the exit status is 128 + the signal, as a shell's. */
-static volatile sig_atomic_t interrupted = 0;
-static void on_interrupt(int signal_number) {
-  interrupted = signal_number;
-}
 
 static int parse_train(int argc, char **argv, train_settings *s) {
   rank_default_options(&s->options);
@@ -248,10 +242,10 @@ int mrank_cmd_train(int argc, char **argv) {
       printf(" (%zu scaled to [-1, 1], --scale %s)", scaled, rank_scale_name(s.options.scale));
     printf("\n");
   }
-  signal(SIGINT, on_interrupt);
-  signal(SIGTERM, on_interrupt);
+  /* SIGINT and SIGTERM end the run after the epoch under way; the best model so far is written */
+  mrank_catch_interrupts();
   train_run run = {&s, &best, isatty(2), s.valid != NULL, 0};
-  const rank_fit_hooks hooks = {draw_bar, after_epoch, &run, &interrupted};
+  const rank_fit_hooks hooks = {draw_bar, after_epoch, &run, &mrank_interrupted};
   rank_fit_result result = {.best_weights = best.weights};
   if (!rank_fit(trainer, train.features, s.valid != NULL ? &valid : NULL, &s.options, &hooks,
                 &result, error, sizeof error)) {
@@ -283,6 +277,7 @@ int mrank_cmd_train(int argc, char **argv) {
   if (result.stale_epochs > 0 && !s.quiet) {
     printf("early stop: no better validation NDCG@10 for %u epochs\n", result.stale_epochs);
   }
+  const int interrupted = mrank_interrupted;
   if (interrupted) {
     const char *name = interrupted == SIGTERM ? "SIGTERM" : "SIGINT";
     if (best.best_epoch == 0) {

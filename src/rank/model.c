@@ -2,6 +2,7 @@
 #include "rank/model.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,6 +145,11 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
     if (end == p || errno == ERANGE || (*end != '\n' && *end != '\0')) {
       snprintf(error, error_size, "%s:%zu: expected weight %zu of %zu", path, f + 6, f + 1,
                features);
+      goto fail;
+    }
+    if (!isfinite(w)) { /* a NaN or infinite weight scores every document alike: refuse it */
+      snprintf(error, error_size, "%s:%zu:1: weight %zu of %zu is %.*s, not a finite number", path,
+               f + 6, f + 1, features, (int)(end - p), p);
       goto fail;
     }
     model->weights[f] = w;
