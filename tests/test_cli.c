@@ -210,3 +210,216 @@ Test(cli, an_interrupted_training_leaves_a_whole_model, .timeout = 120) {
   snprintf(command, sizeof command, "rm -rf %s", dir);
   cr_assert_eq(system(command), 0);
 }
+
+/* The output of a command in a shell line in `dir`: "exit N" on the last line. */
+static void shell(const char *command, char *out, size_t size) {
+  FILE *pipe = popen(command, "r");
+  cr_assert_not_null(pipe);
+  const size_t got = fread(out, 1, size - 1, pipe);
+  out[got] = '\0';
+  pclose(pipe);
+}
+
+static size_t lines_in(const char *text) {
+  size_t lines = 0;
+  for (const char *c = text; *c; ++c)
+    lines += *c == '\n';
+  return lines;
+}
+
+/* SIGTERM (timeout, systemd, Slurm) is handled as Ctrl-C: the best model so far is written and the
+ * status is 143, where the process used to die with no model. */
+Test(cli, sigterm_ends_training_like_ctrl_c, .timeout = 120) {
+  char dir[] = "/tmp/mrank-sigterm-XXXXXX", command[1024], out[4096];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(command, sizeof command,
+           "'%s' synth --queries 400 --docs 40 --features 30 --out %s/data >/dev/null && "
+           "('%s' train --train %s/data --model %s/model --epochs 100000 --quiet 2>%s/err & "
+           "pid=$!; sleep 2; kill -TERM $pid; wait $pid; echo \"exit $?\")",
+           MRANK_CLI_PATH, dir, MRANK_CLI_PATH, dir, dir, dir);
+  shell(command, out, sizeof out);
+  cr_assert_str_eq(out, "exit 143\n", "SIGTERM: %s", out);
+  char path[512], error[512];
+  snprintf(path, sizeof path, "%s/model", dir);
+  rank_model model;
+  cr_assert(rank_model_load(path, 30, &model, error, sizeof error), "no model: %s", error);
+  rank_model_free(&model);
+  snprintf(command, sizeof command, "cat %s/err; rm -rf %s", dir, dir);
+  shell(command, out, sizeof out);
+  cr_assert_not_null(strstr(out, "mrank train: interrupted (SIGTERM)"), "%s", out);
+}
+
+/* An output that names an input, or another output, is refused before anything is read or
+ * written (device and inode, so a symbolic link or a/../b is caught too); the input is intact. */
+Test(cli, an_output_that_is_an_input_is_refused, .timeout = 120) {
+  char dir[] = "/tmp/mrank-synth-XXXXXX", path[128], arguments[1024], link[160];
+  synth_file(dir, path, sizeof path, "--queries 10 --docs 5 --features 3");
+  struct stat before, after;
+  cr_assert_eq(stat(path, &before), 0);
+  snprintf(link, sizeof link, "%s/link", dir);
+  cr_assert_eq(symlink(path, link), 0);
+  const char *cases[][2] = {
+      {"split --data %s --train %s --test %s.t", "is the same file as --data"},
+      {"split --data %s --train %s.x --test %s/../%s.x", "are the same file"},
+      {"train --train %s --model %s", "is the same file as --train"},
+      {"tune --train %s --valid %s.v --model %s --grid lr=0.1", "is the same file as --train"},
+      {"predict --model %s --data %s --output %s", "is the same file as --model"},
+  };
+  char *out = NULL;
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    const char *first = k == 2 || k == 3 ? link : path;
+    snprintf(arguments, sizeof arguments, cases[k][0], first, path, path, path);
+    if (k == 1) {
+      snprintf(arguments, sizeof arguments, "split --data %s --train %s.x --test %s/../%s.x", path,
+               path, dir, path + strlen("/tmp/"));
+    }
+    strncat(arguments, " 2>&1", sizeof arguments - strlen(arguments) - 1);
+    cr_assert_eq(run_cli("", arguments, &out), 2, "%s: %s", arguments, out);
+    cr_assert_not_null(strstr(out, cases[k][1]), "%s: %s", arguments, out);
+    free(out);
+  }
+  cr_assert_eq(stat(path, &after), 0);
+  cr_assert(after.st_size == before.st_size && after.st_mtime == before.st_mtime,
+            "the input was not touched");
+  unlink(link);
+  remove_synth_file(dir, path);
+}
+
+/* Outputs are checked before the work, with the reason: bench does not run the benchmark, train
+ * does not train, and a file in /proc says why it cannot be made. */
+Test(cli, outputs_are_checked_before_the_work, .timeout = 120) {
+  char dir[] = "/tmp/mrank-synth-XXXXXX", path[128], arguments[1024];
+  synth_file(dir, path, sizeof path, "--queries 10 --docs 5 --features 3");
+  char *out = NULL;
+  cr_assert_eq(run_cli("", "bench --json /nonexistent/b.json 2>&1", &out), 2, "%s", out);
+  cr_assert_not_null(strstr(out, "/nonexistent cannot be used (No such file or directory)"), "%s",
+                     out);
+  cr_assert_null(strstr(out, "roofline"), "nothing was measured: %s", out);
+  free(out);
+  snprintf(arguments, sizeof arguments, "train --train %s --model /nonexistent/m 2>&1", path);
+  cr_assert_eq(run_cli("", arguments, &out), 2, "%s", out);
+  cr_assert_null(strstr(out, "training on"), "nothing was trained: %s", out);
+  free(out);
+  snprintf(arguments, sizeof arguments, "train --train %s --model /proc/version 2>&1", path);
+  cr_assert_eq(run_cli("", arguments, &out), 2, "%s", out);
+  cr_assert_not_null(strstr(out, "cannot create a file in /proc"), "%s", out);
+  free(out);
+  snprintf(arguments, sizeof arguments, "train --train %s --model %s 2>&1", path, dir);
+  cr_assert_eq(run_cli("", arguments, &out), 2, "%s", out);
+  cr_assert_not_null(strstr(out, "is a directory"), "%s", out);
+  free(out);
+  remove_synth_file(dir, path);
+}
+
+/* What a command prints must arrive: to a full disk (/dev/full) every command fails with the
+ * reason and status 2, where they used to exit 0 with the output cut short. predict --output
+ * writes the same bytes atomically, and "-" reads standard input. */
+Test(cli, write_errors_on_standard_output_fail_the_command, .timeout = 120) {
+  char dir[] = "/tmp/mrank-synth-XXXXXX", path[128], arguments[1024];
+  synth_file(dir, path, sizeof path, "--queries 30 --docs 20 --features 4");
+  snprintf(arguments, sizeof arguments, "train --train %s --model %s.model --epochs 2 --quiet",
+           path, path);
+  char *out = NULL;
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  free(out);
+  const char *commands[] = {"--help", "devices --json", "validate --n 7 --op forward",
+                            "eval --model %s.model --data %s --json",
+                            "predict --model %s.model "
+                            "--data %s"};
+  for (size_t k = 0; k < sizeof commands / sizeof commands[0]; ++k) {
+    char command[512];
+    snprintf(command, sizeof command, commands[k], path, path);
+    snprintf(arguments, sizeof arguments, "%s 2>&1 >/dev/full", command);
+    cr_assert_eq(run_cli("", arguments, &out), 2, "%s: %s", command, out);
+    cr_assert_not_null(strstr(out, "cannot write the output: No space left on device"), "%s: %s",
+                       command, out);
+    free(out);
+  }
+  char *printed = NULL, *written = NULL, *piped = NULL;
+  snprintf(arguments, sizeof arguments, "predict --model %s.model --data %s", path, path);
+  cr_assert_eq(run_cli("", arguments, &printed), 0);
+  snprintf(arguments, sizeof arguments,
+           "predict --model %s.model --data %s --output %s.scores && cat %s.scores", path, path,
+           path, path);
+  cr_assert_eq(run_cli("", arguments, &written), 0);
+  char prefix[256];
+  snprintf(prefix, sizeof prefix, "cat %s |", path);
+  snprintf(arguments, sizeof arguments, "predict --model %s.model --data -", path);
+  cr_assert_eq(run_cli(prefix, arguments, &piped), 0);
+  cr_assert_str_eq(written, printed);
+  cr_assert_str_eq(piped, printed);
+  cr_assert_eq(lines_in(printed), 30 * 20);
+  free(printed);
+  free(written);
+  free(piped);
+  snprintf(arguments, sizeof arguments, "%s.scores", path);
+  unlink(arguments);
+  remove_synth_file(dir, path);
+}
+
+/* Data with no pair: train refuses it with why; eval shows n/a (JSON null) for what has nothing
+ * to measure, never 0. */
+Test(cli, data_without_a_pair, .timeout = 120) {
+  char dir[] = "/tmp/mrank-synth-XXXXXX", path[128], arguments[1024];
+  synth_file(dir, path, sizeof path, "--queries 5 --docs 1 --features 3");
+  char *out = NULL;
+  snprintf(arguments, sizeof arguments, "train --train %s --model %s.model 2>&1", path, path);
+  cr_assert_eq(run_cli("", arguments, &out), 2, "%s", out);
+  cr_assert_not_null(strstr(out, "no pair to learn from"), "%s", out);
+  free(out);
+  snprintf(arguments, sizeof arguments, "%s.model", path);
+  cr_assert_neq(access(arguments, F_OK), 0, "no model written");
+  snprintf(arguments, sizeof arguments, "eval --baseline random --data %s", path);
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "pair accuracy    n/a"), "%s", out);
+  free(out);
+  snprintf(arguments, sizeof arguments, "eval --baseline random --data %s --json", path);
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "\"pair_accuracy\": null"), "%s", out);
+  free(out);
+  remove_synth_file(dir, path);
+}
+
+/* synth leaves no temporary file behind: not when the disk fills (a file size limit stands in for
+ * it), not on Ctrl-C. */
+Test(cli, synth_cleans_up_after_a_failed_write_or_ctrl_c, .timeout = 120) {
+  char dir[] = "/tmp/mrank-full-XXXXXX", command[1024], out[4096];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(command, sizeof command,
+           "(ulimit -f 64; trap '' XFSZ; '%s' synth --queries 2000 --out %s/s.txt 2>&1; "
+           "echo \"exit $?\"); ls -A %s | wc -l",
+           MRANK_CLI_PATH, dir, dir);
+  shell(command, out, sizeof out);
+  cr_assert_not_null(strstr(out, "cannot write"), "%s", out);
+  cr_assert_not_null(strstr(out, "exit 2\n0\n"), "no file left: %s", out);
+  snprintf(command, sizeof command,
+           "('%s' synth --queries 200000 --docs 100 --out %s/s.txt 2>&1 & pid=$!; sleep 1; "
+           "kill -INT $pid; wait $pid; echo \"exit $?\"); ls -A %s | wc -l",
+           MRANK_CLI_PATH, dir, dir);
+  shell(command, out, sizeof out);
+  cr_assert_not_null(strstr(out, "exit 130\n0\n"), "no file left: %s", out);
+  rmdir(dir);
+}
+
+/* One convention: one message, "mrank CMD:", naming the value and its range; tune's grids are
+ * checked before the data is read; empty list items are refused. */
+Test(cli, messages_name_the_command_and_the_value) {
+  const char *cases[][2] = {
+      {"train --train x --model y --lr abc",
+       "mrank train: --lr must be greater than 0, not \"abc\""},
+      {"tune --train /nonexistent --valid x --model y --grid lr=-1",
+       "mrank tune: --grid lr: \"-1\" is not greater than 0"},
+      {"validate --n 7,,", "mrank validate: --n \"7,,\": an empty item"},
+      {"bench --n ,7", "mrank bench: --n \",7\": an empty item"},
+      {"split --data x --train y --test z --fraction 2",
+       "mrank split: --fraction must lie strictly between 0 and 1"},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    char arguments[512], *out = NULL;
+    snprintf(arguments, sizeof arguments, "%s 2>&1", cases[k][0]);
+    cr_assert_eq(run_cli("", arguments, &out), 2, "%s: %s", cases[k][0], out);
+    cr_assert_not_null(strstr(out, cases[k][1]), "%s: %s", cases[k][0], out);
+    cr_assert_eq(lines_in(out), 1, "one message: %s", out);
+    free(out);
+  }
+}

@@ -107,3 +107,70 @@ Test(synth, the_file_reads_back_to_the_data_in_memory, .timeout = 120) {
   rank_dataset_free(&memory);
   remove_synth_file(dir, path);
 }
+
+/* A NUL byte would cut a line short without a word ("\0\1\2" read as label 0, "0.3\0garbage" as
+ * 0.3): it is refused with its place. */
+Test(reader, a_nul_byte_is_refused_with_its_place) {
+  rank_dataset d;
+  char error[512];
+  const char one[] = "\0\1\2 qid:1 1:0.5\n";
+  const char two[] = "1 qid:1 1:0.3\0garbage 7:1\n";
+  cr_assert(!rank_dataset_parse("t.txt", one, sizeof one - 1, NULL, NULL, 0, 0, &d, error, 512));
+  cr_assert_not_null(strstr(error, "t.txt:1:1: a NUL byte"), "%s", error);
+  cr_assert(!rank_dataset_parse("t.txt", two, sizeof two - 1, NULL, NULL, 0, 0, &d, error, 512));
+  cr_assert_not_null(strstr(error, "t.txt:1:14: a NUL byte"), "%s", error);
+}
+
+/* Gains are 2^label - 1: a label of 1025 or 1e30 overflows them and a negative one gives a negative
+ * gain. With a limit (train, tune, eval: 31 by default) they are refused with file, line and
+ * column; without one (split, predict) they read as before. */
+Test(reader, labels_outside_the_limit_are_refused) {
+  rank_dataset d;
+  char error[512];
+  const rank_read_limits limits = {0, RANK_DEFAULT_MAX_LABEL};
+  const char *bad[] = {"0 qid:1 1:1\n1025 qid:1 1:2\n", "0 qid:1 1:1\n  1e30 qid:1 1:2\n",
+                       "-1 qid:1 1:1\n"};
+  const char *where[] = {"t.txt:2:1: the relevance label 1025 is outside 0..31",
+                         "t.txt:2:3: the relevance label 1e30 is outside 0..31",
+                         "t.txt:1:1: the relevance label -1 is outside 0..31"};
+  for (int k = 0; k < 3; ++k) {
+    cr_assert(!rank_dataset_parse_checked("t.txt", bad[k], strlen(bad[k]), NULL, NULL, 0, &limits,
+                                          &d, error, sizeof error));
+    cr_assert_not_null(strstr(error, where[k]), "%s", error);
+    cr_assert(parse(bad[k], NULL, 0, &d, error), "no limit: %s", error);
+    rank_dataset_free(&d);
+  }
+  const rank_read_limits wide = {0, 1025};
+  cr_assert(rank_dataset_parse_checked("t.txt", bad[0], strlen(bad[0]), NULL, NULL, 0, &wide, &d,
+                                       error, sizeof error),
+            "%s", error);
+  rank_dataset_free(&d);
+}
+
+/* A directory is named as one; standard input is read for "-"; a junk or negative
+ * MRANK_MAX_DENSE_BYTES is refused instead of becoming 0 or no limit. */
+Test(reader, directories_standard_input_and_the_dense_limit) {
+  rank_dataset d;
+  char error[512];
+  cr_assert(!rank_dataset_load("/tmp", NULL, 0, &d, error, sizeof error));
+  cr_assert_not_null(strstr(error, "/tmp: is a directory"), "%s", error);
+  char *out = NULL;
+  cr_assert_eq(run_cli("", "eval --baseline random --data /tmp 2>&1", &out), 2);
+  cr_assert_not_null(strstr(out, "is a directory"), "%s", out);
+  free(out);
+  cr_assert_eq(run_cli("printf '1 qid:1 1:1\\n0 qid:1 1:0\\n' |",
+                       "eval --baseline random --data - --json", &out),
+               0, "%s", out);
+  cr_assert_not_null(strstr(out, "\"queries\": 1, \"pairs\": 1"), "%s", out);
+  free(out);
+  const char *junk[] = {"junk", "-1", "0"};
+  for (int k = 0; k < 3; ++k) {
+    setenv("MRANK_MAX_DENSE_BYTES", junk[k], 1);
+    cr_assert(!parse("1 qid:1 1:1\n", NULL, 0, &d, error), "%s accepted", junk[k]);
+    cr_assert_not_null(strstr(error, "is not a byte count"), "%s", error);
+  }
+  setenv("MRANK_MAX_DENSE_BYTES", "1000", 1);
+  cr_assert(parse("1 qid:1 1:1\n", NULL, 0, &d, error), "%s", error);
+  rank_dataset_free(&d);
+  unsetenv("MRANK_MAX_DENSE_BYTES");
+}

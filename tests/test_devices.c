@@ -107,3 +107,35 @@ Test(devices, no_platform_says_how_to_get_one) {
   mrank_context_destroy(ctx);
   remove(dir);
 }
+
+/* With no platform, --json still prints a JSON document ([]), not nothing. */
+Test(devices, json_without_a_platform_is_an_empty_array) {
+  char dir[] = "/tmp/mrank-no-icd-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  char prefix[256];
+  snprintf(prefix, sizeof prefix, "OCL_ICD_VENDORS='%s'", dir);
+  char *out = NULL;
+  cr_assert_eq(run_cli(prefix, "devices --json 2>/dev/null", &out), 1, "%s", out);
+  cr_assert_str_eq(out, "[]\n");
+  free(out);
+  remove(dir);
+}
+
+/* PoCL cannot list its device when it cannot create its cache folder (an unwritable HOME): that is
+ * said, with the fix, instead of "install an OpenCL driver". */
+Test(devices, pocl_without_a_cache_folder_is_named) {
+  char *out = NULL;
+  run_cli("", "devices 2>&1", &out);
+  const int pocl = strstr(out, "Portable Computing Language") != NULL;
+  free(out);
+  if (!pocl) cr_skip_test("the default OpenCL platform here is not PoCL");
+  const char *prefix = "env -u POCL_CACHE_DIR -u XDG_CACHE_HOME HOME=/proc/mrank-no-home";
+  cr_assert_eq(run_cli(prefix, "devices 2>&1", &out), 1, "%s", out);
+  cr_assert_not_null(strstr(out, "cannot create its kernel cache in /proc/mrank-no-home"), "%s",
+                     out);
+  cr_assert_not_null(strstr(out, "POCL_CACHE_DIR"), "%s", out);
+  free(out);
+  /* the README's own example: "pocl" names the platform by its vendor ("The pocl project") */
+  cr_assert_eq(run_cli("", "demo --device pocl --n 100 --no-train", &out), 0, "%s", out);
+  free(out);
+}

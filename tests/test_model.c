@@ -105,3 +105,39 @@ Test(model, round_trip_and_refusals) {
   cr_assert_not_null(strstr(error, "missing:3: expected scale="), "%s", error);
   unlink(path);
 }
+
+/* A NaN or infinite weight scores every document alike (pair accuracy 0, -nan for every score):
+ * refused like 1e39, naming line and column. */
+Test(model, non_finite_weights_are_refused) {
+  const char *head =
+      "mrank-model 2\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 "
+      "batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto\nbest-epoch 3\n"
+      "weights\n";
+  const char *weights[] = {"0.5\nnan\n", "inf\n1\n", "0.5\n-inf\n"};
+  const char *where[] = {"m:7:1: weight 2 of 2 is nan", "m:6:1: weight 1 of 2 is inf",
+                         "m:7:1: weight 2 of 2 is -inf"};
+  for (int k = 0; k < 3; ++k) {
+    char text[512], error[512];
+    rank_model model;
+    snprintf(text, sizeof text, "%s%s", head, weights[k]);
+    cr_assert(!rank_model_parse("m", text, 0, &model, error, sizeof error), "%s accepted",
+              weights[k]);
+    cr_assert_not_null(strstr(error, where[k]), "%s", error);
+  }
+}
+
+/* MAP without a relevant document and pair accuracy without a pair have nothing to measure: NaN
+ * (n/a), never 0. */
+Test(metrics, nothing_to_measure_is_not_zero) {
+  rank_dataset d;
+  char error[512];
+  cr_assert(parse("0 qid:1 1:1\n0 qid:1 1:0\n", NULL, 0, &d, error), "%s", error);
+  const double scores[] = {1.0, 0.0};
+  rank_metrics m;
+  cr_assert(rank_evaluate(&d, scores, &m));
+  cr_assert_eq(m.pairs, 0);
+  cr_assert(isnan(m.pair_accuracy) && isnan(m.map), "pair accuracy %g, MAP %g", m.pair_accuracy,
+            m.map);
+  cr_assert_float_eq(m.ndcg[3], 1.0, 0.0, "no relevant document counts as 1, as LightGBM");
+  rank_dataset_free(&d);
+}

@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include "rank/pairs.h"
 #include "rank/synth.h"
 #include "rank_helpers.h"
 
@@ -103,4 +106,91 @@ Test(trainer, scaling_is_undone_in_the_weights, .timeout = 120) {
   }
   rank_dataset_free(&unit);
   rank_dataset_free(&big);
+}
+
+/* --pairs-per-query K draws K of a query's pairs without making the others: a query of 20,000
+ * documents has about 1.6e8 pairs (1.3 GB to enumerate), and K = 1000 of them are drawn at once.
+ * They are distinct, each a real pair, the same for the same seed and epoch. */
+Test(trainer, sampling_does_not_enumerate_a_query_s_pairs, .timeout = 120) {
+  enum { docs = 20000, limit = 1000 };
+  rank_dataset d;
+  memset(&d, 0, sizeof d);
+  d.docs = docs;
+  d.features = 1;
+  d.queries = 1;
+  d.x = calloc(docs, sizeof *d.x);
+  d.labels = malloc(docs * sizeof *d.labels);
+  d.query_start = malloc(2 * sizeof *d.query_start);
+  d.qid = calloc(1, sizeof *d.qid);
+  cr_assert(d.x && d.labels && d.query_start && d.qid);
+  for (size_t i = 0; i < docs; ++i)
+    d.labels[i] = (float)(i % 5);
+  d.query_start[0] = 0;
+  d.query_start[1] = docs;
+  const size_t all = rank_pairs_planned(&d, 0);
+  /* 4000 documents of each label 0..4: each pairs with the 4000 of every smaller label */
+  cr_assert_eq(all, 4000ull * 4000 * (0 + 1 + 2 + 3 + 4), "every ordered pair: %zu", all);
+  cr_assert_eq(rank_pairs_planned(&d, limit), limit);
+  rank_pairs a, b;
+  cr_assert(rank_pairs_init(&a, &d) && rank_pairs_init(&b, &d));
+  cr_assert_eq(rank_pairs_make(&a, &d, limit, 7, 1), 1);
+  cr_assert_eq(rank_pairs_make(&b, &d, limit, 7, 1), 1);
+  cr_assert_eq(a.count, limit);
+  cr_assert_eq(memcmp(a.a, b.a, limit * sizeof *a.a), 0, "the same draw for the same seed");
+  cr_assert_eq(memcmp(a.b, b.b, limit * sizeof *a.b), 0);
+  for (size_t p = 0; p < a.count; ++p) {
+    cr_assert_gt(d.labels[a.a[p]], d.labels[a.b[p]], "pair %zu is not ordered", p);
+    if (p > 0) {
+      const int distinct = a.a[p] != a.a[p - 1] || a.b[p] != a.b[p - 1];
+      cr_assert(distinct, "pair %zu repeats the one before", p);
+    }
+  }
+  cr_assert_eq(rank_pairs_make(&b, &d, limit, 7, 2), 1);
+  cr_assert_neq(memcmp(a.a, b.a, limit * sizeof *a.a), 0, "another epoch, another draw");
+  rank_pairs_free(&a);
+  rank_pairs_free(&b);
+  rank_dataset_free(&d);
+}
+
+/* Data with no pair to learn from (every query has one label) is refused with why, instead of 30
+ * epochs of "loss 0" and an all-zero model. */
+Test(trainer, data_without_a_pair_is_refused, .timeout = 120) {
+  rank_dataset d;
+  char error[512];
+  cr_assert(parse("1 qid:1 1:1\n1 qid:1 1:0\n0 qid:2 1:1\n", NULL, 0, &d, error), "%s", error);
+  cr_assert_null(rank_trainer_create(&d, "host", 0, RANK_SCALE_AUTO, error, sizeof error));
+  cr_assert_not_null(strstr(error, "no pair to learn from"), "%s", error);
+  rank_dataset_free(&d);
+}
+
+/* Every program the tool builds goes through the disk cache: after one training in a fresh cache
+ * folder, the operator's program and the trainer's are both there. */
+Test(trainer, the_trainer_s_program_is_in_the_disk_cache, .timeout = 120) {
+  char dir[] = "/tmp/mrank-cache-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  setenv("MRANK_CACHE_DIR", dir, 1);
+  unsetenv("MRANK_DEVICE");
+  rank_dataset d;
+  char error[512];
+  cr_assert(parse("1 qid:1 1:1\n0 qid:1 1:0\n", NULL, 0, &d, error), "%s", error);
+  rank_options o;
+  rank_default_options(&o);
+  o.epochs = 1;
+  float w[1];
+  train_model(&d, NULL, &o, w);
+  rank_dataset_free(&d);
+  DIR *folder = opendir(dir);
+  cr_assert_not_null(folder);
+  int entries = 0;
+  char path[512];
+  for (struct dirent *item; (item = readdir(folder)) != NULL;) {
+    if (strstr(item->d_name, ".clbin") == NULL) continue;
+    entries++;
+    snprintf(path, sizeof path, "%s/%s", dir, item->d_name);
+    remove(path);
+  }
+  closedir(folder);
+  rmdir(dir);
+  unsetenv("MRANK_CACHE_DIR");
+  cr_assert_eq(entries, 2, "margin_ranking.cl and ranker.cl: %d entries", entries);
 }
