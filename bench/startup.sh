@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# bench/startup.sh: time from process start to the first results (`mrank demo --n 1`: a context, the
-# kernels, forward and backward on one element), median of R runs each:
+# bench/startup.sh: time from process start to the first results (`mrank demo --n 1 --no-train`: a
+# context, the kernels, forward and backward checked on one element, no training), median of R runs:
 #   cold      empty mrank cache and empty PoCL cache (a first run after install)
 #   warm      mrank's disk cache filled by an earlier run
 #   no-cache  MRANK_NO_CACHE=1 (mrank builds from source each run; PoCL's own cache is warm)
@@ -15,7 +15,7 @@ now_ms() { date +%s%N | awk '{printf "%.1f", $1 / 1e6}'; }
 one_run() { # prints milliseconds
   local start end
   start=$(now_ms)
-  "$@" demo --n 1 >/dev/null
+  "$@" demo --n 1 --no-train >/dev/null
   end=$(now_ms)
   awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f\n", b - a}'
 }
@@ -28,7 +28,7 @@ cold() {
   done | median
 }
 warm() {
-  MRANK_CACHE_DIR="$work/mrank" POCL_CACHE_DIR="$work/pocl" "$mrank" demo --n 1 >/dev/null
+  MRANK_CACHE_DIR="$work/mrank" POCL_CACHE_DIR="$work/pocl" "$mrank" demo --n 1 --no-train >/dev/null
   for _ in $(seq "$runs"); do
     MRANK_CACHE_DIR="$work/mrank" POCL_CACHE_DIR="$work/pocl" one_run "$mrank"
   done | median
@@ -38,7 +38,7 @@ no_cache() {
     MRANK_NO_CACHE=1 POCL_CACHE_DIR="$work/pocl" one_run "$mrank"
   done | median
 }
-device=$("$mrank" demo --n 1 | sed -n 's/.* demo on "\(.*\)"/\1/p')
+device=$("$mrank" demo --n 1 --no-train | sed -n 's/.* demo on "\(.*\)"/\1/p')
 c=$(cold); w=$(warm); n=$(no_cache)
 printf 'start-up to first result on "%s" (median of %s runs)\n' "$device" "$runs"
 printf '  cold (empty caches)   %8.1f ms\n' "$c"

@@ -37,6 +37,8 @@ check "header, library with SONAME links, tool, CMake package, pkg-config file i
   -a -L "$libdir/libmrank.so.$major" -a -L "$libdir/libmrank.so" -a -x "$prefix/bin/mrank" \
   -a -f "$libdir/cmake/mrank/mrankConfig.cmake" -a -f "$libdir/cmake/mrank/mrankConfigVersion.cmake" \
   -a -f "$libdir/pkgconfig/mrank.pc"
+check "LICENSE and README installed with the docs" \
+  test -f "$prefix/share/doc/mrank/LICENSE" -a -f "$prefix/share/doc/mrank/README.md"
 check "SONAME is libmrank.so.$major" \
   bash -c "objdump -p '$libdir/libmrank.so.$version' | grep -q 'SONAME *libmrank.so.$major\$'"
 

@@ -36,7 +36,12 @@ const char mrank_bench_help[] =
     "            n = 1 and 1024 is given as a ratio to it (kind 'launch')\n"
     "  reference the CPU reference, single-threaded, for scale\n"
     "Device times come from OpenCL profiling events (markers around each run), host times from\n"
-    "the wall clock; each figure is the best of at least 3 runs after 2 warm-ups.\n"
+    "the wall clock. An operation and its roofline run in turn (ABAB..., in rounds over every\n"
+    "operation of a size, so a busy spell of a shared machine falls on all of them alike): its\n"
+    "ratio is the median over at least 31 such pairs, its time the median of its runs, and the\n"
+    "ratio's quartiles are printed beside it; quartiles more than 10% apart get a warning (the\n"
+    "figure will not repeat). The roofline and launch rows are medians of at least 31 runs.\n"
+    "Absolute GB/s are one machine's at one moment; the ratios are what carries over.\n"
     "\n"
     "  --device SEL     gpu, cpu, accelerator, P:D or a name (default: $MRANK_DEVICE or the\n"
     "                   default device)\n"
@@ -45,7 +50,7 @@ const char mrank_bench_help[] =
     "  --op, --reduction, --api   restrict what is measured (default: all)\n"
     "  --dtype, --labels  the types to measure (default f32, f32); each op row gives GB/s of the\n"
     "                   bytes its types move, against the float roofline of the same arrays\n"
-    "  --budget S       seconds to spend on each figure (default 0.2)\n"
+    "  --budget S       seconds to spend on each figure, at least (default 0.2)\n"
     "  --json FILE      write every figure and the device description as JSON\n"
     "  --csv FILE       the same as CSV\n"
     "Start-up time (cold and warm kernel cache) is measured by bench/startup.sh; PyTorch side by\n"
@@ -335,26 +340,6 @@ static void release(bench_state *s) {
   }
 }
 
-/* the roofline of one traffic pattern at the current n: float or float4, whichever is faster;
- * s->vector is left at that width */
-static double roofline_seconds(bench_state *s, int loads, int stores, double budget) {
-  s->loads = loads;
-  s->stores = stores;
-  double best = -1.0;
-  int best_vector = 0;
-  for (int vector = 0; vector < 2; ++vector) {
-    if (vector && s->n % 4 != 0) continue;
-    s->vector = vector;
-    const double t = median_of(s, run_roofline, budget / 2);
-    if (t > 0 && (best < 0 || t < best)) {
-      best = t;
-      best_vector = vector;
-    }
-  }
-  s->vector = best_vector;
-  return best;
-}
-
 static bench_row make_row(const char *op, const char *of, int reduction, const char *api,
                           const char *kind, size_t n, int loads, int stores, double seconds,
                           mrank_dtype data, mrank_dtype labels) {
@@ -389,7 +374,7 @@ typedef struct bench_case {
   mrank_op op;
   mrank_reduction reduction;
   double (*run)(bench_state *);
-  double *times, *ratios;
+  double *times, *roof_times, *ratios;
   int count;
 } bench_case;
 
@@ -413,6 +398,7 @@ static int measure_pair(bench_state *s, bench_case *c) {
   }
   if (t_op <= 0 || t_roof <= 0) return 0;
   c->times[c->count] = t_op;
+  c->roof_times[c->count] = t_roof;
   c->ratios[c->count++] = (c->row.bytes / t_op) / (c->roof_row.bytes / t_roof);
   return 1;
 }
@@ -421,8 +407,7 @@ static int measure_pair(bench_state *s, bench_case *c) {
  * seconds per case are spent: each case's pairs are then spread over the whole measurement, so a
  * busy spell of a shared machine lands on all of them alike instead of on the one that ran then. A
  * row's ratio is the median of its pairs, its spread their quartiles. */
-static void measure_cases(bench_state *s, bench_case *cases, int count, double budget,
-                          row_list *rows) {
+static void measure_cases(bench_state *s, bench_case *cases, int count, double budget) {
   for (int c = 0; c < count; ++c) { /* warm-ups: kernels built, caches and pages touched */
     for (int w = 0; w < 2; ++w) {
       if (!measure_pair(s, &cases[c])) break;
@@ -444,22 +429,48 @@ static void measure_cases(bench_state *s, bench_case *cases, int count, double b
     if (k->count < min_samples) continue;
     qsort(k->times, (size_t)k->count, sizeof *k->times, by_seconds);
     qsort(k->ratios, (size_t)k->count, sizeof *k->ratios, by_seconds);
-    bench_row row = k->row;
-    row.seconds = quantile(k->times, k->count, 0.5);
-    row.ratio = quantile(k->ratios, k->count, 0.5);
-    row.ratio_low = quantile(k->ratios, k->count, 0.25);
-    row.ratio_high = quantile(k->ratios, k->count, 0.75);
-    row.pairs = k->count;
-    add_row(rows, row);
-    if ((row.ratio_high - row.ratio_low) / row.ratio > wide_spread) {
-      mrank_error(
-          "warning: %s %s (%s, n = %zu): the ratio's quartiles are %.2f and %.2f over %d "
-          "pairs, more than %.0f%% apart: the machine is busy, so this figure will not "
-          "repeat; give more --budget or a quieter machine",
-          row.op, row.reduction, row.api, row.n, row.ratio_low, row.ratio_high, row.pairs,
-          100.0 * wide_spread);
+    k->row.seconds = quantile(k->times, k->count, 0.5);
+    k->row.ratio = quantile(k->ratios, k->count, 0.5);
+    k->row.ratio_low = quantile(k->ratios, k->count, 0.25);
+    k->row.ratio_high = quantile(k->ratios, k->count, 0.75);
+    k->row.pairs = k->count;
+  }
+}
+
+/* The roofline of a traffic pattern: the median of its runs within the pairs of every case that
+ * uses it, so that its GB/s and the operations' are of the same moments. */
+static double roofline_median(const bench_case *cases, int count, int loads, int stores) {
+  int total = 0;
+  for (int c = 0; c < count; ++c) {
+    if (cases[c].roof_row.loads == loads && cases[c].roof_row.stores == stores) {
+      total += cases[c].count;
     }
   }
+  double *times = malloc((total > 0 ? (size_t)total : 1) * sizeof *times);
+  if (times == NULL || total == 0) {
+    free(times);
+    return 0.0;
+  }
+  int used = 0;
+  for (int c = 0; c < count; ++c) {
+    if (cases[c].roof_row.loads != loads || cases[c].roof_row.stores != stores) continue;
+    memcpy(times + used, cases[c].roof_times, (size_t)cases[c].count * sizeof *times);
+    used += cases[c].count;
+  }
+  qsort(times, (size_t)used, sizeof *times, by_seconds);
+  const double median = quantile(times, used, 0.5);
+  free(times);
+  return median;
+}
+
+static void warn_if_wide(const bench_row *row) {
+  if (row->pairs == 0 || (row->ratio_high - row->ratio_low) / row->ratio <= wide_spread) return;
+  mrank_error(
+      "warning: %s %s (%s, n = %zu): the ratio's quartiles are %.2f and %.2f over %d pairs, "
+      "more than %.0f%% apart: the machine is busy, so this figure will not repeat; give "
+      "more --budget or a quieter machine",
+      row->op, row->reduction, row->api, row->n, row->ratio_low, row->ratio_high, row->pairs,
+      100.0 * wide_spread);
 }
 
 enum { max_cases = 24 };
@@ -475,9 +486,11 @@ static int add_case(bench_case *cases, int *count, bench_row row, const bench_ro
   c->reduction = reduction;
   c->run = run;
   c->times = malloc(max_samples * sizeof *c->times);
+  c->roof_times = malloc(max_samples * sizeof *c->roof_times);
   c->ratios = malloc(max_samples * sizeof *c->ratios);
-  if (c->times == NULL || c->ratios == NULL) {
+  if (c->times == NULL || c->roof_times == NULL || c->ratios == NULL) {
     free(c->times);
+    free(c->roof_times);
     free(c->ratios);
     return 0;
   }
@@ -488,13 +501,12 @@ static int add_case(bench_case *cases, int *count, bench_row row, const bench_ro
 static void free_cases(bench_case *cases, int count) {
   for (int c = 0; c < count; ++c) {
     free(cases[c].times);
+    free(cases[c].roof_times);
     free(cases[c].ratios);
   }
 }
 
 static void bench_size(const bench_settings *settings, bench_state *s, row_list *rows) {
-  double roof[5][4] = {{0}};
-  bench_row roof_rows[5][4];
   for (int dt = 0; dt < settings->data_count; ++dt) {
     for (int lt = 0; lt < settings->labels_count; ++lt) {
       if (!fill(s, settings->data[dt], settings->labels[lt])) {
@@ -502,24 +514,19 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
         return;
       }
       bench_case cases[max_cases];
-      int count = 0;
+      bench_row roof_rows[9]; /* one per operation and reduction, of the first types measured */
+      int count = 0, roof_count = 0;
       for (mrank_op op = MRANK_OP_FORWARD; op <= MRANK_OP_FUSED; ++op) {
         for (mrank_reduction red = MRANK_REDUCTION_NONE; red <= MRANK_REDUCTION_SUM; ++red) {
           if (!settings->ops[op] || !settings->reductions[red]) continue;
           int loads, stores;
           traffic(op, red, &loads, &stores);
-          /* one float roofline per traffic pattern and n: the device's bandwidth, whatever the
-           * op's types; an op's ratio compares bytes per second with it */
-          if (roof[loads][stores] == 0.0) {
-            roof[loads][stores] = roofline_seconds(s, loads, stores, settings->budget);
-            roof_rows[loads][stores] =
-                make_row("roofline", "", red, "buffer", "throughput", s->n, loads, stores,
-                         roof[loads][stores], MRANK_DTYPE_F32, MRANK_DTYPE_F32);
-          }
-          bench_row roof_row = roof_rows[loads][stores];
-          roof_row.of = op_names[op];
-          roof_row.reduction = reduction_names[red];
-          if (dt == 0 && lt == 0) add_row(rows, roof_row);
+          /* a float streaming kernel with the operation's arrays: the device's bandwidth at that
+           * traffic, whatever the op's types; an op's ratio compares bytes per second with it */
+          const bench_row roof_row =
+              make_row("roofline", op_names[op], red, "buffer", "throughput", s->n, loads, stores,
+                       0.0, MRANK_DTYPE_F32, MRANK_DTYPE_F32);
+          if (dt == 0 && lt == 0) roof_rows[roof_count++] = roof_row;
           for (int api = 0; api < 2; ++api) {
             if (!settings->apis[api]) continue;
             const bench_row row =
@@ -545,12 +552,24 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
         if (!settings->ops[op] || !settings->reductions[red] || !settings->apis[1]) continue;
         int loads, stores;
         traffic(op, red, &loads, &stores);
-        if (roof[loads][stores] == 0.0) continue;
         const bench_row row = make_row("reference", op_names[op], red, "host", "throughput", s->n,
                                        loads, stores, 0.0, MRANK_DTYPE_F32, MRANK_DTYPE_F32);
-        add_case(cases, &count, row, &roof_rows[loads][stores], op, red, run_reference);
+        const bench_row roof_row =
+            make_row("roofline", op_names[op], red, "buffer", "throughput", s->n, loads, stores,
+                     0.0, MRANK_DTYPE_F32, MRANK_DTYPE_F32);
+        add_case(cases, &count, row, &roof_row, op, red, run_reference);
       }
-      measure_cases(s, cases, count, settings->budget, rows);
+      measure_cases(s, cases, count, settings->budget);
+      for (int r = 0; r < roof_count; ++r) {
+        roof_rows[r].seconds =
+            roofline_median(cases, count, roof_rows[r].loads, roof_rows[r].stores);
+        if (roof_rows[r].seconds > 0) add_row(rows, roof_rows[r]);
+      }
+      for (int c = 0; c < count; ++c) {
+        if (cases[c].row.pairs == 0) continue;
+        add_row(rows, cases[c].row);
+        warn_if_wide(&cases[c].row);
+      }
       free_cases(cases, count);
     }
   }
