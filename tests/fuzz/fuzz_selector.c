@@ -12,6 +12,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (!ready) {
     const char *platforms[] = {"Portable Computing Language", "Portable Computing Language",
                                "NVIDIA CUDA"};
+    const char *vendors[] = {"The pocl project", "The pocl project", "NVIDIA Corporation"};
     const char *names[] = {"pthread-cpu", "basic-cpu", "NVIDIA H100 80GB HBM3 \"\\x\xc3\xa9"};
     const cl_device_type types[] = {CL_DEVICE_TYPE_CPU, CL_DEVICE_TYPE_CPU, CL_DEVICE_TYPE_GPU};
     for (int i = 0; i < 3; ++i) {
@@ -19,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       entries[i].device_index = i < 2 ? (unsigned)i : 0;
       entries[i].type = types[i];
       strcpy(entries[i].platform_name, platforms[i]);
+      strcpy(entries[i].platform_vendor, vendors[i]);
       strcpy(entries[i].device_name, names[i]);
     }
     ready = 1;

@@ -24,7 +24,7 @@ declare -A sources=(
   [letor]="$root/src/rank/dataset.c $root/src/rank/atomic_file.c"
   [groups]="$root/src/rank/dataset.c $root/src/rank/atomic_file.c"
   [model]="$root/src/rank/model.c $root/src/rank/dataset.c $root/src/rank/atomic_file.c"
-  [selector]="$root/src/device.c $root/src/errors.c"
+  [selector]="$root/src/device.c $root/src/errors.c $root/src/pocl_hint.c"
 )
 status=0
 passed=0
