@@ -76,7 +76,12 @@ static mrank_status configure_device(mrank_context *ctx) {
     ctx->zero_copy = unified == CL_TRUE && (no_zero_copy == NULL || no_zero_copy[0] == '\0' ||
                                             strcmp(no_zero_copy, "0") == 0);
   }
-  mrank_cache_dir(ctx->cache_dir, sizeof ctx->cache_dir);
+  char untrusted[8192];
+  if (!mrank_cache_dir(ctx->cache_dir, sizeof ctx->cache_dir, untrusted, sizeof untrusted)) {
+    /* a warning, never an error: the kernels are built from source instead */
+    fprintf(stderr, "mrank: warning: %s; until then kernels are compiled each run\n", untrusted);
+    ctx->cache_warned = 1;
+  }
 
   size_t limit = MRANK_PREFERRED_LOCAL_SIZE;
   if (max_group < limit) limit = max_group;

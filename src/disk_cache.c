@@ -6,12 +6,15 @@
 #include "disk_cache.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "trust.h"
 
 static const char magic[8] = {'M', 'R', 'A', 'N', 'K', 'P', 'B', '1'};
 enum { format_version = 1 };
@@ -70,27 +73,42 @@ char *mrank_cache_key(cl_device_id device, const char *family_file, const char *
   return key;
 }
 
-/* mkdir -p, owner-only for the folders it creates */
-static int make_dirs(const char *path) {
+/* mkdir -p, owner-only, for the folders it creates; each folder it made is checked like the leaf
+ * (a folder someone else made in its place between the mkdir and now is caught). 0 with why when
+ * a folder cannot be made or cannot be trusted. */
+static int make_private_dirs(const char *path, char *why, size_t why_size) {
   char partial[4096];
   size_t length = strlen(path);
-  if (length == 0 || length >= sizeof partial) return 0;
+  if (length == 0 || length >= sizeof partial) {
+    snprintf(why, why_size, "the path is too long");
+    return 0;
+  }
   memcpy(partial, path, length + 1);
   for (size_t i = 1; i <= length; ++i) {
     if (partial[i] != '/' && partial[i] != '\0') continue;
     char saved = partial[i];
     partial[i] = '\0';
-    if (mkdir(partial, 0700) != 0 && errno != EEXIST) return 0;
+    if (mkdir(partial, 0700) == 0) {
+      if (!mrank_path_trusted(partial, 0, why, why_size)) return 0;
+    } else if (errno != EEXIST) {
+      snprintf(why, why_size, "cannot be created (%s)", strerror(errno));
+      return 0;
+    }
     partial[i] = saved;
   }
   struct stat info;
-  return stat(path, &info) == 0 && S_ISDIR(info.st_mode);
+  if (stat(path, &info) != 0 || !S_ISDIR(info.st_mode)) {
+    snprintf(why, why_size, "is not a folder");
+    return 0;
+  }
+  /* the leaf, whoever made it: only this user may put binaries there */
+  return mrank_owner_trusted(&info, 0, why, why_size);
 }
 
-void mrank_cache_dir(char *out, size_t capacity) {
+int mrank_cache_dir(char *out, size_t capacity, char *why, size_t why_size) {
   out[0] = '\0';
   const char *off = getenv("MRANK_NO_CACHE");
-  if (off != NULL && off[0] != '\0' && strcmp(off, "0") != 0) return;
+  if (off != NULL && off[0] != '\0' && strcmp(off, "0") != 0) return 1;
   const char *explicit_dir = getenv("MRANK_CACHE_DIR");
   const char *xdg = getenv("XDG_CACHE_HOME");
   const char *home = getenv("HOME");
@@ -104,10 +122,20 @@ void mrank_cache_dir(char *out, size_t capacity) {
   }
   if (written < 0 || (size_t)written >= capacity) {
     out[0] = '\0';
-    return;
+    return 1;
   }
+  char reason[512];
+  if (make_private_dirs(out, reason, sizeof reason)) return 1;
   /* a folder that cannot be made stays named: the first store fails and says so once */
-  (void)make_dirs(out);
+  if (strncmp(reason, "cannot be created", 17) == 0 || strcmp(reason, "is not a folder") == 0) {
+    return 1;
+  }
+  snprintf(why, why_size,
+           "the kernel cache folder %s is %s, so another user could plant code in it; run "
+           "'chmod go-w %s' if it is yours, or set MRANK_CACHE_DIR to a folder of your own",
+           out, reason, out);
+  out[0] = '\0';
+  return 0;
 }
 
 static int entry_path(const char *dir, const char *key, char *path, size_t capacity) {
@@ -123,11 +151,31 @@ void mrank_cache_remove(const char *dir, const char *key) {
   if (entry_path(dir, key, path, sizeof path)) unlink(path);
 }
 
-unsigned char *mrank_cache_load(const char *dir, const char *key, size_t *size) {
+unsigned char *mrank_cache_load(const char *dir, const char *key, size_t *size, char *refused,
+                                size_t refused_size) {
   char path[4200];
+  refused[0] = '\0';
   if (!entry_path(dir, key, path, sizeof path)) return NULL;
-  FILE *file = fopen(path, "rb");
-  if (file == NULL) return NULL;
+  /* no link is followed, and the checks are made on the opened file itself: nothing can be swapped
+   * in between the check and the read */
+  const int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ELOOP) snprintf(refused, refused_size, "%s is a symbolic link", path);
+    return NULL;
+  }
+  struct stat info;
+  char why[256] = "not a regular file";
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
+      !mrank_owner_trusted(&info, 0, why, sizeof why)) {
+    snprintf(refused, refused_size, "%s is %s", path, why);
+    close(fd);
+    return NULL;
+  }
+  FILE *file = fdopen(fd, "rb");
+  if (file == NULL) {
+    close(fd);
+    return NULL;
+  }
   unsigned char *binary = NULL;
   char *stored_key = NULL;
   entry_header header;

@@ -12,13 +12,19 @@
 char *mrank_cache_key(cl_device_id device, const char *family_file, const char *source,
                       const char *options);
 
-/* The folder in use ($MRANK_CACHE_DIR, $XDG_CACHE_HOME/mrank, ~/.cache/mrank), or "" when the disk
- * cache is off (MRANK_NO_CACHE=1, no HOME) or could not be created. */
-void mrank_cache_dir(char *out, size_t capacity);
+/* The folder in use ($MRANK_CACHE_DIR, $XDG_CACHE_HOME/mrank, ~/.cache/mrank; the folders it
+ * creates are 0700), or "" when the disk cache is off (MRANK_NO_CACHE=1, no HOME). 0, with "" and
+ * the reason in `why`, when the folder (or one mrank created) is not owned by the effective user or
+ * is writable by group or others: its binaries could be someone else's, and the caller warns once
+ * and goes on without the disk cache. */
+int mrank_cache_dir(char *out, size_t capacity, char *why, size_t why_size);
 
 /* A binary for the key, or NULL: absent, unreadable, corrupt, or another key (a bad entry is
- * deleted). *size gets its length. The caller frees it. */
-unsigned char *mrank_cache_load(const char *dir, const char *key, size_t *size);
+ * deleted). *size gets its length. The caller frees it. An entry that is a symbolic link, not a
+ * regular file, not owned by the effective user or writable by group or others is not loaded:
+ * `refused` then says why (else it is ""). */
+unsigned char *mrank_cache_load(const char *dir, const char *key, size_t *size, char *refused,
+                                size_t refused_size);
 /* Writes the entry through a temporary file and a rename, so no reader sees half of it. Returns 0
  * on failure (the caller warns once and goes on without a disk cache). */
 int mrank_cache_store(const char *dir, const char *key, const unsigned char *binary, size_t size);

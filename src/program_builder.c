@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "disk_cache.h"
+#include "trust.h"
 #include "ledger.h" /* in the library's build, its programs are counted like every object */
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -31,6 +33,16 @@ static mrank_status read_source_file(const char *path, char **contents, char *me
                "point it at the kernels/ folder",
                path);
   }
+  /* the file that was opened, not the name: checked on its descriptor */
+  struct stat info;
+  char why[256] = "cannot be examined";
+  if (fstat(fileno(file), &info) != 0 || !mrank_owner_trusted(&info, 1, why, sizeof why)) {
+    fclose(file);
+    return say(MRANK_ERROR_IO, message, size,
+               "kernel source %s is %s, so another user could have put code in it; not compiled "
+               "(chmod go-w it, or unset MRANK_KERNEL_DIR)",
+               path, why);
+  }
   char *buffer = NULL;
   long length = -1;
   if (fseek(file, 0, SEEK_END) == 0) length = ftell(file);
@@ -53,6 +65,16 @@ static mrank_status find_source(const mrank_program_request *r, const char **sou
   *owned = NULL;
   const char *dir = getenv("MRANK_KERNEL_DIR");
   if (dir != NULL && dir[0] != '\0') {
+    /* as the cache: the folder must be this user's (or root's, for a system folder) and not
+     * writable by others, or someone else could swap the file between this check and the read */
+    char why[256];
+    struct stat info;
+    if (stat(dir, &info) == 0 && !mrank_owner_trusted(&info, 1, why, sizeof why)) {
+      return say(MRANK_ERROR_IO, message, size,
+                 "MRANK_KERNEL_DIR %s is %s, so another user could plant kernel code in it; "
+                 "chmod go-w it, or unset MRANK_KERNEL_DIR",
+                 dir, why);
+    }
     char path[4096];
     const int written = snprintf(path, sizeof path, "%s/%s", dir, r->file_name);
     if (written < 0 || (size_t)written >= sizeof path) {
@@ -107,7 +129,16 @@ static mrank_status build_failure(const mrank_program_request *r, cl_program pro
 /* The program from a cached binary, or NULL (a bad entry is deleted on the way). */
 static cl_program load_cached(const mrank_program_request *r, const char *key) {
   size_t size = 0;
-  unsigned char *binary = mrank_cache_load(r->cache_dir, key, &size);
+  char refused[4600];
+  unsigned char *binary = mrank_cache_load(r->cache_dir, key, &size, refused, sizeof refused);
+  if (refused[0] != '\0' && r->cache_warned != NULL && !*r->cache_warned) {
+    *r->cache_warned = 1;
+    fprintf(stderr,
+            "mrank: warning: the kernel cache entry %s, so it could be someone else's code: not "
+            "loaded, built from source instead (remove it, or set MRANK_CACHE_DIR to a folder of "
+            "your own)\n",
+            refused);
+  }
   if (binary == NULL) return NULL;
   cl_int binary_status = CL_SUCCESS, err = CL_SUCCESS;
   const unsigned char *binaries[] = {binary};

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_run.h"
 #include "helpers.h"
 #include "context.h" /* the build counters of a context, to see where its program came from */
 
@@ -194,4 +195,96 @@ Test(cache, the_kernel_source_is_part_of_the_key) {
   mrank_context_destroy(ctx);
   remove(path);
   remove(dir);
+}
+
+/* The cache folder must be this user's and not writable by group or others: a 0777 or a
+ * group-writable folder costs one warning (naming the folder and the fix) and the disk cache, never
+ * an error, and nothing is loaded from it or written to it. */
+static void expect_untrusted_folder(mode_t mode) {
+  cr_assert_eq(chmod(cache_dir, mode), 0);
+  mrank_context *ctx = run_once();
+  cr_assert_eq(ctx->programs_from_source, 1);
+  cr_assert_str_eq(ctx->cache_dir, "", "the disk cache is off for this folder");
+  mrank_context_destroy(ctx);
+  char path[512];
+  entry_path(path, sizeof path);
+  cr_assert_str_eq(path, "", "nothing written to an untrusted folder");
+  char prefix[160], *out = NULL;
+  snprintf(prefix, sizeof prefix, "MRANK_CACHE_DIR='%s'", cache_dir);
+  cr_assert_eq(run_cli(prefix, "validate --n 7 --op forward --reduction none 2>&1", &out), 0);
+  cr_assert_not_null(strstr(out, "warning: the kernel cache folder"), "%s", out);
+  cr_assert_not_null(strstr(out, "chmod go-w"), "%s", out);
+  free(out);
+  chmod(cache_dir, 0700);
+}
+
+Test(cache, a_folder_others_can_write_is_not_used) {
+  expect_untrusted_folder(0777);
+}
+
+Test(cache, a_group_writable_folder_is_not_used) {
+  expect_untrusted_folder(0770);
+}
+
+/* An entry that is a symbolic link is not followed: the program is built from source, and the
+ * warning names the entry. */
+Test(cache, a_symlinked_entry_is_not_loaded) {
+  char path[512], moved[600];
+  mrank_context_destroy(run_once());
+  entry_path(path, sizeof path);
+  snprintf(moved, sizeof moved, "%s/elsewhere", cache_dir);
+  cr_assert_eq(rename(path, moved), 0);
+  cr_assert_eq(symlink(moved, path), 0);
+  mrank_context *ctx = run_once();
+  cr_assert_eq(ctx->programs_from_disk, 0, "the link was not followed");
+  cr_assert_eq(ctx->programs_from_source, 1);
+  mrank_context_destroy(ctx);
+  unlink(moved);
+}
+
+/* An entry owned by another user is not loaded (as root the test makes one; elsewhere it cannot).
+ */
+Test(cache, an_entry_of_another_user_is_not_loaded) {
+  if (geteuid() != 0) cr_skip_test("making a file of another user needs root");
+  char path[512];
+  mrank_context_destroy(run_once());
+  entry_path(path, sizeof path);
+  cr_assert_eq(chown(path, 65534, 65534), 0);
+  mrank_context *ctx = run_once();
+  cr_assert_eq(ctx->programs_from_disk, 0, "another user's entry was loaded");
+  mrank_context_destroy(ctx);
+}
+
+/* MRANK_KERNEL_DIR gets the same check: a folder others can write is refused with why. */
+Test(cache, a_kernel_folder_others_can_write_is_refused) {
+  char dir[] = "/tmp/mrank-kernels-XXXXXX", path[256], line[1024];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(path, sizeof path, "%s/margin_ranking.cl", dir);
+  FILE *in = fopen(MRANK_SOURCE_DIR "/kernels/margin_ranking.cl", "r");
+  FILE *out = fopen(path, "w");
+  cr_assert(in != NULL && out != NULL);
+  while (fgets(line, sizeof line, in) != NULL)
+    fputs(line, out);
+  fclose(in);
+  fclose(out);
+  cr_assert_eq(chmod(dir, 0777), 0);
+  setenv("MRANK_KERNEL_DIR", dir, 1);
+  mrank_context *ctx = NULL;
+  cr_assert_eq(mrank_context_create(NULL, &ctx), MRANK_SUCCESS);
+  const float x = 1.0f;
+  float loss = 0.0f;
+  cr_assert_eq(mrank_forward(ctx, 1, &x, &x, &x, 1.0f, MRANK_REDUCTION_NONE, &loss),
+               MRANK_ERROR_IO);
+  cr_assert_not_null(strstr(mrank_last_error(), "writable by group and others (mode 0777)"), "%s",
+                     mrank_last_error());
+  mrank_context_destroy(ctx);
+  chmod(dir, 0700);
+  cr_assert_eq(chmod(path, 0666), 0);
+  cr_assert_eq(mrank_context_create(NULL, &ctx), MRANK_SUCCESS);
+  cr_assert_eq(mrank_forward(ctx, 1, &x, &x, &x, 1.0f, MRANK_REDUCTION_NONE, &loss), MRANK_ERROR_IO,
+               "a kernel file others can write is refused too");
+  mrank_context_destroy(ctx);
+  unsetenv("MRANK_KERNEL_DIR");
+  remove(path);
+  rmdir(dir);
 }

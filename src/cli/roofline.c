@@ -10,7 +10,8 @@
 
 static cl_program build(roofline *r, const char *options) {
   char cache_dir[4096], message[8192];
-  mrank_cache_dir(cache_dir, sizeof cache_dir);
+  char untrusted[8192]; /* the library's context has warned about an untrusted folder already */
+  mrank_cache_dir(cache_dir, sizeof cache_dir, untrusted, sizeof untrusted);
   const mrank_program_request request = {
       r->context, r->device, "roofline.cl",   mrank_tool_kernels, mrank_tool_kernels_count,
       options,    cache_dir, &r->cache_warned};

@@ -37,7 +37,8 @@ static cl_mem buffer(rank_linear_device *dev, size_t bytes, const void *init, cl
 static int build_kernels(rank_linear_device *dev, cl_device_id device, char *error,
                          size_t error_size) {
   char cache_dir[4096];
-  mrank_cache_dir(cache_dir, sizeof cache_dir);
+  char untrusted[8192]; /* the library's context has warned about an untrusted folder already */
+  mrank_cache_dir(cache_dir, sizeof cache_dir, untrusted, sizeof untrusted);
   int from_disk = 0;
   const mrank_program_request request = {
       dev->cl, device,    "ranker.cl",       mrank_tool_kernels, mrank_tool_kernels_count,
