@@ -8,9 +8,11 @@
  *   reduction NONE keeps loss[i]; SUM adds them; MEAN is SUM / n (n = 0: SUM is 0, MEAN is NaN).
  *   gradient: g[i] = dloss[i] (NONE), dloss[0] (SUM) or dloss[0] * (1/n) (MEAN, 1/n rounded to
  * float); dist[i] < 0 ? dx1[i] = dx2[i] = 0 : dx1[i] = -y[i] * g[i], dx2[i] = y[i] * g[i].
- * Elementwise results (NONE forward, every gradient) are bit-for-bit those of the reference; a
- * reduction is within mrank_reduction_error_bound() of the exact sum and gives the same bits every
- * time on one device (a fixed summation tree, no atomics).
+ * Elementwise results (NONE forward, every gradient) are bit-for-bit those of the reference (on a
+ * device without CL_FP_DENORM, which OpenCL 1.2 lets flush float subnormals, those of the reference
+ * or of its flush-to-zero twin, element by element); a reduction is within
+ * mrank_reduction_error_bound() of the exact sum and gives the same bits every time on one device
+ * (a fixed summation tree, no atomics).
  *
  * Conventions: every function that can fail returns an mrank_status and mrank_last_error() says
  * what went wrong and what to do. A rejected argument writes no output. A reduced value is written
@@ -106,6 +108,9 @@ typedef struct mrank_device_info {
   int is_default;            /* the device the default policy picks */
   int is_environment_choice; /* the device MRANK_DEVICE picks, when it is set */
   char extensions[8192];     /* truncated when longer */
+  /* CL_DEVICE_SINGLE_FP_CONFIG, _DOUBLE_ (0 without fp64) and _HALF_ (0 without fp16) bits */
+  unsigned long long single_fp_config, double_fp_config, half_fp_config;
+  int denormals; /* single precision keeps subnormals (CL_FP_DENORM); 0: it may flush them */
 } mrank_device_info;
 
 /* The number of OpenCL devices over all platforms that answer (0 without any: not an error). */
@@ -272,7 +277,9 @@ typedef struct mrank_problem {
   size_t n;
   float margin;
   unsigned long long seed;
-  int inject_fault;   /* self-test: perturb one device output, so that validation must fail */
+  int inject_fault;   /* self-test: 1 perturbs one device output, so that validation must fail;
+                         2 replaces the outputs with the flush-to-zero reference's, which only the
+                         flush-to-zero policy accepts */
   mrank_dtype data;   /* F32 (0) unless set: F16, BF16, F64 */
   mrank_dtype labels; /* F32 (0) unless set: I32, I8 (then y takes integer values only) */
 } mrank_problem;
@@ -308,6 +315,10 @@ typedef struct mrank_validation {
   double gradient_max_error, gradient_tolerance;
   int gradient_passed;
   size_t fault_index; /* where inject_fault perturbed the output (n when it did not) */
+  /* the policy applied: 0, IEEE (the device reports CL_FP_DENORM): elementwise outputs must be the
+   * reference's bits; 1, flush-to-zero allowed (it does not, or MRANK_ASSUME_FTZ=1): each element
+   * must be the reference's or its flush-to-zero twin's bits */
+  int flush_to_zero;
 } mrank_validation;
 
 /* Runs the problem on ctx and on the reference and compares them. MRANK_SUCCESS means the

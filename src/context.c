@@ -110,9 +110,25 @@ static mrank_status configure_device(mrank_context *ctx) {
   }
   ctx->has_fp64 =
       doubles != 0 && (no_fp64 == NULL || no_fp64[0] == '\0' || strcmp(no_fp64, "0") == 0);
+  /* OpenCL 1.2 lets a device flush single-precision subnormals (CL_FP_DENORM is optional);
+   * MRANK_ASSUME_FTZ=1 acts as if this one did and asks the compiler to flush, to test the policy
+   * on any device */
+  cl_device_fp_config singles = 0;
+  if (clGetDeviceInfo(ctx->device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof singles, &singles, NULL) !=
+      CL_SUCCESS) {
+    singles = 0;
+  }
+  const char *assume_ftz = getenv("MRANK_ASSUME_FTZ");
+  const int forced = assume_ftz != NULL && assume_ftz[0] != '\0' && strcmp(assume_ftz, "0") != 0;
+  ctx->may_flush_denormals = forced || !(singles & CL_FP_DENORM);
   int major = 0, minor = 0;
   if (sscanf(c_version, "OpenCL C %d.%d", &major, &minor) == 2 && (major > 1 || minor >= 2)) {
     snprintf(ctx->build_options, sizeof ctx->build_options, "-cl-std=CL1.2");
+  }
+  if (forced) {
+    const size_t used = strlen(ctx->build_options);
+    snprintf(ctx->build_options + used, sizeof ctx->build_options - used, "%s-cl-denorms-are-zero",
+             used > 0 ? " " : "");
   }
   return MRANK_SUCCESS;
 error:

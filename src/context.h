@@ -58,6 +58,9 @@ struct mrank_context {
   cl_command_queue queue;
   char build_options[64];
   int has_fp64; /* the device reports fp64 (MRANK_DISABLE_FP64=1 pretends it does not) */
+  /* single-precision subnormals may be flushed to zero: the device does not report CL_FP_DENORM
+   * (or MRANK_ASSUME_FTZ=1 says to act as if, and builds with -cl-denorms-are-zero) */
+  int may_flush_denormals;
   cl_program programs[MRANK_VARIANT_COUNT][MRANK_FAMILY_COUNT];
   char cache_dir[4096]; /* "" when the disk cache is off */
   int cache_warned;     /* the one warning about an unwritable cache was printed */

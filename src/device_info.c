@@ -88,6 +88,19 @@ static void fill(const mrank_device_entry *entry, mrank_device_info *info) {
   }
   info->fp64 = doubles != 0 || strstr(info->extensions, "cl_khr_fp64") != NULL;
   info->fp16 = strstr(info->extensions, "cl_khr_fp16") != NULL;
+  cl_device_fp_config singles = 0, halves = 0;
+  if (clGetDeviceInfo(device, CL_DEVICE_SINGLE_FP_CONFIG, sizeof singles, &singles, NULL) !=
+      CL_SUCCESS) {
+    singles = 0;
+  }
+  /* CL_DEVICE_HALF_FP_CONFIG (0x1033) is cl_khr_fp16's: asked only where the extension is */
+  if (!info->fp16 || clGetDeviceInfo(device, 0x1033, sizeof halves, &halves, NULL) != CL_SUCCESS) {
+    halves = 0;
+  }
+  info->single_fp_config = singles;
+  info->double_fp_config = doubles;
+  info->half_fp_config = halves;
+  info->denormals = (singles & CL_FP_DENORM) != 0;
 }
 
 mrank_status mrank_device_count(size_t *count) {

@@ -8,18 +8,27 @@
 #include <string.h>
 
 #include "args.h"
+#include "reference.h"
 #include "errors.h"
 #include "types.h"
 
 /* ---- element access by type ---- */
 
-static float load_float(mrank_dtype type, const void *array, size_t i) {
-  if (type == MRANK_DTYPE_F16) return mrank_half_to_float(((const uint16_t *)array)[i]);
-  if (type == MRANK_DTYPE_BF16) return mrank_bf16_to_float(((const uint16_t *)array)[i]);
-  return ((const float *)array)[i];
+/* The flush-to-zero twin (flush = 1): a subnormal float, loaded or computed, becomes a zero of its
+ * sign, as a device without CL_FP_DENORM may make it. flush = 0 is IEEE arithmetic. */
+static float ftz(float value, int flush) {
+  return flush && fpclassify(value) == FP_SUBNORMAL ? copysignf(0.0f, value) : value;
 }
 
-static void store_float(mrank_dtype type, void *array, size_t i, float value) {
+static float load_float(mrank_dtype type, const void *array, size_t i, int flush) {
+  if (type == MRANK_DTYPE_F16) return ftz(mrank_half_to_float(((const uint16_t *)array)[i]), flush);
+  if (type == MRANK_DTYPE_BF16)
+    return ftz(mrank_bf16_to_float(((const uint16_t *)array)[i]), flush);
+  return ftz(((const float *)array)[i], flush);
+}
+
+static void store_float(mrank_dtype type, void *array, size_t i, float value, int flush) {
+  value = ftz(value, flush);
   if (type == MRANK_DTYPE_F16) {
     ((uint16_t *)array)[i] = mrank_half_from_float(value);
   } else if (type == MRANK_DTYPE_BF16) {
@@ -37,10 +46,10 @@ static void store_double(void *array, size_t i, double value) {
 }
 
 /* labels converted to the compute type, as the kernels' convert_float / convert_double do */
-static float label_float(mrank_dtype type, const void *array, size_t i) {
+static float label_float(mrank_dtype type, const void *array, size_t i, int flush) {
   if (type == MRANK_DTYPE_I32) return (float)((const int32_t *)array)[i];
   if (type == MRANK_DTYPE_I8) return (float)((const int8_t *)array)[i];
-  return ((const float *)array)[i];
+  return ftz(((const float *)array)[i], flush);
 }
 
 static double label_double(mrank_dtype type, const void *array, size_t i) {
@@ -51,10 +60,10 @@ static double label_double(mrank_dtype type, const void *array, size_t i) {
 
 /* ---- the operator in float and in double ---- */
 
-static float dist_float(float x1, float x2, float y, float margin) {
-  const float diff = x1 - x2;
-  const float scaled = -y * diff;
-  return scaled + margin;
+static float dist_float(float x1, float x2, float y, float margin, int flush) {
+  const float diff = ftz(x1 - x2, flush);
+  const float scaled = ftz(-y * diff, flush);
+  return ftz(scaled + margin, flush);
 }
 
 static double dist_double(double x1, double x2, double y, double margin) {
@@ -86,7 +95,8 @@ static void add_compensated(compensated *c, double value) {
 }
 
 static mrank_status forward_typed(const char *function, const mrank_desc *desc, size_t n,
-                                  const void *x1, const void *x2, const void *y, void *loss) {
+                                  const void *x1, const void *x2, const void *y, void *loss,
+                                  int flush) {
   mrank_variant v;
   mrank_status status = mrank_variant_of(function, desc, &v);
   if (status == MRANK_SUCCESS) status = mrank_check_count(function, n, &v);
@@ -112,20 +122,21 @@ static mrank_status forward_typed(const char *function, const mrank_desc *desc, 
     if (reduction == MRANK_REDUCTION_MEAN) store_double(loss, 0, n == 0 ? NAN : sum / (double)n);
     return MRANK_SUCCESS;
   }
-  const float margin = (float)desc->margin;
+  const float margin = ftz((float)desc->margin, flush);
   double sum = 0.0;
   for (size_t i = 0; i < n; ++i) {
-    const float value = clamp_float(dist_float(load_float(v.data, x1, i), load_float(v.data, x2, i),
-                                               label_float(v.labels, y, i), margin));
+    const float value =
+        clamp_float(dist_float(load_float(v.data, x1, i, flush), load_float(v.data, x2, i, flush),
+                               label_float(v.labels, y, i, flush), margin, flush));
     if (reduction == MRANK_REDUCTION_NONE) {
-      store_float(v.data, loss, i, value);
+      store_float(v.data, loss, i, value, flush);
     } else {
       sum += value;
     }
   }
-  if (reduction == MRANK_REDUCTION_SUM) store_float(v.data, loss, 0, (float)sum);
+  if (reduction == MRANK_REDUCTION_SUM) store_float(v.data, loss, 0, (float)sum, flush);
   if (reduction == MRANK_REDUCTION_MEAN) {
-    store_float(v.data, loss, 0, n == 0 ? NAN : (float)(sum / (double)n));
+    store_float(v.data, loss, 0, n == 0 ? NAN : (float)(sum / (double)n), flush);
   }
   return MRANK_SUCCESS;
 }
@@ -133,14 +144,14 @@ static mrank_status forward_typed(const char *function, const mrank_desc *desc, 
 /* The gradients for an upstream gradient dloss[i] (per_element), or one scalar `shared`. */
 static void gradient_float(const mrank_variant *v, size_t n, const void *x1, const void *x2,
                            const void *y, float margin, const void *dloss, int per_element,
-                           float shared, void *dx1, void *dx2) {
+                           float shared, void *dx1, void *dx2, int flush) {
   for (size_t i = 0; i < n; ++i) {
-    const float label = label_float(v->labels, y, i);
-    const float upstream = per_element ? load_float(v->data, dloss, i) : shared;
-    const float dist =
-        dist_float(load_float(v->data, x1, i), load_float(v->data, x2, i), label, margin);
-    store_float(v->data, dx1, i, dist < 0.0f ? 0.0f : -label * upstream);
-    store_float(v->data, dx2, i, dist < 0.0f ? 0.0f : label * upstream);
+    const float label = label_float(v->labels, y, i, flush);
+    const float upstream = per_element ? load_float(v->data, dloss, i, flush) : shared;
+    const float dist = dist_float(load_float(v->data, x1, i, flush),
+                                  load_float(v->data, x2, i, flush), label, margin, flush);
+    store_float(v->data, dx1, i, dist < 0.0f ? 0.0f : -label * upstream, flush);
+    store_float(v->data, dx2, i, dist < 0.0f ? 0.0f : label * upstream, flush);
   }
 }
 
@@ -159,7 +170,8 @@ static void gradient_double(const mrank_variant *v, size_t n, const void *x1, co
 /* upstream: dloss (NONE), dloss[0] * scale (SUM, MEAN), or 1 (NONE) / 1 * scale for the fused pass
  * (dloss NULL) */
 static void gradient(const mrank_variant *v, const mrank_desc *desc, size_t n, const void *x1,
-                     const void *x2, const void *y, const void *dloss, void *dx1, void *dx2) {
+                     const void *x2, const void *y, const void *dloss, void *dx1, void *dx2,
+                     int flush) {
   const int per_element = desc->reduction == MRANK_REDUCTION_NONE && dloss != NULL;
   if (v->data == MRANK_DTYPE_F64) {
     const double scale = desc->reduction == MRANK_REDUCTION_MEAN ? 1.0 / (double)n : 1.0;
@@ -167,20 +179,22 @@ static void gradient(const mrank_variant *v, const mrank_desc *desc, size_t n, c
     gradient_double(v, n, x1, x2, y, desc->margin, dloss, per_element, shared, dx1, dx2);
   } else {
     const float scale = desc->reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale(n) : 1.0f;
-    const float shared = (dloss == NULL ? 1.0f : load_float(v->data, dloss, 0)) * scale;
-    gradient_float(v, n, x1, x2, y, (float)desc->margin, dloss, per_element, shared, dx1, dx2);
+    const float shared = ftz(
+        (dloss == NULL ? 1.0f : load_float(v->data, dloss, 0, flush)) * ftz(scale, flush), flush);
+    gradient_float(v, n, x1, x2, y, ftz((float)desc->margin, flush), dloss, per_element, shared,
+                   dx1, dx2, flush);
   }
 }
 
 mrank_status mrank_reference_forward_ex(const mrank_desc *desc, size_t n, const void *x1,
                                         const void *x2, const void *y, void *loss) {
   mrank_clear_error();
-  return forward_typed("mrank_reference_forward_ex", desc, n, x1, x2, y, loss);
+  return forward_typed("mrank_reference_forward_ex", desc, n, x1, x2, y, loss, 0);
 }
 
 static mrank_status backward_typed(const char *function, const mrank_desc *desc, size_t n,
                                    const void *x1, const void *x2, const void *y, const void *dloss,
-                                   void *dx1, void *dx2) {
+                                   void *dx1, void *dx2, int flush) {
   mrank_variant v;
   mrank_status status = mrank_variant_of(function, desc, &v);
   if (status == MRANK_SUCCESS) status = mrank_check_count(function, n, &v);
@@ -188,7 +202,7 @@ static mrank_status backward_typed(const char *function, const mrank_desc *desc,
     status = mrank_check_backward_args(function, n, x1, x2, y, desc->reduction, dloss, dx1, dx2);
   }
   if (status != MRANK_SUCCESS || n == 0) return status;
-  gradient(&v, desc, n, x1, x2, y, dloss, dx1, dx2);
+  gradient(&v, desc, n, x1, x2, y, dloss, dx1, dx2, flush);
   return MRANK_SUCCESS;
 }
 
@@ -196,14 +210,14 @@ mrank_status mrank_reference_backward_ex(const mrank_desc *desc, size_t n, const
                                          const void *x2, const void *y, const void *dloss,
                                          void *dx1, void *dx2) {
   mrank_clear_error();
-  return backward_typed("mrank_reference_backward_ex", desc, n, x1, x2, y, dloss, dx1, dx2);
+  return backward_typed("mrank_reference_backward_ex", desc, n, x1, x2, y, dloss, dx1, dx2, 0);
 }
 
 /* Forward, and backward with an upstream gradient of 1 (outputs do not overlap inputs in this
  * call, so the order does not matter). */
 static mrank_status forward_backward_typed(const char *function, const mrank_desc *desc, size_t n,
                                            const void *x1, const void *x2, const void *y,
-                                           void *loss, void *dx1, void *dx2) {
+                                           void *loss, void *dx1, void *dx2, int flush) {
   mrank_variant v;
   mrank_status status = mrank_variant_of(function, desc, &v);
   if (status == MRANK_SUCCESS) status = mrank_check_count(function, n, &v);
@@ -211,8 +225,8 @@ static mrank_status forward_backward_typed(const char *function, const mrank_des
     status = mrank_check_fused_args(function, n, x1, x2, y, desc->reduction, loss, dx1, dx2);
   }
   if (status != MRANK_SUCCESS) return status;
-  if (n > 0) gradient(&v, desc, n, x1, x2, y, NULL, dx1, dx2);
-  return forward_typed(function, desc, n, x1, x2, y, loss);
+  if (n > 0) gradient(&v, desc, n, x1, x2, y, NULL, dx1, dx2, flush);
+  return forward_typed(function, desc, n, x1, x2, y, loss, flush);
 }
 
 mrank_status mrank_reference_forward_backward_ex(const mrank_desc *desc, size_t n, const void *x1,
@@ -220,7 +234,7 @@ mrank_status mrank_reference_forward_backward_ex(const mrank_desc *desc, size_t 
                                                  void *dx1, void *dx2) {
   mrank_clear_error();
   return forward_backward_typed("mrank_reference_forward_backward_ex", desc, n, x1, x2, y, loss,
-                                dx1, dx2);
+                                dx1, dx2, 0);
 }
 
 /* ---- float entry points ---- */
@@ -234,7 +248,7 @@ mrank_status mrank_reference_forward(size_t n, const float *x1, const float *x2,
                                      float margin, mrank_reduction reduction, float *loss) {
   mrank_clear_error();
   const mrank_desc desc = float_desc(reduction, margin);
-  return forward_typed("mrank_reference_forward", &desc, n, x1, x2, y, loss);
+  return forward_typed("mrank_reference_forward", &desc, n, x1, x2, y, loss, 0);
 }
 
 mrank_status mrank_reference_backward(size_t n, const float *x1, const float *x2, const float *y,
@@ -242,7 +256,7 @@ mrank_status mrank_reference_backward(size_t n, const float *x1, const float *x2
                                       float *dx1, float *dx2) {
   mrank_clear_error();
   const mrank_desc desc = float_desc(reduction, margin);
-  return backward_typed("mrank_reference_backward", &desc, n, x1, x2, y, dloss, dx1, dx2);
+  return backward_typed("mrank_reference_backward", &desc, n, x1, x2, y, dloss, dx1, dx2, 0);
 }
 
 mrank_status mrank_reference_forward_backward(size_t n, const float *x1, const float *x2,
@@ -252,5 +266,16 @@ mrank_status mrank_reference_forward_backward(size_t n, const float *x1, const f
   mrank_clear_error();
   const mrank_desc desc = float_desc(reduction, margin);
   return forward_backward_typed("mrank_reference_forward_backward", &desc, n, x1, x2, y, loss, dx1,
-                                dx2);
+                                dx2, 0);
+}
+
+mrank_status mrank_reference_flushed(mrank_op op, const mrank_desc *desc, size_t n, const void *x1,
+                                     const void *x2, const void *y, const void *dloss, void *loss,
+                                     void *dx1, void *dx2) {
+  const char *function = "mrank_reference_flushed";
+  if (op == MRANK_OP_FORWARD) return forward_typed(function, desc, n, x1, x2, y, loss, 1);
+  if (op == MRANK_OP_BACKWARD) {
+    return backward_typed(function, desc, n, x1, x2, y, dloss, dx1, dx2, 1);
+  }
+  return forward_backward_typed(function, desc, n, x1, x2, y, loss, dx1, dx2, 1);
 }

@@ -9,6 +9,7 @@
 
 #include "context.h"
 #include "host_memory.h"
+#include "reference.h"
 #include "validate_data.h"
 
 enum { canary_length = 16 };
@@ -16,7 +17,8 @@ static const unsigned char canary_byte = 0xa5; /* no kernel writes a run of thes
 
 typedef struct output_arrays {
   void *device[3], *again[3], *reference[3]; /* loss, dx1, dx2 */
-  size_t length[3];                          /* elements */
+  void *flushed[3]; /* the flush-to-zero twin's outputs, when it is needed (else NULL) */
+  size_t length[3]; /* elements */
   size_t element_size;
 } output_arrays;
 
@@ -49,6 +51,7 @@ static void free_outputs(output_arrays *out) {
     free(out->device[o]);
     free(out->again[o]);
     free(out->reference[o]);
+    free(out->flushed[o]);
   }
 }
 
@@ -89,7 +92,7 @@ static mrank_status check_fits(const mrank_problem *p) {
   return MRANK_SUCCESS;
 }
 
-static mrank_status allocate_outputs(const mrank_problem *problem, output_arrays *out) {
+static mrank_status allocate_outputs(const mrank_problem *problem, int twin, output_arrays *out) {
   memset(out, 0, sizeof *out);
   const size_t n = problem->n;
   out->element_size = mrank_dtype_size(problem->data);
@@ -103,7 +106,9 @@ static mrank_status allocate_outputs(const mrank_problem *problem, output_arrays
     out->device[o] = malloc(bytes);
     out->again[o] = malloc(bytes);
     out->reference[o] = malloc(bytes);
-    if (out->device[o] == NULL || out->again[o] == NULL || out->reference[o] == NULL) {
+    if (twin) out->flushed[o] = malloc(bytes);
+    if (out->device[o] == NULL || out->again[o] == NULL || out->reference[o] == NULL ||
+        (twin && out->flushed[o] == NULL)) {
       free_outputs(out);
       return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY,
                         "mrank_validate: out of host memory for the outputs of %zu elements", n);
@@ -157,7 +162,8 @@ static double difference(double a, double b) {
 }
 
 static void compare_output(const mrank_problem *p, const mrank_problem_data *d,
-                           const output_arrays *out, int o, double bound, mrank_output_check *c) {
+                           const output_arrays *out, int o, double bound, int flush_policy,
+                           mrank_output_check *c) {
   static const char *const names[] = {"loss", "dx1", "dx2"};
   const size_t length = out->length[o], size = out->element_size;
   memset(c, 0, sizeof *c);
@@ -176,11 +182,18 @@ static void compare_output(const mrank_problem *p, const mrank_problem_data *d,
     const double want = mrank_decode(p->data, out->reference[o], i);
     if (!same_element(p->data, out->device[o], out->again[o], i, size)) c->deterministic = 0;
     if (want != 0.0) c->nonzero++;
-    const double error = difference(got, want);
-    const double relative = error == 0.0 ? 0.0 : error / fmax(fabs(want), DBL_MIN);
     /* equal bits always match: a reduction of nothing is exactly 0 (SUM) or NaN (MEAN) */
     const int same = same_element(p->data, out->device[o], out->reference[o], i, size);
-    const int mismatch = c->bitwise ? !same : !same && !(error <= bound * fabs(want));
+    /* under the flush-to-zero policy the twin's bits are as right as the IEEE ones */
+    const int twin = flush_policy && out->flushed[o] != NULL &&
+                     same_element(p->data, out->device[o], out->flushed[o], i, size);
+    double error = difference(got, want);
+    if (flush_policy && out->flushed[o] != NULL) {
+      error = fmin(error, difference(got, mrank_decode(p->data, out->flushed[o], i)));
+    }
+    const double relative = error == 0.0 ? 0.0 : error / fmax(fabs(want), DBL_MIN);
+    const int mismatch =
+        c->bitwise ? !same && !twin : !same && !twin && !(error <= bound * fabs(want));
     if (mismatch) c->mismatches++;
     if (error > c->max_abs_error) c->max_abs_error = error;
     if (relative > c->max_rel_error) c->max_rel_error = relative;
@@ -276,6 +289,17 @@ static void check_gradient(const mrank_problem *p, const mrank_problem_data *d,
   }
 }
 
+/* Self-test 2: the device's outputs become the flush-to-zero twin's, which only the flush-to-zero
+ * policy accepts (they differ from IEEE where a subnormal appears, e.g. margin 0 and the subnormal
+ * edge case). */
+static void inject_flushed(output_arrays *out) {
+  for (int o = 0; o < 3; ++o) {
+    if (out->device[o] == NULL || out->flushed[o] == NULL) continue;
+    memcpy(out->device[o], out->flushed[o], out->length[o] * out->element_size);
+    memcpy(out->again[o], out->flushed[o], out->length[o] * out->element_size);
+  }
+}
+
 /* Self-test: change one device output so that a working mirror must fail on it. */
 static size_t inject_fault(const mrank_problem *p, output_arrays *out) {
   const int o = p->op == MRANK_OP_BACKWARD ? 1 : 0;
@@ -325,18 +349,31 @@ mrank_status mrank_validate(mrank_context *ctx, const mrank_problem *problem,
   MRANK_TRY(check_fits(problem));
   memset(report, 0, sizeof *report);
   MRANK_TRY(mrank_problem_data_make(problem, &data));
-  MRANK_TRY(allocate_outputs(problem, &out));
+  /* the policy: IEEE where the device keeps subnormals, IEEE or flush-to-zero where it may not */
+  const int flush_policy = !ctx->is_host && ctx->may_flush_denormals;
+  const int twin = flush_policy || problem->inject_fault == 2;
+  MRANK_TRY(allocate_outputs(problem, twin, &out));
   MRANK_TRY(run(ctx, problem, &data, out.device));
   MRANK_TRY(run(ctx, problem, &data, out.again));
   MRANK_TRY(run_reference(problem, &data, out.reference));
-  report->fault_index = problem->inject_fault ? inject_fault(problem, &out) : problem->n;
+  if (twin) {
+    MRANK_TRY(mrank_reference_flushed(problem->op, &desc, problem->n, data.x1, data.x2, data.y,
+                                      data.dloss, out.flushed[0], out.flushed[1], out.flushed[2]));
+  }
+  report->flush_to_zero = flush_policy;
+  report->fault_index = problem->n;
+  if (problem->inject_fault == 2) {
+    inject_flushed(&out);
+  } else if (problem->inject_fault) {
+    report->fault_index = inject_fault(problem, &out);
+  }
 
   const double bound = mrank_reduction_error_bound_ex(ctx, &desc, problem->n);
   /* n = 0 has exact, known answers (SUM 0, MEAN NaN, no elements): nothing to mistrust */
   int failed = 0, all_mostly_zero = problem->n > 0;
   for (int o = 0; o < 3; ++o) {
     mrank_output_check *c = &report->outputs[o];
-    compare_output(problem, &data, &out, o, bound, c);
+    compare_output(problem, &data, &out, o, bound, flush_policy, c);
     if (!c->checked) continue;
     failed |= c->mismatches > 0 || !c->canary_intact || !c->deterministic;
     /* benchdnn's rule: an output that is (almost) all zero cannot tell a right kernel from one

@@ -139,3 +139,19 @@ Test(devices, pocl_without_a_cache_folder_is_named) {
   cr_assert_eq(run_cli("", "demo --device pocl --n 100 --no-train", &out), 0, "%s", out);
   free(out);
 }
+
+/* The float, double and half configurations are shown, and whether float keeps subnormals (what
+ * decides the policy of mrank validate). */
+Test(devices, the_floating_point_configurations_are_shown) {
+  char *out = NULL;
+  cr_assert_eq(run_cli("", "devices --json", &out), 0, "%s", out);
+  cr_assert(json_is_valid(out), "%s", out);
+  const char *keys[] = {"\"single_fp_config\": \"", "\"double_fp_config\"", "\"half_fp_config\"",
+                        "\"denormals\": "};
+  for (size_t k = 0; k < sizeof keys / sizeof keys[0]; ++k)
+    cr_assert_not_null(strstr(out, keys[k]), "no %s: %s", keys[k], out);
+  free(out);
+  cr_assert_eq(run_cli("", "devices --verbose", &out), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "subnormals"), "%s", out);
+  free(out);
+}

@@ -181,3 +181,33 @@ Test(validate, sizes_beyond_memory_are_refused_up_front) {
   cr_assert_not_null(strstr(out, "GiB of host memory"), "%s", out);
   free(out);
 }
+
+/* A device without CL_FP_DENORM may flush float subnormals: its outputs must then equal, element by
+ * element, the IEEE reference or its flush-to-zero twin. MRANK_ASSUME_FTZ=1 puts any device under
+ * that policy (and builds with -cl-denorms-are-zero): a flushed output (injected) passes only
+ * there, the device itself passes under both, and a wrong output fails under both. */
+Test(validate, a_flushed_output_passes_only_under_the_flush_to_zero_policy) {
+  for (int assume = 0; assume < 2; ++assume) {
+    if (assume) setenv("MRANK_ASSUME_FTZ", "1", 1);
+    mrank_context *ctx = device_context();
+    for (int inject = 0; inject < 3; ++inject) {
+      /* margin 0 puts the subnormal edge case where IEEE and flush-to-zero differ */
+      mrank_problem problem = {MRANK_OP_BACKWARD, MRANK_REDUCTION_NONE, 1000, 0.0f, 1, inject,
+                               MRANK_DTYPE_F32,   MRANK_DTYPE_F32};
+      mrank_validation report;
+      cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_SUCCESS, "%s", mrank_last_error());
+      cr_assert_eq(report.flush_to_zero, assume);
+      const mrank_verdict expected = inject == 1              ? MRANK_VERDICT_FAILED
+                                     : inject == 2 && !assume ? MRANK_VERDICT_FAILED
+                                                              : MRANK_VERDICT_PASSED;
+      cr_assert_eq(report.verdict, expected, "policy %s, injection %d: %s",
+                   assume ? "flush-to-zero" : "IEEE", inject, mrank_verdict_string(report.verdict));
+    }
+    mrank_context_destroy(ctx);
+  }
+  unsetenv("MRANK_ASSUME_FTZ");
+  char *out = NULL;
+  cr_assert_eq(run_cli("MRANK_ASSUME_FTZ=1", "validate --n 4097 --margin 0,1", &out), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "policy: IEEE or flush-to-zero"), "%s", out);
+  free(out);
+}

@@ -23,7 +23,8 @@ const char mrank_devices_help[] =
     "MRANK_DEVICE picks when set.\n"
     "\n"
     "  --json     the same as a JSON array of platforms with their devices\n"
-    "  --verbose  add extensions, local memory, work-group size, preferred float vector width\n"
+    "  --verbose  add extensions, local memory, work-group size, preferred float vector width,\n"
+    "             and the float, double and half configurations (whether subnormals are kept)\n"
     "  --check    build the kernels on each device and run a small forward/backward against the\n"
     "             CPU reference; prints OK or the failure; exit status 1 if any device failed\n"
     "\n"
@@ -109,6 +110,28 @@ static int load_devices(mrank_device_info **infos, size_t *count) {
   return 1;
 }
 
+/* A cl_device_fp_config as words: "denorm inf_nan round_to_nearest fma", "none" for 0. */
+static void fp_config_words(unsigned long long config, char *out, size_t size) {
+  static const struct {
+    unsigned long long bit;
+    const char *name;
+  } bits[] = {{CL_FP_DENORM, "denorm"},
+              {CL_FP_INF_NAN, "inf_nan"},
+              {CL_FP_ROUND_TO_NEAREST, "round_to_nearest"},
+              {CL_FP_ROUND_TO_ZERO, "round_to_zero"},
+              {CL_FP_ROUND_TO_INF, "round_to_inf"},
+              {CL_FP_FMA, "fma"},
+              {CL_FP_SOFT_FLOAT, "soft_float"},
+              {CL_FP_CORRECTLY_ROUNDED_DIVIDE_SQRT, "correctly_rounded_divide_sqrt"}};
+  out[0] = '\0';
+  for (size_t b = 0; b < sizeof bits / sizeof bits[0]; ++b) {
+    if (!(config & bits[b].bit)) continue;
+    const size_t used = strlen(out);
+    snprintf(out + used, size - used, "%s%s", used > 0 ? " " : "", bits[b].name);
+  }
+  if (out[0] == '\0') snprintf(out, size, "none");
+}
+
 static void print_table(const mrank_device_info *infos, size_t count, int verbose) {
   int name_width = 4;
   for (size_t i = 0; i < count; ++i) {
@@ -137,6 +160,15 @@ static void print_table(const mrank_device_info *infos, size_t count, int verbos
           "vector width %u; host-unified memory %s\n",
           d->device_version, local, d->max_work_group_size, d->preferred_float_vector_width,
           d->host_unified_memory ? "yes" : "no");
+      char single[256], doubles[256], halves[256];
+      fp_config_words(d->single_fp_config, single, sizeof single);
+      fp_config_words(d->double_fp_config, doubles, sizeof doubles);
+      fp_config_words(d->half_fp_config, halves, sizeof halves);
+      printf("          float: %s (%s)\n", single,
+             d->denormals
+                 ? "keeps subnormals: results are checked bit for bit"
+                 : "may flush subnormals: the reference's flush-to-zero twin is accepted too");
+      printf("          double: %s; half: %s\n", doubles, halves);
       printf("          extensions: %s\n", d->extensions);
     }
   }
@@ -173,6 +205,14 @@ static void print_json(const mrank_device_info *infos, size_t count, int verbose
     printf("      \"compute_units\": %u,\n", d->compute_units);
     printf("      \"global_memory_bytes\": %llu,\n", d->global_memory_bytes);
     printf("      \"max_allocation_bytes\": %llu,\n", d->max_allocation_bytes);
+    char single[256], doubles[256], halves[256];
+    fp_config_words(d->single_fp_config, single, sizeof single);
+    fp_config_words(d->double_fp_config, doubles, sizeof doubles);
+    fp_config_words(d->half_fp_config, halves, sizeof halves);
+    json_field("single_fp_config", single, 1);
+    json_field("double_fp_config", doubles, 1);
+    json_field("half_fp_config", halves, 1);
+    printf("      \"denormals\": %s,\n", d->denormals ? "true" : "false");
     printf("      \"fp64\": %s,\n      \"fp16\": %s,\n", d->fp64 ? "true" : "false",
            d->fp16 ? "true" : "false");
     if (verbose) {

@@ -65,6 +65,9 @@ static void print_usage(FILE *out) {
       "                        in chunks)\n"
       "  MRANK_MAX_DENSE_BYTES largest dense feature matrix a data file may ask for (16 GiB)\n"
       "  MRANK_DISABLE_FP64=1  behave as if the device had no double precision (for tests)\n"
+      "  MRANK_ASSUME_FTZ=1    behave as if the device flushed float subnormals (validate accepts\n"
+      "                        the reference's flush-to-zero twin; kernels get "
+      "-cl-denorms-are-zero)\n"
       "  MRANK_FAIL_ENQUEUE=N  debug builds: make the N-th enqueue fail (for tests)\n");
 }
 

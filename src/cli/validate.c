@@ -46,6 +46,15 @@ const char mrank_validate_help[] =
     "  --verbose       print the figures of every output and the gradient check\n"
     "  --inject-fault  self-test: perturb one device output per problem; every problem must then\n"
     "                  FAIL and name the perturbed element\n"
+    "  --inject-flush  self-test: replace the device's outputs with the flush-to-zero twin of the\n"
+    "                  reference (subnormals made zero); only the flush-to-zero policy accepts "
+    "them\n"
+    "\n"
+    "Policy: a device that reports CL_FP_DENORM must give the IEEE reference's bits; one that "
+    "does\n"
+    "not (OpenCL 1.2 lets it flush float subnormals) may give, element by element, those of the\n"
+    "reference's flush-to-zero twin instead. MRANK_ASSUME_FTZ=1 treats any device as the latter\n"
+    "(and builds with -cl-denorms-are-zero). The summary says which policy applied.\n"
     "\n"
     "Exit status: 0 when no problem failed, 1 when one did, 2 on a usage or device error.\n";
 
@@ -183,6 +192,8 @@ static int parse_settings(int argc, char **argv, settings *s) {
       s->verbose = 1;
     } else if (strcmp(arg, "--inject-fault") == 0) {
       s->inject_fault = 1;
+    } else if (strcmp(arg, "--inject-flush") == 0) {
+      s->inject_fault = 2;
     } else if (mrank_is_option(arg, "--device")) {
       if ((s->selector = mrank_option_value(argc, argv, &i, "--device")) == NULL) return 0;
     } else if (mrank_is_option(arg, "--seed")) {
@@ -237,6 +248,7 @@ static int parse_settings(int argc, char **argv, settings *s) {
 
 typedef struct tally {
   int passed, failed, mistrusted, skipped, printed;
+  int flushing; /* problems checked under the flush-to-zero policy */
 } tally;
 
 static void repro(FILE *out, const char *selector, const mrank_problem *p, int inject) {
@@ -245,7 +257,9 @@ static void repro(FILE *out, const char *selector, const mrank_problem *p, int i
           "--labels %s --seed %llu%s",
           selector, op_name(p->op), reduction_name(p->reduction), p->n, p->margin,
           mrank_dtype_name(p->data), mrank_dtype_name(p->labels), p->seed,
-          inject ? " --inject-fault" : "");
+          inject == 2 ? " --inject-flush"
+          : inject    ? " --inject-fault"
+                      : "");
 }
 
 static const char *verdict_word(mrank_verdict verdict) {
@@ -333,7 +347,9 @@ static void print_json_result(const char *device, const char *selector, const mr
   mrank_json_number(stdout, r->gradient_max_error);
   printf(", \"tolerance\": ");
   mrank_json_number(stdout, r->gradient_tolerance);
-  printf(", \"passed\": %s}, \"repro\": \"", r->gradient_passed ? "true" : "false");
+  printf(", \"passed\": %s},\n     \"policy\": \"%s\", \"repro\": \"",
+         r->gradient_passed ? "true" : "false",
+         r->flush_to_zero ? "ieee-or-flush-to-zero" : "ieee");
   repro(stdout, selector, p, inject);
   printf("\"}");
 }
@@ -368,6 +384,7 @@ static int validate_problem(const settings *s, mrank_context *ctx, const char *d
   t->passed += report.verdict == MRANK_VERDICT_PASSED;
   t->failed += report.verdict == MRANK_VERDICT_FAILED;
   t->mistrusted += report.verdict == MRANK_VERDICT_MISTRUSTED;
+  t->flushing += report.flush_to_zero;
   return 1;
 }
 
@@ -425,7 +442,7 @@ int mrank_cmd_validate(int argc, char **argv) {
     return 0;
   }
   if (parsed == 0) return 2;
-  tally t = {0, 0, 0, 0, 0};
+  tally t = {0, 0, 0, 0, 0, 0};
   int device_errors = 0;
   if (s.json) printf("{\n  \"results\": [");
   if (s.all_devices) {
@@ -455,6 +472,14 @@ int mrank_cmd_validate(int argc, char **argv) {
     if (t.mistrusted > 0) {
       printf("%d problem(s) MISTRUSTED: their outputs are nearly all zero (try another margin)\n",
              t.mistrusted);
+    }
+    if (t.printed > 0) {
+      printf("policy: %s\n",
+             t.flushing == 0 ? "IEEE (the device keeps subnormals: the reference's bits exactly)"
+             : t.flushing == t.printed
+                 ? "IEEE or flush-to-zero, element by element (the device does not report "
+                   "CL_FP_DENORM, or MRANK_ASSUME_FTZ=1)"
+                 : "IEEE on some devices, IEEE or flush-to-zero on the others");
     }
     if (t.skipped > 0) {
       printf("validate: %d passed, %d failed, %d skipped\n", t.passed, t.failed, t.skipped);
