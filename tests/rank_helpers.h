@@ -70,4 +70,13 @@ static inline void remove_synth_file(const char *dir, const char *path) {
   rmdir(dir);
 }
 
+/* Runs `mrank ARGUMENTS 2>&1`, and checks its exit status and that its output holds `expected`. */
+static inline void expect_cli(const char *arguments, int status, const char *expected) {
+  char command[1200], *out = NULL;
+  snprintf(command, sizeof command, "%s 2>&1", arguments);
+  cr_assert_eq(run_cli("", command, &out), status, "%s: %s", arguments, out);
+  cr_assert_not_null(strstr(out, expected), "%s: %s", arguments, out);
+  free(out);
+}
+
 #endif /* MRANK_TEST_RANK_HELPERS_H */
