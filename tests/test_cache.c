@@ -175,20 +175,26 @@ Test(cache, mrank_no_cache_writes_nothing) {
   cr_assert_str_eq(path, "", "no entry with MRANK_NO_CACHE=1");
 }
 
-Test(cache, the_kernel_source_is_part_of_the_key) {
-  mrank_context_destroy(run_once());
-  /* an edited kernel (here: the same code plus a comment) must not load the old binary */
-  char dir[] = "/tmp/mrank-edited-XXXXXX", path[256], line[1024];
+/* A folder (made in dir) holding margin_ranking.cl, prefixed with `prefix`; path gets the file. */
+static void copy_kernel(char *dir, char *path, size_t path_size, const char *prefix) {
+  char line[1024];
   cr_assert_not_null(mkdtemp(dir));
-  snprintf(path, sizeof path, "%s/margin_ranking.cl", dir);
+  snprintf(path, path_size, "%s/margin_ranking.cl", dir);
   FILE *in = fopen(MRANK_SOURCE_DIR "/kernels/margin_ranking.cl", "r");
   FILE *out = fopen(path, "w");
   cr_assert(in != NULL && out != NULL);
-  fputs("/* edited */\n", out);
+  fputs(prefix, out);
   while (fgets(line, sizeof line, in) != NULL)
     fputs(line, out);
   fclose(in);
   fclose(out);
+}
+
+Test(cache, the_kernel_source_is_part_of_the_key) {
+  mrank_context_destroy(run_once());
+  /* an edited kernel (here: the same code plus a comment) must not load the old binary */
+  char dir[] = "/tmp/mrank-edited-XXXXXX", path[256];
+  copy_kernel(dir, path, sizeof path, "/* edited */\n");
   setenv("MRANK_KERNEL_DIR", dir, 1);
   mrank_context *ctx = run_once();
   cr_assert_eq(ctx->programs_from_source, 1, "a changed source is a new key");
@@ -257,16 +263,8 @@ Test(cache, an_entry_of_another_user_is_not_loaded) {
 
 /* MRANK_KERNEL_DIR gets the same check: a folder others can write is refused with why. */
 Test(cache, a_kernel_folder_others_can_write_is_refused) {
-  char dir[] = "/tmp/mrank-kernels-XXXXXX", path[256], line[1024];
-  cr_assert_not_null(mkdtemp(dir));
-  snprintf(path, sizeof path, "%s/margin_ranking.cl", dir);
-  FILE *in = fopen(MRANK_SOURCE_DIR "/kernels/margin_ranking.cl", "r");
-  FILE *out = fopen(path, "w");
-  cr_assert(in != NULL && out != NULL);
-  while (fgets(line, sizeof line, in) != NULL)
-    fputs(line, out);
-  fclose(in);
-  fclose(out);
+  char dir[] = "/tmp/mrank-kernels-XXXXXX", path[256];
+  copy_kernel(dir, path, sizeof path, "");
   cr_assert_eq(chmod(dir, 0777), 0);
   setenv("MRANK_KERNEL_DIR", dir, 1);
   mrank_context *ctx = NULL;

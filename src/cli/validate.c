@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/json.h"
 #include "cli/options.h"
+#include "cli/outcome.h"
 #include "mrank.h"
 
 const char mrank_validate_help[] =
@@ -86,12 +87,6 @@ static const char *op_name(mrank_op op) {
   return op == MRANK_OP_FORWARD ? "forward" : op == MRANK_OP_BACKWARD ? "backward" : "fused";
 }
 
-static const char *reduction_name(mrank_reduction reduction) {
-  return reduction == MRANK_REDUCTION_NONE   ? "none"
-         : reduction == MRANK_REDUCTION_MEAN ? "mean"
-                                             : "sum";
-}
-
 static int parse_list(const char *option, const char *text,
                       int (*parse_item)(const char *option, const char *item, void *into, int at),
                       void *into, int *count) {
@@ -110,7 +105,7 @@ static int parse_reduction_item(const char *option, const char *item, void *into
   static const mrank_reduction all[] = {MRANK_REDUCTION_NONE, MRANK_REDUCTION_MEAN,
                                         MRANK_REDUCTION_SUM};
   for (int r = 0; r < 3 && at < 3; ++r) {
-    if (strcmp(item, reduction_name(all[r])) == 0) {
+    if (strcmp(item, mrank_reduction_name(all[r])) == 0) {
       ((mrank_reduction *)into)[at] = all[r];
       return 1;
     }
@@ -255,7 +250,7 @@ static void repro(FILE *out, const char *selector, const mrank_problem *p, int i
   fprintf(out,
           "mrank validate --device %s --op %s --reduction %s --n %zu --margin %.9g --dtype %s "
           "--labels %s --seed %llu%s",
-          selector, op_name(p->op), reduction_name(p->reduction), p->n, p->margin,
+          selector, op_name(p->op), mrank_reduction_name(p->reduction), p->n, p->margin,
           mrank_dtype_name(p->data), mrank_dtype_name(p->labels), p->seed,
           inject == 2 ? " --inject-flush"
           : inject    ? " --inject-fault"
@@ -282,8 +277,8 @@ static void print_output_brief(const mrank_output_check *c) {
 static void print_line(const char *selector, const mrank_problem *p, const mrank_validation *r,
                        int verbose, int inject) {
   printf("%-10s %-8s %-4s %-4s %-3s n=%-8zu m=%-6g", verdict_word(r->verdict), op_name(p->op),
-         reduction_name(p->reduction), mrank_dtype_name(p->data), mrank_dtype_name(p->labels), p->n,
-         p->margin);
+         mrank_reduction_name(p->reduction), mrank_dtype_name(p->data), mrank_dtype_name(p->labels),
+         p->n, p->margin);
   for (int o = 0; o < 3; ++o) {
     if (r->outputs[o].checked) print_output_brief(&r->outputs[o]);
   }
@@ -320,7 +315,7 @@ static void print_json_result(const char *device, const char *selector, const mr
   printf(
       ", \"op\": \"%s\", \"reduction\": \"%s\", \"dtype\": \"%s\", \"labels\": \"%s\", "
       "\"n\": %zu, \"margin\": ",
-      op_name(p->op), reduction_name(p->reduction), mrank_dtype_name(p->data),
+      op_name(p->op), mrank_reduction_name(p->reduction), mrank_dtype_name(p->data),
       mrank_dtype_name(p->labels), p->n);
   mrank_json_number(stdout, p->margin);
   printf(", \"seed\": %llu, \"verdict\": \"%s\",\n     \"outputs\": [", p->seed,
@@ -364,7 +359,7 @@ static int validate_problem(const settings *s, mrank_context *ctx, const char *d
     /* a type the device cannot run (f64 without fp64) is skipped, and said so, not failed */
     if (!s->json) {
       printf("%-10s %-8s %-4s %-4s %-3s n=%-8zu m=%-6g %s\n", "SKIP", op_name(problem->op),
-             reduction_name(problem->reduction), mrank_dtype_name(problem->data),
+             mrank_reduction_name(problem->reduction), mrank_dtype_name(problem->data),
              mrank_dtype_name(problem->labels), problem->n, problem->margin, mrank_last_error());
     }
     t->skipped++;
