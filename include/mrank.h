@@ -89,6 +89,23 @@ MRANK_API const char *mrank_last_error(void);
  * kept. */
 MRANK_API mrank_status mrank_context_create(const char *selector, mrank_context **out);
 MRANK_API void mrank_context_destroy(mrank_context *ctx); /* NULL is a no-op */
+/* What mrank_context_create_ex may be told beyond the selector. Set `size` to
+ * sizeof(mrank_context_options) and zero what you do not use (mrank_context_options o = {sizeof
+ * o}); later versions add fields at the end and read only as far as `size` says. */
+typedef struct mrank_context_options {
+  size_t size;
+  /* NULL: MRANK_BINARY_DIR decides. "": build from source (or the disk cache), whatever
+   * MRANK_BINARY_DIR says. A folder: every program comes from that folder, made by `mrank compile`
+   * or mrank_export_program (FPGAs and devices without a compiler); a folder made for another
+   * device, driver or mrank version is refused here, and a program it lacks is an error naming the
+   * file, never a build from source. */
+  const char *binary_dir;
+} mrank_context_options;
+/* mrank_context_create with options (NULL: as mrank_context_create). */
+MRANK_API mrank_status mrank_context_create_ex(const char *selector,
+                                               const mrank_context_options *options,
+                                               mrank_context **out);
+
 /* The OpenCL device name, or "host (CPU reference)"; "" for NULL. Owned by the context. */
 MRANK_API const char *mrank_context_device_name(const mrank_context *ctx);
 
@@ -111,6 +128,9 @@ typedef struct mrank_device_info {
   /* CL_DEVICE_SINGLE_FP_CONFIG, _DOUBLE_ (0 without fp64) and _HALF_ (0 without fp16) bits */
   unsigned long long single_fp_config, double_fp_config, half_fp_config;
   int denormals; /* single precision keeps subnormals (CL_FP_DENORM); 0: it may flush them */
+  /* the device builds programs from source (CL_DEVICE_COMPILER_AVAILABLE; 0 also under
+   * MRANK_ASSUME_NO_COMPILER=1): without one, mrank runs only from a binary folder */
+  int compiler_available;
 } mrank_device_info;
 
 /* The number of OpenCL devices over all platforms that answer (0 without any: not an error). */
@@ -211,6 +231,19 @@ typedef struct mrank_desc {
   mrank_reduction reduction;
   double margin; /* converted to the compute type (float for F32, F16, BF16) */
 } mrank_desc;
+
+/* ---- offline-built programs (FPGAs, devices without a compiler) ----
+ * Writes the program that the (data, labels) pair runs on ctx's device into `dir` (made if missing)
+ * and adds it to dir/manifest.txt: MRANK_EXPORT_BINARIES builds it here and writes its binary;
+ * MRANK_EXPORT_SOURCES writes its exact source and build options for the vendor's offline compiler
+ * (Intel's aoc, AMD Xilinx's v++), whose output goes next to them (README, "Offline-built
+ * programs"). `written` (may be NULL) gets the names of the files written. A dir whose manifest is
+ * another device's or another mrank's is refused: use an empty folder. */
+typedef enum mrank_export_kind { MRANK_EXPORT_BINARIES, MRANK_EXPORT_SOURCES } mrank_export_kind;
+MRANK_API mrank_status mrank_export_program(mrank_context *ctx, mrank_dtype data,
+                                            mrank_dtype labels, const char *dir,
+                                            mrank_export_kind kind, char *written,
+                                            size_t written_size);
 
 /* "f32", "f16", "bf16", "f64", "i32", "i8"; "unknown" outside the enum. */
 MRANK_API const char *mrank_dtype_name(mrank_dtype dtype);

@@ -13,6 +13,13 @@
  *  - the gradient passes wherever !(dist < 0), NaN included, as in Caffe2.
  * Every kernel takes element offsets so that callers can pass any part of a buffer. */
 #pragma OPENCL FP_CONTRACT OFF
+/* FPGA compilers size their pipelines from a fixed work-group size: for such devices mrank builds
+ * with -DMRANK_REQD_WORK_GROUP_SIZE=N and launches every kernel with exactly N work-items a group */
+#ifdef MRANK_REQD_WORK_GROUP_SIZE
+#define MRANK_KERNEL __kernel __attribute__((reqd_work_group_size(MRANK_REQD_WORK_GROUP_SIZE, 1, 1)))
+#else
+#define MRANK_KERNEL __kernel
+#endif
 
 /* ---- types ---- */
 #if MRANK_DATA == 3
@@ -121,7 +128,7 @@ inline void mrank_store_gradient16(real16 dist, real16 y, real16 upstream, __glo
  * work-item's tail one by one. Pointers below are already moved by their offsets. */
 
 /* loss[i] for reduction NONE. */
-__kernel void mrank_forward_none(__global const data_t *x1, ulong x1_off,
+MRANK_KERNEL void mrank_forward_none(__global const data_t *x1, ulong x1_off,
                                  __global const data_t *x2, ulong x2_off,
                                  __global const label_t *y, ulong y_off, real margin, ulong n,
                                  __global data_t *loss, ulong loss_off) {
@@ -141,7 +148,7 @@ __kernel void mrank_forward_none(__global const data_t *x1, ulong x1_off,
 }
 
 /* Gradient for reduction NONE: the upstream gradient is dloss[i]. */
-__kernel void mrank_backward_none(__global const data_t *x1, ulong x1_off,
+MRANK_KERNEL void mrank_backward_none(__global const data_t *x1, ulong x1_off,
                                   __global const data_t *x2, ulong x2_off,
                                   __global const label_t *y, ulong y_off, real margin, ulong n,
                                   __global const data_t *dloss, ulong dloss_off,
@@ -170,7 +177,7 @@ __kernel void mrank_backward_none(__global const data_t *x1, ulong x1_off,
 
 /* Gradient for SUM and MEAN: one upstream scalar, dloss[dloss_off] * scale (scale is 1 for SUM and
  * 1/n rounded to the compute type for MEAN). */
-__kernel void mrank_backward_scalar(__global const data_t *x1, ulong x1_off,
+MRANK_KERNEL void mrank_backward_scalar(__global const data_t *x1, ulong x1_off,
                                     __global const data_t *x2, ulong x2_off,
                                     __global const label_t *y, ulong y_off, real margin, ulong n,
                                     __global const data_t *dloss, ulong dloss_off, real scale,
@@ -199,7 +206,7 @@ __kernel void mrank_backward_scalar(__global const data_t *x1, ulong x1_off,
 
 /* Forward and backward in one pass, reduction NONE: the upstream gradient of every loss is 1, so
  * dx1 = -y * 1 and dx2 = y * 1, the bits of mrank_backward_none with dloss = 1. */
-__kernel void mrank_fused_none(__global const data_t *x1, ulong x1_off, __global const data_t *x2,
+MRANK_KERNEL void mrank_fused_none(__global const data_t *x1, ulong x1_off, __global const data_t *x2,
                                ulong x2_off, __global const label_t *y, ulong y_off, real margin,
                                ulong n, __global data_t *loss, ulong loss_off,
                                __global data_t *dx1, ulong dx1_off, __global data_t *dx2,
@@ -258,7 +265,7 @@ inline real mrank_loss_block(__global const data_t *x1, __global const data_t *x
 }
 
 /* Pass 1: partials[partials_off + g] = the sum of the losses of elements 64g .. 64g + 63. */
-__kernel void mrank_forward_sum64(__global const data_t *x1, ulong x1_off,
+MRANK_KERNEL void mrank_forward_sum64(__global const data_t *x1, ulong x1_off,
                                   __global const data_t *x2, ulong x2_off,
                                   __global const label_t *y, ulong y_off, real margin, ulong n,
                                   __global real *partials, ulong partials_off) {
@@ -282,14 +289,14 @@ inline real mrank_partials_block(__global const real *in, ulong count) {
   return mrank_sum16(vload16(0, tail));
 }
 
-__kernel void mrank_sum16_pass(__global const real *in, ulong in_off, ulong count, real scale,
+MRANK_KERNEL void mrank_sum16_pass(__global const real *in, ulong in_off, ulong count, real scale,
                                __global real *out, ulong out_off) {
   const ulong g = get_global_id(0), base = g * 16;
   if (base >= count) return;
   out[out_off + g] = mrank_partials_block(in + in_off + base, count - base) * scale;
 }
 
-__kernel void mrank_sum16_last(__global const real *in, ulong in_off, ulong count, real scale,
+MRANK_KERNEL void mrank_sum16_last(__global const real *in, ulong in_off, ulong count, real scale,
                                __global data_t *out, ulong out_off) {
   if (get_global_id(0) != 0) return;
   STORE(out, out_off, mrank_partials_block(in + in_off, count) * scale);
@@ -322,7 +329,7 @@ inline real mrank_fused_block(__global const data_t *x1, __global const data_t *
   return mrank_sum16(vload16(0, tail));
 }
 
-__kernel void mrank_fused_sum64(__global const data_t *x1, ulong x1_off, __global const data_t *x2,
+MRANK_KERNEL void mrank_fused_sum64(__global const data_t *x1, ulong x1_off, __global const data_t *x2,
                                 ulong x2_off, __global const label_t *y, ulong y_off, real margin,
                                 ulong n, real scale, __global data_t *dx1, ulong dx1_off,
                                 __global data_t *dx2, ulong dx2_off, __global real *partials,

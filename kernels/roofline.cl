@@ -3,6 +3,13 @@
  * work-item, like the operation's own kernels; with no store it keeps its loads alive through a
  * test that never holds. `empty` measures the launch round trip. Built with -DWIDTH, -DLOADS and
  * -DSTORES. */
+/* FPGA compilers size their pipelines from a fixed work-group size: for such devices mrank builds
+ * with -DMRANK_REQD_WORK_GROUP_SIZE=N and launches every kernel with exactly N work-items a group */
+#ifdef MRANK_REQD_WORK_GROUP_SIZE
+#define MRANK_KERNEL __kernel __attribute__((reqd_work_group_size(MRANK_REQD_WORK_GROUP_SIZE, 1, 1)))
+#else
+#define MRANK_KERNEL __kernel
+#endif
 #if WIDTH == 4
 typedef float4 vec;
 #define LANES(v) ((v).x + (v).y + (v).z + (v).w)
@@ -11,7 +18,7 @@ typedef float vec;
 #define LANES(v) (v)
 #endif
 
-__kernel void stream(__global const vec *a, __global const vec *b, __global const vec *c,
+MRANK_KERNEL void stream(__global const vec *a, __global const vec *b, __global const vec *c,
                      __global const vec *d, __global vec *o0, __global vec *o1, __global vec *o2,
                      ulong count) {
   const size_t i = get_global_id(0);
@@ -40,4 +47,4 @@ __kernel void stream(__global const vec *a, __global const vec *b, __global cons
 #endif
 }
 
-__kernel void empty(void) {}
+MRANK_KERNEL void empty(void) {}

@@ -1,11 +1,14 @@
 /* context.c: create and destroy an mrank_context (an OpenCL device, its context and queue, the
  * programs built for it and the staging buffers of the host-pointer path). */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "binary_dir.h"
 #include "device.h"
+#include "device_traits.h"
 #include "disk_cache.h"
 #include "context.h"
 #include "reduce.h"
@@ -44,7 +47,24 @@ static mrank_status read_alloc_override(cl_ulong *max_alloc) {
   return MRANK_SUCCESS;
 }
 
-static mrank_status configure_device(mrank_context *ctx) {
+/* The binary folder in use: the caller's option, else MRANK_BINARY_DIR; when there is one, it must
+ * be this mrank's and this device's, or the context is not made (its programs would all fail). */
+static mrank_status choose_binary_dir(mrank_context *ctx, const char *option) {
+  const char *dir = option != NULL ? option : mrank_binary_dir_setting();
+  if (dir == NULL || dir[0] == '\0') return MRANK_SUCCESS;
+  if (strlen(dir) >= sizeof ctx->binary_dir) {
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                      "the binary folder path is longer than %zu bytes",
+                      sizeof ctx->binary_dir - 1);
+  }
+  snprintf(ctx->binary_dir, sizeof ctx->binary_dir, "%s", dir);
+  char message[4096];
+  const mrank_status status =
+      mrank_binary_dir_check(ctx->binary_dir, ctx->device, message, sizeof message);
+  return status == MRANK_SUCCESS ? status : mrank_fail(status, "%s", message);
+}
+
+static mrank_status configure_device(mrank_context *ctx, const char *binary_dir) {
   mrank_status status = MRANK_SUCCESS;
   cl_ulong max_alloc = 0;
   size_t max_group = 0;
@@ -130,12 +150,20 @@ static mrank_status configure_device(mrank_context *ctx) {
     snprintf(ctx->build_options + used, sizeof ctx->build_options - used, "%s-cl-denorms-are-zero",
              used > 0 ? " " : "");
   }
+  ctx->fixed_work_group = mrank_device_fixes_work_group(ctx->device);
+  if (ctx->fixed_work_group) {
+    const size_t used = strlen(ctx->build_options);
+    snprintf(ctx->build_options + used, sizeof ctx->build_options - used,
+             "%s-DMRANK_REQD_WORK_GROUP_SIZE=%zu", used > 0 ? " " : "", ctx->local_size);
+  }
+  MRANK_TRY(choose_binary_dir(ctx, binary_dir));
   return MRANK_SUCCESS;
 error:
   return status;
 }
 
-static mrank_status create_opencl(mrank_context *ctx, const mrank_device_choice *choice) {
+static mrank_status create_opencl(mrank_context *ctx, const mrank_device_choice *choice,
+                                  const char *binary_dir) {
   mrank_status status = MRANK_SUCCESS;
   cl_int err = CL_SUCCESS;
   ctx->platform = choice->platform;
@@ -146,18 +174,36 @@ static mrank_status create_opencl(mrank_context *ctx, const mrank_device_choice 
   MRANK_CHECK_CL(err, "clCreateContext");
   ctx->queue = clCreateCommandQueue(ctx->cl_ctx, ctx->device, 0, &err);
   MRANK_CHECK_CL(err, "clCreateCommandQueue");
-  MRANK_TRY(configure_device(ctx));
+  MRANK_TRY(configure_device(ctx, binary_dir));
   return MRANK_SUCCESS;
 error:
   return status;
 }
 
 mrank_status mrank_context_create(const char *selector, mrank_context **out) {
+  return mrank_context_create_ex(selector, NULL, out);
+}
+
+mrank_status mrank_context_create_ex(const char *selector, const mrank_context_options *options,
+                                     mrank_context **out) {
   mrank_status status = MRANK_SUCCESS;
   mrank_context *ctx = NULL;
   mrank_clear_error();
   MRANK_CHECK(out != NULL, MRANK_ERROR_INVALID_ARGUMENT,
               "mrank_context_create: out is NULL; pass the address of an mrank_context pointer");
+  MRANK_CHECK(options == NULL || (options->size >= sizeof(size_t) &&
+                                  options->size <= sizeof(mrank_context_options)),
+              MRANK_ERROR_INVALID_ARGUMENT,
+              "mrank_context_create_ex: options->size is %zu; set it to "
+              "sizeof(mrank_context_options) (%zu)",
+              options != NULL ? options->size : (size_t)0, sizeof(mrank_context_options));
+  /* a caller built against an older header passes a shorter struct: fields past its size are
+   * absent, as if NULL */
+  const char *binary_dir = NULL;
+  if (options != NULL &&
+      options->size >= offsetof(mrank_context_options, binary_dir) + sizeof(const char *)) {
+    binary_dir = options->binary_dir;
+  }
   mrank_device_choice choice;
   MRANK_TRY(mrank_select_device(selector, &choice));
   ctx = calloc(1, sizeof *ctx);
@@ -168,7 +214,7 @@ mrank_status mrank_context_create(const char *selector, mrank_context **out) {
     ctx->is_host = 1;
     snprintf(ctx->device_name, sizeof ctx->device_name, "host (CPU reference)");
   } else {
-    MRANK_TRY(create_opencl(ctx, &choice));
+    MRANK_TRY(create_opencl(ctx, &choice, binary_dir));
   }
   *out = ctx;
   return MRANK_SUCCESS;
@@ -264,7 +310,7 @@ mrank_status mrank_context_create_from_cl(cl_context context, cl_device_id devic
   MRANK_CHECK_CL(clRetainCommandQueue(queue), "clRetainCommandQueue");
   ctx->queue = queue;
   ctx->device = device;
-  MRANK_TRY(configure_device(ctx));
+  MRANK_TRY(configure_device(ctx, NULL));
   *out = ctx;
   return MRANK_SUCCESS;
 error:

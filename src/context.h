@@ -56,15 +56,18 @@ struct mrank_context {
   cl_device_id device;
   cl_context cl_ctx;
   cl_command_queue queue;
-  char build_options[64];
-  int has_fp64; /* the device reports fp64 (MRANK_DISABLE_FP64=1 pretends it does not) */
+  char build_options[160];
+  int fixed_work_group;  /* kernels are built for exactly local_size work-items a group */
+  char binary_dir[4096]; /* "" unless programs come from a folder made by mrank compile */
+  int has_fp64;          /* the device reports fp64 (MRANK_DISABLE_FP64=1 pretends it does not) */
   /* single-precision subnormals may be flushed to zero: the device does not report CL_FP_DENORM
    * (or MRANK_ASSUME_FTZ=1 says to act as if, and builds with -cl-denorms-are-zero) */
   int may_flush_denormals;
   cl_program programs[MRANK_VARIANT_COUNT][MRANK_FAMILY_COUNT];
   char cache_dir[4096]; /* "" when the disk cache is off */
   int cache_warned;     /* the one warning about an unwritable cache was printed */
-  int programs_from_disk, programs_from_source; /* counted for the tests and `devices --check` */
+  /* counted for the tests and `devices --check` */
+  int programs_from_disk, programs_from_source, programs_from_binary_dir;
   cl_kernel kernels[MRANK_VARIANT_COUNT][MRANK_KERNEL_COUNT];
   size_t local_size; /* work-group size of every launch: a power of two */
   size_t

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "device.h"
+#include "device_traits.h"
 
 static void device_text(cl_device_id device, cl_device_info param, char *out, size_t capacity) {
   out[0] = '\0';
@@ -101,6 +102,7 @@ static void fill(const mrank_device_entry *entry, mrank_device_info *info) {
   info->double_fp_config = doubles;
   info->half_fp_config = halves;
   info->denormals = (singles & CL_FP_DENORM) != 0;
+  info->compiler_available = mrank_device_has_compiler(device);
 }
 
 mrank_status mrank_device_count(size_t *count) {

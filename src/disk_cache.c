@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "device_traits.h"
 #include "trust.h"
 
 static const char magic[8] = {'M', 'R', 'A', 'N', 'K', 'P', 'B', '1'};
@@ -28,48 +29,22 @@ typedef struct entry_header {
   uint64_t checksum;
 } entry_header;
 
-static uint64_t fnv1a(const void *data, size_t size, uint64_t hash) {
-  const unsigned char *bytes = data;
-  for (size_t i = 0; i < size; ++i) {
-    hash ^= bytes[i];
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
-}
-
-static const uint64_t fnv_basis = 0xcbf29ce484222325ull;
-
-static void device_string(cl_device_id device, cl_device_info param, char *out, size_t capacity) {
-  if (clGetDeviceInfo(device, param, capacity, out, NULL) != CL_SUCCESS) out[0] = '\0';
-  out[capacity - 1] = '\0';
-}
-
 char *mrank_cache_key(cl_device_id device, const char *family_file, const char *source,
                       const char *options) {
-  char platform_name[256] = "", platform_version[256] = "", driver[256] = "";
-  char device_name[256] = "", device_version[256] = "";
-  cl_platform_id platform = NULL;
-  if (clGetDeviceInfo(device, CL_DEVICE_PLATFORM, sizeof platform, &platform, NULL) == CL_SUCCESS) {
-    clGetPlatformInfo(platform, CL_PLATFORM_NAME, sizeof platform_name, platform_name, NULL);
-    clGetPlatformInfo(platform, CL_PLATFORM_VERSION, sizeof platform_version, platform_version,
-                      NULL);
-  }
-  platform_name[sizeof platform_name - 1] = platform_version[sizeof platform_version - 1] = '\0';
-  device_string(device, CL_DEVICE_NAME, device_name, sizeof device_name);
-  device_string(device, CL_DRIVER_VERSION, driver, sizeof driver);
-  device_string(device, CL_DEVICE_VERSION, device_version, sizeof device_version);
-  const uint64_t source_hash = fnv1a(source, strlen(source), fnv_basis);
+  mrank_device_identity id;
+  mrank_device_identity_read(device, &id);
+  const uint64_t source_hash = mrank_fnv1a(source, strlen(source), MRANK_FNV_BASIS);
   const char *format =
       "mrank %s\nkernels %s %016llx %zu\noptions %s\nplatform %s | %s\ndevice %s | %s\ndriver %s\n";
   int length = snprintf(NULL, 0, format, mrank_version(), family_file,
-                        (unsigned long long)source_hash, strlen(source), options, platform_name,
-                        platform_version, device_name, device_version, driver);
+                        (unsigned long long)source_hash, strlen(source), options, id.platform_name,
+                        id.platform_version, id.device_name, id.device_version, id.driver_version);
   if (length < 0) return NULL;
   char *key = malloc((size_t)length + 1);
   if (key == NULL) return NULL;
   snprintf(key, (size_t)length + 1, format, mrank_version(), family_file,
-           (unsigned long long)source_hash, strlen(source), options, platform_name,
-           platform_version, device_name, device_version, driver);
+           (unsigned long long)source_hash, strlen(source), options, id.platform_name,
+           id.platform_version, id.device_name, id.device_version, id.driver_version);
   return key;
 }
 
@@ -139,8 +114,8 @@ int mrank_cache_dir(char *out, size_t capacity, char *why, size_t why_size) {
 }
 
 static int entry_path(const char *dir, const char *key, char *path, size_t capacity) {
-  const uint64_t a = fnv1a(key, strlen(key), fnv_basis);
-  const uint64_t b = fnv1a(key, strlen(key), 0x84222325cbf29ce4ull);
+  const uint64_t a = mrank_fnv1a(key, strlen(key), MRANK_FNV_BASIS);
+  const uint64_t b = mrank_fnv1a(key, strlen(key), 0x84222325cbf29ce4ull);
   int written = snprintf(path, capacity, "%s/%016llx%016llx.clbin", dir, (unsigned long long)a,
                          (unsigned long long)b);
   return written > 0 && (size_t)written < capacity;
@@ -192,7 +167,7 @@ unsigned char *mrank_cache_load(const char *dir, const char *key, size_t *size, 
          memcmp(stored_key, key, key_length) == 0 &&
          fread(binary, 1, (size_t)header.binary_length, file) == header.binary_length &&
          fgetc(file) == EOF &&
-         fnv1a(binary, (size_t)header.binary_length, fnv_basis) == header.checksum;
+         mrank_fnv1a(binary, (size_t)header.binary_length, MRANK_FNV_BASIS) == header.checksum;
   }
   fclose(file);
   free(stored_key);
@@ -222,7 +197,7 @@ int mrank_cache_store(const char *dir, const char *key, const unsigned char *bin
   header.format = format_version;
   header.key_length = (uint32_t)strlen(key);
   header.binary_length = size;
-  header.checksum = fnv1a(binary, size, fnv_basis);
+  header.checksum = mrank_fnv1a(binary, size, MRANK_FNV_BASIS);
   int ok = fwrite(&header, sizeof header, 1, file) == 1 &&
            fwrite(key, 1, header.key_length, file) == header.key_length &&
            fwrite(binary, 1, size, file) == size && fflush(file) == 0;

@@ -4,8 +4,21 @@
 #define MRANK_DISK_CACHE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mrank.h"
+
+/* FNV-1a, 64 bits: the cache's and the binary folder's file names and checksums (they catch
+ * corruption and mix-ups, not attacks: trust rests on the files' owners). */
+#define MRANK_FNV_BASIS 0xcbf29ce484222325ull
+static inline uint64_t mrank_fnv1a(const void *data, size_t size, uint64_t hash) {
+  const unsigned char *bytes = data;
+  for (size_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
 
 /* The key text of one program build; the file name is a hash of it and the entry stores it whole,
  * so a hash collision is a miss, never a wrong binary. Returns a malloc'd string or NULL. */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "binary_dir.h"
+#include "device_traits.h"
 #include "disk_cache.h"
 #include "trust.h"
 #include "ledger.h" /* in the library's build, its programs are counted like every object */
@@ -59,9 +61,8 @@ static mrank_status read_source_file(const char *path, char **contents, char *me
   return MRANK_SUCCESS;
 }
 
-/* *source is the text; *owned what the caller frees (NULL for the embedded copy). */
-static mrank_status find_source(const mrank_program_request *r, const char **source, char **owned,
-                                char *message, size_t size) {
+mrank_status mrank_program_source(const mrank_program_request *r, const char **source, char **owned,
+                                  char *message, size_t size) {
   *owned = NULL;
   const char *dir = getenv("MRANK_KERNEL_DIR");
   if (dir != NULL && dir[0] != '\0') {
@@ -97,6 +98,21 @@ static mrank_status find_source(const mrank_program_request *r, const char **sou
 static void device_name(cl_device_id device, char *name, size_t size) {
   if (clGetDeviceInfo(device, CL_DEVICE_NAME, size, name, NULL) != CL_SUCCESS) name[0] = '\0';
   name[size - 1] = '\0';
+}
+
+static mrank_status no_compiler(const mrank_program_request *r, char *message, size_t size) {
+  char name[256];
+  device_name(r->device, name, sizeof name);
+  return say(
+      MRANK_ERROR_UNSUPPORTED, message, size,
+      "device \"%s\" has no OpenCL compiler (%s), so kernels/%s cannot be built on it: set "
+      "MRANK_BINARY_DIR to a folder of its programs, made by `mrank compile --out DIR` where "
+      "this device's driver can compile, or by `mrank compile --emit-source DIR` and the "
+      "vendor's offline compiler (README, \"Offline-built programs\")",
+      name,
+      mrank_env_flag("MRANK_ASSUME_NO_COMPILER") ? "MRANK_ASSUME_NO_COMPILER is set"
+                                                 : "CL_DEVICE_COMPILER_AVAILABLE is false",
+      r->file_name);
 }
 
 /* The message of a failed build, with the driver's log after it. */
@@ -174,17 +190,27 @@ static void store_cached(const mrank_program_request *r, cl_program program, con
 }
 
 mrank_status mrank_program_build(const mrank_program_request *request, cl_program *program,
-                                 int *from_disk, char *message, size_t message_size) {
+                                 mrank_program_origin *origin, char *message, size_t message_size) {
   const char *source = NULL;
   char *owned = NULL, *key = NULL;
   *program = NULL;
-  *from_disk = 0;
-  mrank_status status = find_source(request, &source, &owned, message, message_size);
+  *origin = MRANK_PROGRAM_FROM_SOURCE;
+  mrank_status status = mrank_program_source(request, &source, &owned, message, message_size);
   if (status != MRANK_SUCCESS) return status;
+  if (request->binary_dir != NULL && request->binary_dir[0] != '\0') {
+    status = mrank_binary_dir_load(request, source, program, message, message_size);
+    *origin = MRANK_PROGRAM_FROM_BINARY_DIR;
+    free(owned);
+    return status;
+  }
+  if (!mrank_device_has_compiler(request->device)) {
+    free(owned);
+    return no_compiler(request, message, message_size);
+  }
   const int cached = request->cache_dir != NULL && request->cache_dir[0] != '\0';
   if (cached) key = mrank_cache_key(request->device, request->file_name, source, request->options);
   if (key != NULL && (*program = load_cached(request, key)) != NULL) {
-    *from_disk = 1;
+    *origin = MRANK_PROGRAM_FROM_DISK_CACHE;
   } else {
     cl_int err = CL_SUCCESS;
     cl_program built = clCreateProgramWithSource(request->context, 1, &source, NULL, &err);

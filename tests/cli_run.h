@@ -31,4 +31,22 @@ static inline int run_cli(const char *prefix, const char *arguments, char **outp
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+/* A whole file as a malloc'd string, or NULL when it cannot be read. */
+static inline char *read_text_file(const char *path) {
+  FILE *file = fopen(path, "rb");
+  if (file == NULL) return NULL;
+  char *text = NULL;
+  long length = -1;
+  if (fseek(file, 0, SEEK_END) == 0) length = ftell(file);
+  if (length >= 0 && fseek(file, 0, SEEK_SET) == 0) text = malloc((size_t)length + 1);
+  if (text != NULL && fread(text, 1, (size_t)length, file) == (size_t)length) {
+    text[length] = '\0';
+  } else {
+    free(text);
+    text = NULL;
+  }
+  fclose(file);
+  return text;
+}
+
 #endif /* MRANK_TEST_CLI_RUN_H */

@@ -76,7 +76,7 @@ static const char *const api_names[] = {"buffer", "host"};
 
 /* arrays read and written per element by each op and reduction (the scalar dloss not counted); the
  * first read array of backward (none) is dloss, then x1, x2 and y */
-static void traffic(mrank_op op, mrank_reduction reduction, int *loads, int *stores) {
+void mrank_bench_traffic(mrank_op op, mrank_reduction reduction, int *loads, int *stores) {
   static const int table[3][3][2] = {
       {{3, 1}, {3, 0}, {3, 0}}, {{4, 2}, {3, 2}, {3, 2}}, {{3, 3}, {3, 2}, {3, 2}}};
   *loads = table[op][reduction][0];
@@ -520,7 +520,7 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
         for (mrank_reduction red = MRANK_REDUCTION_NONE; red <= MRANK_REDUCTION_SUM; ++red) {
           if (!settings->ops[op] || !settings->reductions[red]) continue;
           int loads, stores;
-          traffic(op, red, &loads, &stores);
+          mrank_bench_traffic(op, red, &loads, &stores);
           /* a float streaming kernel with the operation's arrays: the device's bandwidth at that
            * traffic, whatever the op's types; an op's ratio compares bytes per second with it */
           const bench_row roof_row =
@@ -551,7 +551,7 @@ static void bench_size(const bench_settings *settings, bench_state *s, row_list 
         const mrank_reduction red = reference_ops[k].reduction;
         if (!settings->ops[op] || !settings->reductions[red] || !settings->apis[1]) continue;
         int loads, stores;
-        traffic(op, red, &loads, &stores);
+        mrank_bench_traffic(op, red, &loads, &stores);
         const bench_row row = make_row("reference", op_names[op], red, "host", "throughput", s->n,
                                        loads, stores, 0.0, MRANK_DTYPE_F32, MRANK_DTYPE_F32);
         const bench_row roof_row =
@@ -672,32 +672,25 @@ static int bench_device_run(const bench_settings *settings, const char *selector
   return ok;
 }
 
-/* one of a fixed set of names, or of types */
+/* one of a fixed set of names */
 typedef struct choice_list {
   const char *const *names;
-  const mrank_dtype *types;
   int count;
-  int *flags;        /* names: which were given */
-  mrank_dtype *into; /* types: in the order given */
+  int *flags; /* which were given */
 } choice_list;
 
 static int choice_item(const char *option, const char *item, void *into, int at) {
+  (void)at;
   choice_list *list = into;
   for (int k = 0; k < list->count; ++k) {
-    const char *name = list->names != NULL ? list->names[k] : mrank_dtype_name(list->types[k]);
-    if (strcmp(item, name) != 0) continue;
-    if (list->names != NULL) {
-      list->flags[k] = 1;
-    } else {
-      list->into[at] = list->types[k];
-    }
+    if (strcmp(item, list->names[k]) != 0) continue;
+    list->flags[k] = 1;
     return 1;
   }
   char names[256] = "";
   for (int k = 0; k < list->count; ++k) {
-    const char *name = list->names != NULL ? list->names[k] : mrank_dtype_name(list->types[k]);
     const size_t used = strlen(names);
-    snprintf(names + used, sizeof names - used, "%s%s", k > 0 ? " " : "", name);
+    snprintf(names + used, sizeof names - used, "%s%s", k > 0 ? " " : "", list->names[k]);
   }
   mrank_error("%s: \"%s\" is not one of: %s", option, item, names);
   return 0;
@@ -707,19 +700,9 @@ static int parse_flags(const char *option, const char *text, const char *const *
                        int *flags) {
   for (int k = 0; k < count; ++k)
     flags[k] = 0;
-  choice_list list = {names, NULL, count, flags, NULL};
+  choice_list list = {names, count, flags};
   int given = 0;
   return mrank_parse_list(option, text, choice_item, &list, 16, &given);
-}
-
-static const mrank_dtype data_names[] = {MRANK_DTYPE_F32, MRANK_DTYPE_F16, MRANK_DTYPE_BF16,
-                                         MRANK_DTYPE_F64};
-static const mrank_dtype label_names[] = {MRANK_DTYPE_F32, MRANK_DTYPE_I32, MRANK_DTYPE_I8};
-
-static int parse_types(const char *option, const char *text, const mrank_dtype *allowed,
-                       int allowed_count, mrank_dtype *into, int *count) {
-  choice_list list = {NULL, allowed, allowed_count, NULL, into};
-  return mrank_parse_list(option, text, choice_item, &list, allowed_count, count);
 }
 
 static int size_item(const char *option, const char *item, void *into, int at) {
@@ -794,10 +777,10 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
         s->csv_path = value;
         break;
       case 8:
-        if (!parse_types("--dtype", value, data_names, 4, s->data, &s->data_count)) return 0;
+        if (!mrank_parse_data_types("--dtype", value, s->data, &s->data_count)) return 0;
         break;
       default:
-        if (!parse_types("--labels", value, label_names, 3, s->labels, &s->labels_count)) return 0;
+        if (!mrank_parse_label_types("--labels", value, s->labels, &s->labels_count)) return 0;
         break;
     }
   }

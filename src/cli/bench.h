@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "mrank.h"
+
 typedef struct bench_row {
   const char *op;        /* forward, backward, fused, roofline, empty, reference */
   const char *of;        /* roofline/reference rows: the op they stand beside; else "" */
@@ -33,5 +35,8 @@ void bench_write_json(FILE *out, const bench_device *devices, const size_t *row_
                       const bench_row *const *rows, size_t device_count);
 void bench_write_csv(FILE *out, const bench_device *devices, const size_t *row_counts,
                      const bench_row *const *rows, size_t device_count);
+
+/* The arrays an operation reads and writes per element: its roofline kernel's loads and stores. */
+void mrank_bench_traffic(mrank_op op, mrank_reduction reduction, int *loads, int *stores);
 
 #endif /* MRANK_CLI_BENCH_H */

@@ -24,4 +24,7 @@ extern const char mrank_synth_help[];
 int mrank_cmd_tune(int argc, char **argv);
 extern const char mrank_tune_help[];
 
+int mrank_cmd_compile(int argc, char **argv);
+extern const char mrank_compile_help[];
+
 #endif /* MRANK_CLI_COMMANDS_H */

@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/json.h"
 #include "cli/options.h"
+#include "device_traits.h"
 #include "pocl_hint.h"
 #include "mrank.h"
 #include "random.h"
@@ -169,6 +170,12 @@ static void print_table(const mrank_device_info *infos, size_t count, int verbos
                  ? "keeps subnormals: results are checked bit for bit"
                  : "may flush subnormals: the reference's flush-to-zero twin is accepted too");
       printf("          double: %s; half: %s\n", doubles, halves);
+      printf("          compiler: %s\n",
+             d->compiler_available ? "yes (kernels are built from source on first use)"
+             : mrank_env_flag("MRANK_ASSUME_NO_COMPILER")
+                 ? "no (MRANK_ASSUME_NO_COMPILER is set): programs come only from "
+                   "MRANK_BINARY_DIR (mrank compile)"
+                 : "no: programs come only from MRANK_BINARY_DIR (mrank compile)");
       printf("          extensions: %s\n", d->extensions);
     }
   }
@@ -213,6 +220,7 @@ static void print_json(const mrank_device_info *infos, size_t count, int verbose
     json_field("double_fp_config", doubles, 1);
     json_field("half_fp_config", halves, 1);
     printf("      \"denormals\": %s,\n", d->denormals ? "true" : "false");
+    printf("      \"compiler_available\": %s,\n", d->compiler_available ? "true" : "false");
     printf("      \"fp64\": %s,\n      \"fp16\": %s,\n", d->fp64 ? "true" : "false",
            d->fp16 ? "true" : "false");
     if (verbose) {

@@ -31,6 +31,9 @@ static const command commands[] = {
     {"split", "split a data set by query into train and test files", mrank_cmd_split,
      mrank_split_help},
     {"synth", "write a LETOR file from a planted linear model", mrank_cmd_synth, mrank_synth_help},
+    {"compile",
+     "build every program for a device into a folder (FPGAs, devices without a compiler)",
+     mrank_cmd_compile, mrank_compile_help},
     {"demo", "check forward and backward against the CPU reference, then train a small ranker",
      mrank_cmd_demo, mrank_demo_help},
 };
@@ -59,6 +62,8 @@ static void print_usage(FILE *out) {
       "  MRANK_CACHE_DIR       where compiled kernels are kept (default $XDG_CACHE_HOME/mrank,\n"
       "                        else ~/.cache/mrank); MRANK_NO_CACHE=1 keeps none on disk\n"
       "  MRANK_KERNEL_DIR      read kernels/*.cl from this folder instead of the embedded copies\n"
+      "  MRANK_BINARY_DIR      run only the programs in this folder, made by `mrank compile`\n"
+      "                        (FPGAs, devices without a compiler); never build from source\n"
       "  MRANK_NO_ZERO_COPY=1  copy host arrays to the device even where it shares host memory\n"
       "  MRANK_MAX_ALLOC       cap, in bytes, on one device buffer (host arrays are then "
       "processed\n"
@@ -68,6 +73,10 @@ static void print_usage(FILE *out) {
       "  MRANK_ASSUME_FTZ=1    behave as if the device flushed float subnormals (validate accepts\n"
       "                        the reference's flush-to-zero twin; kernels get "
       "-cl-denorms-are-zero)\n"
+      "  MRANK_ASSUME_NO_COMPILER=1  behave as if the device could not compile (as an FPGA;\n"
+      "                        for tests of MRANK_BINARY_DIR)\n"
+      "  MRANK_REQD_WORK_GROUP=1  build every kernel with its work-group size fixed, as for\n"
+      "                        accelerators (for tests)\n"
       "  MRANK_FAIL_ENQUEUE=N  debug builds: make the N-th enqueue fail (for tests)\n");
 }
 

@@ -129,3 +129,40 @@ const char *mrank_option_value(int argc, char **argv, int *i, const char *name) 
   *i += 1;
   return argv[*i];
 }
+
+typedef struct type_choice {
+  const mrank_dtype *allowed;
+  int allowed_count;
+  mrank_dtype *into;
+} type_choice;
+
+static int type_item(const char *option, const char *item, void *into, int at) {
+  const type_choice *choice = into;
+  for (int k = 0; k < choice->allowed_count; ++k) {
+    if (strcmp(item, mrank_dtype_name(choice->allowed[k])) == 0) {
+      choice->into[at] = choice->allowed[k];
+      return 1;
+    }
+  }
+  char names[64] = "";
+  for (int k = 0; k < choice->allowed_count; ++k) {
+    const size_t used = strlen(names);
+    snprintf(names + used, sizeof names - used, "%s%s", k > 0 ? ", " : "",
+             mrank_dtype_name(choice->allowed[k]));
+  }
+  mrank_error("%s: \"%s\" is not one of %s", option, item, names);
+  return 0;
+}
+
+int mrank_parse_data_types(const char *option, const char *text, mrank_dtype into[4], int *count) {
+  static const mrank_dtype allowed[] = {MRANK_DTYPE_F32, MRANK_DTYPE_F16, MRANK_DTYPE_BF16,
+                                        MRANK_DTYPE_F64};
+  type_choice choice = {allowed, 4, into};
+  return mrank_parse_list(option, text, type_item, &choice, 4, count);
+}
+
+int mrank_parse_label_types(const char *option, const char *text, mrank_dtype into[3], int *count) {
+  static const mrank_dtype allowed[] = {MRANK_DTYPE_F32, MRANK_DTYPE_I32, MRANK_DTYPE_I8};
+  type_choice choice = {allowed, 3, into};
+  return mrank_parse_list(option, text, type_item, &choice, 3, count);
+}

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mrank.h"
+
 /* The subcommand that runs ("train"), for the prefix of every message: "mrank train: ...". */
 void mrank_set_command(const char *name);
 /* Prints "mrank COMMAND: <message>" and a newline on stderr. */
@@ -27,6 +29,10 @@ int mrank_parse_u64(const char *option, const char *text, uint64_t *out);
 int mrank_parse_list(const char *option, const char *text,
                      int (*parse_item)(const char *option, const char *item, void *into, int at),
                      void *into, int max, int *count);
+/* A comma list of data types (f32, f16, bf16, f64: at most 4) or label types (f32, i32, i8: at
+ * most 3), in the order given. 0 after a message naming the choices. */
+int mrank_parse_data_types(const char *option, const char *text, mrank_dtype into[4], int *count);
+int mrank_parse_label_types(const char *option, const char *text, mrank_dtype into[3], int *count);
 /* The value of an option: argv[*i + 1] (advancing *i), or "--name=value" form; NULL (and a message)
  * when it is missing. */
 const char *mrank_option_value(int argc, char **argv, int *i, const char *name);

@@ -5,20 +5,47 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "binary_dir.h"
+#include "device_traits.h"
 #include "disk_cache.h"
 #include "program_builder.h"
+
+size_t roofline_local_size(cl_device_id device) {
+  size_t local = 256, limit = 0;
+  if (clGetDeviceInfo(device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof limit, &limit, NULL) ==
+          CL_SUCCESS &&
+      limit < local) {
+    local = limit;
+  }
+  return local;
+}
+
+void roofline_program_options(cl_device_id device, int vector, int loads, int stores, char *options,
+                              size_t size) {
+  const int written =
+      snprintf(options, size, "-DWIDTH=%d -DLOADS=%d -DSTORES=%d", vector ? 4 : 1, loads, stores);
+  if (written > 0 && (size_t)written < size && mrank_device_fixes_work_group(device)) {
+    snprintf(options + written, size - (size_t)written, " -DMRANK_REQD_WORK_GROUP_SIZE=%zu",
+             roofline_local_size(device));
+  }
+}
 
 static cl_program build(roofline *r, const char *options) {
   char cache_dir[4096], message[8192];
   char untrusted[8192]; /* the library's context has warned about an untrusted folder already */
   mrank_cache_dir(cache_dir, sizeof cache_dir, untrusted, sizeof untrusted);
-  const mrank_program_request request = {
-      r->context, r->device, "roofline.cl",   mrank_tool_kernels, mrank_tool_kernels_count,
-      options,    cache_dir, &r->cache_warned};
+  const mrank_program_request request = {.context = r->context,
+                                         .device = r->device,
+                                         .file_name = "roofline.cl",
+                                         .embedded = mrank_tool_kernels,
+                                         .embedded_count = mrank_tool_kernels_count,
+                                         .options = options,
+                                         .cache_dir = cache_dir,
+                                         .cache_warned = &r->cache_warned,
+                                         .binary_dir = mrank_binary_dir_setting()};
   cl_program program = NULL;
-  int from_disk = 0;
-  if (mrank_program_build(&request, &program, &from_disk, message, sizeof message) !=
-      MRANK_SUCCESS) {
+  mrank_program_origin origin;
+  if (mrank_program_build(&request, &program, &origin, message, sizeof message) != MRANK_SUCCESS) {
     fprintf(stderr, "mrank bench: the roofline kernel did not build: %s\n", message);
     return NULL;
   }
@@ -30,14 +57,11 @@ int roofline_init(roofline *r, cl_context context, cl_device_id device, cl_comma
   r->context = context;
   r->device = device;
   r->queue = queue;
-  r->local = 256;
-  size_t limit = 0;
-  if (clGetDeviceInfo(device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof limit, &limit, NULL) ==
-          CL_SUCCESS &&
-      limit < r->local) {
-    r->local = limit;
-  }
-  r->empty_program = build(r, "-DWIDTH=1 -DLOADS=1 -DSTORES=1");
+  r->local = roofline_local_size(device);
+  r->fixed_work_group = mrank_device_fixes_work_group(device);
+  char options[128];
+  roofline_program_options(device, 0, 1, 1, options, sizeof options);
+  r->empty_program = build(r, options);
   if (r->empty_program == NULL) return 0;
   cl_int err;
   r->empty = clCreateKernel(r->empty_program, "empty", &err);
@@ -62,9 +86,8 @@ int roofline_enqueue(roofline *r, int vector, int loads, int stores, size_t n, c
   if (loads < 1 || loads > 4 || stores < 0 || stores > 3) return 0;
   cl_kernel *kernel = &r->kernel[vector][loads][stores];
   if (*kernel == NULL) {
-    char options[96];
-    snprintf(options, sizeof options, "-DWIDTH=%d -DLOADS=%d -DSTORES=%d", vector ? 4 : 1, loads,
-             stores);
+    char options[128];
+    roofline_program_options(r->device, vector, loads, stores, options, sizeof options);
     r->program[vector][loads][stores] = build(r, options);
     if (r->program[vector][loads][stores] == NULL) return 0;
     cl_int err;
@@ -84,7 +107,8 @@ int roofline_enqueue(roofline *r, int vector, int loads, int stores, size_t n, c
 }
 
 int roofline_enqueue_empty(roofline *r) {
-  const size_t one = 1;
-  return clEnqueueNDRangeKernel(r->queue, r->empty, 1, NULL, &one, &one, 0, NULL, NULL) ==
+  /* one work-item, or the one work-group size the kernel was built for */
+  const size_t items = r->fixed_work_group ? r->local : 1;
+  return clEnqueueNDRangeKernel(r->queue, r->empty, 1, NULL, &items, &items, 0, NULL, NULL) ==
          CL_SUCCESS;
 }

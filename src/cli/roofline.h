@@ -17,8 +17,15 @@ typedef struct roofline {
   cl_kernel kernel[2][5][4];
   cl_kernel empty;
   cl_program empty_program;
-  int cache_warned; /* the one warning about an unwritable kernel cache was given */
+  int cache_warned;     /* the one warning about an unwritable kernel cache was given */
+  int fixed_work_group; /* built for exactly `local` work-items a group (accelerators) */
 } roofline;
+
+/* The build options of kernels/roofline.cl for one (float or float4, loads, stores) on this device
+ * (`mrank compile` builds the same), and the work-group size its launches use. */
+void roofline_program_options(cl_device_id device, int vector, int loads, int stores, char *options,
+                              size_t size);
+size_t roofline_local_size(cl_device_id device);
 
 /* 0 and a message on stderr when the kernels cannot be built */
 int roofline_init(roofline *r, cl_context context, cl_device_id device, cl_command_queue queue);

@@ -127,32 +127,6 @@ static int parse_op_item(const char *option, const char *item, void *into, int a
   return 0;
 }
 
-static int parse_dtype(const char *option, const char *item, const mrank_dtype *allowed,
-                       int allowed_count, mrank_dtype *into) {
-  for (int k = 0; k < allowed_count; ++k) {
-    if (strcmp(item, mrank_dtype_name(allowed[k])) == 0) {
-      *into = allowed[k];
-      return 1;
-    }
-  }
-  fprintf(stderr, "mrank validate: %s: \"%s\" is not one of", option, item);
-  for (int k = 0; k < allowed_count; ++k)
-    fprintf(stderr, " %s", mrank_dtype_name(allowed[k]));
-  fprintf(stderr, "\n");
-  return 0;
-}
-
-static int parse_data_item(const char *option, const char *item, void *into, int at) {
-  static const mrank_dtype allowed[] = {MRANK_DTYPE_F32, MRANK_DTYPE_F16, MRANK_DTYPE_BF16,
-                                        MRANK_DTYPE_F64};
-  return at < 4 && parse_dtype(option, item, allowed, 4, &((mrank_dtype *)into)[at]);
-}
-
-static int parse_labels_item(const char *option, const char *item, void *into, int at) {
-  static const mrank_dtype allowed[] = {MRANK_DTYPE_F32, MRANK_DTYPE_I32, MRANK_DTYPE_I8};
-  return at < 3 && parse_dtype(option, item, allowed, 3, &((mrank_dtype *)into)[at]);
-}
-
 static void default_grid(grid *g) {
   static const size_t sizes[] = {7, 63, 65, 1000, 4097, 65537, 1048579};
   memset(g, 0, sizeof *g);
@@ -220,13 +194,12 @@ static int parse_settings(int argc, char **argv, settings *s) {
       }
     } else if (mrank_is_option(arg, "--dtype")) {
       if ((value = mrank_option_value(argc, argv, &i, "--dtype")) == NULL ||
-          !parse_list("--dtype", value, parse_data_item, s->grid.data, &s->grid.data_count)) {
+          !mrank_parse_data_types("--dtype", value, s->grid.data, &s->grid.data_count)) {
         return 0;
       }
     } else if (mrank_is_option(arg, "--labels")) {
       if ((value = mrank_option_value(argc, argv, &i, "--labels")) == NULL ||
-          !parse_list("--labels", value, parse_labels_item, s->grid.labels,
-                      &s->grid.labels_count)) {
+          !mrank_parse_label_types("--labels", value, s->grid.labels, &s->grid.labels_count)) {
         return 0;
       }
     } else {

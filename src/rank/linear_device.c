@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "disk_cache.h"
+#include "binary_dir.h"
+#include "device_traits.h"
 #include "program_builder.h"
 
 static const char *const kernel_names[RANK_K_COUNT] = {"gather", "scatter", "update", "accumulate"};
@@ -34,29 +36,54 @@ static cl_mem buffer(rank_linear_device *dev, size_t bytes, const void *init, cl
   return *err == CL_SUCCESS ? m : NULL;
 }
 
+size_t rank_linear_program_options(cl_device_id device, char *options, size_t size) {
+  size_t local = 64;
+  options[0] = '\0';
+  if (mrank_device_fixes_work_group(device)) {
+    size_t largest = 64;
+    if (clGetDeviceInfo(device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof largest, &largest, NULL) !=
+        CL_SUCCESS) {
+      largest = 1;
+    }
+    while (local > 1 && local > largest)
+      local /= 2;
+    snprintf(options, size, "-DMRANK_REQD_WORK_GROUP_SIZE=%zu", local);
+  }
+  return local;
+}
+
 static int build_kernels(rank_linear_device *dev, cl_device_id device, char *error,
                          size_t error_size) {
   char cache_dir[4096];
   char untrusted[8192]; /* the library's context has warned about an untrusted folder already */
   mrank_cache_dir(cache_dir, sizeof cache_dir, untrusted, sizeof untrusted);
-  int from_disk = 0;
-  const mrank_program_request request = {
-      dev->cl, device,    "ranker.cl",       mrank_tool_kernels, mrank_tool_kernels_count,
-      "",      cache_dir, &dev->cache_warned};
-  if (mrank_program_build(&request, &dev->program, &from_disk, error, error_size) !=
-      MRANK_SUCCESS) {
+  char options[64];
+  const size_t fixed_local = rank_linear_program_options(device, options, sizeof options);
+  const int fixed = options[0] != '\0';
+  mrank_program_origin origin;
+  const mrank_program_request request = {.context = dev->cl,
+                                         .device = device,
+                                         .file_name = "ranker.cl",
+                                         .embedded = mrank_tool_kernels,
+                                         .embedded_count = mrank_tool_kernels_count,
+                                         .options = options,
+                                         .cache_dir = cache_dir,
+                                         .cache_warned = &dev->cache_warned,
+                                         .binary_dir = mrank_binary_dir_setting()};
+  if (mrank_program_build(&request, &dev->program, &origin, error, error_size) != MRANK_SUCCESS) {
     return 0;
   }
   for (int k = 0; k < RANK_K_COUNT; ++k) {
     cl_int err = CL_SUCCESS;
     dev->kernel[k] = clCreateKernel(dev->program, kernel_names[k], &err);
     if (err != CL_SUCCESS) return cl_failed(error, error_size, kernel_names[k], err);
+    dev->local[k] = fixed_local;
+    if (fixed) continue; /* built for that size: no other may be launched */
     size_t largest = 64;
     if (clGetKernelWorkGroupInfo(dev->kernel[k], device, CL_KERNEL_WORK_GROUP_SIZE, sizeof largest,
                                  &largest, NULL) != CL_SUCCESS) {
       largest = 1;
     }
-    dev->local[k] = 64;
     while (dev->local[k] > 1 && dev->local[k] > largest)
       dev->local[k] /= 2;
   }

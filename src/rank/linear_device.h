@@ -67,4 +67,8 @@ int rank_linear_device_loss(rank_linear_device *dev, double *total, char *error,
 int rank_linear_device_weights(rank_linear_device *dev, int average, float *weights, char *error,
                                size_t error_size);
 
+/* The build options of kernels/ranker.cl for this device (`mrank compile` builds the same) and
+ * the work-group size its kernels launch with. */
+size_t rank_linear_program_options(cl_device_id device, char *options, size_t size);
+
 #endif /* MRANK_RANK_LINEAR_DEVICE_H */

@@ -9,7 +9,7 @@ root=$(cd "$here/../.." && pwd)
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(letor groups model selector)
+[ ${#targets[@]} -gt 0 ] || targets=(letor groups model selector manifest)
 out=${FUZZ_OUT:-$(mktemp -d)}
 mkdir -p "$out"
 shared=$(cd "$root/.." && pwd)/shared/data
@@ -25,6 +25,7 @@ declare -A sources=(
   [groups]="$root/src/rank/dataset.c $root/src/rank/atomic_file.c"
   [model]="$root/src/rank/model.c $root/src/rank/dataset.c $root/src/rank/atomic_file.c"
   [selector]="$root/src/device.c $root/src/errors.c $root/src/pocl_hint.c"
+  [manifest]="$root/src/program_builder.c $root/src/disk_cache.c $root/src/trust.c $root/src/device_traits.c $root/src/errors.c $root/src/version.c"
 )
 status=0
 passed=0
@@ -49,6 +50,8 @@ for target in "${targets[@]}"; do
       for s in gpu cpu host 0:1 1:0 pocl nvidia "" 9:9 accelerator "PORTABLE"; do
         printf '%s' "$s" >"$corpus/$(echo "$s" | tr -c 'a-zA-Z0-9' '_')x"
       done ;;
+    manifest)
+      printf 'mrank-programs 1\nmrank 0.1.0\nplatform-name P\nplatform-version 1\ndevice-name D\ndevice-version 1\ndriver-version 1\nprogram ranker-cbf29ce484222325 kernels/ranker.cl 1f8d0bb1674b25a0 2468 - - \nprogram roofline-c783314258ad96fb kernels/roofline.cl 7c6dbbb30c8fdcb1 1557 f6652f81c5b0f549 64255 -DWIDTH=1 -DLOADS=1 -DSTORES=1\n' >"$corpus/tiny" ;;
     *) echo "unknown target $target"; exit 2 ;;
   esac
   # shellcheck disable=SC2086
