@@ -30,16 +30,21 @@ MRANK_KERNEL void scatter(__global const uint *start, __global const uint *entri
   }
   gd[d] = total;
 }
-/* the step, and the running average of w (averaged SGD) with weight share = 1 / steps */
+/* the step, the L1 proximal step (soft-threshold: a weight that crosses zero stops at exactly
+ * zero), and the running average of w (averaged SGD) with weight share = 1 / steps */
 MRANK_KERNEL void update(__global float *w, __global float *v, __global const float *grad,
-                     float lr, float l2, float momentum, uint features,
-                     __global float *average, float share) {
+                         float lr, float l2, float momentum, uint features,
+                         __global float *average, float share, float l1) {
   const uint f = get_global_id(0);
   if (f >= features) return;
   const float g = grad[f] + l2 * w[f];
   const float velocity = momentum * v[f] + g;
   v[f] = velocity;
-  const float next = w[f] - lr * velocity;
+  float next = w[f] - lr * velocity;
+  if (l1 > 0.0f) {
+    const float threshold = lr * l1;
+    next = next > threshold ? next - threshold : next < -threshold ? next + threshold : 0.0f;
+  }
   w[f] = next;
   average[f] = average[f] + (next - average[f]) * share;
 }

@@ -39,7 +39,8 @@ Test(model, a_written_file_has_the_mode_of_a_plain_one) {
   cr_assert_not_null(mkdtemp(dir));
   snprintf(path, sizeof path, "%s/model.txt", dir);
   float weights[1] = {1.0f};
-  rank_model model = {1, weights, {1, 0.1, 0, 0.9, 5, 4, 0, 2, 42, 1, RANK_SCALE_AUTO}, 4};
+  rank_model model = {.features = 1, .weights = weights, .best_epoch = 4};
+  rank_default_options(&model.options);
   umask(022);
   cr_assert(rank_model_save(&model, path, error, sizeof error), "%s", error);
   struct stat st;
@@ -59,7 +60,26 @@ Test(model, round_trip_and_refusals) {
   char path[] = "/tmp/mrank-model-XXXXXX";
   cr_assert_neq(mkstemp(path), -1);
   float weights[3] = {0.5f, -1.25f, 3e-7f};
-  rank_model model = {3, weights, {1, 0.1, 0, 0.9, 5, 4, 0, 2, 42, 1, RANK_SCALE_MAX}, 4};
+  const rank_options options = {.margin = 1,
+                                .lr = 0.1,
+                                .l2 = 0,
+                                .momentum = 0.9,
+                                .l1 = 0.25,
+                                .holdout = 0.2,
+                                .epochs = 5,
+                                .batch_queries = 4,
+                                .pairs_per_query = 0,
+                                .patience = 2,
+                                .seed = 42,
+                                .average = 1,
+                                .scale = RANK_SCALE_MAX};
+  rank_model model = {.features = 3,
+                      .weights = weights,
+                      .options = options,
+                      .best_epoch = 4,
+                      .path_count = 2,
+                      .path_l2 = {1.0, 0.01},
+                      .path_epochs = {7, 4}};
   char error[512];
   cr_assert(rank_model_save(&model, path, error, sizeof error), "%s", error);
   rank_model back;
@@ -67,14 +87,18 @@ Test(model, round_trip_and_refusals) {
   cr_assert(back.weights[0] == 0.5f && back.weights[1] == -1.25f && back.weights[2] == 3e-7f);
   cr_assert(back.options.seed == 42 && back.best_epoch == 4 && back.options.batch_queries == 4 &&
             back.options.average == 1 && back.options.scale == RANK_SCALE_MAX);
+  cr_assert(back.options.l1 == 0.25 && back.options.holdout == 0.2, "l1 and holdout round trip");
+  cr_assert(back.path_count == 2 && back.path_l2[0] == 1.0 && back.path_l2[1] == 0.01 &&
+                back.path_epochs[0] == 7 && back.path_epochs[1] == 4,
+            "the path round trips");
   rank_model_free(&back);
   cr_assert(!rank_model_load(path, 4, &back, error, sizeof error));
   cr_assert_not_null(strstr(error, "the model has 3 features, the data 4"), "%s", error);
   FILE *file = fopen(path, "w");
-  fputs("mrank-model 3\nfeatures 3\n", file);
+  fputs("mrank-model 4\nfeatures 3\n", file);
   fclose(file);
   cr_assert(!rank_model_load(path, 0, &back, error, sizeof error));
-  cr_assert_not_null(strstr(error, "version 3"), "%s", error);
+  cr_assert_not_null(strstr(error, "version 4"), "%s", error);
   /* found by fuzz_model: a header whose "weights" line is cut short once advanced the reader by a
    * stale %n count, past the end of the text */
   const char cut[] =
@@ -103,6 +127,33 @@ Test(model, round_trip_and_refusals) {
       "best-epoch 3\nweights\n0.25\n";
   cr_assert(!rank_model_parse("missing", missing, 0, &back, error, sizeof error));
   cr_assert_not_null(strstr(error, "missing:3: expected scale="), "%s", error);
+  /* version 3: l1= and holdout= end the options, a path line follows; a version 2 model reads
+   * with l1 0 and no path */
+  const char v2[] =
+      "mrank-model 2\nfeatures 1\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
+      "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto\n"
+      "best-epoch 3\nweights\n0.25\n";
+  cr_assert(rank_model_parse("v2", v2, 0, &back, error, sizeof error), "%s", error);
+  cr_assert(back.options.l1 == 0 && back.path_count == 0 && back.weights[0] == 0.25f);
+  rank_model_free(&back);
+  const char no_path[] =
+      "mrank-model 3\nfeatures 1\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
+      "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto "
+      "l1=0 holdout=0.2\nbest-epoch 3\nweights\n0.25\n";
+  cr_assert(!rank_model_parse("no_path", no_path, 0, &back, error, sizeof error));
+  cr_assert_not_null(strstr(error, "no_path:4: expected \"path -\""), "%s", error);
+  const char bad_l1[] =
+      "mrank-model 3\nfeatures 1\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
+      "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto "
+      "l1=-1 holdout=0.2\npath -\nbest-epoch 3\nweights\n0.25\n";
+  cr_assert(!rank_model_parse("bad_l1", bad_l1, 0, &back, error, sizeof error));
+  cr_assert_not_null(strstr(error, "bad_l1:3: expected l1=X"), "%s", error);
+  const char weight_line[] =
+      "mrank-model 3\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
+      "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto "
+      "l1=0 holdout=0.2\npath 1:2 0.1:3\nbest-epoch 3\nweights\n0.25\nx\n";
+  cr_assert(!rank_model_parse("weight_line", weight_line, 0, &back, error, sizeof error));
+  cr_assert_not_null(strstr(error, "weight_line:8: expected weight 2 of 2"), "%s", error);
   unlink(path);
 }
 

@@ -15,7 +15,14 @@ Test(trainer, device_and_host_agree_and_a_seed_repeats_itself, .timeout = 120) {
   rank_dataset d;
   char error[512];
   cr_assert(rank_dataset_load(path, NULL, 0, &d, error, sizeof error), "%s", error);
-  rank_options o = {1.0, 0.05, 1e-4, 0.9, 10, 4, 20, 0, 3, 1, RANK_SCALE_AUTO};
+  rank_options o;
+  rank_default_options(&o);
+  o.epochs = 10;
+  o.batch_queries = 4;
+  o.pairs_per_query = 20;
+  o.patience = 0;
+  o.seed = 3;
+  o.average = 1;
   float device[12], again[12], host[12];
   unsetenv("MRANK_DEVICE");
   train_model(&d, NULL, &o, device);

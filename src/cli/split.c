@@ -7,8 +7,8 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/paths.h"
-#include "random.h"
 #include "rank/dataset.h"
+#include "rank/subset.h"
 
 const char mrank_split_help[] =
     "usage: mrank split --data FILE [--query FILE] --train OUT --test OUT [--fraction F] [--seed "
@@ -18,11 +18,6 @@ const char mrank_split_help[] =
     "the\n"
     "seed (default 1), goes to --train, the rest to --test, both as LETOR text with qid: tokens\n"
     "(queries without a qid in FILE are numbered in file order). Files are written atomically.\n";
-
-static int by_index(const void *a, const void *b) {
-  const size_t x = *(const size_t *)a, y = *(const size_t *)b;
-  return (x > y) - (x < y);
-}
 
 int mrank_cmd_split(int argc, char **argv) {
   const char *data_path = NULL, *query = NULL, *train = NULL, *test = NULL;
@@ -84,20 +79,8 @@ int mrank_cmd_split(int argc, char **argv) {
   size_t *order = malloc(data.queries * sizeof *order);
   int status = 2;
   if (order != NULL) {
-    for (size_t q = 0; q < data.queries; ++q)
-      order[q] = q;
-    mrank_random random = {seed};
-    for (size_t q = data.queries; q > 1; --q) {
-      const size_t k = (size_t)(mrank_random_next(&random) % q), swap = order[q - 1];
-      order[q - 1] = order[k];
-      order[k] = swap;
-    }
-    size_t cut = (size_t)llround(fraction * (double)data.queries);
-    if (cut == 0) cut = 1;
-    if (cut == data.queries) cut = data.queries - 1;
-    /* each part keeps the file's query order */
-    qsort(order, cut, sizeof *order, by_index);
-    qsort(order + cut, data.queries - cut, sizeof *order, by_index);
+    size_t cut = 0;
+    rank_query_split(data.queries, fraction, seed, order, &cut);
     if (rank_dataset_write(&data, order, cut, train, error, sizeof error) &&
         rank_dataset_write(&data, order + cut, data.queries - cut, test, error, sizeof error)) {
       printf("split %s: %zu queries to %s, %zu to %s\n", data_path, cut, train, data.queries - cut,

@@ -1,9 +1,11 @@
 /* train.c: `mrank train`, a linear pairwise ranker trained on the device, with validation, early
  * stopping and checkpoints. */
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -14,34 +16,48 @@
 #include "rank/dataset.h"
 #include "rank/fit.h"
 #include "rank/model.h"
+#include "random.h"
+#include "rank/select.h"
+#include "rank/subset.h"
 #include "rank/trainer.h"
 
 const char mrank_train_help[] =
     "usage: mrank train --train FILE [--query FILE] --model OUT [options]\n"
     "\n"
-    "Trains a linear pairwise ranker (RankSVM's model: score = w . x, a hinge on score "
-    "differences)\n"
-    "by minibatch SGD on an OpenCL device, with the margin ranking loss of mrank and CLBlast for "
-    "the\n"
-    "matrix-vector work. Pairs: within each query, every (i, j) with label_i > label_j.\n"
+    "Trains a linear pairwise ranker (RankSVM's model: score = w . x, a hinge on score\n"
+    "differences) by averaged minibatch SGD on an OpenCL device, with the margin ranking loss of\n"
+    "mrank and CLBlast for the matrix-vector work. Pairs: within each query, every (i, j) with\n"
+    "label_i > label_j.\n"
+    "\n"
+    "With no options it holds out a seeded 20% of the training queries, walks an L2 path (1,\n"
+    "0.1, ... 1e-6, each step warm-started from the last, early-stopped on held-out NDCG@10),\n"
+    "takes the step and epoch of best held-out NDCG@10 and replays that walk on all the queries;\n"
+    "the choice is printed and stored in the model. --l2 fixes the L2 (the epoch count is still\n"
+    "chosen); --valid FILE chooses on FILE (no queries held out, no replay); --holdout 0 trains\n"
+    "--epochs epochs as given, choosing nothing.\n"
     "\n"
     "  --train FILE          SVMlight / LETOR text: label [qid:Q] index:value ... [# comment]\n"
-    "  --query FILE          LightGBM group file (one document count per line), if FILE has no "
-    "qid:\n"
-    "  --valid FILE          validation data: NDCG@10 each epoch, early stopping, the best "
-    "epoch's\n"
-    "                        model is the one written (--valid-query FILE for its groups)\n"
+    "  --query FILE          LightGBM group file (one document count per line), if FILE has no\n"
+    "                        qid:\n"
+    "  --valid FILE          validation data (--valid-query FILE for its groups): the choices are\n"
+    "                        made on it; the per-epoch lines show train and valid NDCG@10\n"
+    "  --holdout F           fraction of the training queries held out for the choices (default\n"
+    "                        0.2; 0: none)\n"
     "  --model OUT           where the model goes (written atomically)\n"
     "  --margin M            hinge margin (default 1)\n"
     "  --lr R                learning rate (default 0.05)\n"
-    "  --l2 L                L2 penalty on w (default 0.0001)\n"
+    "  --l2 L                L2 penalty on w (default: chosen; 0.0001 with --holdout 0)\n"
+    "  --l1 L                L1 penalty on w (default 0): a soft-threshold step after each update,\n"
+    "                        so weights reach exactly zero; the count of non-zero weights is\n"
+    "                        printed\n"
     "  --momentum B          momentum (default 0.9)\n"
-    "  --epochs E            epochs (default 30)\n"
+    "  --epochs E            most epochs of a run, or of each L2 step (default 30)\n"
     "  --batch-queries Q     queries per minibatch (default 8)\n"
     "  --pairs-per-query K   sample at most K pairs per query per epoch (default 0: all)\n"
-    "  --patience E          stop after E epochs without a better validation NDCG@10 (default 5;\n"
-    "                        0 never stops early)\n"
-    "  --seed S              seed of the batch order and the pair sampling (default 1)\n"
+    "  --patience E          stop a run (an L2 step) after E epochs without a better validation\n"
+    "                        NDCG@10 (default 5; 0 never stops early)\n"
+    "  --seed S              seed of the held-out queries, the batch order and the pair sampling\n"
+    "                        (default 1)\n"
     "  --features N          feature count (default: the largest index in the training data)\n"
     "  --max-label N         relevance labels must lie in 0..N (default 31, LightGBM's limit;\n"
     "                        gains are 2^label - 1); at most 1000\n"
@@ -50,12 +66,12 @@ const char mrank_train_help[] =
     "                        default --lr, and features within [-1, 1] are left as they are;\n"
     "                        max: every feature divided by its largest |value|; none. The model's\n"
     "                        weights are in the data's own units either way\n"
-    "  --average             the model is the average of w over every step (averaged SGD: less\n"
-    "                        variance, often better on small data)\n"
-    "  --checkpoint          write the model after every epoch (an interrupted run keeps the "
-    "last)\n"
+    "  --no-average          the model is the last SGD iterate, not the average of w over the\n"
+    "                        run's steps (--average, the default: less variance between seeds)\n"
+    "  --checkpoint          write the model after every epoch (while choosing, the best so far\n"
+    "                        after every L2 step); an interrupted run keeps the last\n"
     "  --device SEL          gpu, cpu, accelerator, host (the CPU reference), P:D or a name\n"
-    "  --quiet               no per-epoch lines\n"
+    "  --quiet               no per-epoch or per-step lines\n"
     "  --profile             time each stage on the device (GEMV, gather, loss, scatter, update)\n"
     "                        with profiling events, and print the split after training\n"
     "\n"
@@ -74,6 +90,7 @@ typedef struct train_settings {
 
 static int parse_train(int argc, char **argv, train_settings *s) {
   rank_default_options(&s->options);
+  s->options.l2 = NAN; /* not given: chosen */
   s->max_label = RANK_DEFAULT_MAX_LABEL;
   for (int i = 0; i < argc; ++i) {
     const char *arg = argv[i];
@@ -87,10 +104,6 @@ static int parse_train(int argc, char **argv, train_settings *s) {
     }
     if (strcmp(arg, "--quiet") == 0) {
       s->quiet = 1;
-      continue;
-    }
-    if (strcmp(arg, "--average") == 0) {
-      s->options.average = 1;
       continue;
     }
     if (strcmp(arg, "--profile") == 0) {
@@ -144,10 +157,13 @@ static int parse_train(int argc, char **argv, train_settings *s) {
 /* The per-epoch printing, the checkpoint and the progress bar of a run. */
 typedef struct train_run {
   const train_settings *settings;
+  const rank_dataset *train; /* for the train NDCG@10 of the per-epoch line (with --valid) */
   rank_model *best;
-  int bar; /* stderr is a terminal */
-  int has_valid;
+  int bar;        /* stderr is a terminal */
+  int has_valid;  /* the run is scored on validation data */
+  int per_epoch;  /* print a line per epoch (a run of one L2) */
   int checkpoint_failed;
+  char error[1024]; /* a checkpoint failure seen by the step callback */
 } train_run;
 
 static void draw_bar(unsigned epoch, double done, void *user) {
@@ -165,15 +181,24 @@ static void draw_bar(unsigned epoch, double done, void *user) {
 static int after_epoch(const rank_fit_epoch *e, void *user, char *error, size_t error_size) {
   train_run *run = user;
   const train_settings *s = run->settings;
-  if (e->better) run->best->best_epoch = e->report->epoch;
-  if (!s->quiet) {
+  if (run->per_epoch && e->better) {
+    memcpy(run->best->weights, e->weights, run->best->features * sizeof(float));
+    run->best->best_epoch = e->report->epoch;
+  }
+  if (!s->quiet && run->per_epoch) {
     printf("epoch %3u  loss %.6f", e->report->epoch, e->report->train_loss);
-    if (run->has_valid) printf("  valid NDCG@10 %.4f%s", e->valid_ndcg, e->better ? " *" : "  ");
+    if (run->has_valid) {
+      printf("  train NDCG@10 %.4f  valid NDCG@10 %.4f%s",
+             rank_ndcg10(run->train, e->weights, run->best->features), e->valid_ndcg,
+             e->better ? " *" : "  ");
+    }
     printf("  %.3g pairs/s  %.2f s\n",
-           e->report->seconds > 0 ? e->report->pairs / e->report->seconds : 0.0, e->seconds);
+           e->report->seconds > 0 ? e->report->pairs / e->report->seconds : 0.0,
+           e->report->seconds);
     fflush(stdout);
   }
-  if (s->checkpoint && !rank_model_save(run->best, s->model, error, error_size)) {
+  if (run->per_epoch && s->checkpoint &&
+      !rank_model_save(run->best, s->model, error, error_size)) {
     run->checkpoint_failed = 1;
     return 0;
   }
@@ -192,6 +217,270 @@ static void print_profile(const rank_fit_result *r) {
            device > 0 ? 100.0 * times[k] / device : 0.0);
   }
   printf("  %-22s %9.3f ms of %.3f ms wall\n", "device total", device * 1e3, r->seconds * 1e3);
+}
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* A trainer on data, with the set-up line (device, sizes, scaling, seconds) unless quiet. */
+static rank_trainer *make_trainer(const train_settings *s, const rank_dataset *data,
+                                  const char *what, char *error, size_t error_size) {
+  const double start = now();
+  rank_trainer *trainer =
+      rank_trainer_create(data, s->selector, s->profile, s->options.scale, error, error_size);
+  if (trainer == NULL || s->quiet) return trainer;
+  printf("%s on \"%s\": %zu documents, %zu queries, %zu features", what,
+         rank_trainer_device(trainer), data->docs, data->queries, data->features);
+  const size_t scaled = rank_trainer_scaled_features(trainer);
+  if (scaled > 0)
+    printf(" (%zu scaled to [-1, 1], --scale %s)", scaled, rank_scale_name(s->options.scale));
+  printf("; set-up %.2f s\n", now() - start);
+  fflush(stdout);
+  return trainer;
+}
+
+/* What a training run did, for the exit status and the closing lines. */
+typedef struct train_outcome {
+  unsigned diverged_at, stale_epochs;
+  int interrupted;
+  rank_fit_result fit; /* the run whose profile is printed */
+} train_outcome;
+
+/* --holdout 0 (or too few queries to hold any out): --epochs epochs with the options as given. */
+static int train_plain(const train_settings *s, const rank_dataset *train,
+                       const rank_dataset *valid, train_run *run, train_outcome *outcome,
+                       char *error, size_t error_size) {
+  rank_trainer *trainer = make_trainer(s, train, "training", error, error_size);
+  if (trainer == NULL) return 0;
+  run->per_epoch = 1;
+  const rank_fit_hooks hooks = {draw_bar, after_epoch, run, &mrank_interrupted};
+  outcome->fit.best_weights = run->best->weights;
+  const int ok = rank_fit(trainer, train->features, valid, &s->options, &hooks, &outcome->fit,
+                          error, error_size);
+  if (!ok && outcome->fit.failed_at > 0 && !run->checkpoint_failed) {
+    char prefix[32];
+    const int length = snprintf(prefix, sizeof prefix, "epoch %u: ", outcome->fit.failed_at);
+    const size_t used = strlen(error);
+    if (length > 0 && used + (size_t)length < error_size) {
+      memmove(error + length, error, used + 1);
+      memcpy(error, prefix, (size_t)length);
+    }
+  }
+  run->best->best_epoch = outcome->fit.best_epoch;
+  outcome->diverged_at = outcome->fit.diverged_at;
+  outcome->stale_epochs = outcome->fit.stale_epochs;
+  outcome->interrupted = outcome->fit.interrupted;
+  if (outcome->fit.setup_seconds > 0 && !s->quiet) {
+    printf("(pairs made and put on the device: %.2f s, not in the epochs' times)\n",
+           outcome->fit.setup_seconds);
+  }
+  rank_trainer_destroy(trainer);
+  return ok;
+}
+
+/* The held-out folds of the training queries: fold k holds out the k-th run of
+ * round(holdout * queries) queries of one seeded shuffle (so no query is held out twice). Small
+ * data gets as many folds as fit (at most 5), large data one: a part of 1000 queries or more is
+ * steady enough to choose from alone. */
+typedef struct holdout_folds {
+  size_t *order; /* the shuffled queries */
+  size_t count, held_out;
+} holdout_folds;
+
+static int make_folds(const rank_dataset *train, double holdout, holdout_folds *folds) {
+  enum { steady_queries = 1000, most_folds = 5 };
+  folds->order = malloc(train->queries * sizeof *folds->order);
+  if (folds->order == NULL) return 0;
+  for (size_t q = 0; q < train->queries; ++q)
+    folds->order[q] = q;
+  /* its own fixed seed: --seed moves the batch order, not which queries choose */
+  mrank_random random = {0x686f6c646f7574ull};
+  for (size_t q = train->queries; q > 1; --q) {
+    const size_t k = (size_t)(mrank_random_next(&random) % q), swap = folds->order[q - 1];
+    folds->order[q - 1] = folds->order[k];
+    folds->order[k] = swap;
+  }
+  folds->held_out = (size_t)llround(holdout * (double)train->queries);
+  if (folds->held_out == 0) folds->held_out = 1;
+  if (folds->held_out >= train->queries) folds->held_out = train->queries - 1;
+  const size_t fit = train->queries / folds->held_out;
+  folds->count = folds->held_out >= steady_queries ? 1 : fit < most_folds ? fit : most_folds;
+  if (folds->count == 0) folds->count = 1;
+  return 1;
+}
+
+static int by_index(const void *a, const void *b) {
+  const size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Fold k's training and held-out parts, each in file order. */
+static int fold_parts(const rank_dataset *train, const holdout_folds *folds, size_t k,
+                      rank_dataset *inner, rank_dataset *held_out) {
+  const size_t Q = train->queries, first = k * folds->held_out;
+  size_t *kept = malloc(Q * sizeof *kept), *out = kept != NULL ? kept + (Q - folds->held_out) : 0;
+  if (kept == NULL) return 0;
+  size_t at = 0;
+  for (size_t q = 0; q < Q; ++q) {
+    if (q < first || q >= first + folds->held_out) kept[at++] = folds->order[q];
+  }
+  memcpy(out, folds->order + first, folds->held_out * sizeof *out);
+  qsort(kept, at, sizeof *kept, by_index);
+  qsort(out, folds->held_out, sizeof *out, by_index);
+  const int made = rank_dataset_subset(train, kept, at, inner) &&
+                   rank_dataset_subset(train, out, folds->held_out, held_out);
+  free(kept);
+  if (!made) rank_dataset_free(inner);
+  return made;
+}
+
+static void print_curves(const rank_path_curves *curves) {
+  for (size_t k = 0; k < curves->steps; ++k) {
+    unsigned epoch = 0;
+    double ndcg = 0.0;
+    if (!rank_path_step_best(curves, k, &epoch, &ndcg)) {
+      printf("  l2 %-8.3g (not reached: an earlier step diverged)\n", curves->l2[k]);
+      continue;
+    }
+    printf("  l2 %-8.3g valid NDCG@10 %.4f at epoch %2u of %2u\n", curves->l2[k], ndcg, epoch,
+           curves->epochs[k]);
+  }
+}
+
+/* The path and the choice written into the model. */
+static void record_choice(rank_model *model, const rank_selection *selection) {
+  model->path_count = selection->count;
+  for (size_t k = 0; k < selection->count; ++k) {
+    model->path_l2[k] = selection->l2[k];
+    model->path_epochs[k] = selection->epochs[k];
+  }
+  model->options.l2 = selection->l2[selection->count - 1];
+  model->best_epoch = selection->epochs[selection->count - 1];
+}
+
+/* The walk on every fold (or on --valid FILE), averaged into the curves. */
+static int walk_folds(const train_settings *s, const rank_dataset *train,
+                      const rank_dataset *valid, train_run *run, rank_path_curves *curves,
+                      int *interrupted, char *error, size_t error_size) {
+  holdout_folds folds = {NULL, 1, 0};
+  if (valid == NULL && !make_folds(train, s->options.holdout, &folds)) {
+    snprintf(error, error_size, "out of memory for the held-out queries");
+    return 0;
+  }
+  if (!s->quiet) {
+    if (valid == NULL) {
+      printf("choosing %s on held-out queries: %zu fold(s) of %zu queries each\n",
+             curves->steps > 1 ? "l2 (1 ... 1e-06, warm-started) and the epoch count"
+                               : "the epoch count",
+             folds.count, folds.held_out);
+    } else {
+      printf("choosing %s on %zu validation queries\n",
+             curves->steps > 1 ? "l2 (1 ... 1e-06, warm-started) and the epoch count"
+                               : "the epoch count",
+             valid->queries);
+    }
+  }
+  int ok = 1;
+  const rank_fit_hooks hooks = {draw_bar, after_epoch, run, &mrank_interrupted};
+  for (size_t k = 0; k < folds.count && ok && !*interrupted; ++k) {
+    rank_dataset inner, held_out;
+    memset(&inner, 0, sizeof inner);
+    memset(&held_out, 0, sizeof held_out);
+    if (valid == NULL && !fold_parts(train, &folds, k, &inner, &held_out)) {
+      snprintf(error, error_size, "out of memory for the held-out queries");
+      ok = 0;
+      break;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "fold %zu of %zu", k + 1, folds.count);
+    rank_trainer *trainer = make_trainer(s, valid == NULL ? &inner : train,
+                                         valid == NULL ? what : "training", error, error_size);
+    ok = trainer != NULL &&
+         rank_path_walk(trainer, train->features, valid == NULL ? &held_out : valid, &s->options,
+                        &hooks, curves, run->best->weights, interrupted, error, error_size);
+    /* interrupted: these weights are the best so far (trained on part of the queries) */
+    if (*interrupted && curves->reached[0] > 0) run->best->best_epoch = 1;
+    rank_trainer_destroy(trainer);
+    rank_dataset_free(&inner);
+    rank_dataset_free(&held_out);
+  }
+  free(folds.order);
+  return ok;
+}
+
+/* The choice of l2 and the epoch count, on --valid FILE or on held-out folds, then (with held-out
+ * folds) the replay on all the queries. */
+static int train_choosing(const train_settings *s, const rank_dataset *train,
+                          const rank_dataset *valid, train_run *run, train_outcome *outcome,
+                          char *error, size_t error_size) {
+  const int l2_given = !isnan(s->options.l2);
+  const double *path = l2_given ? &s->options.l2 : rank_default_l2_path;
+  const size_t path_count = l2_given ? 1 : sizeof rank_default_l2_path / sizeof(double);
+  /* later steps start from the step before: a third of the epochs carries them */
+  const unsigned later = s->options.epochs / 3 > 0 ? s->options.epochs / 3 : 1;
+  rank_path_curves curves;
+  if (!rank_path_curves_init(&curves, path, path_count, s->options.epochs, later)) {
+    snprintf(error, error_size, "out of memory");
+    return 0;
+  }
+  run->per_epoch = valid != NULL && path_count == 1;
+  run->has_valid = valid != NULL;
+  int ok = walk_folds(s, train, valid, run, &curves, &outcome->interrupted, error, error_size);
+  rank_selection selection;
+  const int chosen = ok && rank_path_choose(&curves, &selection);
+  if (ok && !s->quiet && path_count > 1 && !outcome->interrupted) print_curves(&curves);
+  rank_path_curves_free(&curves);
+  if (!ok) return 0;
+  if (outcome->interrupted) return 1; /* the best weights of the walk so far are written */
+  if (!chosen) {
+    outcome->diverged_at = 1;
+    return 1;
+  }
+  record_choice(run->best, &selection);
+  if (!s->quiet) {
+    printf("chosen: l2 %g, %u epochs of its step (mean valid NDCG@10 %.4f)\n",
+           selection.l2[selection.count - 1], selection.epochs[selection.count - 1],
+           selection.valid_ndcg);
+  }
+  if (valid != NULL || outcome->interrupted) return 1; /* --valid: the chosen weights stand */
+
+  /* the same walk on all the queries up to the choice */
+  rank_trainer *trainer = make_trainer(s, train, "refit", error, error_size);
+  if (trainer == NULL) return 0;
+  run->per_epoch = 0;
+  const rank_fit_hooks hooks = {draw_bar, NULL, run, &mrank_interrupted};
+  float *chosen_so_far = malloc(train->features * sizeof *chosen_so_far);
+  if (chosen_so_far != NULL) {
+    memcpy(chosen_so_far, run->best->weights, train->features * sizeof *chosen_so_far);
+  }
+  const rank_fit_result *total = &outcome->fit;
+  ok = chosen_so_far != NULL &&
+       rank_replay(trainer, train->features, &s->options, &selection, &hooks, run->best->weights,
+                   &outcome->fit, error, error_size);
+  if (ok && !s->quiet) {
+    printf("refit on all %zu queries: %u epochs over %zu step(s), %.3g pairs/s, %.2f s\n",
+           train->queries, total->epochs_run, selection.count,
+           total->seconds > 0 ? (double)total->pairs / total->seconds : 0.0, total->seconds);
+  }
+  if (!ok && mrank_interrupted && chosen_so_far != NULL) {
+    /* the best so far is a held-out walk's */
+    memcpy(run->best->weights, chosen_so_far, train->features * sizeof *chosen_so_far);
+    outcome->interrupted = 1;
+    ok = 1;
+  }
+  free(chosen_so_far);
+  rank_trainer_destroy(trainer);
+  return ok;
+}
+
+static size_t nonzero_weights(const rank_model *model) {
+  size_t count = 0;
+  for (size_t f = 0; f < model->features; ++f)
+    count += model->weights[f] != 0.0f;
+  return count;
 }
 
 int mrank_cmd_train(int argc, char **argv) {
@@ -225,45 +514,56 @@ int mrank_cmd_train(int argc, char **argv) {
     rank_dataset_free(&valid);
     return 2;
   }
-  int status = 1;
-  rank_model best = {train.features, calloc(train.features, sizeof(float)), s.options, 0};
-  rank_trainer *trainer =
-      rank_trainer_create(&train, s.selector, s.profile, s.options.scale, error, sizeof error);
-  if (trainer == NULL || best.weights == NULL) {
-    fprintf(stderr, "mrank train: %s\n", trainer != NULL ? "out of memory" : error);
-    status = 2; /* the data (no query groups) or the device: as a usage error */
-    goto done;
-  }
-  if (!s.quiet) {
-    printf("training on \"%s\": %zu documents, %zu queries, %zu features",
-           rank_trainer_device(trainer), train.docs, train.queries, train.features);
-    const size_t scaled = rank_trainer_scaled_features(trainer);
-    if (scaled > 0)
-      printf(" (%zu scaled to [-1, 1], --scale %s)", scaled, rank_scale_name(s.options.scale));
-    printf("\n");
-  }
-  /* SIGINT and SIGTERM end the run after the epoch under way; the best model so far is written */
-  mrank_catch_interrupts();
-  train_run run = {&s, &best, isatty(2), s.valid != NULL, 0};
-  const rank_fit_hooks hooks = {draw_bar, after_epoch, &run, &mrank_interrupted};
-  rank_fit_result result = {.best_weights = best.weights};
-  if (!rank_fit(trainer, train.features, s.valid != NULL ? &valid : NULL, &s.options, &hooks,
-                &result, error, sizeof error)) {
-    /* a checkpoint that cannot be written, the device, memory: errors, not a failed training */
-    if (run.checkpoint_failed || result.failed_at == 0) {
-      mrank_error("%s", error);
-    } else {
-      mrank_error("epoch %u: %s", result.failed_at, error);
+  /* holding out needs queries enough on both sides to mean something */
+  enum { least_held_out = 5 };
+  int choosing = s.valid != NULL || s.options.holdout > 0;
+  if (choosing && s.valid == NULL &&
+      (double)train.queries * s.options.holdout < (double)least_held_out) {
+    if (!s.quiet && train.queries > 0) {
+      printf("note: %zu queries are too few to hold out %g of them (at least %d) for the choice "
+             "of l2 and the epoch count: training %u epochs with l2 %g (--holdout 0 says so "
+             "without this note)\n",
+             train.queries, s.options.holdout, least_held_out, s.options.epochs,
+             isnan(s.options.l2) ? 1e-4 : s.options.l2);
     }
+    choosing = 0;
+  }
+  if (!choosing) {
+    if (isnan(s.options.l2)) s.options.l2 = 1e-4;
+    s.options.holdout = 0.0;
+  } else if (s.valid != NULL) {
+    s.options.holdout = 0.0;
+  }
+  int status = 1;
+  rank_model best = {.features = train.features,
+                     .weights = calloc(train.features, sizeof(float)),
+                     .options = s.options};
+  if (best.weights == NULL) {
+    mrank_error("out of memory");
     status = 2;
     goto done;
   }
-  best.best_epoch = result.best_epoch;
-  if (result.diverged_at > 0) {
+  /* SIGINT and SIGTERM end the run after the epoch under way; the best model so far is written */
+  mrank_catch_interrupts();
+  train_run run = {&s, &train, &best, isatty(2), s.valid != NULL, 1, 0, ""};
+  train_outcome outcome;
+  memset(&outcome, 0, sizeof outcome);
+  const int ok = choosing ? train_choosing(&s, &train, s.valid != NULL ? &valid : NULL, &run,
+                                           &outcome, error, sizeof error)
+                          : train_plain(&s, &train, s.valid != NULL ? &valid : NULL, &run,
+                                        &outcome, error, sizeof error);
+  if (!ok) {
+    /* the data (no query groups, no pair), the device, memory, a checkpoint: errors, not a failed
+     * training */
+    mrank_error("%s", error);
+    status = 2;
+    goto done;
+  }
+  if (outcome.diverged_at > 0) {
     fprintf(stderr,
             "mrank train: epoch %u: the loss or the weights are no longer finite numbers (the "
             "training diverged); lower --lr (%g now)%s\n",
-            result.diverged_at, s.options.lr,
+            outcome.diverged_at, s.options.lr,
             s.options.scale == RANK_SCALE_MAX ? "" : " or scale every feature (--scale max)");
     if (s.valid != NULL && best.best_epoch > 0 &&
         rank_model_save(&best, s.model, error, sizeof error)) {
@@ -274,8 +574,8 @@ int mrank_cmd_train(int argc, char **argv) {
     }
     goto done;
   }
-  if (result.stale_epochs > 0 && !s.quiet) {
-    printf("early stop: no better validation NDCG@10 for %u epochs\n", result.stale_epochs);
+  if (outcome.stale_epochs > 0 && !s.quiet) {
+    printf("early stop: no better validation NDCG@10 for %u epochs\n", outcome.stale_epochs);
   }
   const int interrupted = mrank_interrupted;
   if (interrupted) {
@@ -293,13 +593,24 @@ int mrank_cmd_train(int argc, char **argv) {
     goto done;
   }
   if (!s.quiet) {
-    printf("model (epoch %u%s) written to %s\n", best.best_epoch,
-           s.valid != NULL ? ", best validation NDCG@10" : "", s.model);
+    if (s.options.l1 > 0) {
+      printf("%zu of %zu weights are not zero (--l1 %g)\n", nonzero_weights(&best), best.features,
+             s.options.l1);
+    }
+    if (choosing) {
+      printf("model (l2 %g, path", best.options.l2);
+      for (size_t k = 0; k < best.path_count; ++k)
+        printf(" %g:%u", best.path_l2[k], best.path_epochs[k]);
+      printf("%s) written to %s\n", s.valid != NULL ? ", chosen on --valid" : ", refit on all",
+             s.model);
+    } else {
+      printf("model (epoch %u%s) written to %s\n", best.best_epoch,
+             s.valid != NULL ? ", best validation NDCG@10" : "", s.model);
+    }
   }
-  if (s.profile) print_profile(&result);
+  if (s.profile) print_profile(&outcome.fit);
   status = interrupted ? 128 + interrupted : 0;
 done:
-  rank_trainer_destroy(trainer);
   rank_model_free(&best);
   rank_dataset_free(&train);
   rank_dataset_free(&valid);

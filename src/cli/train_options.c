@@ -26,6 +26,8 @@ static const option_rule rules[] = {
     {"--margin", KIND_REAL, -HUGE_VAL, HUGE_VAL, 0, 0, "a finite number"},
     {"--lr", KIND_REAL, 0.0, HUGE_VAL, 1, 0, "greater than 0"},
     {"--l2", KIND_REAL, 0.0, HUGE_VAL, 0, 0, "0 or more"},
+    {"--l1", KIND_REAL, 0.0, HUGE_VAL, 0, 0, "0 or more"},
+    {"--holdout", KIND_REAL, 0.0, 0.5, 0, 0, "from 0 (none) to 0.5"},
     {"--momentum", KIND_REAL, 0.0, 1.0, 0, 1, "at least 0 and less than 1"},
     {"--epochs", KIND_COUNT, 1.0, 4294967295.0, 0, 0, "a whole number from 1 to 4294967295"},
     {"--batch-queries", KIND_COUNT, 1.0, 4294967295.0, 0, 0, "a whole number from 1 to 4294967295"},
@@ -64,6 +66,8 @@ static void set_value(rank_options *o, const char *name, double value) {
   if (strcmp(name, "--margin") == 0) o->margin = value;
   if (strcmp(name, "--lr") == 0) o->lr = value;
   if (strcmp(name, "--l2") == 0) o->l2 = value;
+  if (strcmp(name, "--l1") == 0) o->l1 = value;
+  if (strcmp(name, "--holdout") == 0) o->holdout = value;
   if (strcmp(name, "--momentum") == 0) o->momentum = value;
   if (strcmp(name, "--epochs") == 0) o->epochs = (unsigned)value;
   if (strcmp(name, "--batch-queries") == 0) o->batch_queries = (unsigned)value;
@@ -72,6 +76,10 @@ static void set_value(rank_options *o, const char *name, double value) {
 }
 
 int mrank_parse_training_option(int argc, char **argv, int *i, rank_options *o) {
+  if (strcmp(argv[*i], "--average") == 0 || strcmp(argv[*i], "--no-average") == 0) {
+    o->average = strcmp(argv[*i], "--average") == 0;
+    return 1;
+  }
   const option_rule *r = NULL;
   for (int k = 0; k < rule_count && r == NULL; ++k) {
     if (mrank_is_option(argv[*i], rules[k].name)) r = &rules[k];

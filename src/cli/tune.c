@@ -339,7 +339,10 @@ int mrank_cmd_tune(int argc, char **argv) {
     status = 1;
     goto done;
   }
-  rank_model best = {train.features, results[0].weights, results[0].options, results[0].best_epoch};
+  rank_model best = {.features = train.features,
+                     .weights = results[0].weights,
+                     .options = results[0].options,
+                     .best_epoch = results[0].best_epoch};
   if (!rank_model_save(&best, model_path, error, sizeof error)) {
     fprintf(stderr, "mrank tune: %s\n", error);
     goto done;

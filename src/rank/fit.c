@@ -34,17 +34,26 @@ int rank_fit(rank_trainer *trainer, size_t features, const rank_dataset *valid,
   memset(result, 0, sizeof *result);
   result->best_weights = best;
   result->best_ndcg = -1.0;
+  if (!rank_trainer_reset(trainer, options, error, error_size)) return 0;
+  return rank_fit_more(trainer, features, valid, options, 0, hooks, result, error, error_size);
+}
+
+int rank_fit_more(rank_trainer *trainer, size_t features, const rank_dataset *valid,
+                  const rank_options *options, unsigned epochs_before, const rank_fit_hooks *hooks,
+                  rank_fit_result *result, char *error, size_t error_size) {
+  float *const best = result->best_weights;
+  memset(result, 0, sizeof *result);
+  result->best_weights = best;
+  result->best_ndcg = -1.0;
   float *current = malloc((features > 0 ? features : 1) * sizeof *current);
   if (current == NULL) {
     snprintf(error, error_size, "out of memory");
     return 0;
   }
-  if (!rank_trainer_reset(trainer, options, error, error_size)) {
-    free(current);
-    return 0;
-  }
   unsigned since_best = 0;
-  for (unsigned epoch = 1; epoch <= options->epochs; ++epoch) {
+  for (unsigned count = 1; count <= options->epochs; ++count) {
+    /* the trainer numbers epochs over the whole run: each draws its own batch order and pairs */
+    const unsigned epoch = epochs_before + count;
     if (hooks != NULL && hooks->stop != NULL && *hooks->stop) {
       result->interrupted = 1;
       break;
@@ -59,6 +68,7 @@ int rank_fit(rank_trainer *trainer, size_t features, const rank_dataset *valid,
       break;
     }
     result->seconds += report.seconds;
+    result->setup_seconds += report.setup_seconds;
     if (!rank_weights_finite(current, features, report.train_loss)) {
       result->diverged_at = epoch; /* the best epoch before it, if any, stands */
       break;
@@ -67,9 +77,10 @@ int rank_fit(rank_trainer *trainer, size_t features, const rank_dataset *valid,
     add_stages(&result->stages, &report.stages);
     const double ndcg = valid != NULL ? rank_ndcg10(valid, current, features) : NAN;
     const int better = valid == NULL || ndcg > result->best_ndcg;
+    result->epochs_run = count;
     if (better) {
       result->best_ndcg = ndcg;
-      result->best_epoch = epoch;
+      result->best_epoch = count;
       memcpy(best, current, features * sizeof *current);
       since_best = 0;
     } else {

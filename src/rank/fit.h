@@ -32,13 +32,15 @@ typedef struct rank_fit_hooks {
 
 typedef struct rank_fit_result {
   float *best_weights;   /* the caller's array of `features` floats */
-  unsigned best_epoch;   /* 0: no epoch gave finite weights */
+  unsigned best_epoch;   /* counted from this run's first epoch; 0: no epoch gave finite weights */
+  unsigned epochs_run;   /* the epochs that ended with finite weights */
   double best_ndcg;      /* its validation NDCG@10; -1 before any */
   unsigned diverged_at;  /* the epoch whose loss or weights were not finite, or 0 */
   unsigned failed_at;    /* the epoch that failed (device, memory, callback), or 0 */
   unsigned stale_epochs; /* epochs since the best when patience stopped the run, else 0 */
   int interrupted;       /* the stop flag ended the run */
-  double seconds;        /* wall time of the epochs */
+  double seconds;        /* wall time of the epochs' steps */
+  double setup_seconds;  /* wall time of their set-up (pairs made and put on the device) */
   size_t pairs;          /* pairs trained on, over the epochs */
   rank_stage_times stages;
 } rank_fit_result;
@@ -48,5 +50,11 @@ typedef struct rank_fit_result {
 int rank_fit(rank_trainer *trainer, size_t features, const rank_dataset *valid,
              const rank_options *options, const rank_fit_hooks *hooks, rank_fit_result *result,
              char *error, size_t error_size);
+
+/* The same from the trainer's current weights (after rank_trainer_continue): the trainer's epochs
+ * are numbered on from epochs_before, so that each draws a batch order and pairs of its own. */
+int rank_fit_more(rank_trainer *trainer, size_t features, const rank_dataset *valid,
+                  const rank_options *options, unsigned epochs_before, const rank_fit_hooks *hooks,
+                  rank_fit_result *result, char *error, size_t error_size);
 
 #endif /* MRANK_RANK_FIT_H */

@@ -135,6 +135,18 @@ int rank_linear_device_init(rank_linear_device *dev, mrank_context **ctx, const 
   dev->loss = buffer(dev, sizeof(float), NULL, &err);
   dev->total = buffer(dev, sizeof(float), NULL, &err);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "device buffers", err);
+  /* CLBlast compiles its GEMV kernels on their first call: one call of each here makes that part
+   * of the set-up, not of the first epoch (the outputs are cleared at each reset) */
+  CLBlastStatusCode s =
+      CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, 1, F, 1.0f, dev->x, 0, F, dev->w, 0,
+                   1, 0.0f, dev->scores, 0, 1, &dev->queue, NULL);
+  if (s == CLBlastSuccess) {
+    s = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, 1, F, 1.0f, dev->x, 0, F,
+                     dev->doc_gradient, 0, 1, 0.0f, dev->grad, 0, 1, &dev->queue, NULL);
+  }
+  if (s != CLBlastSuccess) return say(error, error_size, "GEMV (set-up)", clblast_name(s));
+  err = clFinish(dev->queue);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "set-up", err);
   return 1;
 }
 
@@ -348,6 +360,8 @@ int rank_linear_device_step(rank_linear_device *dev, mrank_context *ctx, const r
   clSetKernelArg(k, 6, sizeof features, &features);
   clSetKernelArg(k, 7, sizeof(cl_mem), &dev->w_average);
   clSetKernelArg(k, 8, sizeof share, &share);
+  const float l1 = (float)o->l1;
+  clSetKernelArg(k, 9, sizeof l1, &l1);
   if ((err = launch(dev, RANK_K_UPDATE, F, ev ? &ev[5] : NULL)) != CL_SUCCESS) {
     return cl_failed(error, error_size, "update", err);
   }
@@ -365,10 +379,14 @@ int rank_linear_device_loss(rank_linear_device *dev, double *total, char *error,
   return 1;
 }
 
-int rank_linear_device_weights(rank_linear_device *dev, int average, float *weights, char *error,
-                               size_t error_size) {
-  const cl_int err = clEnqueueReadBuffer(dev->queue, average ? dev->w_average : dev->w, CL_TRUE, 0,
-                                         dev->features * sizeof(float), weights, 0, NULL, NULL);
+int rank_linear_device_weights(rank_linear_device *dev, int average, float *weights, float *last,
+                               char *error, size_t error_size) {
+  cl_int err = clEnqueueReadBuffer(dev->queue, average ? dev->w_average : dev->w, CL_TRUE, 0,
+                                   dev->features * sizeof(float), weights, 0, NULL, NULL);
+  if (err == CL_SUCCESS && last != NULL) {
+    err = clEnqueueReadBuffer(dev->queue, dev->w, CL_TRUE, 0, dev->features * sizeof(float), last,
+                              0, NULL, NULL);
+  }
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "reading the weights", err);
   return 1;
 }

@@ -64,8 +64,8 @@ int rank_linear_device_step(rank_linear_device *dev, mrank_context *ctx, const r
 /* The epoch's summed loss (mean of each batch times its pairs). */
 int rank_linear_device_loss(rank_linear_device *dev, double *total, char *error, size_t error_size);
 /* w, or its running average. */
-int rank_linear_device_weights(rank_linear_device *dev, int average, float *weights, char *error,
-                               size_t error_size);
+int rank_linear_device_weights(rank_linear_device *dev, int average, float *weights, float *last,
+                               char *error, size_t error_size);
 
 /* The build options of kernels/ranker.cl for this device (`mrank compile` builds the same) and
  * the work-group size its kernels launch with. */

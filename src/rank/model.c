@@ -22,10 +22,14 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
   fprintf(file, "features %zu\n", model->features);
   fprintf(file,
           "options margin=%.9g lr=%.9g l2=%.9g momentum=%.9g epochs=%u batch-queries=%u "
-          "pairs-per-query=%u patience=%u seed=%llu average=%u scale=%s\n",
+          "pairs-per-query=%u patience=%u seed=%llu average=%u scale=%s l1=%.9g holdout=%.9g\n",
           o->margin, o->lr, o->l2, o->momentum, o->epochs, o->batch_queries, o->pairs_per_query,
-          o->patience, o->seed, o->average, rank_scale_name(o->scale));
-  fprintf(file, "best-epoch %u\nweights\n", model->best_epoch);
+          o->patience, o->seed, o->average, rank_scale_name(o->scale), o->l1, o->holdout);
+  fprintf(file, "path");
+  if (model->path_count == 0) fprintf(file, " -");
+  for (size_t k = 0; k < model->path_count; ++k)
+    fprintf(file, " %.9g:%u", model->path_l2[k], model->path_epochs[k]);
+  fprintf(file, "\nbest-epoch %u\nweights\n", model->best_epoch);
   for (size_t f = 0; f < model->features; ++f)
     fprintf(file, "%.9g\n", model->weights[f]);
   if (!rank_atomic_commit(&out)) {
@@ -54,6 +58,42 @@ int rank_model_load(const char *path, size_t expected_features, rank_model *mode
   const int ok = rank_model_parse(path, text, expected_features, model, error, error_size);
   free(text);
   return ok;
+}
+
+/* "path -" or "path L2:EPOCHS ..." (at most RANK_MODEL_PATH_MAX steps); *p moves past its line. */
+static int parse_path(const char *name, const char **p, rank_model *model, char *error,
+                      size_t error_size) {
+  int consumed = -1;
+  if (sscanf(*p, "path -\n%n", &consumed) == 0 && consumed > 0) {
+    *p += consumed;
+    return 1;
+  }
+  if (strncmp(*p, "path ", 5) != 0) {
+    snprintf(error, error_size, "%s:4: expected \"path -\" or \"path L2:EPOCHS ...\"", name);
+    return 0;
+  }
+  const char *at = *p + 4;
+  while (*at == ' ') {
+    double l2 = 0.0;
+    unsigned epochs = 0;
+    consumed = -1;
+    if (model->path_count == RANK_MODEL_PATH_MAX ||
+        sscanf(at, " %lf:%u%n", &l2, &epochs, &consumed) != 2 || consumed <= 0 || !(l2 >= 0)) {
+      snprintf(error, error_size,
+               "%s:4: expected at most %d steps \"L2:EPOCHS\" (L2 >= 0) on the path line", name,
+               RANK_MODEL_PATH_MAX);
+      return 0;
+    }
+    model->path_l2[model->path_count] = l2;
+    model->path_epochs[model->path_count++] = epochs;
+    at += consumed;
+  }
+  if (*at != '\n' || model->path_count == 0) {
+    snprintf(error, error_size, "%s:4: expected \"path -\" or \"path L2:EPOCHS ...\"", name);
+    return 0;
+  }
+  *p = at + 1;
+  return 1;
 }
 
 int rank_model_parse(const char *path, const char *text, size_t expected_features,
@@ -120,15 +160,30 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
     o->scale = (rank_scale)parsed;
     p += consumed;
   }
+  /* version 3 added l1= and holdout=, and the path line */
+  if (version >= 3) {
+    consumed = -1;
+    if (sscanf(p, " l1=%lf holdout=%lf%n", &o->l1, &o->holdout, &consumed) != 2 || consumed <= 0 ||
+        !(o->l1 >= 0) || !(o->holdout >= 0 && o->holdout < 1)) {
+      snprintf(error, error_size,
+               "%s:3: expected l1=X (X >= 0) and holdout=F (0 <= F < 1) at the end of the "
+               "options",
+               path);
+      goto fail;
+    }
+    p += consumed;
+  }
   if (*p != '\n') {
     snprintf(error, error_size, "%s:3: expected the options line", path);
     goto fail;
   }
   p++;
+  if (version >= 3 && !parse_path(path, &p, model, error, error_size)) goto fail;
   consumed = -1;
   if (sscanf(p, "best-epoch %u\nweights\n%n", &model->best_epoch, &consumed) != 1 ||
       consumed <= 0) {
-    snprintf(error, error_size, "%s:4: expected \"best-epoch N\" and \"weights\"", path);
+    snprintf(error, error_size, "%s:%d: expected \"best-epoch N\" and \"weights\"", path,
+             version >= 3 ? 5 : 4);
     goto fail;
   }
   p += consumed;
@@ -143,13 +198,13 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
     errno = 0;
     const float w = strtof(p, &end);
     if (end == p || errno == ERANGE || (*end != '\n' && *end != '\0')) {
-      snprintf(error, error_size, "%s:%zu: expected weight %zu of %zu", path, f + 6, f + 1,
-               features);
+      snprintf(error, error_size, "%s:%zu: expected weight %zu of %zu", path,
+               f + (version >= 3 ? 7 : 6), f + 1, features);
       goto fail;
     }
     if (!isfinite(w)) { /* a NaN or infinite weight scores every document alike: refuse it */
       snprintf(error, error_size, "%s:%zu:1: weight %zu of %zu is %.*s, not a finite number", path,
-               f + 6, f + 1, features, (int)(end - p), p);
+               f + (version >= 3 ? 7 : 6), f + 1, features, (int)(end - p), p);
       goto fail;
     }
     model->weights[f] = w;
@@ -188,8 +243,10 @@ void rank_default_options(rank_options *o) {
   o->pairs_per_query = 0;
   o->patience = 5;
   o->seed = 1;
-  o->average = 0;
+  o->average = 1;
   o->scale = RANK_SCALE_AUTO;
+  o->l1 = 0.0;
+  o->holdout = 0.2;
 }
 
 void rank_score(const rank_dataset *data, const float *weights, size_t features, double *scores) {

@@ -7,8 +7,9 @@
 
 #include "rank/dataset.h"
 
-/* 2 added scale= to the options line; version 1 files (trained unscaled) are still read. */
-#define RANK_MODEL_VERSION 2
+/* 2 added scale= to the options line; 3 added l1= and holdout= to it and the "path" line (how the
+ * weights were reached). Versions 1 (trained unscaled) and 2 are still read. */
+#define RANK_MODEL_VERSION 3
 
 /* How the trainer scales the features before it starts (the weights it gives back are always in the
  * data's own units, so a model applies to unscaled data). */
@@ -20,6 +21,10 @@ typedef enum rank_scale {
 
 typedef struct rank_options {
   double margin, lr, l2, momentum;
+  double l1; /* L1 strength: a soft-threshold (proximal) step after each update; 0: none */
+  /* the fraction of the training queries train holds out to choose l2 and the epoch count
+   * (0: none; the choice is then the options as given) */
+  double holdout;
   unsigned epochs, batch_queries, pairs_per_query, patience;
   unsigned long long seed;
   unsigned average; /* 1: the model is the running average of w over every step (averaged SGD) */
@@ -30,15 +35,22 @@ typedef struct rank_options {
 const char *rank_scale_name(rank_scale scale);
 int rank_scale_parse(const char *name);
 
+enum { RANK_MODEL_PATH_MAX = 16 };
+
 typedef struct rank_model {
   size_t features;
   float *weights;
   rank_options options;
   unsigned best_epoch; /* the epoch whose weights these are */
+  /* how the weights were reached: the L2 path steps run in order, warm-started, each for its
+   * epochs (path_count 0: one run with options.l2, best_epoch epochs) */
+  size_t path_count;
+  double path_l2[RANK_MODEL_PATH_MAX];
+  unsigned path_epochs[RANK_MODEL_PATH_MAX];
 } rank_model;
 
-/* The defaults of mrank train (margin 1, lr 0.05, l2 1e-4, momentum 0.9, 30 epochs, batches of 8
- * queries, every pair, patience 5, seed 1, no averaging, scale auto). */
+/* The defaults of mrank train (margin 1, lr 0.05, l2 1e-4, no L1, momentum 0.9, 30 epochs,
+ * batches of 8 queries, every pair, patience 5, seed 1, averaging, scale auto, holdout 0.2). */
 void rank_default_options(rank_options *o);
 
 int rank_model_save(const rank_model *model, const char *path, char *error, size_t error_size);

@@ -28,6 +28,7 @@ struct rank_trainer {
   rank_linear_device dev;
   /* host state */
   float *w, *w_average, *velocity, *scores, *x1, *x2, *ones, *dx1, *dx2, *doc_gradient, *gradient;
+  float *w_last; /* the last iterate read back beside the average, for L1's zeros */
   double steps; /* updates since the reset, for the running average */
 };
 
@@ -102,11 +103,16 @@ static void host_step(rank_trainer *t, size_t q0, size_t q1, double *loss_total)
   }
   const float lr = (float)t->options.lr, l2 = (float)t->options.l2,
               momentum = (float)t->options.momentum;
+  const float threshold = lr * (float)t->options.l1;
   for (size_t f = 0; f < F; ++f) {
     const float g = t->gradient[f] + l2 * t->w[f];
     const float velocity = momentum * t->velocity[f] + g;
     t->velocity[f] = velocity;
-    t->w[f] = t->w[f] - lr * velocity;
+    float next = t->w[f] - lr * velocity;
+    if (t->options.l1 > 0.0) {
+      next = next > threshold ? next - threshold : next < -threshold ? next + threshold : 0.0f;
+    }
+    t->w[f] = next;
   }
   t->steps += 1.0;
   const float share = (float)(1.0 / t->steps);
@@ -186,13 +192,14 @@ rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selecto
   const size_t D = train->docs, F = train->features;
   t->w = calloc(F, sizeof(float));
   t->w_average = calloc(F, sizeof(float));
+  t->w_last = calloc(F + 1, sizeof(float));
   t->velocity = calloc(F, sizeof(float));
   t->gradient = calloc(F, sizeof(float));
   t->scores = calloc(D, sizeof(float));
   t->doc_gradient = calloc(D, sizeof(float));
   t->scale = calloc(F + 1, sizeof(float));
   if (!rank_pairs_init(&t->pairs, train) || t->w == NULL || t->w_average == NULL ||
-      t->velocity == NULL || t->gradient == NULL || t->scores == NULL || t->doc_gradient == NULL ||
+      t->w_last == NULL || t->velocity == NULL || t->gradient == NULL || t->scores == NULL || t->doc_gradient == NULL ||
       t->scale == NULL || !scale_features(t, scale)) {
     say(error, error_size, "out of memory", "");
     rank_trainer_destroy(t);
@@ -218,7 +225,7 @@ void rank_trainer_destroy(rank_trainer *t) {
   rank_pairs_free(&t->pairs);
   void *arrays[] = {t->w_average, t->w,     t->velocity, t->scores, t->x1,
                     t->x2,        t->ones,  t->dx1,      t->dx2,    t->doc_gradient,
-                    t->gradient,  t->scale, t->x_scaled};
+                    t->gradient,  t->scale, t->x_scaled, t->w_last};
   for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; ++k)
     free(arrays[k]);
   free(t);
@@ -280,6 +287,15 @@ int rank_trainer_reset(rank_trainer *t, const rank_options *options, char *error
   return t->on_host || rank_linear_device_reset(&t->dev, error, error_size);
 }
 
+int rank_trainer_continue(rank_trainer *t, const rank_options *options, char *error,
+                          size_t error_size) {
+  t->options = *options;
+  if (!pairs_fit(t, error, error_size)) return 0;
+  /* w, the velocity and the running average go on: the model is the average over the whole walk
+   * (restarting it at each step made the choice twice as sensitive to --seed, measured) */
+  return 1;
+}
+
 int rank_trainer_epoch(rank_trainer *t, unsigned epoch, rank_epoch_report *report,
                        void (*progress)(double done, void *user), void *user, char *error,
                        size_t error_size) {
@@ -302,6 +318,9 @@ int rank_trainer_epoch(rank_trainer *t, unsigned epoch, rank_epoch_report *repor
   double loss_total = 0.0;
   int ok = t->on_host ? ensure_host_pairs(t)
                       : rank_linear_device_begin_epoch(&t->dev, &t->pairs, error, error_size);
+  /* making the pairs and putting them on the device (once for a run without sampling) is set-up:
+   * the epoch's time is the steps' */
+  report->setup_seconds = now() - start;
   for (size_t b = 0; b < batches && ok; ++b) {
     const size_t q0 = order[b] * size;
     const size_t q1 = q0 + size < t->data->queries ? q0 + size : t->data->queries;
@@ -320,17 +339,25 @@ int rank_trainer_epoch(rank_trainer *t, unsigned epoch, rank_epoch_report *repor
   if (!t->on_host && !rank_linear_device_loss(&t->dev, &loss_total, error, error_size)) return 0;
   report->pairs = t->pairs.count;
   report->train_loss = t->pairs.count > 0 ? loss_total / (double)t->pairs.count : 0.0;
-  report->seconds = now() - start;
+  report->seconds = now() - start - report->setup_seconds;
   return 1;
 }
 
 int rank_trainer_weights(rank_trainer *t, float *weights, char *error, size_t error_size) {
   const size_t F = t->data->features;
+  /* with L1, the last step's zeros are the model's: the average keeps its sparsity pattern */
+  const int sparse = t->options.l1 > 0.0 && t->options.average;
   if (t->on_host) {
     memcpy(weights, t->options.average ? t->w_average : t->w, F * sizeof(float));
-  } else if (!rank_linear_device_weights(&t->dev, (int)t->options.average, weights, error,
-                                         error_size)) {
+    if (sparse) memcpy(t->w_last, t->w, F * sizeof(float));
+  } else if (!rank_linear_device_weights(&t->dev, (int)t->options.average, weights,
+                                         sparse ? t->w_last : NULL, error, error_size)) {
     return 0;
+  }
+  if (sparse) {
+    for (size_t f = 0; f < F; ++f) {
+      if (t->w_last[f] == 0.0f) weights[f] = 0.0f;
+    }
   }
   /* w.(x / scale) = (w / scale).x: weights for the data's own units */
   for (size_t f = 0; f < F; ++f)

@@ -18,7 +18,8 @@ typedef struct rank_epoch_report {
   unsigned epoch;
   double train_loss;       /* mean hinge over the epoch's pairs */
   size_t pairs;            /* pairs trained on this epoch */
-  double seconds;          /* wall time of the epoch */
+  double seconds;          /* wall time of the epoch's steps */
+  double setup_seconds;    /* wall time of its set-up: the pairs made and put on the device */
   rank_stage_times stages; /* device time by stage (profiling events; 0 on the host) */
 } rank_epoch_report;
 
@@ -34,6 +35,10 @@ const char *rank_trainer_device(const rank_trainer *trainer);
 /* Starts a fresh model (w = 0) with these options. */
 int rank_trainer_reset(rank_trainer *trainer, const rank_options *options, char *error,
                        size_t error_size);
+/* Goes on from the current weights with other options (a warm start: the L2 path of train's
+ * automatic choice); the running average goes on too. */
+int rank_trainer_continue(rank_trainer *trainer, const rank_options *options, char *error,
+                          size_t error_size);
 /* One epoch (pairs sampled and batches ordered from the seed and the epoch number); progress, when
  * not NULL, is called after each batch with the fraction done. */
 int rank_trainer_epoch(rank_trainer *trainer, unsigned epoch, rank_epoch_report *report,

@@ -45,7 +45,8 @@ for target in "${targets[@]}"; do
       printf '5\n7\n' >"$corpus/tiny" ;;
     model)
       printf 'mrank-model 1\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0\nbest-epoch 3\nweights\n0.5\n-1\n' >"$corpus/tiny"
-      printf 'mrank-model 2\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto\nbest-epoch 3\nweights\n0.5\n-1\n' >"$corpus/tiny2" ;;
+      printf 'mrank-model 2\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto\nbest-epoch 3\nweights\n0.5\n-1\n' >"$corpus/tiny2"
+      printf 'mrank-model 3\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=1 scale=auto l1=0 holdout=0.2\npath 1:7 0.1:3\nbest-epoch 3\nweights\n0.5\n-1\n' >"$corpus/tiny3" ;;
     selector)
       for s in gpu cpu host 0:1 1:0 pocl nvidia "" 9:9 accelerator "PORTABLE"; do
         printf '%s' "$s" >"$corpus/$(echo "$s" | tr -c 'a-zA-Z0-9' '_')x"

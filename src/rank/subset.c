@@ -1,0 +1,63 @@
+/* subset.c: seeded query splits and in-memory subsets of a data set. */
+#include "rank/subset.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "random.h"
+
+static int by_index(const void *a, const void *b) {
+  const size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return (x > y) - (x < y);
+}
+
+void rank_query_split(size_t queries, double fraction, unsigned long long seed, size_t *order,
+                      size_t *cut) {
+  for (size_t q = 0; q < queries; ++q)
+    order[q] = q;
+  mrank_random random = {seed};
+  for (size_t q = queries; q > 1; --q) {
+    const size_t k = (size_t)(mrank_random_next(&random) % q), swap = order[q - 1];
+    order[q - 1] = order[k];
+    order[k] = swap;
+  }
+  size_t first = (size_t)llround(fraction * (double)queries);
+  if (first == 0) first = 1;
+  if (first >= queries) first = queries - 1;
+  /* each part keeps the file's query order */
+  qsort(order, first, sizeof *order, by_index);
+  qsort(order + first, queries - first, sizeof *order, by_index);
+  *cut = first;
+}
+
+int rank_dataset_subset(const rank_dataset *data, const size_t *order, size_t count,
+                        rank_dataset *out) {
+  memset(out, 0, sizeof *out);
+  size_t docs = 0;
+  for (size_t k = 0; k < count; ++k)
+    docs += data->query_start[order[k] + 1] - data->query_start[order[k]];
+  const size_t F = data->features;
+  out->docs = docs;
+  out->features = F;
+  out->queries = count;
+  out->x = malloc(docs * F * sizeof(float) + 1);
+  out->labels = malloc(docs * sizeof(float) + 1);
+  out->query_start = malloc((count + 1) * sizeof(size_t));
+  out->qid = malloc(count * sizeof(unsigned long long) + 1);
+  if (out->x == NULL || out->labels == NULL || out->query_start == NULL || out->qid == NULL) {
+    rank_dataset_free(out);
+    return 0;
+  }
+  size_t at = 0;
+  for (size_t k = 0; k < count; ++k) {
+    const size_t q = order[k], d0 = data->query_start[q], n = data->query_start[q + 1] - d0;
+    out->query_start[k] = at;
+    out->qid[k] = data->qid[q];
+    memcpy(out->x + at * F, data->x + d0 * F, n * F * sizeof(float));
+    memcpy(out->labels + at, data->labels + d0, n * sizeof(float));
+    at += n;
+  }
+  out->query_start[count] = at;
+  return 1;
+}

@@ -1,0 +1,21 @@
+/* subset.h: parts of a data set by query: the seeded split that `mrank split`, train's internal
+ * validation part and tune's folds share, and an in-memory copy of some queries. */
+#ifndef MRANK_RANK_SUBSET_H
+#define MRANK_RANK_SUBSET_H
+
+#include <stddef.h>
+
+#include "rank/dataset.h"
+
+/* The queries 0 .. queries - 1 shuffled from the seed into order[] (queries entries); the first
+ * *cut (round(fraction * queries), at least 1 and at most queries - 1) form the first part. Each
+ * part is then sorted back into file order. Needs queries >= 2. */
+void rank_query_split(size_t queries, double fraction, unsigned long long seed, size_t *order,
+                      size_t *cut);
+
+/* The queries order[0 .. count) of data, in that order, as a data set of their own (the same
+ * feature count). 0 when out of memory (*out is then empty). */
+int rank_dataset_subset(const rank_dataset *data, const size_t *order, size_t count,
+                        rank_dataset *out);
+
+#endif /* MRANK_RANK_SUBSET_H */
