@@ -45,7 +45,7 @@ static inline double ndcg10(const rank_dataset *d, const float *w) {
   rank_score(d, w, d->features, scores);
   cr_assert(rank_evaluate(d, scores, &m));
   free(scores);
-  return m.ndcg[3];
+  return m.ndcg10;
 }
 
 /* Runs `mrank synth OPTIONS --out dir/synth.txt` in a fresh folder; path gets the file's name. */

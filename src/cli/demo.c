@@ -77,7 +77,7 @@ enum { train_queries = 240, test_queries = 60, synth_docs = 20, synth_features =
 
 static double ndcg10_of(const rank_dataset *data, const double *scores) {
   rank_metrics metrics;
-  return rank_evaluate(data, scores, &metrics) ? metrics.ndcg[3] : -1.0;
+  return rank_evaluate(data, scores, &metrics) ? metrics.ndcg10 : -1.0;
 }
 
 typedef struct demo_losses {

@@ -1,4 +1,5 @@
 /* eval.c: `mrank eval`, the ranking metrics of a model (or of a baseline) on a data set. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,41 +9,54 @@
 #include "cli/options.h"
 #include "cli/scoring.h"
 #include "cli/train_options.h"
-#include "random.h"
+#include "rank/atomic_file.h"
 #include "rank/dataset.h"
 #include "rank/metrics.h"
 #include "rank/model.h"
 
 const char mrank_eval_help[] =
     "usage: mrank eval --model M --data FILE [--query FILE] [--max-label N] [--json]\n"
-    "       mrank eval --baseline random --data FILE [--query FILE] [--json]\n"
+    "                  [--eval-at K,...] [--per-query OUT]\n"
+    "       mrank eval --baseline random --data FILE [--query FILE] [options]\n"
     "       mrank eval --baseline best-feature --train FILE [--train-query FILE] --data FILE ...\n"
     "\n"
-    "Scores FILE (\"-\": standard input) with the model and prints NDCG@1,3,5,10 (gain\n"
-    "2^rel - 1, log2 discount; a query without a relevant document counts as 1),\n"
-    "precision@1,3,5,10 and MAP (rel > 0 is relevant; MAP over the queries that have one), and\n"
-    "pairwise accuracy (ties count half). A metric with nothing to measure (no relevant document\n"
-    "anywhere for MAP, no pair for pair accuracy) is n/a (null in JSON). Features beyond the\n"
-    "model's count score 0 (a warning says so); fewer features than the model's are fine.\n"
-    "The baselines score the same way: documents in random order (seed 1), or the single feature\n"
-    "(and sign) with the best NDCG@10 on the --train data.\n"
+    "Scores FILE (\"-\": standard input) with the model and prints, at each cutoff k, NDCG@k\n"
+    "(gain 2^rel - 1, log2 discount; a query without a relevant document counts as 1),\n"
+    "precision@k, recall@k and F1@k (rel > 0 is relevant), MAP, and pairwise accuracy (ties\n"
+    "count half). Recall, F1 and MAP are means over the queries with a relevant document, pair\n"
+    "accuracy over all ordered pairs; a metric with nothing to measure is n/a (null in JSON).\n"
+    "Features beyond the model's count score 0 (a warning says so); fewer are fine; features "
+    "whose\n"
+    "weight is 0 (--l1) are skipped. The baselines score the same way: random order is the exact\n"
+    "expected value of every metric over uniformly random orders; best-feature is the single\n"
+    "feature (and sign) with the best NDCG@10 on the --train data.\n"
     "\n"
-    "  --max-label N  relevance labels must be whole or fractional numbers from 0 to N (default\n"
-    "                 31, LightGBM's limit; gains are 2^label - 1); at most 1000\n";
+    "  --eval-at K,...  cutoffs (default 1,3,5,10; at most 16, each at least 1)\n"
+    "  --per-query OUT  one tab-separated line per query (qid, documents, pairs, then each "
+    "metric)\n"
+    "                   for error analysis; \"-\" is standard output\n"
+    "  --max-label N    relevance labels must be whole or fractional numbers from 0 to N (default\n"
+    "                   31, LightGBM's limit; gains are 2^label - 1); at most 1000\n";
 
 /* a metric, or n/a (JSON null) when it had nothing to measure */
-static void print_value(double value, int json) {
+static void print_value(FILE *out, double value, int json) {
   if (json) {
     if (value != value) {
-      printf("null");
+      fprintf(out, "null");
     } else {
-      printf("%.6f", value);
+      fprintf(out, "%.6f", value);
     }
   } else if (value != value) {
-    printf("   n/a");
+    fprintf(out, "   n/a");
   } else {
-    printf("%.4f", value);
+    fprintf(out, "%.4f", value);
   }
+}
+
+static const char *const at_names[] = {"ndcg", "precision", "recall", "f1"};
+
+static const double *at_values(const rank_metrics *m, int row) {
+  return row == 0 ? m->ndcg : row == 1 ? m->precision : row == 2 ? m->recall : m->f1;
 }
 
 static void print_metrics(const rank_metrics *m, int json, const char *what) {
@@ -50,37 +64,92 @@ static void print_metrics(const rank_metrics *m, int json, const char *what) {
     printf("{\"scored_by\": ");
     mrank_json_string(stdout, what);
     printf(", \"queries\": %zu, \"pairs\": %zu", m->queries, m->pairs);
-    for (int c = 0; c < 4; ++c) {
-      printf(", \"ndcg@%d\": ", rank_metric_cutoffs[c]);
-      print_value(m->ndcg[c], 1);
-    }
-    for (int c = 0; c < 4; ++c) {
-      printf(", \"precision@%d\": ", rank_metric_cutoffs[c]);
-      print_value(m->precision[c], 1);
+    for (int r = 0; r < 4; ++r) {
+      for (int c = 0; c < m->cutoffs.count; ++c) {
+        printf(", \"%s@%d\": ", at_names[r], m->cutoffs.k[c]);
+        print_value(stdout, at_values(m, r)[c], 1);
+      }
     }
     printf(", \"map\": ");
-    print_value(m->map, 1);
+    print_value(stdout, m->map, 1);
     printf(", \"pair_accuracy\": ");
-    print_value(m->pair_accuracy, 1);
+    print_value(stdout, m->pair_accuracy, 1);
     printf("}\n");
     return;
   }
   printf("%s: %zu queries, %zu ordered pairs\n", what, m->queries, m->pairs);
-  const char *rows[2] = {"NDCG      ", "precision "};
-  const double *values[2] = {m->ndcg, m->precision};
-  for (int r = 0; r < 2; ++r) {
+  const char *rows[4] = {"NDCG      ", "precision ", "recall    ", "F1        "};
+  for (int r = 0; r < 4; ++r) {
     printf("%s", rows[r]);
-    for (int c = 0; c < 4; ++c) {
-      printf(" @%d ", rank_metric_cutoffs[c]);
-      print_value(values[r][c], 0);
-      printf(c < 3 ? " " : "\n");
+    for (int c = 0; c < m->cutoffs.count; ++c) {
+      printf(" @%d ", m->cutoffs.k[c]);
+      print_value(stdout, at_values(m, r)[c], 0);
+      printf(c + 1 < m->cutoffs.count ? " " : "\n");
     }
   }
   printf("MAP        ");
-  print_value(m->map, 0);
+  print_value(stdout, m->map, 0);
   printf("\npair accuracy ");
-  print_value(m->pair_accuracy, 0);
+  print_value(stdout, m->pair_accuracy, 0);
   printf("\n");
+}
+
+/* --per-query: the header, then a line per query */
+typedef struct per_query {
+  FILE *out;
+  const rank_dataset *data;
+} per_query;
+
+static void per_query_header(FILE *out, const rank_cutoffs *cutoffs) {
+  fprintf(out, "qid\tdocuments\tpairs");
+  for (int r = 0; r < 4; ++r) {
+    for (int c = 0; c < cutoffs->count; ++c)
+      fprintf(out, "\t%s@%d", at_names[r], cutoffs->k[c]);
+  }
+  fprintf(out, "\tap\tpair_accuracy\n");
+}
+
+static void per_query_line(size_t q, const rank_metrics *m, void *user) {
+  per_query *p = user;
+  fprintf(p->out, "%llu\t%zu\t%zu", p->data->qid[q], m->documents, m->pairs);
+  for (int r = 0; r < 4; ++r) {
+    for (int c = 0; c < m->cutoffs.count; ++c) {
+      const double v = at_values(m, r)[c];
+      if (v != v) {
+        fprintf(p->out, "\tn/a");
+      } else {
+        fprintf(p->out, "\t%.6f", v);
+      }
+    }
+  }
+  const double last[2] = {m->map, m->pair_accuracy};
+  for (int k = 0; k < 2; ++k) {
+    if (last[k] != last[k]) {
+      fprintf(p->out, "\tn/a");
+    } else {
+      fprintf(p->out, "\t%.6f", last[k]);
+    }
+  }
+  fputc('\n', p->out);
+}
+
+static int cutoff_item(const char *option, const char *item, void *into, int at) {
+  rank_cutoffs *cutoffs = into;
+  size_t k = 0;
+  if (!mrank_parse_size(option, item, &k)) return 0;
+  if (k < 1 || k > 100000) {
+    mrank_error("%s: a cutoff is a whole number from 1 to 100000, not %s", option, item);
+    return 0;
+  }
+  for (int c = 0; c < at; ++c) {
+    if (cutoffs->k[c] >= (int)k) {
+      mrank_error("%s: give the cutoffs once each, in increasing order (%d before %s)", option,
+                  cutoffs->k[c], item);
+      return 0;
+    }
+  }
+  cutoffs->k[at] = (int)k;
+  return 1;
 }
 
 /* The feature (and sign) with the best NDCG@10 on `train`, used alone as the score. */
@@ -93,8 +162,8 @@ static int best_feature(const rank_dataset *train, size_t *feature, double *sign
       const double s = direction ? -1.0 : 1.0;
       for (size_t d = 0; d < train->docs; ++d)
         scores[d] = s * train->x[d * train->features + f];
-      if (rank_evaluate(train, scores, &m) && m.ndcg[3] > best) {
-        best = m.ndcg[3];
+      if (rank_evaluate(train, scores, &m) && m.ndcg10 > best) {
+        best = m.ndcg10;
         *feature = f;
         *sign = s;
       }
@@ -106,7 +175,8 @@ static int best_feature(const rank_dataset *train, size_t *feature, double *sign
 
 int mrank_cmd_eval(int argc, char **argv) {
   const char *model_path = NULL, *data_path = NULL, *query_path = NULL, *baseline = NULL;
-  const char *train_path = NULL, *train_query = NULL;
+  const char *train_path = NULL, *train_query = NULL, *per_query_path = NULL;
+  rank_cutoffs cutoffs = rank_default_cutoffs;
   int json = 0;
   double max_label = RANK_DEFAULT_MAX_LABEL;
   for (int i = 0; i < argc; ++i) {
@@ -121,6 +191,18 @@ int mrank_cmd_eval(int argc, char **argv) {
     }
     if (mrank_is_option(arg, "--max-label")) {
       if (!mrank_parse_max_label(argc, argv, &i, &max_label)) return 2;
+      continue;
+    }
+    if (mrank_is_option(arg, "--eval-at")) {
+      const char *value = mrank_option_value(argc, argv, &i, "--eval-at");
+      if (value == NULL || !mrank_parse_list("--eval-at", value, cutoff_item, &cutoffs,
+                                             RANK_MAX_CUTOFFS, &cutoffs.count)) {
+        return 2;
+      }
+      continue;
+    }
+    if (mrank_is_option(arg, "--per-query")) {
+      if ((per_query_path = mrank_option_value(argc, argv, &i, "--per-query")) == NULL) return 2;
       continue;
     }
     static const char *const names[] = {"--model",    "--data",  "--query",
@@ -168,6 +250,7 @@ int mrank_cmd_eval(int argc, char **argv) {
   }
   int status = 2;
   double *scores = malloc(data.docs * sizeof *scores);
+  const double *scored = scores; /* NULL: the random order's exact expectation */
   rank_metrics m;
   if (data.queries == 0) {
     fprintf(stderr, "mrank eval: %s has no query groups (give qid: tokens or --query FILE)\n",
@@ -176,13 +259,11 @@ int mrank_cmd_eval(int argc, char **argv) {
     fprintf(stderr, "mrank eval: out of memory\n");
   } else if (model_path != NULL) {
     rank_score(&data, model.weights, model.features, scores);
-    status = rank_evaluate(&data, scores, &m) ? 0 : 2;
+    status = 0;
   } else if (strcmp(baseline, "random") == 0) {
-    mrank_random random = {1};
-    for (size_t d = 0; d < data.docs; ++d)
-      scores[d] = (double)mrank_random_next(&random);
-    snprintf(what, sizeof what, "random order (seed 1)");
-    status = rank_evaluate(&data, scores, &m) ? 0 : 2;
+    scored = NULL;
+    snprintf(what, sizeof what, "random order (the expected value over all orders)");
+    status = 0;
   } else if (!rank_dataset_load_checked(train_path, train_query, &limits, &train, error,
                                         sizeof error)) {
     fprintf(stderr, "mrank eval: %s\n", error);
@@ -194,9 +275,36 @@ int mrank_cmd_eval(int argc, char **argv) {
         scores[d] = feature < data.features ? sign * data.x[d * data.features + feature] : 0.0;
       snprintf(what, sizeof what, "best single feature on %s: %s%zu", train_path,
                sign < 0 ? "-" : "", feature + 1);
-      status = rank_evaluate(&data, scores, &m) ? 0 : 2;
+      status = 0;
     } else {
       fprintf(stderr, "mrank eval: %s has no query groups\n", train_path);
+    }
+  }
+  rank_atomic_file per_query_file;
+  per_query lines = {stdout, &data};
+  const int to_file = per_query_path != NULL && strcmp(per_query_path, "-") != 0;
+  if (status == 0 && to_file) {
+    if (rank_atomic_open(&per_query_file, per_query_path)) {
+      lines.out = per_query_file.file;
+    } else {
+      mrank_error("cannot write %s: %s", per_query_path, strerror(errno));
+      status = 2;
+    }
+  }
+  if (status == 0) {
+    if (per_query_path != NULL) per_query_header(lines.out, &cutoffs);
+    if (!rank_evaluate_at(&data, scored, &cutoffs, per_query_path != NULL ? per_query_line : NULL,
+                          &lines, &m)) {
+      mrank_error("out of memory");
+      status = 2;
+    }
+  }
+  if (to_file && lines.out != stdout) {
+    if (status == 0 && !rank_atomic_commit(&per_query_file)) {
+      mrank_error("cannot write %s: %s", per_query_path, strerror(errno));
+      status = 2;
+    } else if (status != 0) {
+      rank_atomic_abort(&per_query_file);
     }
   }
   if (status == 0) print_metrics(&m, json, what);

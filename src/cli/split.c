@@ -16,8 +16,10 @@ const char mrank_split_help[] =
     "\n"
     "Splits by query, never by document: a fraction F of the queries (default 0.8), drawn from "
     "the\n"
-    "seed (default 1), goes to --train, the rest to --test, both as LETOR text with qid: tokens\n"
-    "(queries without a qid in FILE are numbered in file order). Files are written atomically.\n";
+    "seed (default 1), goes to --train, the rest to --test. Each line is copied as it is (values,\n"
+    "comments and #docid tails unchanged); with a group file (--query) \" qid:N\" is put after\n"
+    "each label (queries numbered in file order), so the parts need no group file. Files are\n"
+    "written atomically.\n";
 
 int mrank_cmd_split(int argc, char **argv) {
   const char *data_path = NULL, *query = NULL, *train = NULL, *test = NULL;
@@ -64,10 +66,24 @@ int mrank_cmd_split(int argc, char **argv) {
   if (!mrank_check_paths(inputs, 2, outputs, 2)) return 2;
   char error[1024];
   rank_dataset data;
-  if (!rank_dataset_load(data_path, query, 0, &data, error, sizeof error)) {
+  /* the text is kept: each line is copied as it is (values, comments, #docid), not rewritten */
+  size_t length = 0, groups_length = 0;
+  char *text = rank_read_file(data_path, &length, error, sizeof error), *groups = NULL;
+  if (text != NULL && query != NULL) {
+    groups = rank_read_file(query, &groups_length, error, sizeof error);
+    if (groups == NULL) {
+      free(text);
+      text = NULL;
+    }
+  }
+  if (text == NULL || !rank_dataset_parse(data_path, text, length, query, groups, groups_length, 0,
+                                          &data, error, sizeof error)) {
     fprintf(stderr, "mrank split: %s\n", error);
+    free(text);
+    free(groups);
     return 2;
   }
+  free(groups);
   if (data.queries < 2) {
     fprintf(stderr,
             "mrank split: %s has %zu query group(s); a split needs at least 2 (give qid: "
@@ -81,8 +97,11 @@ int mrank_cmd_split(int argc, char **argv) {
   if (order != NULL) {
     size_t cut = 0;
     rank_query_split(data.queries, fraction, seed, order, &cut);
-    if (rank_dataset_write(&data, order, cut, train, error, sizeof error) &&
-        rank_dataset_write(&data, order + cut, data.queries - cut, test, error, sizeof error)) {
+    const int add_qid = query != NULL;
+    if (rank_dataset_write_lines(&data, text, length, add_qid, order, cut, train, error,
+                                 sizeof error) &&
+        rank_dataset_write_lines(&data, text, length, add_qid, order + cut, data.queries - cut,
+                                 test, error, sizeof error)) {
       printf("split %s: %zu queries to %s, %zu to %s\n", data_path, cut, train, data.queries - cut,
              test);
       status = 0;
@@ -91,6 +110,7 @@ int mrank_cmd_split(int argc, char **argv) {
     }
   }
   free(order);
+  free(text);
   rank_dataset_free(&data);
   return status;
 }

@@ -15,6 +15,7 @@
 
 const char mrank_synth_help[] =
     "usage: mrank synth --out FILE [--queries Q] [--docs D] [--features F] [--noise S] [--seed N]\n"
+    "                   [--raw] [--irrelevant K]\n"
     "\n"
     "Writes a LETOR file from a planted linear model: features uniform in [0, 1), a hidden weight\n"
     "vector w, and per query the documents' w . x + noise (normal, standard deviation S times "
@@ -22,11 +23,19 @@ const char mrank_synth_help[] =
     "of the scores) cut into relevance labels 0-4 by rank (the top 5% 4, then 3, 2, 1, 0). "
     "Training\n"
     "on it should recover the planted order. Defaults: 200 queries of 40 documents, 20 features,\n"
-    "noise 0.1, seed 1. The planted weights go to FILE.weights (one per line).\n";
+    "noise 0.1, seed 1. The planted weights go to FILE.weights (one per line, in the data's\n"
+    "units).\n"
+    "\n"
+    "  --raw            raw features, as MSLR-WEB's and Istella's: feature f is its [0, 1) value\n"
+    "                   times a scale from 1 to 1e4 (log-uniform), a whole count for odd indices\n"
+    "                   and a score with 2 decimals for even ones; the planted order is the same\n"
+    "  --irrelevant K   the last K features have planted weight 0 (for L1: --l1 should zero "
+    "them)\n";
 
 int mrank_cmd_synth(int argc, char **argv) {
   const char *out = NULL;
-  uint64_t queries = 200, docs = 40, features = 20, seed = 1;
+  uint64_t queries = 200, docs = 40, features = 20, seed = 1, irrelevant = 0;
+  int raw = 0;
   float noise = 0.1f;
   for (int i = 0; i < argc; ++i) {
     const char *arg = argv[i], *value = NULL;
@@ -34,12 +43,15 @@ int mrank_cmd_synth(int argc, char **argv) {
       fputs(mrank_synth_help, stdout);
       return 0;
     }
-    uint64_t *number = mrank_is_option(arg, "--queries")    ? &queries
-                       : mrank_is_option(arg, "--docs")     ? &docs
-                       : mrank_is_option(arg, "--features") ? &features
-                       : mrank_is_option(arg, "--seed")     ? &seed
-                                                            : NULL;
-    if (mrank_is_option(arg, "--out")) {
+    uint64_t *number = mrank_is_option(arg, "--queries")      ? &queries
+                       : mrank_is_option(arg, "--docs")       ? &docs
+                       : mrank_is_option(arg, "--features")   ? &features
+                       : mrank_is_option(arg, "--seed")       ? &seed
+                       : mrank_is_option(arg, "--irrelevant") ? &irrelevant
+                                                              : NULL;
+    if (strcmp(arg, "--raw") == 0) {
+      raw = 1;
+    } else if (mrank_is_option(arg, "--out")) {
       if ((out = mrank_option_value(argc, argv, &i, "--out")) == NULL) return 2;
     } else if (mrank_is_option(arg, "--noise")) {
       if ((value = mrank_option_value(argc, argv, &i, "--noise")) == NULL ||
@@ -84,7 +96,13 @@ int mrank_cmd_synth(int argc, char **argv) {
   int data_open = 0, weights_open = 0;
   const char *failed = NULL; /* the file that could not be written */
   int error = 0;
+  if (irrelevant > features) {
+    mrank_error("--irrelevant %llu is more than the %llu features", (unsigned long long)irrelevant,
+                (unsigned long long)features);
+    return 2;
+  }
   if (!rank_synth_init(&synth, (size_t)docs, (size_t)features, noise, seed) ||
+      !rank_synth_configure(&synth, raw, (size_t)irrelevant) ||
       (x = malloc(docs * features * sizeof *x)) == NULL ||
       (labels = malloc(docs * sizeof *labels)) == NULL) {
     failed = "memory";
@@ -99,13 +117,17 @@ int mrank_cmd_synth(int argc, char **argv) {
   /* Ctrl-C or SIGTERM stops between queries; the temporary files go, as on any failure */
   mrank_catch_interrupts();
   for (uint64_t f = 0; failed == NULL && f < features; ++f)
-    fprintf(weights_file.file, "%.9g\n", synth.planted[f]);
+    fprintf(weights_file.file, "%.9g\n", rank_synth_weight(&synth, (size_t)f));
   for (uint64_t q = 0; failed == NULL && q < queries && !mrank_interrupted; ++q) {
     rank_synth_query(&synth, x, labels);
     for (uint64_t d = 0; d < docs; ++d) {
       fprintf(data_file.file, "%d qid:%llu", (int)labels[d], (unsigned long long)(q + 1));
       for (uint64_t f = 0; f < features; ++f) {
-        fprintf(data_file.file, " %llu:%.6f", (unsigned long long)(f + 1), x[d * features + f]);
+        /* raw counts as whole numbers, raw scores with their 2 decimals: each reads back to the
+         * same float */
+        const int decimals = !raw ? 6 : f % 2 == 0 ? 0 : 2;
+        fprintf(data_file.file, " %llu:%.*f", (unsigned long long)(f + 1), decimals,
+                x[d * features + f]);
       }
       fputc('\n', data_file.file);
     }

@@ -47,7 +47,8 @@ const char mrank_train_help[] =
     "  --margin M            hinge margin (default 1)\n"
     "  --lr R                learning rate (default 0.05)\n"
     "  --l2 L                L2 penalty on w (default: chosen; 0.0001 with --holdout 0)\n"
-    "  --l1 L                L1 penalty on w (default 0): a soft-threshold step after each update,\n"
+    "  --l1 L                L1 penalty on w (default 0): a soft-threshold step after each "
+    "update,\n"
     "                        so weights reach exactly zero; the count of non-zero weights is\n"
     "                        printed\n"
     "  --momentum B          momentum (default 0.9)\n"
@@ -159,9 +160,9 @@ typedef struct train_run {
   const train_settings *settings;
   const rank_dataset *train; /* for the train NDCG@10 of the per-epoch line (with --valid) */
   rank_model *best;
-  int bar;        /* stderr is a terminal */
-  int has_valid;  /* the run is scored on validation data */
-  int per_epoch;  /* print a line per epoch (a run of one L2) */
+  int bar;       /* stderr is a terminal */
+  int has_valid; /* the run is scored on validation data */
+  int per_epoch; /* print a line per epoch (a run of one L2) */
   int checkpoint_failed;
   char error[1024]; /* a checkpoint failure seen by the step callback */
 } train_run;
@@ -197,8 +198,7 @@ static int after_epoch(const rank_fit_epoch *e, void *user, char *error, size_t 
            e->report->seconds);
     fflush(stdout);
   }
-  if (run->per_epoch && s->checkpoint &&
-      !rank_model_save(run->best, s->model, error, error_size)) {
+  if (run->per_epoch && s->checkpoint && !rank_model_save(run->best, s->model, error, error_size)) {
     run->checkpoint_failed = 1;
     return 0;
   }
@@ -362,9 +362,9 @@ static void record_choice(rank_model *model, const rank_selection *selection) {
 }
 
 /* The walk on every fold (or on --valid FILE), averaged into the curves. */
-static int walk_folds(const train_settings *s, const rank_dataset *train,
-                      const rank_dataset *valid, train_run *run, rank_path_curves *curves,
-                      int *interrupted, char *error, size_t error_size) {
+static int walk_folds(const train_settings *s, const rank_dataset *train, const rank_dataset *valid,
+                      train_run *run, rank_path_curves *curves, int *interrupted, char *error,
+                      size_t error_size) {
   holdout_folds folds = {NULL, 1, 0};
   if (valid == NULL && !make_folds(train, s->options.holdout, &folds)) {
     snprintf(error, error_size, "out of memory for the held-out queries");
@@ -520,11 +520,12 @@ int mrank_cmd_train(int argc, char **argv) {
   if (choosing && s.valid == NULL &&
       (double)train.queries * s.options.holdout < (double)least_held_out) {
     if (!s.quiet && train.queries > 0) {
-      printf("note: %zu queries are too few to hold out %g of them (at least %d) for the choice "
-             "of l2 and the epoch count: training %u epochs with l2 %g (--holdout 0 says so "
-             "without this note)\n",
-             train.queries, s.options.holdout, least_held_out, s.options.epochs,
-             isnan(s.options.l2) ? 1e-4 : s.options.l2);
+      printf(
+          "note: %zu queries are too few to hold out %g of them (at least %d) for the choice "
+          "of l2 and the epoch count: training %u epochs with l2 %g (--holdout 0 says so "
+          "without this note)\n",
+          train.queries, s.options.holdout, least_held_out, s.options.epochs,
+          isnan(s.options.l2) ? 1e-4 : s.options.l2);
     }
     choosing = 0;
   }
@@ -550,8 +551,8 @@ int mrank_cmd_train(int argc, char **argv) {
   memset(&outcome, 0, sizeof outcome);
   const int ok = choosing ? train_choosing(&s, &train, s.valid != NULL ? &valid : NULL, &run,
                                            &outcome, error, sizeof error)
-                          : train_plain(&s, &train, s.valid != NULL ? &valid : NULL, &run,
-                                        &outcome, error, sizeof error);
+                          : train_plain(&s, &train, s.valid != NULL ? &valid : NULL, &run, &outcome,
+                                        error, sizeof error);
   if (!ok) {
     /* the data (no query groups, no pair), the device, memory, a checkpoint: errors, not a failed
      * training */

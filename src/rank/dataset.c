@@ -612,3 +612,60 @@ int rank_dataset_write(const rank_dataset *data, const size_t *order, size_t cou
   }
   return 1;
 }
+
+int rank_dataset_write_lines(const rank_dataset *data, const char *text, size_t length, int add_qid,
+                             const size_t *order, size_t count, const char *path, char *error,
+                             size_t error_size) {
+  /* where each document's line starts and ends, by the reader's rule (blank and comment lines
+   * hold no document) */
+  const char **starts = malloc((data->docs + 1) * 2 * sizeof *starts);
+  if (starts == NULL) {
+    say(error, error_size, "%s: out of memory", path);
+    return 0;
+  }
+  cursor c = {"", NULL, NULL, NULL, 0, text, text + length};
+  size_t doc = 0;
+  while (doc < data->docs && next_line(&c)) {
+    if (c.p < c.end && *c.p != '#') {
+      starts[2 * doc] = c.line_start;
+      starts[2 * doc + 1] = c.end;
+      doc++;
+    }
+  }
+  if (doc != data->docs) {
+    free(starts);
+    say(error, error_size, "%s: the text holds %zu documents, the data %zu", path, doc, data->docs);
+    return 0;
+  }
+  rank_atomic_file out;
+  if (!rank_atomic_open(&out, path)) {
+    free(starts);
+    say(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+    return 0;
+  }
+  for (size_t k = 0; k < count; ++k) {
+    const size_t q = order[k];
+    for (size_t d = data->query_start[q]; d < data->query_start[q + 1]; ++d) {
+      const char *line = starts[2 * d], *end = starts[2 * d + 1];
+      if (add_qid) {
+        /* after the label: the first token of the line */
+        const char *label = line;
+        while (label < end && (*label == ' ' || *label == '\t'))
+          label++;
+        while (label < end && *label != ' ' && *label != '\t' && *label != '#')
+          label++;
+        fwrite(line, 1, (size_t)(label - line), out.file);
+        fprintf(out.file, " qid:%llu", data->qid[q]);
+        line = label;
+      }
+      fwrite(line, 1, (size_t)(end - line), out.file);
+      fputc('\n', out.file);
+    }
+  }
+  free(starts);
+  if (!rank_atomic_commit(&out)) {
+    say(error, error_size, "%s: cannot write: %s", path, strerror(errno));
+    return 0;
+  }
+  return 1;
+}

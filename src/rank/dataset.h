@@ -57,6 +57,13 @@ void rank_dataset_free(rank_dataset *data);
 int rank_dataset_write(const rank_dataset *data, const size_t *order, size_t count,
                        const char *path, char *error, size_t error_size);
 
+/* Writes the lines of `text` (the file data was parsed from) of queries order[0 .. count), in that
+ * order, each unchanged (values, comments, "#docid" tails and all); add_qid puts " qid:N" after
+ * each label, for data whose groups came from a group file. Atomic. 0 on failure. */
+int rank_dataset_write_lines(const rank_dataset *data, const char *text, size_t length, int add_qid,
+                             const size_t *order, size_t count, const char *path, char *error,
+                             size_t error_size);
+
 /* Reads a whole file ("-": standard input); NULL (and a message) on failure. */
 char *rank_read_file(const char *path, size_t *length, char *error, size_t error_size);
 

@@ -1,18 +1,15 @@
-/* metrics.c: NDCG, precision, MAP and pairwise accuracy. Documents are ranked by score, highest
+/* metrics.c: NDCG, precision, recall, F1, MAP and pairwise accuracy, and their expected values
+ * under random orders. Documents are ranked by score, highest
  * first, ties broken by input order (a stable, reproducible ranking). */
 #include "rank/metrics.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rank/model.h"
 
-const int rank_metric_cutoffs[4] = {1, 3, 5, 10};
-
-typedef struct ranked {
-  const double *scores;
-  const float *labels;
-} ranked;
+const rank_cutoffs rank_default_cutoffs = {{1, 3, 5, 10}, 4};
 
 /* insertion-free ranking: a stable merge sort of indices by score (descending) */
 static void rank_indices(const double *key, size_t *order, size_t *tmp, size_t n) {
@@ -58,7 +55,115 @@ double rank_ndcg_at(const float *labels, const double *scores, size_t n, int k, 
   return dcg(labels, order, n, k) / ideal;
 }
 
-int rank_evaluate(const rank_dataset *data, const double *scores, rank_metrics *out) {
+static double ideal_dcg(const float *labels, size_t n, int k, size_t *scratch) {
+  size_t *order = scratch, *tmp = scratch + n;
+  double *ideal_key = (double *)(scratch + 2 * n);
+  for (size_t i = 0; i < n; ++i)
+    ideal_key[i] = labels[i];
+  rank_indices(ideal_key, order, tmp, n);
+  return dcg(labels, order, n, k);
+}
+
+/* One query's metrics from its ranking (order: documents best first). */
+static void query_metrics(const float *labels, const double *s, const size_t *order, size_t n,
+                          const double *ideal, const rank_cutoffs *cutoffs, rank_metrics *m) {
+  size_t relevant = 0;
+  for (size_t i = 0; i < n; ++i)
+    relevant += labels[i] > 0.0f;
+  double precision_sum = 0.0, hits_at[RANK_MAX_CUTOFFS] = {0};
+  size_t seen = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (labels[order[i]] > 0.0f) {
+      seen++;
+      precision_sum += (double)seen / (double)(i + 1);
+    }
+    for (int c = 0; c < cutoffs->count; ++c) {
+      if (i + 1 == (size_t)cutoffs->k[c] || (i + 1 == n && n < (size_t)cutoffs->k[c])) {
+        hits_at[c] = (double)seen;
+      }
+    }
+  }
+  for (int c = 0; c < cutoffs->count; ++c) {
+    const int k = cutoffs->k[c];
+    m->ndcg[c] = ideal[c] <= 0.0 ? 1.0 : dcg(labels, order, n, k) / ideal[c];
+    m->precision[c] = hits_at[c] / (double)k;
+    m->recall[c] = relevant > 0 ? hits_at[c] / (double)relevant : NAN;
+    m->f1[c] = relevant > 0 ? 2.0 * hits_at[c] / ((double)k + (double)relevant) : NAN;
+  }
+  m->map = relevant > 0 ? precision_sum / (double)relevant : NAN;
+  double correct = 0.0;
+  size_t pairs = 0;
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j) {
+      if (labels[i] <= labels[j]) continue;
+      pairs++;
+      correct += s[i] > s[j] ? 1.0 : s[i] == s[j] ? 0.5 : 0.0;
+    }
+  }
+  m->pairs = pairs;
+  m->pair_accuracy = pairs > 0 ? correct / (double)pairs : NAN;
+  m->with_relevant = relevant > 0;
+}
+
+/* The exact expectation over uniformly random orders: every position holds each document with
+ * probability 1/n, so E[DCG@k] is the mean gain times the discounts of the first min(k, n)
+ * positions, and E[hits@k] = R min(k, n) / n; precision, recall and F1@k (2 hits / (k + R)) are
+ * linear in the hits. For AP, E[rel_i rel_j] is R/n (i = j) or R(R-1)/(n(n-1)), which gives
+ * E[AP] = (H_n + (R-1)/(n-1) (n - H_n)) / n. A pair is in order with probability 1/2. */
+static void query_expected(const float *labels, size_t n, const double *ideal,
+                           const rank_cutoffs *cutoffs, rank_metrics *m) {
+  size_t relevant = 0;
+  double mean_gain = 0.0, harmonic = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    relevant += labels[i] > 0.0f;
+    mean_gain += gain(labels[i]);
+    harmonic += 1.0 / (double)(i + 1);
+  }
+  mean_gain /= (double)n;
+  const double R = (double)relevant, N = (double)n;
+  for (int c = 0; c < cutoffs->count; ++c) {
+    const int k = cutoffs->k[c];
+    const size_t top = (size_t)k < n ? (size_t)k : n;
+    double discounts = 0.0;
+    for (size_t i = 0; i < top; ++i)
+      discounts += 1.0 / log2((double)i + 2.0);
+    const double hits = R * (double)top / N;
+    m->ndcg[c] = ideal[c] <= 0.0 ? 1.0 : mean_gain * discounts / ideal[c];
+    m->precision[c] = hits / (double)k;
+    m->recall[c] = relevant > 0 ? hits / R : NAN;
+    m->f1[c] = relevant > 0 ? 2.0 * hits / ((double)k + R) : NAN;
+  }
+  m->map = relevant == 0 ? NAN
+           : n == 1      ? 1.0
+                         : (harmonic + (R - 1.0) / (N - 1.0) * (N - harmonic)) / N;
+  size_t pairs = 0;
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < n; ++j)
+      pairs += labels[i] > labels[j];
+  }
+  m->pairs = pairs;
+  m->pair_accuracy = pairs > 0 ? 0.5 : NAN;
+  m->with_relevant = relevant > 0;
+}
+
+/* The index of cutoff 10 in `cutoffs`, or -1. */
+static int index_of_ten(const rank_cutoffs *cutoffs) {
+  for (int c = 0; c < cutoffs->count; ++c) {
+    if (cutoffs->k[c] == 10) return c;
+  }
+  return -1;
+}
+
+int rank_evaluate_at(const rank_dataset *data, const double *scores, const rank_cutoffs *asked,
+                     rank_query_report each, void *user, rank_metrics *out) {
+  /* NDCG@10 is always computed (train and tune choose by it): cutoff 10 is added when absent */
+  rank_cutoffs cutoffs = *asked;
+  int ten = index_of_ten(&cutoffs);
+  const int added_ten = ten < 0 && cutoffs.count < RANK_MAX_CUTOFFS;
+  if (added_ten) {
+    ten = cutoffs.count;
+    cutoffs.k[cutoffs.count++] = 10;
+  }
   size_t largest = 0;
   for (size_t q = 0; q < data->queries; ++q) {
     const size_t n = data->query_start[q + 1] - data->query_start[q];
@@ -67,56 +172,68 @@ int rank_evaluate(const rank_dataset *data, const double *scores, rank_metrics *
   /* order, merge space, and a double key per document */
   size_t *scratch = malloc(largest * (2 * sizeof(size_t) + sizeof(double)) + 1);
   if (scratch == NULL) return 0;
-  double ndcg[4] = {0}, precision[4] = {0}, average_precision = 0.0, correct = 0.0;
-  size_t with_relevant = 0, pairs = 0;
+  rank_metrics total, one;
+  memset(&total, 0, sizeof total);
+  double pairs_correct = 0.0;
   for (size_t q = 0; q < data->queries; ++q) {
     const size_t start = data->query_start[q], n = data->query_start[q + 1] - start;
     const float *labels = data->labels + start;
-    const double *s = scores + start;
-    for (int c = 0; c < 4; ++c)
-      ndcg[c] += rank_ndcg_at(labels, s, n, rank_metric_cutoffs[c], scratch);
-    size_t *order = scratch, *tmp = scratch + n;
-    rank_indices(s, order, tmp, n);
-    size_t relevant_seen = 0, relevant_total = 0;
-    double precision_sum = 0.0;
-    for (size_t i = 0; i < n; ++i)
-      relevant_total += labels[i] > 0.0f;
-    for (size_t i = 0; i < n; ++i) {
-      if (labels[order[i]] > 0.0f) {
-        relevant_seen++;
-        precision_sum += (double)relevant_seen / (double)(i + 1);
-      }
-      for (int c = 0; c < 4; ++c) {
-        if (i + 1 == (size_t)rank_metric_cutoffs[c] ||
-            (i + 1 == n && n < (size_t)rank_metric_cutoffs[c])) {
-          precision[c] += (double)relevant_seen / (double)rank_metric_cutoffs[c];
-        }
+    memset(&one, 0, sizeof one);
+    one.cutoffs = cutoffs;
+    double ideal[RANK_MAX_CUTOFFS];
+    for (int c = 0; c < cutoffs.count; ++c)
+      ideal[c] = ideal_dcg(labels, n, cutoffs.k[c], scratch);
+    if (scores != NULL) {
+      size_t *order = scratch, *tmp = scratch + n;
+      rank_indices(scores + start, order, tmp, n);
+      query_metrics(labels, scores + start, order, n, ideal, &cutoffs, &one);
+    } else {
+      query_expected(labels, n, ideal, &cutoffs, &one);
+    }
+    one.queries = 1;
+    one.documents = n;
+    one.ndcg10 = one.ndcg[ten];
+    for (int c = 0; c < cutoffs.count; ++c) {
+      total.ndcg[c] += one.ndcg[c];
+      total.precision[c] += one.precision[c];
+      if (one.with_relevant) {
+        total.recall[c] += one.recall[c];
+        total.f1[c] += one.f1[c];
       }
     }
-    if (relevant_total > 0) {
-      average_precision += precision_sum / (double)relevant_total;
-      with_relevant++;
-    }
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t j = 0; j < n; ++j) {
-        if (labels[i] <= labels[j]) continue;
-        pairs++;
-        correct += s[i] > s[j] ? 1.0 : s[i] == s[j] ? 0.5 : 0.0;
-      }
+    if (one.with_relevant) total.map += one.map;
+    total.with_relevant += one.with_relevant;
+    total.pairs += one.pairs;
+    if (one.pairs > 0) pairs_correct += one.pair_accuracy * (double)one.pairs;
+    total.documents += n;
+    if (each != NULL) {
+      one.cutoffs.count -= added_ten; /* the caller's cutoffs */
+      each(q, &one, user);
     }
   }
   free(scratch);
   const double queries = data->queries > 0 ? (double)data->queries : 1.0;
-  for (int c = 0; c < 4; ++c) {
-    out->ndcg[c] = ndcg[c] / queries;
-    out->precision[c] = precision[c] / queries;
+  const double relevant = (double)total.with_relevant;
+  out->cutoffs = *asked;
+  for (int c = 0; c < cutoffs.count; ++c) {
+    out->ndcg[c] = total.ndcg[c] / queries;
+    out->precision[c] = total.precision[c] / queries;
+    /* nothing to measure is not 0: NaN, shown as n/a */
+    out->recall[c] = relevant > 0 ? total.recall[c] / relevant : NAN;
+    out->f1[c] = relevant > 0 ? total.f1[c] / relevant : NAN;
   }
-  /* nothing to measure is not 0: NaN, shown as n/a */
-  out->map = with_relevant > 0 ? average_precision / (double)with_relevant : NAN;
-  out->pair_accuracy = pairs > 0 ? correct / (double)pairs : NAN;
+  out->ndcg10 = out->ndcg[ten];
+  out->map = relevant > 0 ? total.map / relevant : NAN;
+  out->pair_accuracy = total.pairs > 0 ? pairs_correct / (double)total.pairs : NAN;
   out->queries = data->queries;
-  out->pairs = pairs;
+  out->pairs = total.pairs;
+  out->documents = total.documents;
+  out->with_relevant = total.with_relevant;
   return 1;
+}
+
+int rank_evaluate(const rank_dataset *data, const double *scores, rank_metrics *out) {
+  return rank_evaluate_at(data, scores, &rank_default_cutoffs, NULL, NULL, out);
 }
 
 /* NDCG@10 of weights on a data set */
@@ -127,5 +244,5 @@ double rank_ndcg10(const rank_dataset *data, const float *weights, size_t featur
   rank_score(data, weights, features, scores);
   const int ok = rank_evaluate(data, scores, &m);
   free(scores);
-  return ok ? m.ndcg[3] : NAN;
+  return ok ? m.ndcg10 : NAN;
 }

@@ -251,10 +251,23 @@ void rank_default_options(rank_options *o) {
 
 void rank_score(const rank_dataset *data, const float *weights, size_t features, double *scores) {
   const size_t columns = data->features < features ? data->features : features;
+  /* a model with zero weights (--l1) is scored over its other features only; the sums are the
+   * same (adding 0.0 changes no double) */
+  size_t *used = malloc((columns > 0 ? columns : 1) * sizeof *used), count = 0;
+  for (size_t f = 0; used != NULL && f < columns; ++f) {
+    if (weights[f] != 0.0f) used[count++] = f;
+  }
   for (size_t d = 0; d < data->docs; ++d) {
+    const float *row = data->x + d * data->features;
     double total = 0.0;
-    for (size_t f = 0; f < columns; ++f)
-      total += (double)data->x[d * data->features + f] * weights[f];
+    if (used != NULL) {
+      for (size_t k = 0; k < count; ++k)
+        total += (double)row[used[k]] * weights[used[k]];
+    } else {
+      for (size_t f = 0; f < columns; ++f)
+        total += (double)row[f] * weights[f];
+    }
     scores[d] = total;
   }
+  free(used);
 }

@@ -30,10 +30,10 @@ typedef struct rank_path_curves {
   unsigned epochs[RANK_L2_PATH_MAX]; /* each step's epoch count */
   unsigned max_epochs, folds;
   unsigned epoch_grid; /* the epoch counts a choice may end on: its multiples and a step's end */
-  double *sum;       /* [step * max_epochs + epoch - 1] */
-  unsigned *reached; /* the folds whose walk reached the point with finite weights */
-  double seconds;    /* wall time of the walks' epochs */
-  size_t pairs;      /* pairs trained on over them */
+  double *sum;         /* [step * max_epochs + epoch - 1] */
+  unsigned *reached;   /* the folds whose walk reached the point with finite weights */
+  double seconds;      /* wall time of the walks' epochs */
+  size_t pairs;        /* pairs trained on over them */
 } rank_path_curves;
 
 /* 0 when out of memory. path_count <= RANK_L2_PATH_MAX; epoch counts >= 1. */
@@ -52,18 +52,17 @@ int rank_path_walk(rank_trainer *trainer, size_t features, const rank_dataset *v
                    size_t error_size);
 
 typedef struct rank_selection {
-  size_t count;                       /* steps replayed: the chosen one is the last */
-  double l2[RANK_L2_PATH_MAX];        /* their L2 */
-  unsigned epochs[RANK_L2_PATH_MAX];  /* their epochs (the chosen step's: the chosen epoch) */
-  double valid_ndcg;                  /* the chosen point's mean validation NDCG@10 */
+  size_t count;                      /* steps replayed: the chosen one is the last */
+  double l2[RANK_L2_PATH_MAX];       /* their L2 */
+  unsigned epochs[RANK_L2_PATH_MAX]; /* their epochs (the chosen step's: the chosen epoch) */
+  double valid_ndcg;                 /* the chosen point's mean validation NDCG@10 */
 } rank_selection;
 
 /* The point of best mean NDCG@10 among those every fold reached (on the epoch grid); 0 when there
  * is none. */
 int rank_path_choose(const rank_path_curves *curves, rank_selection *selection);
 /* The best point of one step (its epoch and mean NDCG@10); 0 when the step was not reached. */
-int rank_path_step_best(const rank_path_curves *curves, size_t step, unsigned *epoch,
-                        double *ndcg);
+int rank_path_step_best(const rank_path_curves *curves, size_t step, unsigned *epoch, double *ndcg);
 
 /* The selection replayed on the trainer's data from a fresh model. weights gets the result, *total
  * the work done (pairs, seconds, device time by stage). 0 with a message when an epoch failed, the

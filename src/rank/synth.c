@@ -34,16 +34,40 @@ int rank_synth_init(rank_synth *synth, size_t docs, size_t features, double nois
   return 1;
 }
 
+int rank_synth_configure(rank_synth *synth, int raw, size_t irrelevant) {
+  for (size_t f = synth->features > irrelevant ? synth->features - irrelevant : 0;
+       f < synth->features; ++f)
+    synth->planted[f] = 0.0;
+  if (!raw) return 1;
+  synth->scale = malloc((synth->features > 0 ? synth->features : 1) * sizeof *synth->scale);
+  if (synth->scale == NULL) return 0;
+  /* a generator of its own: the planted weights and documents stay those of the seed */
+  mrank_random scales = {synth->random.state ^ 0x7261772073636c65ull};
+  for (size_t f = 0; f < synth->features; ++f)
+    synth->scale[f] = pow(10.0, 4.0 * (double)(mrank_random_next(&scales) >> 11) * 0x1p-53);
+  return 1;
+}
+
+double rank_synth_weight(const rank_synth *synth, size_t f) {
+  return synth->scale != NULL ? synth->planted[f] / synth->scale[f] : synth->planted[f];
+}
+
+/* A [0, 1) value as the data holds it: itself (multiples of 1e-6), or raw (a count, a score). */
+static float stored_value(const rank_synth *synth, size_t f, float unit) {
+  if (synth->scale == NULL) return (float)(round(unit * 1e6) / 1e6);
+  const double raw = synth->scale[f] * unit;
+  return (float)(f % 2 == 0 ? round(raw) : round(raw * 100.0) / 100.0);
+}
+
 void rank_synth_query(rank_synth *synth, float *x, float *labels) {
   const size_t docs = synth->docs, features = synth->features;
   double *keyed = synth->keyed, mean = 0.0, spread = 0.0;
   for (size_t d = 0; d < docs; ++d) {
     double score = 0.0;
     for (size_t f = 0; f < features; ++f) {
-      const float value =
-          (float)(round(mrank_random_uniform(&synth->random, 0.0f, 1.0f) * 1e6) / 1e6);
+      const float value = stored_value(synth, f, mrank_random_uniform(&synth->random, 0.0f, 1.0f));
       x[d * features + f] = value;
-      score += synth->planted[f] * (double)value;
+      score += rank_synth_weight(synth, f) * (double)value;
     }
     keyed[2 * d] = score;
     keyed[2 * d + 1] = (double)d;
@@ -98,6 +122,8 @@ int rank_synth_dataset(rank_synth *synth, size_t queries, unsigned long long fir
 void rank_synth_free(rank_synth *synth) {
   free(synth->planted);
   free(synth->keyed);
+  free(synth->scale);
   synth->planted = NULL;
   synth->keyed = NULL;
+  synth->scale = NULL;
 }

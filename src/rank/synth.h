@@ -13,13 +13,21 @@
 typedef struct rank_synth {
   size_t docs, features;
   double noise;    /* standard deviation of the noise, in units of the query's score spread */
-  double *planted; /* the hidden weights, features of them */
-  double *keyed;   /* scratch: (score, document) per document */
+  double *planted; /* the hidden weights, features of them (on the [0, 1) values) */
+  /* raw mode: feature f holds scale[f] times its [0, 1) value (scales log-uniform in 1 ... 1e4),
+   * a whole count for even f, a score with 2 decimals for odd f; NULL: not raw */
+  double *scale;
+  double *keyed; /* scratch: (score, document) per document */
   mrank_random random;
 } rank_synth;
 
 /* Draws the planted weights from the seed. 0 when out of memory. */
 int rank_synth_init(rank_synth *synth, size_t docs, size_t features, double noise, uint64_t seed);
+/* Raw features (as MSLR-WEB's and Istella's counts and BM25 scores) and/or the last `irrelevant`
+ * features given planted weight 0 (drawn from the seed too). 0 when out of memory. */
+int rank_synth_configure(rank_synth *synth, int raw, size_t irrelevant);
+/* The planted weight of feature f in the data's own units (what a model of the data would hold). */
+double rank_synth_weight(const rank_synth *synth, size_t f);
 /* The next query: x (docs x features, row-major) and labels (docs). Feature values are multiples
  * of 1e-6 held in float and the planted scores are computed from those floats, so a file written
  * with 6 decimals reads back to the same data and the same planted order. */

@@ -29,7 +29,7 @@ struct rank_trainer {
   /* host state */
   float *w, *w_average, *velocity, *scores, *x1, *x2, *ones, *dx1, *dx2, *doc_gradient, *gradient;
   float *w_last; /* the last iterate read back beside the average, for L1's zeros */
-  double steps; /* updates since the reset, for the running average */
+  double steps;  /* updates since the reset, for the running average */
 };
 
 static void say(char *error, size_t size, const char *what, const char *detail) {
@@ -199,8 +199,8 @@ rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selecto
   t->doc_gradient = calloc(D, sizeof(float));
   t->scale = calloc(F + 1, sizeof(float));
   if (!rank_pairs_init(&t->pairs, train) || t->w == NULL || t->w_average == NULL ||
-      t->w_last == NULL || t->velocity == NULL || t->gradient == NULL || t->scores == NULL || t->doc_gradient == NULL ||
-      t->scale == NULL || !scale_features(t, scale)) {
+      t->w_last == NULL || t->velocity == NULL || t->gradient == NULL || t->scores == NULL ||
+      t->doc_gradient == NULL || t->scale == NULL || !scale_features(t, scale)) {
     say(error, error_size, "out of memory", "");
     rank_trainer_destroy(t);
     return NULL;
