@@ -16,22 +16,33 @@
 #include "rank/fit.h"
 #include "rank/metrics.h"
 #include "rank/model.h"
+#include "rank/subset.h"
 #include "rank/trainer.h"
+#include "random.h"
 
 const char mrank_tune_help[] =
     "usage: mrank tune --train FILE [--query FILE] --valid FILE [--valid-query FILE] --model OUT\n"
-    "                  --grid NAME=V1,V2,... [--grid ...] [--features N] [--max-label N]\n"
-    "                  [training options] [--json]\n"
+    "                  --grid NAME=V1,V2,... [--grid ...] [--folds K] [--no-refit]\n"
+    "                  [--features N] [--max-label N] [training options] [--json]\n"
     "\n"
-    "Trains every combination of the grids (names: lr, margin, l2, batch-queries, momentum,\n"
+    "Trains every combination of the grids (names: lr, margin, l2, l1, batch-queries, momentum,\n"
     "pairs-per-query, average 0/1; each name once; each value in the range mrank train takes) on\n"
     "the device, reusing the data uploaded once, each early-stopped on the validation set\n"
     "(--patience, default 5, 0 never stops early; within --epochs, default 30). Prints a table\n"
     "sorted by validation NDCG@10 (setting, best epoch, NDCG@10, pair accuracy, seconds) or\n"
-    "--json, and writes the best model to OUT. Options not in a grid keep their values (see\n"
-    "mrank train --help, --scale and --max-label included). A setting whose training diverges is\n"
-    "marked and ranked last. Exit status: 0 done, 1 every setting diverged (no model written),\n"
-    "2 usage, data, device or file error.\n";
+    "--json. Then (--refit, the default) the best setting is trained again on the training and\n"
+    "validation data together for its best epoch count, and that model is written to OUT;\n"
+    "--no-refit writes the best setting's model as trained on --train alone.\n"
+    "\n"
+    "  --folds K   K-fold by query instead of one validation file (2 to 20): the queries of\n"
+    "              --train (and --valid, when given) are cut into K seeded parts, each setting is\n"
+    "              trained K times for all its epochs, each time scored on the part left out,\n"
+    "              and chosen (with its epoch count) by the mean NDCG@10 over the folds; one\n"
+    "              noisy validation epoch then decides nothing alone. The refit is on all.\n"
+    "\n"
+    "Options not in a grid keep their values (see mrank train --help, --scale and --max-label\n"
+    "included). A setting whose training diverges is marked and ranked last. Exit status: 0\n"
+    "done, 1 every setting diverged (no model written), 2 usage, data, device or file error.\n";
 
 enum { max_values = 64, max_settings = 100000 };
 
@@ -46,11 +57,14 @@ typedef struct result {
   unsigned best_epoch;  /* 0: no epoch gave finite weights */
   unsigned diverged_at; /* the epoch whose loss or weights were not finite, or 0 */
   double ndcg, pair_accuracy, seconds;
-  float *weights;
+  float *weights; /* one validation file: the best epoch's weights, trained on --train */
+  /* folds: each epoch's NDCG@10 summed over the folds, and how many folds reached it */
+  double *curve;
+  unsigned *reached;
 } result;
 
-static const char *const grid_names[] = {"lr",       "margin",          "l2",     "batch-queries",
-                                         "momentum", "pairs-per-query", "average"};
+static const char *const grid_names[] = {
+    "lr", "margin", "l2", "l1", "batch-queries", "momentum", "pairs-per-query", "average"};
 enum { grid_name_count = sizeof grid_names / sizeof grid_names[0], max_grids = grid_name_count };
 
 /* One value of a grid, checked against the option's own range as `mrank train` checks it (average:
@@ -87,7 +101,7 @@ static int parse_grid(const char *text, grid *g) {
   }
   if (g->name == NULL) {
     mrank_error(
-        "--grid \"%s\": expected NAME=V1,V2,... with NAME one of lr, margin, l2, "
+        "--grid \"%s\": expected NAME=V1,V2,... with NAME one of lr, margin, l2, l1, "
         "batch-queries, momentum, pairs-per-query, average",
         text);
     return 0;
@@ -99,18 +113,21 @@ static int apply(rank_options *o, const char *name, double value) {
   if (strcmp(name, "lr") == 0) o->lr = value;
   if (strcmp(name, "margin") == 0) o->margin = value;
   if (strcmp(name, "l2") == 0) o->l2 = value;
+  if (strcmp(name, "l1") == 0) o->l1 = value;
   if (strcmp(name, "momentum") == 0) o->momentum = value;
   if (strcmp(name, "batch-queries") == 0) o->batch_queries = (unsigned)value;
   if (strcmp(name, "pairs-per-query") == 0) o->pairs_per_query = (unsigned)value;
   if (strcmp(name, "average") == 0) o->average = value != 0.0;
-  return o->lr > 0 && o->l2 >= 0 && o->momentum >= 0 && o->momentum < 1 && o->batch_queries > 0 &&
-         value >= 0;
+  return o->lr > 0 && o->l2 >= 0 && o->l1 >= 0 && o->momentum >= 0 && o->momentum < 1 &&
+         o->batch_queries > 0 && value >= 0;
 }
 
 static void describe(const rank_options *o, char *out, size_t size) {
   snprintf(out, size,
-           "lr=%g margin=%g l2=%g batch-queries=%u momentum=%g pairs-per-query=%u average=%u",
-           o->lr, o->margin, o->l2, o->batch_queries, o->momentum, o->pairs_per_query, o->average);
+           "lr=%g margin=%g l2=%g l1=%g batch-queries=%u momentum=%g pairs-per-query=%u "
+           "average=%u",
+           o->lr, o->margin, o->l2, o->l1, o->batch_queries, o->momentum, o->pairs_per_query,
+           o->average);
 }
 
 static int by_ndcg(const void *a, const void *b) {
@@ -137,10 +154,117 @@ static int train_one(rank_trainer *trainer, const rank_dataset *train, const ran
   return ok;
 }
 
+/* The epoch callback of a fold's run: its NDCG@10 into the setting's curve. */
+static int add_to_curve(const rank_fit_epoch *epoch, void *user, char *error, size_t size) {
+  (void)error;
+  (void)size;
+  result *r = user;
+  const unsigned e = epoch->report->epoch - 1;
+  r->curve[e] += epoch->valid_ndcg;
+  r->reached[e]++;
+  return 1;
+}
+
+/* Every setting on every fold (the fold's trainer made once), all epochs, then each setting's
+ * epoch of best mean NDCG@10 over the folds that all reached it. */
+static int tune_folds(const rank_dataset *all, size_t folds, const char *selector,
+                      const rank_options *base, result *results, size_t settings, int json,
+                      char *error, size_t size) {
+  if (all->queries < folds) {
+    snprintf(error, size, "%zu queries cannot make %zu folds", all->queries, folds);
+    return 0;
+  }
+  size_t *order = malloc(all->queries * sizeof *order);
+  if (order == NULL) {
+    snprintf(error, size, "out of memory");
+    return 0;
+  }
+  /* one seeded shuffle; fold k holds out its k-th run of queries */
+  for (size_t q = 0; q < all->queries; ++q)
+    order[q] = q;
+  mrank_random random = {base->seed ^ 0x666f6c6473ull};
+  for (size_t q = all->queries; q > 1; --q) {
+    const size_t k = (size_t)(mrank_random_next(&random) % q), swap = order[q - 1];
+    order[q - 1] = order[k];
+    order[k] = swap;
+  }
+  int ok = 1;
+  for (size_t s = 0; s < settings && ok; ++s) {
+    results[s].curve = calloc(results[s].options.epochs + 1, sizeof(double));
+    results[s].reached = calloc(results[s].options.epochs + 1, sizeof(unsigned));
+    ok = results[s].curve != NULL && results[s].reached != NULL;
+  }
+  for (size_t k = 0; k < folds && ok; ++k) {
+    const size_t first = all->queries * k / folds, last = all->queries * (k + 1) / folds;
+    size_t *kept = malloc(all->queries * sizeof *kept), count = 0;
+    ok = kept != NULL;
+    for (size_t q = 0; ok && q < all->queries; ++q) {
+      if (q < first || q >= last) kept[count++] = order[q];
+    }
+    rank_dataset inner, held_out;
+    memset(&inner, 0, sizeof inner);
+    memset(&held_out, 0, sizeof held_out);
+    ok = ok && rank_dataset_subset(all, kept, count, &inner) &&
+         rank_dataset_subset(all, order + first, last - first, &held_out);
+    free(kept);
+    rank_trainer *trainer =
+        ok ? rank_trainer_create(&inner, selector, 0, base->scale, error, size) : NULL;
+    if (!ok) snprintf(error, size, "out of memory for the folds");
+    ok = trainer != NULL;
+    if (ok && !json) {
+      fprintf(stderr, "fold %zu of %zu on \"%s\": %zu settings, %zu queries held out\n", k + 1,
+              folds, rank_trainer_device(trainer), settings, held_out.queries);
+    }
+    for (size_t s = 0; s < settings && ok; ++s) {
+      result *r = &results[s];
+      rank_options options = r->options;
+      options.patience = 0; /* every epoch is scored: the folds' curves must line up */
+      const rank_fit_hooks hooks = {NULL, add_to_curve, r, NULL};
+      rank_fit_result fit = {.best_weights = r->weights};
+      ok = rank_fit(trainer, all->features, &held_out, &options, &hooks, &fit, error, size);
+      r->seconds += fit.seconds;
+      if (fit.diverged_at > 0 && (r->diverged_at == 0 || fit.diverged_at < r->diverged_at)) {
+        r->diverged_at = fit.diverged_at;
+      }
+    }
+    rank_trainer_destroy(trainer);
+    rank_dataset_free(&inner);
+    rank_dataset_free(&held_out);
+  }
+  free(order);
+  for (size_t s = 0; s < settings && ok; ++s) {
+    result *r = &results[s];
+    r->best_epoch = 0;
+    r->ndcg = -1.0;
+    r->pair_accuracy = NAN; /* the folds choose by NDCG@10 alone */
+    for (unsigned e = 0; e < r->options.epochs; ++e) {
+      if (r->reached[e] != folds) continue;
+      const double mean = r->curve[e] / (double)folds;
+      if (mean > r->ndcg) {
+        r->ndcg = mean;
+        r->best_epoch = e + 1;
+      }
+    }
+    if (!json) {
+      char text[256];
+      describe(&r->options, text, sizeof text);
+      if (r->best_epoch > 0) {
+        fprintf(stderr, "  [%zu/%zu] %s: mean NDCG@10 %.4f at epoch %u\n", s + 1, settings, text,
+                r->ndcg, r->best_epoch);
+      } else {
+        fprintf(stderr, "  [%zu/%zu] %s: diverged at epoch %u\n", s + 1, settings, text,
+                r->diverged_at);
+      }
+    }
+  }
+  return ok;
+}
+
 int mrank_cmd_tune(int argc, char **argv) {
   const char *train_path = NULL, *query = NULL, *valid_path = NULL, *valid_query = NULL;
   const char *model_path = NULL, *selector = NULL;
-  int json = 0;
+  int json = 0, refit = 1;
+  size_t folds = 0;
   grid grids[max_grids];
   int grid_count = 0;
   size_t features = 0;
@@ -155,6 +279,19 @@ int mrank_cmd_tune(int argc, char **argv) {
     }
     if (strcmp(arg, "--json") == 0) {
       json = 1;
+      continue;
+    }
+    if (strcmp(arg, "--refit") == 0 || strcmp(arg, "--no-refit") == 0) {
+      refit = strcmp(arg, "--refit") == 0;
+      continue;
+    }
+    if (mrank_is_option(arg, "--folds")) {
+      const char *value = mrank_option_value(argc, argv, &i, "--folds");
+      if (value == NULL || !mrank_parse_size("--folds", value, &folds)) return 2;
+      if (folds < 2 || folds > 20) {
+        mrank_error("--folds is a whole number from 2 to 20, not %s", value);
+        return 2;
+      }
       continue;
     }
     const int shared = mrank_parse_training_option(argc, argv, &i, &base);
@@ -202,8 +339,20 @@ int mrank_cmd_tune(int argc, char **argv) {
     }
     if ((*targets[which] = mrank_option_value(argc, argv, &i, names[which])) == NULL) return 2;
   }
-  if (train_path == NULL || valid_path == NULL || model_path == NULL) {
-    mrank_error("--train, --valid and --model are required; see 'mrank tune --help'");
+  if (train_path == NULL || (valid_path == NULL && folds == 0) || model_path == NULL) {
+    mrank_error(
+        "--train, --valid (or --folds K) and --model are required; see 'mrank tune "
+        "--help'");
+    return 2;
+  }
+  if (folds > 0 && !refit) {
+    mrank_error(
+        "--folds trains each setting K times on parts of the data: the model written is "
+        "the refit on all of it (leave out --no-refit)");
+    return 2;
+  }
+  if (valid_query != NULL && valid_path == NULL) {
+    mrank_error("--valid-query needs --valid");
     return 2;
   }
   const mrank_path inputs[] = {{"--train", train_path},
@@ -229,8 +378,8 @@ int mrank_cmd_tune(int argc, char **argv) {
     return 2;
   }
   const rank_read_limits valid_limits = {train.features, max_label};
-  if (!rank_dataset_load_checked(valid_path, valid_query, &valid_limits, &valid, error,
-                                 sizeof error)) {
+  if (valid_path != NULL && !rank_dataset_load_checked(valid_path, valid_query, &valid_limits,
+                                                       &valid, error, sizeof error)) {
     fprintf(stderr, "mrank tune: %s%s\n", error, features == 0 ? mrank_features_hint(error) : "");
     rank_dataset_free(&train);
     return 2;
@@ -238,20 +387,19 @@ int mrank_cmd_tune(int argc, char **argv) {
   int status = 2;
   result *results = calloc(settings, sizeof *results);
   rank_trainer *trainer = NULL;
-  if (results == NULL || valid.queries == 0) {
+  rank_dataset pool;
+  memset(&pool, 0, sizeof pool);
+  if (results == NULL || (valid_path != NULL && valid.queries == 0)) {
     fprintf(stderr, "mrank tune: %s\n",
             results == NULL ? "out of memory" : "the validation data has no queries");
     goto done;
   }
-  trainer = rank_trainer_create(&train, selector, 0, base.scale, error, sizeof error);
-  if (trainer == NULL) {
-    fprintf(stderr, "mrank tune: %s\n", error);
+  /* the data of the refit and of the folds: --train and --valid together */
+  if ((refit || folds > 0) && valid_path != NULL && !rank_dataset_concat(&train, &valid, &pool)) {
+    fprintf(stderr, "mrank tune: out of memory\n");
     goto done;
   }
-  if (!json) {
-    fprintf(stderr, "tuning %zu settings on \"%s\" (%zu documents, %zu queries)\n", settings,
-            rank_trainer_device(trainer), train.docs, train.queries);
-  }
+  const rank_dataset *all = valid_path != NULL && (refit || folds > 0) ? &pool : &train;
   for (size_t s = 0; s < settings; ++s) {
     result *r = &results[s];
     r->options = base;
@@ -268,15 +416,40 @@ int mrank_cmd_tune(int argc, char **argv) {
       goto done;
     }
     r->weights = calloc(train.features, sizeof(float));
-    if (r->weights == NULL || !train_one(trainer, &train, &valid, r, error, sizeof error)) {
-      fprintf(stderr, "mrank tune: %s: %s\n", text, error);
+    if (r->weights == NULL) {
+      fprintf(stderr, "mrank tune: out of memory\n");
       goto done;
     }
-    if (!json && r->diverged_at > 0) {
-      fprintf(stderr, "  [%zu/%zu] %s: diverged at epoch %u\n", s + 1, settings, text,
-              r->diverged_at);
-    } else if (!json) {
-      fprintf(stderr, "  [%zu/%zu] %s: NDCG@10 %.4f\n", s + 1, settings, text, r->ndcg);
+  }
+  if (folds > 0) {
+    if (!tune_folds(all, folds, selector, &base, results, settings, json, error, sizeof error)) {
+      fprintf(stderr, "mrank tune: %s\n", error);
+      goto done;
+    }
+  } else {
+    trainer = rank_trainer_create(&train, selector, 0, base.scale, error, sizeof error);
+    if (trainer == NULL) {
+      fprintf(stderr, "mrank tune: %s\n", error);
+      goto done;
+    }
+    if (!json) {
+      fprintf(stderr, "tuning %zu settings on \"%s\" (%zu documents, %zu queries)\n", settings,
+              rank_trainer_device(trainer), train.docs, train.queries);
+    }
+    for (size_t s = 0; s < settings; ++s) {
+      result *r = &results[s];
+      char text[256];
+      describe(&r->options, text, sizeof text);
+      if (!train_one(trainer, &train, &valid, r, error, sizeof error)) {
+        fprintf(stderr, "mrank tune: %s: %s\n", text, error);
+        goto done;
+      }
+      if (!json && r->diverged_at > 0) {
+        fprintf(stderr, "  [%zu/%zu] %s: diverged at epoch %u\n", s + 1, settings, text,
+                r->diverged_at);
+      } else if (!json) {
+        fprintf(stderr, "  [%zu/%zu] %s: NDCG@10 %.4f\n", s + 1, settings, text, r->ndcg);
+      }
     }
   }
   qsort(results, settings, sizeof *results, by_ndcg);
@@ -343,6 +516,33 @@ int mrank_cmd_tune(int argc, char **argv) {
                      .weights = results[0].weights,
                      .options = results[0].options,
                      .best_epoch = results[0].best_epoch};
+  best.options.holdout = 0.0;
+  if (refit) {
+    /* the best setting again, on all the data, for its best epoch count */
+    rank_trainer_destroy(trainer);
+    trainer = rank_trainer_create(all, selector, 0, base.scale, error, sizeof error);
+    rank_options options = best.options;
+    options.epochs = best.best_epoch;
+    options.patience = 0;
+    rank_fit_result fit = {.best_weights = best.weights};
+    if (trainer == NULL ||
+        !rank_fit(trainer, all->features, NULL, &options, NULL, &fit, error, sizeof error)) {
+      fprintf(stderr, "mrank tune: the refit: %s\n", error);
+      goto done;
+    }
+    if (fit.diverged_at > 0) {
+      fprintf(stderr,
+              "mrank tune: the refit on all %zu queries diverged at epoch %u (the validation "
+              "run did not); try --no-refit or a smaller lr. No model written\n",
+              all->queries, fit.diverged_at);
+      status = 1;
+      goto done;
+    }
+    if (!json) {
+      printf("refit: the best setting on all %zu queries for %u epochs\n", all->queries,
+             best.best_epoch);
+    }
+  }
   if (!rank_model_save(&best, model_path, error, sizeof error)) {
     fprintf(stderr, "mrank tune: %s\n", error);
     goto done;
@@ -350,10 +550,14 @@ int mrank_cmd_tune(int argc, char **argv) {
   if (!json) printf("best model written to %s\n", model_path);
   status = 0;
 done:
-  for (size_t s = 0; results != NULL && s < settings; ++s)
+  for (size_t s = 0; results != NULL && s < settings; ++s) {
     free(results[s].weights);
+    free(results[s].curve);
+    free(results[s].reached);
+  }
   free(results);
   rank_trainer_destroy(trainer);
+  rank_dataset_free(&pool);
   rank_dataset_free(&train);
   rank_dataset_free(&valid);
   return status;

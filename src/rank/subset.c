@@ -61,3 +61,35 @@ int rank_dataset_subset(const rank_dataset *data, const size_t *order, size_t co
   out->query_start[count] = at;
   return 1;
 }
+
+int rank_dataset_concat(const rank_dataset *a, const rank_dataset *b, rank_dataset *out) {
+  memset(out, 0, sizeof *out);
+  const size_t F = a->features, docs = a->docs + b->docs, queries = a->queries + b->queries;
+  out->docs = docs;
+  out->features = F;
+  out->queries = queries;
+  out->x = calloc(docs * F + 1, sizeof(float));
+  out->labels = malloc(docs * sizeof(float) + 1);
+  out->query_start = malloc((queries + 1) * sizeof(size_t));
+  out->qid = malloc(queries * sizeof(unsigned long long) + 1);
+  if (out->x == NULL || out->labels == NULL || out->query_start == NULL || out->qid == NULL) {
+    rank_dataset_free(out);
+    return 0;
+  }
+  memcpy(out->x, a->x, a->docs * F * sizeof(float));
+  const size_t columns = b->features < F ? b->features : F;
+  for (size_t d = 0; d < b->docs; ++d)
+    memcpy(out->x + (a->docs + d) * F, b->x + d * b->features, columns * sizeof(float));
+  memcpy(out->labels, a->labels, a->docs * sizeof(float));
+  memcpy(out->labels + a->docs, b->labels, b->docs * sizeof(float));
+  for (size_t q = 0; q < a->queries; ++q) {
+    out->query_start[q] = a->query_start[q];
+    out->qid[q] = a->qid[q];
+  }
+  for (size_t q = 0; q < b->queries; ++q) {
+    out->query_start[a->queries + q] = a->docs + b->query_start[q];
+    out->qid[a->queries + q] = b->qid[q];
+  }
+  out->query_start[queries] = docs;
+  return 1;
+}

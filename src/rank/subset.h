@@ -18,4 +18,8 @@ void rank_query_split(size_t queries, double fraction, unsigned long long seed, 
 int rank_dataset_subset(const rank_dataset *data, const size_t *order, size_t count,
                         rank_dataset *out);
 
+/* a's queries, then b's, as one data set (the same feature count: b's columns beyond a's are
+ * dropped, missing ones are 0). 0 when out of memory (*out is then empty). */
+int rank_dataset_concat(const rank_dataset *a, const rank_dataset *b, rank_dataset *out);
+
 #endif /* MRANK_RANK_SUBSET_H */
