@@ -1,0 +1,140 @@
+/* test_metrics.c: recall and F1 against hand-computed values, the random baseline's exact
+ * expectation against every permutation of small queries, cutoffs beyond a query's size, and
+ * eval's --eval-at and --per-query as a user runs them. */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "json_check.h"
+#include "rank_helpers.h"
+
+Test(metrics, recall_and_f1_by_hand) {
+  /* one query of 4: labels 1, 0, 2, 0 ranked 0, 1, 2, 3 (the scores' order); two relevant */
+  const char *text = "1 qid:1 1:4\n0 qid:1 1:3\n2 qid:1 1:2\n0 qid:1 1:1\n";
+  rank_dataset d;
+  char error[512];
+  cr_assert(parse(text, NULL, 0, &d, error), "%s", error);
+  const double scores[] = {4, 3, 2, 1};
+  const rank_cutoffs cutoffs = {{1, 2, 3, 10}, 4};
+  rank_metrics m;
+  cr_assert(rank_evaluate_at(&d, scores, &cutoffs, NULL, NULL, &m));
+  /* hits@1 = 1, @2 = 1, @3 = 2, @10 = 2 (the query has 4 documents) */
+  const double hits[] = {1, 1, 2, 2}, k[] = {1, 2, 3, 10};
+  for (int c = 0; c < 4; ++c) {
+    cr_assert_float_eq(m.recall[c], hits[c] / 2.0, 1e-15, "recall@%g", k[c]);
+    cr_assert_float_eq(m.precision[c], hits[c] / k[c], 1e-15, "precision@%g", k[c]);
+    const double p = hits[c] / k[c], r = hits[c] / 2.0;
+    cr_assert_float_eq(m.f1[c], 2 * p * r / (p + r), 1e-15, "F1@%g", k[c]);
+  }
+  cr_assert_float_eq(m.ndcg10, m.ndcg[3], 0.0);
+  rank_dataset_free(&d);
+}
+
+/* n! orders of one query's scores, through Heap's algorithm */
+static int next_permutation(double *a, int n) {
+  int i = n - 2;
+  while (i >= 0 && a[i] >= a[i + 1])
+    i--;
+  if (i < 0) return 0;
+  int j = n - 1;
+  while (a[j] <= a[i])
+    j--;
+  double t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+  for (int l = i + 1, r = n - 1; l < r; ++l, --r) {
+    t = a[l];
+    a[l] = a[r];
+    a[r] = t;
+  }
+  return 1;
+}
+
+/* The random baseline is the exact mean over all orders: computed here by brute force over all
+ * 7! = 5040 orders of a query with tied labels (so ties between labels, not scores, matter), at
+ * cutoffs within and beyond its size. The two differ only by the rounding of a 5040-term mean. */
+Test(metrics, the_random_baseline_is_the_exact_mean_over_all_orders) {
+  const char *text =
+      "2 qid:1 1:1\n0 qid:1 1:1\n1 qid:1 1:1\n0 qid:1 1:1\n3 qid:1 1:1\n"
+      "1 qid:1 1:1\n0 qid:1 1:1\n";
+  rank_dataset d;
+  char error[512];
+  cr_assert(parse(text, NULL, 0, &d, error), "%s", error);
+  const rank_cutoffs cutoffs = {{1, 3, 5, 10}, 4};
+  rank_metrics expected, one, mean;
+  cr_assert(rank_evaluate_at(&d, NULL, &cutoffs, NULL, NULL, &expected));
+  memset(&mean, 0, sizeof mean);
+  double scores[7] = {1, 2, 3, 4, 5, 6, 7};
+  int orders = 0;
+  do {
+    cr_assert(rank_evaluate_at(&d, scores, &cutoffs, NULL, NULL, &one));
+    for (int c = 0; c < 4; ++c) {
+      mean.ndcg[c] += one.ndcg[c];
+      mean.precision[c] += one.precision[c];
+      mean.recall[c] += one.recall[c];
+      mean.f1[c] += one.f1[c];
+    }
+    mean.map += one.map;
+    mean.pair_accuracy += one.pair_accuracy;
+    orders++;
+  } while (next_permutation(scores, 7));
+  cr_assert_eq(orders, 5040);
+  const double tolerance = 1e-12; /* 5040 additions of numbers below 1, in double */
+  for (int c = 0; c < 4; ++c) {
+    cr_assert_float_eq(expected.ndcg[c], mean.ndcg[c] / orders, tolerance, "NDCG@%d", cutoffs.k[c]);
+    cr_assert_float_eq(expected.precision[c], mean.precision[c] / orders, tolerance, "precision@%d",
+                       cutoffs.k[c]);
+    cr_assert_float_eq(expected.recall[c], mean.recall[c] / orders, tolerance, "recall@%d",
+                       cutoffs.k[c]);
+    cr_assert_float_eq(expected.f1[c], mean.f1[c] / orders, tolerance, "F1@%d", cutoffs.k[c]);
+  }
+  cr_assert_float_eq(expected.map, mean.map / orders, tolerance, "MAP");
+  cr_assert_float_eq(expected.pair_accuracy, 0.5, 0.0);
+  cr_assert_float_eq(mean.pair_accuracy / orders, 0.5, tolerance);
+  rank_dataset_free(&d);
+}
+
+Test(metrics, nothing_to_measure_is_nan_never_zero) {
+  /* no relevant document anywhere and no pair: recall, F1, MAP and pair accuracy are n/a */
+  const char *text = "0 qid:1 1:1\n0 qid:1 1:2\n";
+  rank_dataset d;
+  char error[512];
+  cr_assert(parse(text, NULL, 0, &d, error), "%s", error);
+  const double scores[] = {1, 2};
+  rank_metrics m;
+  cr_assert(rank_evaluate(&d, scores, &m));
+  cr_assert(isnan(m.recall[0]) && isnan(m.f1[3]) && isnan(m.map) && isnan(m.pair_accuracy));
+  cr_assert_float_eq(m.ndcg[3], 1.0, 0.0, "a query without a relevant document counts as 1");
+  rank_dataset_free(&d);
+}
+
+Test(metrics, eval_at_and_per_query_as_a_user_runs_them) {
+  char dir[] = "/tmp/mrank-metrics-XXXXXX", path[128], arguments[1024];
+  synth_file(dir, path, sizeof path, "--queries 6 --docs 9 --features 4 --seed 2");
+  char per_query[160];
+  snprintf(per_query, sizeof per_query, "%s.tsv", path);
+  snprintf(arguments, sizeof arguments,
+           "eval --baseline random --data %s --eval-at 2,20 --per-query %s --json", path,
+           per_query);
+  char *out = NULL;
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  cr_assert(json_is_valid(out), "%s", out);
+  cr_assert_not_null(strstr(out, "\"recall@20\": 1.000000"),
+                     "every relevant document is in a top 20 of 9: %s", out);
+  cr_assert_not_null(strstr(out, "\"pair_accuracy\": 0.500000"), "%s", out);
+  cr_assert_null(strstr(out, "ndcg@10"), "only the cutoffs asked for: %s", out);
+  free(out);
+  char *lines = read_text_file(per_query);
+  cr_assert_not_null(lines);
+  cr_assert_eq(strncmp(lines, "qid\tdocuments\tpairs\tndcg@2\tndcg@20\tprecision@2", 45), 0, "%s",
+               lines);
+  size_t count = 0;
+  for (const char *c = lines; *c; ++c)
+    count += *c == '\n';
+  cr_assert_eq(count, 7, "a header and one line per query: %s", lines);
+  cr_assert_not_null(strstr(lines, "\n1\t9\t"), "qid 1, 9 documents: %s", lines);
+  free(lines);
+  unlink(per_query);
+  expect_cli("eval --baseline random --data /dev/null --eval-at 5,3", 2, "increasing order");
+  expect_cli("eval --baseline random --data /dev/null --eval-at 0", 2, "from 1 to 100000");
+  remove_synth_file(dir, path);
+}
