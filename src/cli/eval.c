@@ -1,5 +1,6 @@
 /* eval.c: `mrank eval`, the ranking metrics of a model (or of a baseline) on a data set. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ const char mrank_eval_help[] =
     "usage: mrank eval --model M --data FILE [--query FILE] [--max-label N] [--json]\n"
     "                  [--eval-at K,...] [--per-query OUT]\n"
     "       mrank eval --baseline random --data FILE [--query FILE] [options]\n"
+    "       mrank eval --scores FILE --data FILE ... (scores from mrank predict or another tool)\n"
     "       mrank eval --baseline best-feature --train FILE [--train-query FILE] --data FILE ...\n"
     "\n"
     "Scores FILE (\"-\": standard input) with the model and prints, at each cutoff k, NDCG@k\n"
@@ -31,6 +33,8 @@ const char mrank_eval_help[] =
     "expected value of every metric over uniformly random orders; best-feature is the single\n"
     "feature (and sign) with the best NDCG@10 on the --train data.\n"
     "\n"
+    "  --scores FILE    one score per line, a line per document of --data in its order (mrank\n"
+    "                   predict's output, or another ranker's): scored with the same metrics\n"
     "  --eval-at K,...  cutoffs (default 1,3,5,10; at most 16, each at least 1)\n"
     "  --per-query OUT  one tab-separated line per query (qid, documents, pairs, then each "
     "metric)\n"
@@ -133,6 +137,43 @@ static void per_query_line(size_t q, const rank_metrics *m, void *user) {
   fputc('\n', p->out);
 }
 
+/* --scores: one finite number per line, a line per document of the data, in its order. */
+static int read_scores(const char *path, double *scores, size_t docs) {
+  size_t length = 0;
+  char error[1024];
+  char *text = rank_read_file(path, &length, error, sizeof error);
+  if (text == NULL) {
+    mrank_error("%s", error);
+    return 0;
+  }
+  const char *p = text;
+  size_t line = 0;
+  int ok = 1;
+  while (ok && *p != '\0') {
+    char *end = NULL;
+    errno = 0;
+    const double value = strtod(p, &end);
+    line++;
+    if (end == p || errno == ERANGE || !isfinite(value) || (*end != '\n' && *end != '\0')) {
+      mrank_error("%s:%zu: expected one finite score per line", path, line);
+      ok = 0;
+    } else if (line > docs) {
+      mrank_error("%s has more scores than the data's %zu documents", path, docs);
+      ok = 0;
+    } else {
+      scores[line - 1] = value;
+      p = *end == '\n' ? end + 1 : end;
+    }
+  }
+  if (ok && line != docs) {
+    mrank_error("%s has %zu scores for the data's %zu documents (one per document, in order)", path,
+                line, docs);
+    ok = 0;
+  }
+  free(text);
+  return ok;
+}
+
 static int cutoff_item(const char *option, const char *item, void *into, int at) {
   rank_cutoffs *cutoffs = into;
   size_t k = 0;
@@ -176,6 +217,7 @@ static int best_feature(const rank_dataset *train, size_t *feature, double *sign
 int mrank_cmd_eval(int argc, char **argv) {
   const char *model_path = NULL, *data_path = NULL, *query_path = NULL, *baseline = NULL;
   const char *train_path = NULL, *train_query = NULL, *per_query_path = NULL;
+  const char *scores_path = NULL;
   rank_cutoffs cutoffs = rank_default_cutoffs;
   int json = 0;
   double max_label = RANK_DEFAULT_MAX_LABEL;
@@ -205,10 +247,10 @@ int mrank_cmd_eval(int argc, char **argv) {
       if ((per_query_path = mrank_option_value(argc, argv, &i, "--per-query")) == NULL) return 2;
       continue;
     }
-    static const char *const names[] = {"--model",    "--data",  "--query",
-                                        "--baseline", "--train", "--train-query"};
-    const char **targets[] = {&model_path, &data_path,  &query_path,
-                              &baseline,   &train_path, &train_query};
+    static const char *const names[] = {"--model", "--data",        "--query", "--baseline",
+                                        "--train", "--train-query", "--scores"};
+    const char **targets[] = {&model_path, &data_path,   &query_path, &baseline,
+                              &train_path, &train_query, &scores_path};
     int which = -1;
     for (int k = 0; k < (int)(sizeof names / sizeof names[0]); ++k) {
       if (mrank_is_option(arg, names[k])) which = k;
@@ -219,8 +261,8 @@ int mrank_cmd_eval(int argc, char **argv) {
     }
     if ((*targets[which] = mrank_option_value(argc, argv, &i, names[which])) == NULL) return 2;
   }
-  if (data_path == NULL || (model_path == NULL) == (baseline == NULL)) {
-    fprintf(stderr, "mrank eval: give --data, and --model or --baseline (not both)\n");
+  if (data_path == NULL || (model_path != NULL) + (baseline != NULL) + (scores_path != NULL) != 1) {
+    fprintf(stderr, "mrank eval: give --data, and one of --model, --baseline and --scores\n");
     return 2;
   }
   if (baseline != NULL && strcmp(baseline, "random") != 0 &&
@@ -260,6 +302,9 @@ int mrank_cmd_eval(int argc, char **argv) {
   } else if (model_path != NULL) {
     rank_score(&data, model.weights, model.features, scores);
     status = 0;
+  } else if (scores_path != NULL) {
+    status = read_scores(scores_path, scores, data.docs) ? 0 : 2;
+    snprintf(what, sizeof what, "scores %s", scores_path);
   } else if (strcmp(baseline, "random") == 0) {
     scored = NULL;
     snprintf(what, sizeof what, "random order (the expected value over all orders)");
