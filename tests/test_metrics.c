@@ -138,3 +138,38 @@ Test(metrics, eval_at_and_per_query_as_a_user_runs_them) {
   expect_cli("eval --baseline random --data /dev/null --eval-at 0", 2, "from 1 to 100000");
   remove_synth_file(dir, path);
 }
+
+/* --scores: another ranker's predictions scored by the same code as a model's */
+Test(metrics, eval_scores_a_file_of_predictions_like_the_model, .timeout = 60) {
+  char dir[] = "/tmp/mrank-scores-XXXXXX", path[128], arguments[1024], *out = NULL;
+  synth_file(dir, path, sizeof path, "--queries 8 --docs 10 --features 4 --seed 3");
+  snprintf(arguments, sizeof arguments, "train --train %s --model %s.model --holdout 0 --quiet",
+           path, path);
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  free(out);
+  char scores[160], *by_model = NULL, *by_scores = NULL;
+  snprintf(scores, sizeof scores, "%s.scores", path);
+  snprintf(arguments, sizeof arguments, "predict --model %s.model --data %s --output %s", path,
+           path, scores);
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  free(out);
+  snprintf(arguments, sizeof arguments, "eval --model %s.model --data %s --json", path, path);
+  cr_assert_eq(run_cli("", arguments, &by_model), 0, "%s", by_model);
+  snprintf(arguments, sizeof arguments, "eval --scores %s --data %s --json", scores, path);
+  cr_assert_eq(run_cli("", arguments, &by_scores), 0, "%s", by_scores);
+  /* the same metrics after the "scored_by" field */
+  cr_assert_str_eq(strstr(by_model, "\"queries\""), strstr(by_scores, "\"queries\""));
+  free(by_model);
+  free(by_scores);
+  FILE *file = fopen(scores, "a");
+  fputs("1.5\n", file);
+  fclose(file);
+  snprintf(arguments, sizeof arguments, "eval --scores %s --data %s", scores, path);
+  expect_cli(arguments, 2, "more scores than the data's 80 documents");
+  file = fopen(scores, "w");
+  fputs("1\nfast\n", file);
+  fclose(file);
+  expect_cli(arguments, 2, ":2: expected one finite score per line");
+  unlink(scores);
+  remove_synth_file(dir, path);
+}

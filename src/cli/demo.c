@@ -28,7 +28,7 @@ const char mrank_demo_help[] =
     "reductions must lie within the error bound of the device's summation tree, two runs must\n"
     "give the same bits, and the gradients must match central differences of the loss.\n"
     "\n"
-    "Then trains a linear pairwise ranker on the same device (mrank train's defaults) on 240\n"
+    "Then trains a linear pairwise ranker on the same device (mrank train --holdout 0) on 240\n"
     "synthetic queries (20 documents, 20 features, labels from a planted linear model with noise\n"
     "0.1, as mrank synth makes them) and scores it on 60 held-out queries: its NDCG@10 must come\n"
     "within 0.03 of the planted model's own. Exit status 0 when every check passes, 1 when one\n"
