@@ -1,0 +1,241 @@
+"""_lib.py: libmrank through ctypes: the library found and loaded, and the declarations of
+include/mrank.h as ctypes needs them. tests/test_header.py checks every declaration here against
+the header itself (names, argument kinds, struct layouts through the C compiler), so the two cannot
+drift apart unnoticed.
+
+ctypes releases the GIL around every call into the library, so device work in one thread leaves
+the others running.
+"""
+import ctypes
+import os
+import pathlib
+
+c_size_t, c_int, c_float, c_double = ctypes.c_size_t, ctypes.c_int, ctypes.c_float, ctypes.c_double
+c_char_p, c_void_p = ctypes.c_char_p, ctypes.c_void_p
+P = ctypes.POINTER
+
+# enums are ints in C
+mrank_status = c_int
+mrank_reduction = c_int
+mrank_dtype = c_int
+mrank_op = c_int
+mrank_verdict = c_int
+mrank_export_kind = c_int
+# OpenCL handles and the opaque context: pointers
+cl_handle = c_void_p
+mrank_context_p = c_void_p
+
+LEDGER_KINDS = 5
+
+
+class DeviceInfo(ctypes.Structure):
+    _fields_ = [
+        ("platform_index", ctypes.c_uint),
+        ("device_index", ctypes.c_uint),
+        ("selector", ctypes.c_char * 32),
+        ("type", ctypes.c_char * 16),
+        ("platform_name", ctypes.c_char * 256),
+        ("platform_version", ctypes.c_char * 256),
+        ("name", ctypes.c_char * 256),
+        ("vendor", ctypes.c_char * 256),
+        ("driver_version", ctypes.c_char * 256),
+        ("device_version", ctypes.c_char * 256),
+        ("opencl_c_version", ctypes.c_char * 256),
+        ("compute_units", ctypes.c_uint),
+        ("global_memory_bytes", ctypes.c_ulonglong),
+        ("max_allocation_bytes", ctypes.c_ulonglong),
+        ("local_memory_bytes", ctypes.c_ulonglong),
+        ("max_work_group_size", c_size_t),
+        ("preferred_float_vector_width", ctypes.c_uint),
+        ("fp64", c_int),
+        ("fp16", c_int),
+        ("host_unified_memory", c_int),
+        ("is_default", c_int),
+        ("is_environment_choice", c_int),
+        ("extensions", ctypes.c_char * 8192),
+        ("single_fp_config", ctypes.c_ulonglong),
+        ("double_fp_config", ctypes.c_ulonglong),
+        ("half_fp_config", ctypes.c_ulonglong),
+        ("denormals", c_int),
+        ("compiler_available", c_int),
+    ]
+
+
+class ContextOptions(ctypes.Structure):
+    _fields_ = [("size", c_size_t), ("binary_dir", c_char_p)]
+
+
+class Desc(ctypes.Structure):
+    _fields_ = [
+        ("data", mrank_dtype),
+        ("labels", mrank_dtype),
+        ("reduction", mrank_reduction),
+        ("margin", c_double),
+    ]
+
+
+class Problem(ctypes.Structure):
+    _fields_ = [
+        ("op", mrank_op),
+        ("reduction", mrank_reduction),
+        ("n", c_size_t),
+        ("margin", c_float),
+        ("seed", ctypes.c_ulonglong),
+        ("inject_fault", c_int),
+        ("data", mrank_dtype),
+        ("labels", mrank_dtype),
+    ]
+
+
+class OutputCheck(ctypes.Structure):
+    _fields_ = [
+        ("name", ctypes.c_char * 8),
+        ("checked", c_int),
+        ("bitwise", c_int),
+        ("compared", c_size_t),
+        ("mismatches", c_size_t),
+        ("worst_index", c_size_t),
+        ("worst_x1", c_double),
+        ("worst_x2", c_double),
+        ("worst_y", c_double),
+        ("worst_device", c_double),
+        ("worst_reference", c_double),
+        ("max_abs_error", c_double),
+        ("max_rel_error", c_double),
+        ("bound", c_double),
+        ("nonzero", c_size_t),
+        ("canary_intact", c_int),
+        ("deterministic", c_int),
+    ]
+
+
+class Validation(ctypes.Structure):
+    _fields_ = [
+        ("verdict", mrank_verdict),
+        ("outputs", OutputCheck * 3),
+        ("gradient_points", c_size_t),
+        ("gradient_max_error", c_double),
+        ("gradient_tolerance", c_double),
+        ("gradient_passed", c_int),
+        ("fault_index", c_size_t),
+        ("flush_to_zero", c_int),
+    ]
+
+
+F32P = P(c_float)
+DESC = P(Desc)
+
+# name: (result, [arguments]), in the header's order
+FUNCTIONS = {
+    "mrank_version": (c_char_p, []),
+    "mrank_status_string": (c_char_p, [mrank_status]),
+    "mrank_cl_error_name": (c_char_p, [ctypes.c_int32]),
+    "mrank_last_error": (c_char_p, []),
+    "mrank_context_create": (mrank_status, [c_char_p, P(mrank_context_p)]),
+    "mrank_context_destroy": (None, [mrank_context_p]),
+    "mrank_context_create_ex": (mrank_status, [c_char_p, P(ContextOptions), P(mrank_context_p)]),
+    "mrank_context_device_name": (c_char_p, [mrank_context_p]),
+    "mrank_device_count": (mrank_status, [P(c_size_t)]),
+    "mrank_device_describe": (mrank_status, [c_size_t, P(DeviceInfo)]),
+    "mrank_context_create_from_cl": (
+        mrank_status, [cl_handle, cl_handle, cl_handle, P(mrank_context_p)]),
+    "mrank_context_cl_context": (cl_handle, [mrank_context_p]),
+    "mrank_context_queue": (cl_handle, [mrank_context_p]),
+    "mrank_reduction_error_bound": (c_double, [mrank_context_p, c_size_t]),
+    "mrank_forward": (
+        mrank_status, [mrank_context_p, c_size_t, F32P, F32P, F32P, c_float, mrank_reduction,
+                       F32P]),
+    "mrank_backward": (
+        mrank_status, [mrank_context_p, c_size_t, F32P, F32P, F32P, c_float, mrank_reduction,
+                       F32P, F32P, F32P]),
+    "mrank_forward_backward": (
+        mrank_status, [mrank_context_p, c_size_t, F32P, F32P, F32P, c_float, mrank_reduction,
+                       F32P, F32P, F32P]),
+    "mrank_forward_buffers": (
+        mrank_status, [mrank_context_p, c_size_t, cl_handle, c_size_t, cl_handle, c_size_t,
+                       cl_handle, c_size_t, c_float, mrank_reduction, cl_handle, c_size_t,
+                       P(cl_handle)]),
+    "mrank_backward_buffers": (
+        mrank_status, [mrank_context_p, c_size_t, cl_handle, c_size_t, cl_handle, c_size_t,
+                       cl_handle, c_size_t, c_float, mrank_reduction, cl_handle, c_size_t,
+                       cl_handle, c_size_t, cl_handle, c_size_t, P(cl_handle)]),
+    "mrank_forward_backward_buffers": (
+        mrank_status, [mrank_context_p, c_size_t, cl_handle, c_size_t, cl_handle, c_size_t,
+                       cl_handle, c_size_t, c_float, mrank_reduction, cl_handle, c_size_t,
+                       cl_handle, c_size_t, cl_handle, c_size_t, P(cl_handle)]),
+    "mrank_reference_forward": (
+        mrank_status, [c_size_t, F32P, F32P, F32P, c_float, mrank_reduction, F32P]),
+    "mrank_reference_backward": (
+        mrank_status, [c_size_t, F32P, F32P, F32P, c_float, mrank_reduction, F32P, F32P, F32P]),
+    "mrank_reference_forward_backward": (
+        mrank_status, [c_size_t, F32P, F32P, F32P, c_float, mrank_reduction, F32P, F32P, F32P]),
+    "mrank_export_program": (
+        mrank_status, [mrank_context_p, mrank_dtype, mrank_dtype, c_char_p, mrank_export_kind,
+                       ctypes.c_char_p, c_size_t]),
+    "mrank_dtype_name": (c_char_p, [mrank_dtype]),
+    "mrank_dtype_size": (c_size_t, [mrank_dtype]),
+    "mrank_reduction_error_bound_ex": (c_double, [mrank_context_p, DESC, c_size_t]),
+    "mrank_forward_ex": (
+        mrank_status, [mrank_context_p, DESC, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "mrank_backward_ex": (
+        mrank_status, [mrank_context_p, DESC, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p,
+                       c_void_p, c_void_p]),
+    "mrank_forward_backward_ex": (
+        mrank_status, [mrank_context_p, DESC, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p,
+                       c_void_p, c_void_p]),
+    "mrank_forward_buffers_ex": (
+        mrank_status, [mrank_context_p, DESC, c_size_t, cl_handle, c_size_t, cl_handle, c_size_t,
+                       cl_handle, c_size_t, cl_handle, c_size_t, P(cl_handle)]),
+    "mrank_backward_buffers_ex": (
+        mrank_status, [mrank_context_p, DESC, c_size_t, cl_handle, c_size_t, cl_handle, c_size_t,
+                       cl_handle, c_size_t, cl_handle, c_size_t, cl_handle, c_size_t, cl_handle,
+                       c_size_t, P(cl_handle)]),
+    "mrank_forward_backward_buffers_ex": (
+        mrank_status, [mrank_context_p, DESC, c_size_t, cl_handle, c_size_t, cl_handle, c_size_t,
+                       cl_handle, c_size_t, cl_handle, c_size_t, cl_handle, c_size_t, cl_handle,
+                       c_size_t, P(cl_handle)]),
+    "mrank_reference_forward_ex": (
+        mrank_status, [DESC, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p]),
+    "mrank_reference_backward_ex": (
+        mrank_status, [DESC, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p,
+                       c_void_p]),
+    "mrank_reference_forward_backward_ex": (
+        mrank_status, [DESC, c_size_t, c_void_p, c_void_p, c_void_p, c_void_p, c_void_p,
+                       c_void_p]),
+    "mrank_debug_ledger": (c_int, [P(ctypes.c_long)]),
+    "mrank_validate": (mrank_status, [mrank_context_p, P(Problem), P(Validation)]),
+    "mrank_verdict_string": (c_char_p, [mrank_verdict]),
+}
+
+
+def _library_path():
+    """MRANK_LIBRARY when set (a system install), else the copy inside this package"""
+    explicit = os.environ.get("MRANK_LIBRARY")
+    if explicit:
+        return explicit
+    here = pathlib.Path(__file__).resolve().parent
+    for name in ("libmrank.so", "libmrank.dylib"):
+        if (here / name).exists():
+            return str(here / name)
+    raise ImportError(
+        "mrank: libmrank is not inside the package (%s) and MRANK_LIBRARY is not set; install with "
+        "`pip install .` from the mrank source tree, or set MRANK_LIBRARY to an installed "
+        "libmrank.so" % here)
+
+
+def _load():
+    path = _library_path()
+    try:
+        lib = ctypes.CDLL(path)
+    except OSError as error:
+        raise ImportError(
+            "mrank: cannot load %s (%s); it needs the OpenCL loader: apt-get install "
+            "ocl-icd-libopencl1 (and pocl-opencl-icd for a CPU device)" % (path, error)) from None
+    for name, (result, arguments) in FUNCTIONS.items():
+        function = getattr(lib, name)
+        function.restype = result
+        function.argtypes = arguments
+    return lib, path
+
+
+lib, library_path = _load()

@@ -1,0 +1,181 @@
+"""mrank's numpy API on the default device against the CPU reference: every data type, label type
+and reduction; argument errors; views; contexts and threads; devices() against the CLI's JSON."""
+import json
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import mrank
+
+try:
+    import ml_dtypes
+
+    BF16 = [np.dtype(ml_dtypes.bfloat16)]
+except ImportError:
+    BF16 = []
+
+DATA = [np.dtype(np.float32), np.dtype(np.float16), np.dtype(np.float64)] + BF16
+LABELS = [np.dtype(np.float32), np.dtype(np.int32), np.dtype(np.int8)]
+
+
+def inputs(n, dtype, labels, seed=1):
+    rng = np.random.default_rng(seed)
+    x1 = (rng.standard_normal(n) * 3).astype(dtype)
+    x2 = (rng.standard_normal(n) * 3).astype(dtype)
+    y = np.where(rng.random(n) < 0.5, -1, 1).astype(labels)
+    return x1, x2, y
+
+
+def same_bits(a, b):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype
+    return a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("dtype", DATA, ids=str)
+@pytest.mark.parametrize("labels", LABELS, ids=str)
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+def test_device_matches_the_reference(ctx, dtype, labels, reduction):
+    if dtype == np.float64 and not any(d["fp64"] for d in mrank.devices()):
+        pytest.skip("no fp64 device")
+    n = 3001  # not a multiple of the kernels' 16 and 64: their tails run
+    x1, x2, y = inputs(n, dtype, labels)
+    loss, dx1, dx2 = ctx.forward_backward(x1, x2, y, 0.5, reduction)
+    ref_loss, ref_dx1, ref_dx2 = mrank.reference.forward_backward(x1, x2, y, 0.5, reduction)
+    assert loss.dtype == dtype and dx1.dtype == dtype and dx1.shape == x1.shape
+    # gradients are elementwise: the reference's bits
+    assert same_bits(dx1, ref_dx1) and same_bits(dx2, ref_dx2)
+    assert same_bits(ctx.forward(x1, x2, y, 0.5, reduction), loss), "forward = the fused pass"
+    if reduction == "none":
+        assert loss.shape == x1.shape and same_bits(loss, ref_loss)
+    else:
+        # the device's summation tree against the reference's double sum: within the bound the
+        # library states for this size and type, relative to the sum of |loss|
+        bound = ctx.reduction_error_bound(n, dtype, reduction)
+        total = np.abs(mrank.reference.forward(x1, x2, y, 0.5, "none").astype(np.float64)).sum()
+        if reduction == "mean":
+            total /= n
+        assert loss.shape == ()
+        assert abs(float(loss) - float(ref_loss)) <= bound * total
+    dloss = (np.linspace(-1, 1, n).astype(dtype) if reduction == "none"
+             else np.array(0.75, dtype=dtype))
+    b1, b2 = ctx.backward(x1, x2, y, dloss, 0.5, reduction)
+    r1, r2 = mrank.reference.backward(x1, x2, y, dloss, 0.5, reduction)
+    assert same_bits(b1, r1) and same_bits(b2, r2)
+
+
+def test_views_are_copied_and_give_the_contiguous_answer(ctx):
+    x1, x2, y = inputs(2000, np.float32, np.float32)
+    strided = ctx.forward(x1[::2], x2[::2], y[::2], 1.0, "none")
+    contiguous = ctx.forward(x1[::2].copy(), x2[::2].copy(), y[::2].copy(), 1.0, "none")
+    assert same_bits(strided, contiguous)
+    # any shape, the same for all three; the result keeps it
+    square = ctx.forward(x1.reshape(40, 50), x2.reshape(40, 50), y.reshape(40, 50), 1.0, "none")
+    assert square.shape == (40, 50)
+    assert same_bits(square.ravel(), ctx.forward(x1, x2, y, 1.0, "none"))
+
+
+def test_wrong_arguments_name_themselves(ctx):
+    x1, x2, y = inputs(10, np.float32, np.float32)
+    with pytest.raises(TypeError, match="x1 must be a numpy array, not list"):
+        ctx.forward([1.0], x2, y)
+    with pytest.raises(TypeError, match="x1 has dtype int64"):
+        ctx.forward(np.arange(10), x2, y)
+    with pytest.raises(TypeError, match="x2 has dtype float64 and x1 float32"):
+        ctx.forward(x1, x2.astype(np.float64), y)
+    with pytest.raises(TypeError, match="y has dtype float64"):
+        ctx.forward(x1, x2, y.astype(np.float64))
+    with pytest.raises(ValueError, match=r"y has shape \(9,\) and x1 \(10,\)"):
+        ctx.forward(x1, x2, y[:9])
+    with pytest.raises(ValueError, match="reduction must be one of"):
+        ctx.forward(x1, x2, y, reduction="avg")
+    with pytest.raises(TypeError, match="margin must be a number"):
+        ctx.forward(x1, x2, y, margin="wide")
+    with pytest.raises(ValueError, match="dloss has shape"):
+        ctx.backward(x1, x2, y, x1[:5], reduction="none")
+    with pytest.raises(ValueError, match="dloss must be one number"):
+        ctx.backward(x1, x2, y, x1, reduction="mean")
+    with pytest.raises(TypeError, match="selector must be a str"):
+        mrank.Context(3)
+
+
+def test_mrank_failures_are_errors_with_the_status_and_message():
+    with pytest.raises(mrank.Error) as caught:
+        mrank.Context("no-such-device-name")
+    assert caught.value.status == "MRANK_ERROR_DEVICE_NOT_FOUND"
+    assert "no-such-device-name" in caught.value.message
+    with pytest.raises(mrank.Error) as caught:
+        mrank.Context(binary_dir="/nonexistent/programs")
+    assert caught.value.status == "MRANK_ERROR_IO"
+    assert "is not a folder" in caught.value.message
+
+
+def test_a_closed_context_refuses_calls_and_closes_once():
+    with mrank.Context("host") as host:
+        assert host.device_name == "host (CPU reference)"
+        x1, x2, y = inputs(5, np.float32, np.float32)
+        assert same_bits(host.forward(x1, x2, y), mrank.reference.forward(x1, x2, y))
+    host.close()  # a second close is harmless
+    with pytest.raises(ValueError, match="closed"):
+        host.forward(x1, x2, y)
+    assert "closed" in repr(host)
+
+
+def test_threads_each_with_a_context_and_sharing_one(ctx):
+    x1, x2, y = inputs(50000, np.float32, np.float32)
+    want = mrank.reference.forward(x1, x2, y, 1.0, "none")
+    failures = []
+
+    def work(context):
+        try:
+            for _ in range(20):
+                if not same_bits(context.forward(x1, x2, y, 1.0, "none"), want):
+                    failures.append("wrong bits")
+        except Exception as error:  # noqa: BLE001 - reported below
+            failures.append(repr(error))
+
+    own = [mrank.Context() for _ in range(3)]
+    threads = [threading.Thread(target=work, args=(c,)) for c in own + [ctx, ctx, ctx]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for c in own:
+        c.close()
+    assert failures == []
+
+
+def test_validate_reports_like_the_cli(ctx):
+    report = ctx.validate(n=4097, op="fused", reduction="mean", dtype="f16", labels="i8")
+    assert report["verdict"] == "PASSED", report
+    assert [o["name"] for o in report["outputs"]] == ["loss", "dx1", "dx2"]
+    assert report["gradient_passed"]
+    with pytest.raises(ValueError, match="op must be one of"):
+        ctx.validate(op="sideways")
+
+
+def test_devices_has_the_fields_of_the_cli_json(cli):
+    listed = json.loads(subprocess.run([cli, "devices", "--json", "--verbose"], check=True,
+                                       capture_output=True, text=True).stdout)
+    from_cli = [dict(device, platform_name=p["name"], platform_version=p["version"],
+                     platform_index=p["index"]) for p in listed for device in p["devices"]]
+    assert mrank.devices() == from_cli
+
+
+def test_mrank_library_points_at_another_build(tmp_path):
+    """MRANK_LIBRARY loads a system install (here: the package's own copy under another name)."""
+    from mrank import _lib
+
+    copy = tmp_path / "libmrank-copy.so"
+    copy.write_bytes(open(_lib.library_path, "rb").read())
+    code = "import mrank, mrank._lib as l; print(l.library_path, mrank.version())"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True,
+                         env=dict(os.environ, MRANK_LIBRARY=str(copy))).stdout.split()
+    assert out == [str(copy), mrank.version()]
+    failed = subprocess.run([sys.executable, "-c", "import mrank"], capture_output=True,
+                            text=True, env=dict(os.environ, MRANK_LIBRARY=str(tmp_path / "no")))
+    assert failed.returncode != 0 and "cannot load" in failed.stderr
