@@ -70,6 +70,8 @@ class _Loss(torch.autograd.Function):
         y = _numpy(target, "target")
         if y.dtype not in (np.float32, np.int32, np.int8):
             y = y.astype(np.float32) if y.dtype.kind == "f" else y.astype(np.int32)
+        if not any(ctx.needs_input_grad[:2]):  # no gradient wanted: the forward pass alone
+            return _tensor(context.forward(a, b, y, margin, reduction), x1.dtype)
         loss, dx1, dx2 = context.forward_backward(a, b, y, margin, reduction)
         if nan_gradient == "torch":
             # PyTorch's clamp_min passes no gradient where the hinge is NaN

@@ -101,6 +101,15 @@ def test_half_types_are_rounded_once(dtype):
     assert x1.grad.dtype == dtype
 
 
+def test_without_requires_grad_only_the_loss_is_computed():
+    x1, x2, y = tensors(1000, torch.float32)
+    plain = MarginRankingLoss(0.2, "sum")(x1.detach(), x2.detach(), y)
+    assert not plain.requires_grad and plain.grad_fn is None
+    assert torch.equal(plain, MarginRankingLoss(0.2, "sum")(x1, x2, y).detach())
+    with torch.no_grad():
+        assert not MarginRankingLoss(0.2)(x1, x2, y).requires_grad
+
+
 def test_wrong_arguments():
     x1, x2, y = tensors(4, torch.float32)
     with pytest.raises(TypeError, match="input1 must be a torch.Tensor"):
