@@ -90,8 +90,8 @@ MRANK_API const char *mrank_last_error(void);
 MRANK_API mrank_status mrank_context_create(const char *selector, mrank_context **out);
 MRANK_API void mrank_context_destroy(mrank_context *ctx); /* NULL is a no-op */
 /* What mrank_context_create_ex may be told beyond the selector. Set `size` to
- * sizeof(mrank_context_options) and zero what you do not use (mrank_context_options o = {sizeof
- * o}); later versions add fields at the end and read only as far as `size` says. */
+ * sizeof(mrank_context_options) and zero what you do not use (mrank_context_options o = {.size =
+ * sizeof o}); later versions add fields at the end and read only as far as `size` says. */
 typedef struct mrank_context_options {
   size_t size;
   /* NULL: MRANK_BINARY_DIR decides. "": build from source (or the disk cache), whatever
@@ -100,12 +100,20 @@ typedef struct mrank_context_options {
    * device, driver or mrank version is refused here, and a program it lacks is an error naming the
    * file, never a build from source. */
   const char *binary_dir;
+  /* NULL or "": MRANK_VARIANT decides, else the shape `mrank autotune` stored for the device, else
+   * the device type's default. Else the kernels' shape, "epw=E,vw=V,wg=G,sum=direct|local"
+   * (elements and vector width per work-item 1, 4 or 16, work-group size, the reduction's first
+   * pass); every shape gives the same bits. */
+  const char *variant;
 } mrank_context_options;
 /* mrank_context_create with options (NULL: as mrank_context_create). */
 MRANK_API mrank_status mrank_context_create_ex(const char *selector,
                                                const mrank_context_options *options,
                                                mrank_context **out);
 
+/* The kernels' shape in use and where it came from: "epw=16,vw=16,wg=256,sum=direct (the default
+ * for this device type)"; "" for a host context or NULL. Owned by the context. */
+MRANK_API const char *mrank_context_variant(const mrank_context *ctx);
 /* The OpenCL device name, or "host (CPU reference)"; "" for NULL. Owned by the context. */
 MRANK_API const char *mrank_context_device_name(const mrank_context *ctx);
 

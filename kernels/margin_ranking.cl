@@ -6,6 +6,13 @@
  *                 3 double (needs cl_khr_fp64). half and bfloat16 are computed in float and rounded
  *                 to nearest even when stored; vload_half/vstore_half are core OpenCL C.
  *   MRANK_LABELS  y: 0 float, 1 int, 2 char; converted to the compute type on load.
+ * and per device shape (src/shape.c; every shape gives the same bits):
+ *   MRANK_EPW        elements per work-item of the elementwise kernels: 1, 4 or 16 (default 16)
+ *   MRANK_VW         their vector width: 1, 4 or 16, at most MRANK_EPW (default 16)
+ *   MRANK_SUM_LOCAL  1: pass 1 of a reduction loads a work-group's block of 64 x MRANK_SUM_WG
+ *                    elements coalesced (neighbouring work-items, neighbouring addresses) into local
+ *                    memory, then each work-item adds its 64 in the fixed order; 0 (default): each
+ *                    work-item loads its own 64 (vload16), the shape CPUs want
  *
  * Bit-exactness with the CPU reference (src/reference.c) rests on three rules kept here:
  *  - the same operations in the same order, each rounded on its own: contraction into FMA is off;
@@ -21,6 +28,19 @@
 #define MRANK_KERNEL __kernel
 #endif
 
+#ifndef MRANK_EPW
+#define MRANK_EPW 16
+#endif
+#ifndef MRANK_VW
+#define MRANK_VW 16
+#endif
+#ifndef MRANK_SUM_LOCAL
+#define MRANK_SUM_LOCAL 0
+#endif
+/* the work-group size of the local-memory pass 1: 64 rows of 65 values fit every device's local
+ * memory (17 KB of float, 33 KB of double) */
+#define MRANK_SUM_WG 64
+
 /* ---- types ---- */
 #if MRANK_DATA == 3
 #pragma OPENCL EXTENSION cl_khr_fp64 : enable
@@ -30,12 +50,16 @@ typedef double4 real4;
 typedef double8 real8;
 typedef double16 real16;
 typedef long16 mask16;
+typedef long4 mask4;
 typedef double data_t;
 #define LOAD(p, i) ((p)[i])
 #define LOAD16(p) vload16(0, (p))
+#define LOAD4(p) vload4(0, (p))
 #define STORE(p, i, v) ((p)[i] = (v))
 #define STORE16(p, v) vstore16((v), 0, (p))
+#define STORE4(p, v) vstore4((v), 0, (p))
 #define CONVERT_REAL16 convert_double16
+#define CONVERT_REAL4 convert_double4
 #else
 typedef float real;
 typedef float2 real2;
@@ -43,13 +67,17 @@ typedef float4 real4;
 typedef float8 real8;
 typedef float16 real16;
 typedef int16 mask16;
+typedef int4 mask4;
 #define CONVERT_REAL16 convert_float16
+#define CONVERT_REAL4 convert_float4
 #if MRANK_DATA == 1
 typedef half data_t;
 #define LOAD(p, i) vload_half((i), (p))
 #define LOAD16(p) vload_half16(0, (p))
+#define LOAD4(p) vload_half4(0, (p))
 #define STORE(p, i, v) vstore_half_rte((v), (i), (p))
 #define STORE16(p, v) vstore_half16_rte((v), 0, (p))
+#define STORE4(p, v) vstore_half4_rte((v), 0, (p))
 #elif MRANK_DATA == 2
 typedef ushort data_t;
 inline float mrank_bf16_load(ushort bits) { return as_float((uint)bits << 16); }
@@ -68,16 +96,29 @@ inline void mrank_bf16_store16(float16 value, __global ushort *p) {
   const uint16 quiet = (u >> 16) | 0x0040u;
   vstore16(convert_ushort16(select(rounded, quiet, (u & 0x7fffffffu) > 0x7f800000u)), 0, p);
 }
+inline float4 mrank_bf16_load4(__global const ushort *p) {
+  return as_float4(convert_uint4(vload4(0, p)) << 16);
+}
+inline void mrank_bf16_store4(float4 value, __global ushort *p) {
+  const uint4 u = as_uint4(value);
+  const uint4 rounded = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+  const uint4 quiet = (u >> 16) | 0x0040u;
+  vstore4(convert_ushort4(select(rounded, quiet, (u & 0x7fffffffu) > 0x7f800000u)), 0, p);
+}
 #define LOAD(p, i) mrank_bf16_load((p)[i])
 #define LOAD16(p) mrank_bf16_load16(p)
+#define LOAD4(p) mrank_bf16_load4(p)
 #define STORE(p, i, v) ((p)[i] = mrank_bf16_round(v))
 #define STORE16(p, v) mrank_bf16_store16((v), (p))
+#define STORE4(p, v) mrank_bf16_store4((v), (p))
 #else
 typedef float data_t;
 #define LOAD(p, i) ((p)[i])
 #define LOAD16(p) vload16(0, (p))
+#define LOAD4(p) vload4(0, (p))
 #define STORE(p, i, v) ((p)[i] = (v))
 #define STORE16(p, v) vstore16((v), 0, (p))
+#define STORE4(p, v) vstore4((v), 0, (p))
 #endif
 #endif
 
@@ -90,6 +131,7 @@ typedef float label_t;
 #endif
 #define LABEL(p, i) ((real)(p)[i])
 #define LABEL16(p) CONVERT_REAL16(vload16(0, (p)))
+#define LABEL4(p) CONVERT_REAL4(vload4(0, (p)))
 
 /* ---- the operator, one element and 16 at a time ---- */
 inline real mrank_dist(real x1, real x2, real y, real margin) {
@@ -108,6 +150,14 @@ inline real16 mrank_dist16(real16 x1, real16 x2, real16 y, real margin) {
 
 inline real16 mrank_clamp16(real16 dist) { return select(dist, (real16)(0), dist < (real16)(0)); }
 
+inline real4 mrank_dist4(real4 x1, real4 x2, real4 y, real margin) {
+  const real4 diff = x1 - x2;
+  const real4 scaled = -y * diff;
+  return scaled + margin;
+}
+
+inline real4 mrank_clamp4(real4 dist) { return select(dist, (real4)(0), dist < (real4)(0)); }
+
 /* Selects, not branches: every work-item stores, so the stores vectorise; the values (and the sign
  * of a zero) are those of Caffe2's branch. */
 inline void mrank_store_gradient(real dist, real y, real upstream, __global data_t *dx1,
@@ -124,22 +174,61 @@ inline void mrank_store_gradient16(real16 dist, real16 y, real16 upstream, __glo
   STORE16(dx2, select((real16)(0), y * upstream, passes));
 }
 
-/* The elementwise kernels take 16 elements a work-item: vector loads and stores, and the last
- * work-item's tail one by one. Pointers below are already moved by their offsets. */
+inline void mrank_store_gradient4(real4 dist, real4 y, real4 upstream, __global data_t *dx1,
+                                  __global data_t *dx2) {
+  const mask4 passes = !(dist < (real4)(0));
+  STORE4(dx1, select((real4)(0), -y * upstream, passes));
+  STORE4(dx2, select((real4)(0), y * upstream, passes));
+}
+
+/* The elementwise kernels take MRANK_EPW elements a work-item, MRANK_VW at a time (vector loads
+ * and stores), and the last work-item's tail one by one. The same operations on every element,
+ * whatever the shape: the same bits. Pointers below are already moved by their offsets. */
+#if MRANK_VW == 16
+#define VREAL real16
+#define VLOAD LOAD16
+#define VLABEL LABEL16
+#define VSTORE STORE16
+#define VDIST mrank_dist16
+#define VCLAMP mrank_clamp16
+#define VGRADIENT mrank_store_gradient16
+#elif MRANK_VW == 4
+#define VREAL real4
+#define VLOAD LOAD4
+#define VLABEL LABEL4
+#define VSTORE STORE4
+#define VDIST mrank_dist4
+#define VCLAMP mrank_clamp4
+#define VGRADIENT mrank_store_gradient4
+#else
+#define VREAL real
+#define VLOAD(p) LOAD((p), 0)
+#define VLABEL(p) LABEL((p), 0)
+#define VSTORE(p, v) STORE((p), 0, (v))
+#define VDIST mrank_dist
+#define VCLAMP mrank_clamp
+#define VGRADIENT(dist, y, upstream, dx1, dx2) \
+  mrank_store_gradient((dist), (y), (upstream), (dx1), (dx2), 0)
+#endif
+#if MRANK_VW > MRANK_EPW || MRANK_EPW % MRANK_VW != 0
+#error "MRANK_VW must divide MRANK_EPW"
+#endif
 
 /* loss[i] for reduction NONE. */
 MRANK_KERNEL void mrank_forward_none(__global const data_t *x1, ulong x1_off,
-                                 __global const data_t *x2, ulong x2_off,
-                                 __global const label_t *y, ulong y_off, real margin, ulong n,
-                                 __global data_t *loss, ulong loss_off) {
-  const ulong base = get_global_id(0) * 16;
+                                     __global const data_t *x2, ulong x2_off,
+                                     __global const label_t *y, ulong y_off, real margin, ulong n,
+                                     __global data_t *loss, ulong loss_off) {
+  const ulong base = get_global_id(0) * MRANK_EPW;
   if (base >= n) return;
   x1 += x1_off + base;
   x2 += x2_off + base;
   y += y_off + base;
   loss += loss_off + base;
-  if (base + 16 <= n) {
-    STORE16(loss, mrank_clamp16(mrank_dist16(LOAD16(x1), LOAD16(x2), LABEL16(y), margin)));
+  if (base + MRANK_EPW <= n) {
+    for (int c = 0; c < MRANK_EPW; c += MRANK_VW) {
+      VSTORE(loss + c, VCLAMP(VDIST(VLOAD(x1 + c), VLOAD(x2 + c), VLABEL(y + c), margin)));
+    }
     return;
   }
   for (ulong k = 0; base + k < n; ++k) {
@@ -149,12 +238,12 @@ MRANK_KERNEL void mrank_forward_none(__global const data_t *x1, ulong x1_off,
 
 /* Gradient for reduction NONE: the upstream gradient is dloss[i]. */
 MRANK_KERNEL void mrank_backward_none(__global const data_t *x1, ulong x1_off,
-                                  __global const data_t *x2, ulong x2_off,
-                                  __global const label_t *y, ulong y_off, real margin, ulong n,
-                                  __global const data_t *dloss, ulong dloss_off,
-                                  __global data_t *dx1, ulong dx1_off, __global data_t *dx2,
-                                  ulong dx2_off) {
-  const ulong base = get_global_id(0) * 16;
+                                      __global const data_t *x2, ulong x2_off,
+                                      __global const label_t *y, ulong y_off, real margin, ulong n,
+                                      __global const data_t *dloss, ulong dloss_off,
+                                      __global data_t *dx1, ulong dx1_off, __global data_t *dx2,
+                                      ulong dx2_off) {
+  const ulong base = get_global_id(0) * MRANK_EPW;
   if (base >= n) return;
   x1 += x1_off + base;
   x2 += x2_off + base;
@@ -162,10 +251,12 @@ MRANK_KERNEL void mrank_backward_none(__global const data_t *x1, ulong x1_off,
   dloss += dloss_off + base;
   dx1 += dx1_off + base;
   dx2 += dx2_off + base;
-  if (base + 16 <= n) {
-    const real16 yv = LABEL16(y);
-    mrank_store_gradient16(mrank_dist16(LOAD16(x1), LOAD16(x2), yv, margin), yv, LOAD16(dloss),
-                           dx1, dx2);
+  if (base + MRANK_EPW <= n) {
+    for (int c = 0; c < MRANK_EPW; c += MRANK_VW) {
+      const VREAL yv = VLABEL(y + c);
+      VGRADIENT(VDIST(VLOAD(x1 + c), VLOAD(x2 + c), yv, margin), yv, VLOAD(dloss + c), dx1 + c,
+                dx2 + c);
+    }
     return;
   }
   for (ulong k = 0; base + k < n; ++k) {
@@ -178,12 +269,12 @@ MRANK_KERNEL void mrank_backward_none(__global const data_t *x1, ulong x1_off,
 /* Gradient for SUM and MEAN: one upstream scalar, dloss[dloss_off] * scale (scale is 1 for SUM and
  * 1/n rounded to the compute type for MEAN). */
 MRANK_KERNEL void mrank_backward_scalar(__global const data_t *x1, ulong x1_off,
-                                    __global const data_t *x2, ulong x2_off,
-                                    __global const label_t *y, ulong y_off, real margin, ulong n,
-                                    __global const data_t *dloss, ulong dloss_off, real scale,
-                                    __global data_t *dx1, ulong dx1_off, __global data_t *dx2,
-                                    ulong dx2_off) {
-  const ulong base = get_global_id(0) * 16;
+                                        __global const data_t *x2, ulong x2_off,
+                                        __global const label_t *y, ulong y_off, real margin,
+                                        ulong n, __global const data_t *dloss, ulong dloss_off,
+                                        real scale, __global data_t *dx1, ulong dx1_off,
+                                        __global data_t *dx2, ulong dx2_off) {
+  const ulong base = get_global_id(0) * MRANK_EPW;
   if (base >= n) return;
   const real upstream = LOAD(dloss, dloss_off) * scale;
   x1 += x1_off + base;
@@ -191,10 +282,12 @@ MRANK_KERNEL void mrank_backward_scalar(__global const data_t *x1, ulong x1_off,
   y += y_off + base;
   dx1 += dx1_off + base;
   dx2 += dx2_off + base;
-  if (base + 16 <= n) {
-    const real16 yv = LABEL16(y);
-    mrank_store_gradient16(mrank_dist16(LOAD16(x1), LOAD16(x2), yv, margin), yv,
-                           (real16)(upstream), dx1, dx2);
+  if (base + MRANK_EPW <= n) {
+    for (int c = 0; c < MRANK_EPW; c += MRANK_VW) {
+      const VREAL yv = VLABEL(y + c);
+      VGRADIENT(VDIST(VLOAD(x1 + c), VLOAD(x2 + c), yv, margin), yv, (VREAL)(upstream), dx1 + c,
+                dx2 + c);
+    }
     return;
   }
   for (ulong k = 0; base + k < n; ++k) {
@@ -206,12 +299,12 @@ MRANK_KERNEL void mrank_backward_scalar(__global const data_t *x1, ulong x1_off,
 
 /* Forward and backward in one pass, reduction NONE: the upstream gradient of every loss is 1, so
  * dx1 = -y * 1 and dx2 = y * 1, the bits of mrank_backward_none with dloss = 1. */
-MRANK_KERNEL void mrank_fused_none(__global const data_t *x1, ulong x1_off, __global const data_t *x2,
-                               ulong x2_off, __global const label_t *y, ulong y_off, real margin,
-                               ulong n, __global data_t *loss, ulong loss_off,
-                               __global data_t *dx1, ulong dx1_off, __global data_t *dx2,
-                               ulong dx2_off) {
-  const ulong base = get_global_id(0) * 16;
+MRANK_KERNEL void mrank_fused_none(__global const data_t *x1, ulong x1_off,
+                                   __global const data_t *x2, ulong x2_off,
+                                   __global const label_t *y, ulong y_off, real margin, ulong n,
+                                   __global data_t *loss, ulong loss_off, __global data_t *dx1,
+                                   ulong dx1_off, __global data_t *dx2, ulong dx2_off) {
+  const ulong base = get_global_id(0) * MRANK_EPW;
   if (base >= n) return;
   x1 += x1_off + base;
   x2 += x2_off + base;
@@ -219,11 +312,13 @@ MRANK_KERNEL void mrank_fused_none(__global const data_t *x1, ulong x1_off, __gl
   loss += loss_off + base;
   dx1 += dx1_off + base;
   dx2 += dx2_off + base;
-  if (base + 16 <= n) {
-    const real16 yv = LABEL16(y);
-    const real16 dist = mrank_dist16(LOAD16(x1), LOAD16(x2), yv, margin);
-    STORE16(loss, mrank_clamp16(dist));
-    mrank_store_gradient16(dist, yv, (real16)(1), dx1, dx2);
+  if (base + MRANK_EPW <= n) {
+    for (int c = 0; c < MRANK_EPW; c += MRANK_VW) {
+      const VREAL yv = VLABEL(y + c);
+      const VREAL dist = VDIST(VLOAD(x1 + c), VLOAD(x2 + c), yv, margin);
+      VSTORE(loss + c, VCLAMP(dist));
+      VGRADIENT(dist, yv, (VREAL)(1), dx1 + c, dx2 + c);
+    }
     return;
   }
   for (ulong k = 0; base + k < n; ++k) {
@@ -264,6 +359,7 @@ inline real mrank_loss_block(__global const data_t *x1, __global const data_t *x
   return mrank_sum16(vload16(0, tail));
 }
 
+#if !MRANK_SUM_LOCAL
 /* Pass 1: partials[partials_off + g] = the sum of the losses of elements 64g .. 64g + 63. */
 MRANK_KERNEL void mrank_forward_sum64(__global const data_t *x1, ulong x1_off,
                                   __global const data_t *x2, ulong x2_off,
@@ -279,6 +375,40 @@ MRANK_KERNEL void mrank_forward_sum64(__global const data_t *x1, ulong x1_off,
                                           mrank_loss_block(x1, x2, y, margin, base + 32, n),
                                           mrank_loss_block(x1, x2, y, margin, base + 48, n));
 }
+
+#else
+/* The local-memory pass 1 (MRANK_SUM_LOCAL): the work-group's 64 x MRANK_SUM_WG elements are loaded
+ * with neighbouring work-items on neighbouring addresses (coalesced), their losses kept in rows of
+ * 64 (padded to 65, so that the rows start in different banks), then each work-item adds its own
+ * row with the direct pass's tree: ((sum16 b0 + sum16 b1) + (sum16 b2 + sum16 b3)). The same
+ * values added in the same order: the same bits. Work-items past n still load (zeros) and pass
+ * the barrier; only those with elements write a partial sum. */
+#define MRANK_ROW 65
+inline real mrank_row_sum(__local const real *row) {
+  return mrank_sum4(mrank_sum16(vload16(0, row)), mrank_sum16(vload16(1, row)),
+                    mrank_sum16(vload16(2, row)), mrank_sum16(vload16(3, row)));
+}
+
+__kernel __attribute__((reqd_work_group_size(MRANK_SUM_WG, 1, 1))) void mrank_forward_sum64(
+    __global const data_t *x1, ulong x1_off, __global const data_t *x2, ulong x2_off,
+    __global const label_t *y, ulong y_off, real margin, ulong n, __global real *partials,
+    ulong partials_off) {
+  __local real rows[MRANK_SUM_WG * MRANK_ROW];
+  const uint lid = get_local_id(0);
+  const ulong first = get_group_id(0) * (ulong)(MRANK_SUM_WG * 64);
+  x1 += x1_off;
+  x2 += x2_off;
+  y += y_off;
+  for (uint t = lid; t < MRANK_SUM_WG * 64; t += MRANK_SUM_WG) {
+    const ulong i = first + t;
+    rows[(t / 64) * MRANK_ROW + t % 64] =
+        i < n ? mrank_clamp(mrank_dist(LOAD(x1, i), LOAD(x2, i), LABEL(y, i), margin)) : (real)0;
+  }
+  barrier(CLK_LOCAL_MEM_FENCE);
+  const ulong g = get_global_id(0);
+  if (g * 64 < n) partials[partials_off + g] = mrank_row_sum(rows + lid * MRANK_ROW);
+}
+#endif
 
 /* The later passes: the sum of in[16g .. 16g + 15] times scale (1 until the last pass), stored in
  * the compute type (partials) or, on the last pass, in the data type (the loss). */
@@ -329,6 +459,7 @@ inline real mrank_fused_block(__global const data_t *x1, __global const data_t *
   return mrank_sum16(vload16(0, tail));
 }
 
+#if !MRANK_SUM_LOCAL
 MRANK_KERNEL void mrank_fused_sum64(__global const data_t *x1, ulong x1_off, __global const data_t *x2,
                                 ulong x2_off, __global const label_t *y, ulong y_off, real margin,
                                 ulong n, real scale, __global data_t *dx1, ulong dx1_off,
@@ -348,3 +479,35 @@ MRANK_KERNEL void mrank_fused_sum64(__global const data_t *x1, ulong x1_off, __g
                  mrank_fused_block(x1, x2, y, margin, upstream, dx1, dx2, base + 32, n),
                  mrank_fused_block(x1, x2, y, margin, upstream, dx1, dx2, base + 48, n));
 }
+#else
+/* The local-memory fused pass 1: the gradients are stored during the coalesced load. */
+__kernel __attribute__((reqd_work_group_size(MRANK_SUM_WG, 1, 1))) void mrank_fused_sum64(
+    __global const data_t *x1, ulong x1_off, __global const data_t *x2, ulong x2_off,
+    __global const label_t *y, ulong y_off, real margin, ulong n, real scale,
+    __global data_t *dx1, ulong dx1_off, __global data_t *dx2, ulong dx2_off,
+    __global real *partials, ulong partials_off) {
+  __local real rows[MRANK_SUM_WG * MRANK_ROW];
+  const uint lid = get_local_id(0);
+  const ulong first = get_group_id(0) * (ulong)(MRANK_SUM_WG * 64);
+  const real upstream = (real)1 * scale;
+  x1 += x1_off;
+  x2 += x2_off;
+  y += y_off;
+  dx1 += dx1_off;
+  dx2 += dx2_off;
+  for (uint t = lid; t < MRANK_SUM_WG * 64; t += MRANK_SUM_WG) {
+    const ulong i = first + t;
+    real loss = 0;
+    if (i < n) {
+      const real yi = LABEL(y, i);
+      const real dist = mrank_dist(LOAD(x1, i), LOAD(x2, i), yi, margin);
+      loss = mrank_clamp(dist);
+      mrank_store_gradient(dist, yi, upstream, dx1, dx2, i);
+    }
+    rows[(t / 64) * MRANK_ROW + t % 64] = loss;
+  }
+  barrier(CLK_LOCAL_MEM_FENCE);
+  const ulong g = get_global_id(0);
+  if (g * 64 < n) partials[partials_off + g] = mrank_row_sum(rows + lid * MRANK_ROW);
+}
+#endif

@@ -9,11 +9,11 @@
 #include "binary_dir.h"
 #include "device.h"
 #include "device_traits.h"
+#include "shape.h"
 #include "disk_cache.h"
 #include "context.h"
 #include "reduce.h"
 
-enum { MRANK_PREFERRED_LOCAL_SIZE = 256 };
 /* Host-pointer calls stage at most this many elements per buffer and pass (16 MiB of float): the
  * device memory mrank keeps between calls stays small, and longer inputs are processed in chunks.
  */
@@ -64,7 +64,44 @@ static mrank_status choose_binary_dir(mrank_context *ctx, const char *option) {
   return status == MRANK_SUCCESS ? status : mrank_fail(status, "%s", message);
 }
 
-static mrank_status configure_device(mrank_context *ctx, const char *binary_dir) {
+/* The kernels' shape: the caller's option, else MRANK_VARIANT, else the stored autotune choice,
+ * else the device type's default; a bad text is an error that names where it came from. */
+static mrank_status choose_shape(mrank_context *ctx, const char *option) {
+  const char *env = getenv("MRANK_VARIANT");
+  const char *text = option != NULL && option[0] != '\0' ? option
+                     : env != NULL && env[0] != '\0'     ? env
+                                                          : NULL;
+  char why[256];
+  if (text != NULL) {
+    if (!mrank_shape_parse(text, &ctx->shape, why, sizeof why)) {
+      return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT, "%s \"%s\": %s",
+                        text == option ? "mrank_context_options.variant" : "MRANK_VARIANT", text,
+                        why);
+    }
+    snprintf(ctx->shape_source, sizeof ctx->shape_source, "%s",
+             text == option ? "asked for" : "MRANK_VARIANT");
+  } else if (mrank_shape_load(ctx->device, &ctx->shape)) {
+    snprintf(ctx->shape_source, sizeof ctx->shape_source, "stored by mrank autotune");
+  } else {
+    mrank_shape_default(ctx->device, &ctx->shape);
+    snprintf(ctx->shape_source, sizeof ctx->shape_source, "the default for this device type");
+  }
+  /* the local pass 1 keeps 64 rows of 65 values of the widest type (double) in local memory */
+  cl_ulong local_memory = 0;
+  if (ctx->shape.sum_local &&
+      (clGetDeviceInfo(ctx->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local_memory, &local_memory,
+                       NULL) != CL_SUCCESS ||
+       local_memory < 64 * 65 * sizeof(double))) {
+    ctx->shape.sum_local = 0;
+    snprintf(ctx->shape_source + strlen(ctx->shape_source),
+             sizeof ctx->shape_source - strlen(ctx->shape_source),
+             "; sum=direct: the local memory is too small for sum=local");
+  }
+  return MRANK_SUCCESS;
+}
+
+static mrank_status configure_device(mrank_context *ctx, const char *binary_dir,
+                                     const char *variant) {
   mrank_status status = MRANK_SUCCESS;
   cl_ulong max_alloc = 0;
   size_t max_group = 0;
@@ -103,7 +140,8 @@ static mrank_status configure_device(mrank_context *ctx, const char *binary_dir)
     ctx->cache_warned = 1;
   }
 
-  size_t limit = MRANK_PREFERRED_LOCAL_SIZE;
+  MRANK_TRY(choose_shape(ctx, variant));
+  size_t limit = ctx->shape.wg;
   if (max_group < limit) limit = max_group;
   if (item_sizes[0] < limit) limit = item_sizes[0];
   ctx->local_size = floor_power_of_two(limit > 0 ? limit : 1);
@@ -150,6 +188,16 @@ static mrank_status configure_device(mrank_context *ctx, const char *binary_dir)
     snprintf(ctx->build_options + used, sizeof ctx->build_options - used, "%s-cl-denorms-are-zero",
              used > 0 ? " " : "");
   }
+  {
+    const size_t used = strlen(ctx->build_options);
+    snprintf(ctx->build_options + used, sizeof ctx->build_options - used,
+             "%s-DMRANK_EPW=%d -DMRANK_VW=%d -DMRANK_SUM_LOCAL=%d", used > 0 ? " " : "",
+             ctx->shape.epw, ctx->shape.vw, ctx->shape.sum_local);
+  }
+  ctx->shape.wg = ctx->local_size; /* as launched: capped by the device */
+  char text[96];
+  mrank_shape_format(&ctx->shape, text, sizeof text);
+  snprintf(ctx->variant_text, sizeof ctx->variant_text, "%s (%s)", text, ctx->shape_source);
   ctx->fixed_work_group = mrank_device_fixes_work_group(ctx->device);
   if (ctx->fixed_work_group) {
     const size_t used = strlen(ctx->build_options);
@@ -163,7 +211,7 @@ error:
 }
 
 static mrank_status create_opencl(mrank_context *ctx, const mrank_device_choice *choice,
-                                  const char *binary_dir) {
+                                  const char *binary_dir, const char *variant) {
   mrank_status status = MRANK_SUCCESS;
   cl_int err = CL_SUCCESS;
   ctx->platform = choice->platform;
@@ -174,7 +222,7 @@ static mrank_status create_opencl(mrank_context *ctx, const mrank_device_choice 
   MRANK_CHECK_CL(err, "clCreateContext");
   ctx->queue = clCreateCommandQueue(ctx->cl_ctx, ctx->device, 0, &err);
   MRANK_CHECK_CL(err, "clCreateCommandQueue");
-  MRANK_TRY(configure_device(ctx, binary_dir));
+  MRANK_TRY(configure_device(ctx, binary_dir, variant));
   return MRANK_SUCCESS;
 error:
   return status;
@@ -199,10 +247,14 @@ mrank_status mrank_context_create_ex(const char *selector, const mrank_context_o
               options != NULL ? options->size : (size_t)0, sizeof(mrank_context_options));
   /* a caller built against an older header passes a shorter struct: fields past its size are
    * absent, as if NULL */
-  const char *binary_dir = NULL;
+  const char *binary_dir = NULL, *variant = NULL;
   if (options != NULL &&
       options->size >= offsetof(mrank_context_options, binary_dir) + sizeof(const char *)) {
     binary_dir = options->binary_dir;
+  }
+  if (options != NULL &&
+      options->size >= offsetof(mrank_context_options, variant) + sizeof(const char *)) {
+    variant = options->variant;
   }
   mrank_device_choice choice;
   MRANK_TRY(mrank_select_device(selector, &choice));
@@ -214,13 +266,18 @@ mrank_status mrank_context_create_ex(const char *selector, const mrank_context_o
     ctx->is_host = 1;
     snprintf(ctx->device_name, sizeof ctx->device_name, "host (CPU reference)");
   } else {
-    MRANK_TRY(create_opencl(ctx, &choice, binary_dir));
+    MRANK_TRY(create_opencl(ctx, &choice, binary_dir, variant));
   }
   *out = ctx;
   return MRANK_SUCCESS;
 error:
   mrank_context_destroy(ctx);
   return status;
+}
+
+const char *mrank_context_variant(const mrank_context *ctx) {
+  if (!mrank_context_live(ctx) || ctx->is_host) return "";
+  return ctx->variant_text;
 }
 
 mrank_status mrank_check_context(const char *function, const mrank_context *ctx) {
@@ -310,7 +367,7 @@ mrank_status mrank_context_create_from_cl(cl_context context, cl_device_id devic
   MRANK_CHECK_CL(clRetainCommandQueue(queue), "clRetainCommandQueue");
   ctx->queue = queue;
   ctx->device = device;
-  MRANK_TRY(configure_device(ctx, NULL));
+  MRANK_TRY(configure_device(ctx, NULL, NULL));
   *out = ctx;
   return MRANK_SUCCESS;
 error:

@@ -26,6 +26,12 @@ static real_arg make_real(double value) {
   return arg;
 }
 
+/* The work-items an elementwise kernel needs for n elements: shape.epw each. */
+static size_t elementwise_items(const mrank_context *ctx, size_t n) {
+  const size_t per_item = (size_t)ctx->shape.epw;
+  return n / per_item + (n % per_item != 0);
+}
+
 static mrank_status launch(mrank_context *ctx, const mrank_variant *v, mrank_kernel_id id,
                            const kernel_arg *args, cl_uint arg_count, size_t work_items,
                            cl_event *event) {
@@ -36,7 +42,9 @@ static mrank_status launch(mrank_context *ctx, const mrank_variant *v, mrank_ker
   }
   /* an explicit local size: PoCL picks a poor one when left to itself (and compiles again for
    * each new one) */
-  const size_t local = ctx->local_size;
+  const int local_pass = ctx->shape.sum_local &&
+                         (id == MRANK_KERNEL_FORWARD_SUM64 || id == MRANK_KERNEL_FUSED_SUM64);
+  const size_t local = local_pass ? MRANK_LOCAL_PASS_GROUP : ctx->local_size;
   const size_t global = (work_items + local - 1) / local * local;
   MRANK_CHECK_CL(
       clEnqueueNDRangeKernel(ctx->queue, kernel, 1, NULL, &global, &local, 0, NULL, event),
@@ -54,7 +62,7 @@ mrank_status mrank_enqueue_forward_none(mrank_context *ctx, const mrank_variant 
                              MRANK_VIEW_ARGS(in->y),  MRANK_REAL_ARG(v, margin),
                              MRANK_ARG(count),        MRANK_VIEW_ARGS(loss)};
   return launch(ctx, v, MRANK_KERNEL_FORWARD_NONE, args, sizeof args / sizeof args[0],
-                mrank_pass_outputs(n), event); /* 16 elements a work-item */
+                elementwise_items(ctx, n), event);
 }
 
 mrank_status mrank_enqueue_backward(mrank_context *ctx, const mrank_variant *v, size_t n,
@@ -69,14 +77,14 @@ mrank_status mrank_enqueue_backward(mrank_context *ctx, const mrank_variant *v, 
                                MRANK_ARG(count),        MRANK_VIEW_ARGS(dloss),
                                MRANK_VIEW_ARGS(dx1),    MRANK_VIEW_ARGS(dx2)};
     return launch(ctx, v, MRANK_KERNEL_BACKWARD_NONE, args, sizeof args / sizeof args[0],
-                  mrank_pass_outputs(n), event);
+                  elementwise_items(ctx, n), event);
   }
   const kernel_arg args[] = {
       MRANK_VIEW_ARGS(in->x1),   MRANK_VIEW_ARGS(in->x2), MRANK_VIEW_ARGS(in->y),
       MRANK_REAL_ARG(v, margin), MRANK_ARG(count),        MRANK_VIEW_ARGS(dloss),
       MRANK_REAL_ARG(v, factor), MRANK_VIEW_ARGS(dx1),    MRANK_VIEW_ARGS(dx2)};
   return launch(ctx, v, MRANK_KERNEL_BACKWARD_SCALAR, args, sizeof args / sizeof args[0],
-                mrank_pass_outputs(n), event);
+                elementwise_items(ctx, n), event);
 }
 
 mrank_status mrank_enqueue_fused_none(mrank_context *ctx, const mrank_variant *v, size_t n,
@@ -89,7 +97,7 @@ mrank_status mrank_enqueue_fused_none(mrank_context *ctx, const mrank_variant *v
                              MRANK_ARG(count),        MRANK_VIEW_ARGS(loss),
                              MRANK_VIEW_ARGS(dx1),    MRANK_VIEW_ARGS(dx2)};
   return launch(ctx, v, MRANK_KERNEL_FUSED_NONE, args, sizeof args / sizeof args[0],
-                mrank_pass_outputs(n), event);
+                elementwise_items(ctx, n), event);
 }
 
 mrank_status mrank_enqueue_forward_sum64(mrank_context *ctx, const mrank_variant *v, size_t n,

@@ -7,8 +7,11 @@
 
 #define MRANK_FAN_IN 16
 #define MRANK_FIRST_FAN_IN 64
+/* the work-group size the local-memory pass 1 (sum=local) is built for: MRANK_SUM_WG of
+ * kernels/margin_ranking.cl */
+#define MRANK_LOCAL_PASS_GROUP 64
 /* the partial sums pass 1 makes of n elements, ceil(n / 64), and a later pass of n partials,
- * ceil(n / 16); also the work-items of the 16-wide elementwise kernels */
+ * ceil(n / 16) */
 size_t mrank_first_pass_outputs(size_t n);
 size_t mrank_pass_outputs(size_t n);
 

@@ -45,7 +45,7 @@ static void remove_folder(void) {
 TestSuite(binary_dir, .init = fresh_folder, .fini = remove_folder);
 
 static mrank_context *device_context(const char *binary_dir) {
-  mrank_context_options options = {sizeof options, binary_dir};
+  mrank_context_options options = {.size = sizeof options, .binary_dir = binary_dir};
   mrank_context *ctx = NULL;
   const mrank_status status = mrank_context_create_ex(NULL, &options, &ctx);
   if (status != MRANK_SUCCESS && binary_dir == NULL) {
@@ -249,7 +249,7 @@ Test(binary_dir, a_folder_for_another_driver_or_mrank_is_refused_with_both_versi
 
   edit_manifest("driver-version", "0.0-elsewhere");
   ctx = NULL;
-  mrank_context_options options = {sizeof options, folder};
+  mrank_context_options options = {.size = sizeof options, .binary_dir = folder};
   expect_error(mrank_context_create_ex(NULL, &options, &ctx), MRANK_ERROR_UNSUPPORTED,
                "0.0-elsewhere");
   cr_assert_null(ctx, "a failure leaves out as it was");
@@ -294,7 +294,7 @@ Test(binary_dir, a_program_built_from_other_source_is_refused) {
 
 Test(binary_dir, a_folder_without_a_manifest_or_a_folder_at_all_is_refused) {
   mrank_context *ctx = NULL;
-  mrank_context_options options = {sizeof options, folder};
+  mrank_context_options options = {.size = sizeof options, .binary_dir = folder};
   expect_error(mrank_context_create_ex(NULL, &options, &ctx), MRANK_ERROR_IO, "manifest.txt");
   char missing[128];
   snprintf(missing, sizeof missing, "%s/absent", folder);
@@ -312,7 +312,7 @@ Test(binary_dir, a_folder_without_a_manifest_or_a_folder_at_all_is_refused) {
 
 Test(binary_dir, arguments_are_checked) {
   mrank_context *ctx = NULL;
-  mrank_context_options options = {0, NULL};
+  mrank_context_options options = {.size = 0};
   expect_error(mrank_context_create_ex(NULL, &options, &ctx), MRANK_ERROR_INVALID_ARGUMENT,
                "sizeof(mrank_context_options)");
   expect_error(mrank_export_program(NULL, MRANK_DTYPE_F32, MRANK_DTYPE_F32, folder,

@@ -161,17 +161,22 @@ class Context:
     selector: None reads MRANK_DEVICE, else the first GPU, accelerator, CPU; or "gpu", "cpu",
     "accelerator", "host" (the CPU reference, no OpenCL), "P:D" as `mrank devices` lists them, or
     part of a device's name. binary_dir: a folder made by `mrank compile` to run from (None: as
-    MRANK_BINARY_DIR says). Close it with close(), or use it as a context manager."""
+    MRANK_BINARY_DIR says). variant: the kernels' shape, "epw=E,vw=V,wg=G,sum=direct|local"
+    (None: MRANK_VARIANT, else what `mrank autotune` stored, else the device type's default; every
+    shape gives the same bits). Close it with close(), or use it as a context manager."""
 
-    def __init__(self, selector=None, binary_dir=None):
+    def __init__(self, selector=None, binary_dir=None, variant=None):
         if selector is not None and not isinstance(selector, str):
             raise TypeError("selector must be a str or None, not %s" % type(selector).__name__)
         if binary_dir is not None and not isinstance(binary_dir, str):
             raise TypeError("binary_dir must be a str or None, not %s" % type(binary_dir).__name__)
         self._handle = None
         self._lock = threading.Lock()
+        if variant is not None and not isinstance(variant, str):
+            raise TypeError("variant must be a str or None, not %s" % type(variant).__name__)
         options = _lib.ContextOptions(ctypes.sizeof(_lib.ContextOptions),
-                                      None if binary_dir is None else binary_dir.encode())
+                                      None if binary_dir is None else binary_dir.encode(),
+                                      None if variant is None else variant.encode())
         handle = _lib.mrank_context_p()
         _check(lib.mrank_context_create_ex(None if selector is None else selector.encode(),
                                            ctypes.byref(options), ctypes.byref(handle)))
@@ -181,6 +186,11 @@ class Context:
     def device_name(self):
         """The OpenCL device's name, or "host (CPU reference)"."""
         return lib.mrank_context_device_name(self._live()).decode("utf-8", "replace")
+
+    @property
+    def variant(self):
+        """The kernels' shape in use and where it came from ("" on "host")."""
+        return lib.mrank_context_variant(self._live()).decode()
 
     def _live(self):
         if self._handle is None:

@@ -62,7 +62,7 @@ class DeviceInfo(ctypes.Structure):
 
 
 class ContextOptions(ctypes.Structure):
-    _fields_ = [("size", c_size_t), ("binary_dir", c_char_p)]
+    _fields_ = [("size", c_size_t), ("binary_dir", c_char_p), ("variant", c_char_p)]
 
 
 class Desc(ctypes.Structure):
@@ -134,6 +134,7 @@ FUNCTIONS = {
     "mrank_context_create": (mrank_status, [c_char_p, P(mrank_context_p)]),
     "mrank_context_destroy": (None, [mrank_context_p]),
     "mrank_context_create_ex": (mrank_status, [c_char_p, P(ContextOptions), P(mrank_context_p)]),
+    "mrank_context_variant": (c_char_p, [mrank_context_p]),
     "mrank_context_device_name": (c_char_p, [mrank_context_p]),
     "mrank_device_count": (mrank_status, [P(c_size_t)]),
     "mrank_device_describe": (mrank_status, [c_size_t, P(DeviceInfo)]),

@@ -647,7 +647,9 @@ static int bench_device_run(const bench_settings *settings, const char *selector
   if (!ok) {
     fprintf(stderr, "mrank bench: cannot set up the device: %s\n", mrank_last_error());
   } else {
-    printf("device: %s (%s, %s)\n", described->name, described->type, described->platform);
+    snprintf(described->variant, sizeof described->variant, "%s", mrank_context_variant(s.ctx));
+    printf("device: %s (%s, %s)\nkernel shape: %s\n", described->name, described->type,
+           described->platform, described->variant);
     bench_print_header(stdout);
     for (int k = 0; k < settings->n_count; ++k) {
       if (!fits(device, settings->n[k])) {

@@ -27,6 +27,7 @@ typedef struct bench_row {
 
 typedef struct bench_device {
   char name[256], type[16], platform[256];
+  char variant[256]; /* the kernels' shape that ran (mrank_context_variant) */
 } bench_device;
 
 void bench_print_header(FILE *out);

@@ -53,6 +53,8 @@ static void json_device(FILE *out, const bench_device *d) {
   mrank_json_string(out, d->type);
   fprintf(out, ", \"platform\": ");
   mrank_json_string(out, d->platform);
+  fprintf(out, ", \"variant\": ");
+  mrank_json_string(out, d->variant);
   fprintf(out, "}");
 }
 

@@ -27,4 +27,7 @@ extern const char mrank_tune_help[];
 int mrank_cmd_compile(int argc, char **argv);
 extern const char mrank_compile_help[];
 
+int mrank_cmd_autotune(int argc, char **argv);
+extern const char mrank_autotune_help[];
+
 #endif /* MRANK_CLI_COMMANDS_H */

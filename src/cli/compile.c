@@ -201,7 +201,7 @@ int mrank_cmd_compile(int argc, char **argv) {
   const int parsed = parse_compile(argc, argv, &s);
   if (parsed <= 0) return parsed < 0 ? 0 : 2;
   /* built from source here whatever MRANK_BINARY_DIR says: this is what makes such folders */
-  mrank_context_options options = {sizeof options, ""};
+  mrank_context_options options = {.size = sizeof options, .binary_dir = ""};
   mrank_context *ctx = NULL;
   if (mrank_context_create_ex(s.device, &options, &ctx) != MRANK_SUCCESS) {
     mrank_error("%s", mrank_last_error());

@@ -176,6 +176,11 @@ static void print_table(const mrank_device_info *infos, size_t count, int verbos
                  ? "no (MRANK_ASSUME_NO_COMPILER is set): programs come only from "
                    "MRANK_BINARY_DIR (mrank compile)"
                  : "no: programs come only from MRANK_BINARY_DIR (mrank compile)");
+      mrank_context *ctx = NULL;
+      if (mrank_context_create(d->selector, &ctx) == MRANK_SUCCESS) {
+        printf("          kernel shape: %s\n", mrank_context_variant(ctx));
+        mrank_context_destroy(ctx);
+      }
       printf("          extensions: %s\n", d->extensions);
     }
   }

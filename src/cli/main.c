@@ -31,6 +31,8 @@ static const command commands[] = {
     {"split", "split a data set by query into train and test files", mrank_cmd_split,
      mrank_split_help},
     {"synth", "write a LETOR file from a planted linear model", mrank_cmd_synth, mrank_synth_help},
+    {"autotune", "time every kernel shape on a device and keep the fastest (same bits)",
+     mrank_cmd_autotune, mrank_autotune_help},
     {"compile",
      "build every program for a device into a folder (FPGAs, devices without a compiler)",
      mrank_cmd_compile, mrank_compile_help},
@@ -62,6 +64,8 @@ static void print_usage(FILE *out) {
       "  MRANK_CACHE_DIR       where compiled kernels are kept (default $XDG_CACHE_HOME/mrank,\n"
       "                        else ~/.cache/mrank); MRANK_NO_CACHE=1 keeps none on disk\n"
       "  MRANK_KERNEL_DIR      read kernels/*.cl from this folder instead of the embedded copies\n"
+      "  MRANK_VARIANT         the kernels' shape, epw=E,vw=V,wg=G,sum=direct|local (instead of\n"
+      "                        what mrank autotune stored, or the device type's default)\n"
       "  MRANK_BINARY_DIR      run only the programs in this folder, made by `mrank compile`\n"
       "                        (FPGAs, devices without a compiler); never build from source\n"
       "  MRANK_NO_ZERO_COPY=1  copy host arrays to the device even where it shares host memory\n"
