@@ -70,7 +70,7 @@ static mrank_status choose_shape(mrank_context *ctx, const char *option) {
   const char *env = getenv("MRANK_VARIANT");
   const char *text = option != NULL && option[0] != '\0' ? option
                      : env != NULL && env[0] != '\0'     ? env
-                                                          : NULL;
+                                                         : NULL;
   char why[256];
   if (text != NULL) {
     if (!mrank_shape_parse(text, &ctx->shape, why, sizeof why)) {

@@ -58,12 +58,12 @@ struct mrank_context {
   cl_context cl_ctx;
   cl_command_queue queue;
   char build_options[224];
-  mrank_shape shape;         /* the kernels' shape (shape.h) */
-  char shape_source[128];    /* where it came from */
-  char variant_text[256];    /* "epw=16,vw=16,wg=256,sum=direct (the default ...)" */
-  int fixed_work_group;  /* kernels are built for exactly local_size work-items a group */
-  char binary_dir[4096]; /* "" unless programs come from a folder made by mrank compile */
-  int has_fp64;          /* the device reports fp64 (MRANK_DISABLE_FP64=1 pretends it does not) */
+  mrank_shape shape;      /* the kernels' shape (shape.h) */
+  char shape_source[128]; /* where it came from */
+  char variant_text[256]; /* "epw=16,vw=16,wg=256,sum=direct (the default ...)" */
+  int fixed_work_group;   /* kernels are built for exactly local_size work-items a group */
+  char binary_dir[4096];  /* "" unless programs come from a folder made by mrank compile */
+  int has_fp64;           /* the device reports fp64 (MRANK_DISABLE_FP64=1 pretends it does not) */
   /* single-precision subnormals may be flushed to zero: the device does not report CL_FP_DENORM
    * (or MRANK_ASSUME_FTZ=1 says to act as if, and builds with -cl-denorms-are-zero) */
   int may_flush_denormals;

@@ -42,8 +42,8 @@ static mrank_status launch(mrank_context *ctx, const mrank_variant *v, mrank_ker
   }
   /* an explicit local size: PoCL picks a poor one when left to itself (and compiles again for
    * each new one) */
-  const int local_pass = ctx->shape.sum_local &&
-                         (id == MRANK_KERNEL_FORWARD_SUM64 || id == MRANK_KERNEL_FUSED_SUM64);
+  const int local_pass =
+      ctx->shape.sum_local && (id == MRANK_KERNEL_FORWARD_SUM64 || id == MRANK_KERNEL_FUSED_SUM64);
   const size_t local = local_pass ? MRANK_LOCAL_PASS_GROUP : ctx->local_size;
   const size_t global = (work_items + local - 1) / local * local;
   MRANK_CHECK_CL(

@@ -165,8 +165,8 @@ mrank_status mrank_ensure_kernels(mrank_context *ctx, const mrank_variant *varia
       goto error;
     }
     /* the local pass 1 is built for 64 work-items a group; the others take the shape's size */
-    const int local_pass = ctx->shape.sum_local && (k == MRANK_KERNEL_FORWARD_SUM64 ||
-                                                    k == MRANK_KERNEL_FUSED_SUM64);
+    const int local_pass =
+        ctx->shape.sum_local && (k == MRANK_KERNEL_FORWARD_SUM64 || k == MRANK_KERNEL_FUSED_SUM64);
     if (!local_pass) fit_local_size(ctx, kernels[k]);
   }
   return MRANK_SUCCESS;

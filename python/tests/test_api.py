@@ -179,3 +179,15 @@ def test_mrank_library_points_at_another_build(tmp_path):
     failed = subprocess.run([sys.executable, "-c", "import mrank"], capture_output=True,
                             text=True, env=dict(os.environ, MRANK_LIBRARY=str(tmp_path / "no")))
     assert failed.returncode != 0 and "cannot load" in failed.stderr
+
+
+def test_every_kernel_shape_gives_the_same_bits(ctx):
+    x1, x2, y = inputs(70001, np.float32, np.int8)
+    want = ctx.forward_backward(x1, x2, y, 1.0, "mean")
+    for shape in ("epw=1,vw=1,wg=64,sum=local", "epw=4,vw=4,wg=128,sum=direct"):
+        with mrank.Context(variant=shape) as shaped:
+            assert shaped.variant == shape + " (asked for)"
+            got = shaped.forward_backward(x1, x2, y, 1.0, "mean")
+            assert all(same_bits(a, b) for a, b in zip(got, want)), shape
+    with pytest.raises(mrank.Error, match="vw 16 is more than epw 1"):
+        mrank.Context(variant="epw=1,vw=16,wg=64,sum=direct")
