@@ -20,13 +20,13 @@ for entry in "${sets[@]}"; do
   for batch in 8 64; do
     echo "== $name, batches of $batch queries, $epochs epochs"
     # shellcheck disable=SC2086
-    "$mrank" train $args --model "$work/m" --epochs "$epochs" --batch-queries "$batch" --quiet --profile
+    "$mrank" train $args --model "$work/m" --holdout 0 --epochs "$epochs" --batch-queries "$batch" --quiet --profile
     # shellcheck disable=SC2086
-    "$mrank" train $args --model "$work/h" --epochs "$epochs" --batch-queries "$batch" --quiet --profile \
+    "$mrank" train $args --model "$work/h" --holdout 0 --epochs "$epochs" --batch-queries "$batch" --quiet --profile \
       --device host | head -n 1 | sed 's/^/host: /'
     # without profiling (events make every step wait): the device's own pace
     # shellcheck disable=SC2086
-    "$mrank" train $args --model "$work/m" --epochs "$epochs" --batch-queries "$batch" \
+    "$mrank" train $args --model "$work/m" --holdout 0 --epochs "$epochs" --batch-queries "$batch" \
       | awk '/^epoch/ {last = $0} END {print "device, unprofiled, last epoch: " last}'
   done
 done
