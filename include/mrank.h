@@ -152,6 +152,11 @@ MRANK_API mrank_status mrank_device_describe(size_t index, mrank_device_info *in
  * and be in order (the buffer entry points rely on queue order between their kernels). */
 MRANK_API mrank_status mrank_context_create_from_cl(cl_context context, cl_device_id device,
                                                     cl_command_queue queue, mrank_context **out);
+/* The same with options (binary_dir, variant), as mrank_context_create_ex takes them. */
+MRANK_API mrank_status mrank_context_create_from_cl_ex(cl_context context, cl_device_id device,
+                                                       cl_command_queue queue,
+                                                       const mrank_context_options *options,
+                                                       mrank_context **out);
 /* The context's OpenCL objects, to make buffers for the entry points below and to wait on them;
  * NULL for a "host" context or NULL. Owned by the context: do not release them. */
 MRANK_API cl_context mrank_context_cl_context(const mrank_context *ctx);

@@ -228,6 +228,26 @@ error:
   return status;
 }
 
+/* The fields of the caller's options that its `size` covers (a caller built against an older
+ * header passes a shorter struct: the fields past its size are absent, as if NULL). */
+static mrank_status read_options(const char *function, const mrank_context_options *options,
+                                 const char **binary_dir, const char **variant) {
+  *binary_dir = *variant = NULL;
+  if (options == NULL) return MRANK_SUCCESS;
+  if (options->size < sizeof(size_t) || options->size > sizeof(mrank_context_options)) {
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                      "%s: options->size is %zu; set it to sizeof(mrank_context_options) (%zu)",
+                      function, options->size, sizeof(mrank_context_options));
+  }
+  if (options->size >= offsetof(mrank_context_options, binary_dir) + sizeof(const char *)) {
+    *binary_dir = options->binary_dir;
+  }
+  if (options->size >= offsetof(mrank_context_options, variant) + sizeof(const char *)) {
+    *variant = options->variant;
+  }
+  return MRANK_SUCCESS;
+}
+
 mrank_status mrank_context_create(const char *selector, mrank_context **out) {
   return mrank_context_create_ex(selector, NULL, out);
 }
@@ -239,23 +259,8 @@ mrank_status mrank_context_create_ex(const char *selector, const mrank_context_o
   mrank_clear_error();
   MRANK_CHECK(out != NULL, MRANK_ERROR_INVALID_ARGUMENT,
               "mrank_context_create: out is NULL; pass the address of an mrank_context pointer");
-  MRANK_CHECK(options == NULL || (options->size >= sizeof(size_t) &&
-                                  options->size <= sizeof(mrank_context_options)),
-              MRANK_ERROR_INVALID_ARGUMENT,
-              "mrank_context_create_ex: options->size is %zu; set it to "
-              "sizeof(mrank_context_options) (%zu)",
-              options != NULL ? options->size : (size_t)0, sizeof(mrank_context_options));
-  /* a caller built against an older header passes a shorter struct: fields past its size are
-   * absent, as if NULL */
   const char *binary_dir = NULL, *variant = NULL;
-  if (options != NULL &&
-      options->size >= offsetof(mrank_context_options, binary_dir) + sizeof(const char *)) {
-    binary_dir = options->binary_dir;
-  }
-  if (options != NULL &&
-      options->size >= offsetof(mrank_context_options, variant) + sizeof(const char *)) {
-    variant = options->variant;
-  }
+  MRANK_TRY(read_options("mrank_context_create_ex", options, &binary_dir, &variant));
   mrank_device_choice choice;
   MRANK_TRY(mrank_select_device(selector, &choice));
   ctx = calloc(1, sizeof *ctx);
@@ -347,12 +352,21 @@ error:
 
 mrank_status mrank_context_create_from_cl(cl_context context, cl_device_id device,
                                           cl_command_queue queue, mrank_context **out) {
+  return mrank_context_create_from_cl_ex(context, device, queue, NULL, out);
+}
+
+mrank_status mrank_context_create_from_cl_ex(cl_context context, cl_device_id device,
+                                             cl_command_queue queue,
+                                             const mrank_context_options *options,
+                                             mrank_context **out) {
   mrank_status status = MRANK_SUCCESS;
   mrank_context *ctx = NULL;
   mrank_clear_error();
   MRANK_CHECK(out != NULL, MRANK_ERROR_INVALID_ARGUMENT,
               "mrank_context_create_from_cl: out is NULL; pass the address of an mrank_context "
               "pointer");
+  const char *binary_dir = NULL, *variant = NULL;
+  MRANK_TRY(read_options("mrank_context_create_from_cl_ex", options, &binary_dir, &variant));
   MRANK_TRY(check_caller_objects(context, device, queue));
   ctx = calloc(1, sizeof *ctx);
   MRANK_CHECK(ctx != NULL, MRANK_ERROR_OUT_OF_MEMORY,
@@ -367,7 +381,7 @@ mrank_status mrank_context_create_from_cl(cl_context context, cl_device_id devic
   MRANK_CHECK_CL(clRetainCommandQueue(queue), "clRetainCommandQueue");
   ctx->queue = queue;
   ctx->device = device;
-  MRANK_TRY(configure_device(ctx, NULL, NULL));
+  MRANK_TRY(configure_device(ctx, binary_dir, variant));
   *out = ctx;
   return MRANK_SUCCESS;
 error:

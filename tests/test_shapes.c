@@ -282,3 +282,36 @@ Test(shapes, autotune_measures_stores_and_devices_and_bench_show_it, .timeout = 
   snprintf(prefix, sizeof prefix, "rm -rf %s", dir);
   cr_assert_eq(system(prefix), 0);
 }
+
+/* A context on the caller's own OpenCL objects takes the same options (as autotune uses it: one
+ * set of arrays, a context per shape). */
+Test(shapes, a_context_on_the_callers_objects_takes_options_too) {
+  mrank_context *base = shaped(NULL);
+  cl_device_id device = NULL;
+  clGetCommandQueueInfo(mrank_context_queue(base), CL_QUEUE_DEVICE, sizeof device, &device, NULL);
+  mrank_context_options options = {.size = sizeof options, .variant = "epw=4,vw=1,wg=64,sum=local"};
+  mrank_context *ctx = NULL;
+  cr_assert_eq(mrank_context_create_from_cl_ex(mrank_context_cl_context(base), device,
+                                               mrank_context_queue(base), &options, &ctx),
+               MRANK_SUCCESS, "%s", mrank_last_error());
+  cr_assert_str_eq(mrank_context_variant(ctx), "epw=4,vw=1,wg=64,sum=local (asked for)");
+  float x1[100], x2[100], y[100], got = 0, want = 0;
+  for (int i = 0; i < 100; ++i) {
+    x1[i] = (float)i / 7.0f;
+    x2[i] = (float)(100 - i) / 9.0f;
+    y[i] = i % 3 ? 1.0f : -1.0f;
+  }
+  cr_assert_eq(mrank_forward(ctx, 100, x1, x2, y, 1.0f, MRANK_REDUCTION_SUM, &got), MRANK_SUCCESS,
+               "%s", mrank_last_error());
+  cr_assert_eq(mrank_forward(base, 100, x1, x2, y, 1.0f, MRANK_REDUCTION_SUM, &want), MRANK_SUCCESS,
+               "%s", mrank_last_error());
+  cr_assert_eq(memcmp(&got, &want, sizeof got), 0, "the same bits in both shapes");
+  mrank_context_destroy(ctx);
+  options.size = 3;
+  cr_assert_eq(mrank_context_create_from_cl_ex(mrank_context_cl_context(base), device,
+                                               mrank_context_queue(base), &options, &ctx),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "mrank_context_create_from_cl_ex: options->size"),
+                     "%s", mrank_last_error());
+  mrank_context_destroy(base);
+}

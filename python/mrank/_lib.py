@@ -140,6 +140,8 @@ FUNCTIONS = {
     "mrank_device_describe": (mrank_status, [c_size_t, P(DeviceInfo)]),
     "mrank_context_create_from_cl": (
         mrank_status, [cl_handle, cl_handle, cl_handle, P(mrank_context_p)]),
+    "mrank_context_create_from_cl_ex": (
+        mrank_status, [cl_handle, cl_handle, cl_handle, P(ContextOptions), P(mrank_context_p)]),
     "mrank_context_cl_context": (cl_handle, [mrank_context_p]),
     "mrank_context_queue": (cl_handle, [mrank_context_p]),
     "mrank_reduction_error_bound": (c_double, [mrank_context_p, c_size_t]),

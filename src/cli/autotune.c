@@ -56,47 +56,75 @@ static double now(void) {
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* One shape's context and its device arrays (x1, x2, y, dloss, three outputs). */
+/* The device's arrays (x1, x2, y, dloss, three outputs), made once in one OpenCL context, and a
+ * context per shape on it (mrank_context_create_from_cl_ex), so that memory holds one set of
+ * arrays whatever the number of shapes. */
+typedef struct device_arrays {
+  mrank_context *base; /* the context whose OpenCL objects every shape shares */
+  cl_context context;
+  cl_device_id device;
+  cl_command_queue queue;
+  cl_mem arrays[array_count];
+} device_arrays;
+
 typedef struct trial {
   mrank_context *ctx;
   cl_command_queue queue;
-  cl_mem arrays[array_count];
+  cl_mem *arrays;
 } trial;
 
-static void trial_free(trial *t) {
+static void arrays_free(device_arrays *d) {
   for (int a = 0; a < array_count; ++a) {
-    if (t->arrays[a] != NULL) clReleaseMemObject(t->arrays[a]);
+    if (d->arrays[a] != NULL) clReleaseMemObject(d->arrays[a]);
   }
+  mrank_context_destroy(d->base);
+  memset(d, 0, sizeof *d);
+}
+
+static int arrays_make(device_arrays *d, const char *selector, const float *host, size_t n) {
+  memset(d, 0, sizeof *d);
+  if (mrank_context_create(selector, &d->base) != MRANK_SUCCESS) {
+    mrank_error("%s", mrank_last_error());
+    return 0;
+  }
+  d->context = mrank_context_cl_context(d->base);
+  d->queue = mrank_context_queue(d->base);
+  if (d->context == NULL) {
+    mrank_error("the \"host\" reference has no kernels to tune; pick an OpenCL device");
+    arrays_free(d);
+    return 0;
+  }
+  clGetCommandQueueInfo(d->queue, CL_QUEUE_DEVICE, sizeof d->device, &d->device, NULL);
+  for (int a = 0; a < array_count; ++a) {
+    cl_int err = CL_SUCCESS;
+    d->arrays[a] =
+        clCreateBuffer(d->context, CL_MEM_READ_WRITE | (a < 4 ? CL_MEM_COPY_HOST_PTR : 0),
+                       n * sizeof(float), a < 4 ? (void *)(host + a * n) : NULL, &err);
+    if (err != CL_SUCCESS) {
+      mrank_error("cannot allocate %zu floats on the device: %s; use a smaller --n", n,
+                  mrank_cl_error_name(err));
+      arrays_free(d);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+static void trial_free(trial *t) {
   mrank_context_destroy(t->ctx);
   memset(t, 0, sizeof *t);
 }
 
-static int trial_make(trial *t, const char *selector, const char *shape, const float *host,
-                      size_t n) {
+static int trial_make(trial *t, device_arrays *d, const char *shape) {
   memset(t, 0, sizeof *t);
   mrank_context_options options = {.size = sizeof options, .variant = shape};
-  if (mrank_context_create_ex(selector, &options, &t->ctx) != MRANK_SUCCESS) {
+  if (mrank_context_create_from_cl_ex(d->context, d->device, d->queue, &options, &t->ctx) !=
+      MRANK_SUCCESS) {
     mrank_error("%s", mrank_last_error());
     return 0;
   }
-  cl_context context = mrank_context_cl_context(t->ctx);
-  t->queue = mrank_context_queue(t->ctx);
-  if (context == NULL) {
-    mrank_error("the \"host\" reference has no kernels to tune; pick an OpenCL device");
-    trial_free(t);
-    return 0;
-  }
-  for (int a = 0; a < array_count; ++a) {
-    cl_int err = CL_SUCCESS;
-    t->arrays[a] = clCreateBuffer(context, CL_MEM_READ_WRITE | (a < 4 ? CL_MEM_COPY_HOST_PTR : 0),
-                                  n * sizeof(float), a < 4 ? (void *)(host + a * n) : NULL, &err);
-    if (err != CL_SUCCESS) {
-      mrank_error("cannot allocate %zu floats on the device: %s; use a smaller --n", n,
-                  mrank_cl_error_name(err));
-      trial_free(t);
-      return 0;
-    }
-  }
+  t->queue = d->queue;
+  t->arrays = d->arrays;
   return 1;
 }
 
@@ -215,6 +243,8 @@ int mrank_cmd_autotune(int argc, char **argv) {
   /* the data: x1, x2 in [0, 1), y of +-1, dloss; the same for every shape */
   float *host = malloc(4 * n * sizeof *host);
   trial *trials = calloc(count, sizeof *trials);
+  device_arrays device;
+  memset(&device, 0, sizeof device);
   double *seconds = calloc(count * op_count, sizeof *seconds);
   double roof[op_count];
   if (host == NULL || trials == NULL || seconds == NULL) {
@@ -230,9 +260,10 @@ int mrank_cmd_autotune(int argc, char **argv) {
   }
   int status = 2;
   char text[96];
+  if (!arrays_make(&device, selector, host, n)) goto done;
   for (size_t c = 0; c < count; ++c) {
     mrank_shape_format(&shapes[c], text, sizeof text);
-    if (!trial_make(&trials[c], selector, text, host, n)) goto done;
+    if (!trial_make(&trials[c], &device, text)) goto done;
     for (int op = 0; op < op_count; ++op) { /* builds the kernels */
       if (!run_op(&trials[c], op, n)) {
         mrank_error("shape %s, %s: %s", text, ops[op].name, mrank_last_error());
@@ -327,20 +358,19 @@ int mrank_cmd_autotune(int argc, char **argv) {
       rounds);
   printf("best at least as fast as today's on every operation: %s (x%.3f)\n", text, best_score);
   if (!dry_run) {
-    cl_device_id device = NULL;
-    clGetCommandQueueInfo(trials[0].queue, CL_QUEUE_DEVICE, sizeof device, &device, NULL);
     char why[4400], path[4200];
-    if (!mrank_shape_save(device, &shapes[best], why, sizeof why)) {
+    if (!mrank_shape_save(device.device, &shapes[best], why, sizeof why)) {
       mrank_error("%s", why);
       goto done;
     }
-    mrank_shape_store_path(device, path, sizeof path);
+    mrank_shape_store_path(device.device, path, sizeof path);
     printf("stored in %s: contexts on this device use it (MRANK_VARIANT overrides it)\n", path);
   }
   status = 0;
 done:
-  for (size_t c = 0; c < count; ++c)
+  for (size_t c = 0; c < count && trials != NULL; ++c)
     trial_free(&trials[c]);
+  arrays_free(&device);
   free(trials);
   free(seconds);
   free(host);
