@@ -63,6 +63,15 @@ def _tensor(array, dtype):
     return torch.from_numpy(array)
 
 
+def _torch_nan_rule(a, b, y, margin, *gradients):
+    """PyTorch's clamp_min passes no gradient where the hinge is NaN: zero them there."""
+    with np.errstate(invalid="ignore"):
+        nan = np.isnan(-y.astype(np.float64) * (a.astype(np.float64) - b.astype(np.float64)) +
+                       margin)
+    for gradient in gradients:
+        gradient[nan] = 0
+
+
 class _Loss(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x1, x2, target, margin, reduction, context, nan_gradient):
@@ -74,37 +83,37 @@ class _Loss(torch.autograd.Function):
             return _tensor(context.forward(a, b, y, margin, reduction), x1.dtype)
         loss, dx1, dx2 = context.forward_backward(a, b, y, margin, reduction)
         if nan_gradient == "torch":
-            # PyTorch's clamp_min passes no gradient where the hinge is NaN
-            with np.errstate(invalid="ignore"):
-                dist = -y.astype(np.float64) * (a.astype(np.float64) - b.astype(np.float64))
-            nan = np.isnan(dist + margin)
-            dx1[nan] = 0
-            dx2[nan] = 0
-        ctx.save_for_backward(_tensor(dx1, x1.dtype), _tensor(dx2, x1.dtype))
-        ctx.reduction, ctx.n = reduction, a.size
+            _torch_nan_rule(a, b, y, margin, dx1, dx2)
+        # kept as an attribute, not save_for_backward: backward hands them over and drops its own
+        # reference, so that autograd takes them as the inputs' .grad without copying them
+        ctx.dx = (_tensor(dx1, x1.dtype), _tensor(dx2, x1.dtype))
+        ctx.reduction, ctx.n, ctx.dtype = reduction, a.size, x1.dtype
         ctx.inputs = (a, b, y, margin, context, nan_gradient)
         return _tensor(loss, x1.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        dx1, dx2 = ctx.saved_tensors
+        a, b, y, margin, context, nan_gradient = ctx.inputs
         rest = (None,) * 5
+        if ctx.reduction == "mean" and not bool(grad == 1):
+            # an incoming gradient other than 1: PyTorch divides it by n, then multiplies
+            one = np.ones((), dtype=a.dtype)
+            s1, s2 = context.backward(a, b, y, one, margin, "sum")
+            if nan_gradient == "torch":
+                _torch_nan_rule(a, b, y, margin, s1, s2)
+            scale = grad / ctx.n
+            return (scale * _tensor(s1, ctx.dtype), scale * _tensor(s2, ctx.dtype)) + rest
+        if ctx.dx is not None:
+            dx1, dx2 = ctx.dx
+            ctx.dx = None
+        else:  # a second backward through a retained graph: the gradients once more
+            _, g1, g2 = context.forward_backward(a, b, y, margin, ctx.reduction)
+            if nan_gradient == "torch":
+                _torch_nan_rule(a, b, y, margin, g1, g2)
+            dx1, dx2 = _tensor(g1, ctx.dtype), _tensor(g2, ctx.dtype)
         if ctx.reduction != "mean":  # PyTorch's grad * (-y), as mrank's for an upstream 1
             return (grad * dx1, grad * dx2) + rest
-        if bool(grad == 1):  # the fused pass's gradients are PyTorch's (1 / n) (-y)
-            return (dx1, dx2) + rest
-        # "mean" with an incoming gradient other than 1: PyTorch divides it by n, then multiplies
-        a, b, y, margin, context, nan_gradient = ctx.inputs
-        one = np.ones((), dtype=a.dtype)
-        s1, s2 = context.backward(a, b, y, one, margin, "sum")
-        if nan_gradient == "torch":
-            with np.errstate(invalid="ignore"):
-                nan = np.isnan(-y.astype(np.float64) * (a.astype(np.float64) -
-                                                        b.astype(np.float64)) + margin)
-            s1[nan] = 0
-            s2[nan] = 0
-        scale = grad / ctx.n
-        return (scale * _tensor(s1, grad.dtype), scale * _tensor(s2, grad.dtype)) + rest
+        return (dx1, dx2) + rest  # the fused pass's (1 / n) (-y), PyTorch's bits
 
 
 _shared = {}
