@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """bench/python_bench.py: what the Python binding and the PyTorch module cost, side by side in one
 run on the same device:
-  - per call, mrank.Context.forward_backward against the bare C entry point (mrank_forward_backward_ex
-    through ctypes with its arguments made beforehand), at n = 1 and 2^20;
+  - per call, mrank.Context.forward_backward (new outputs, and out= arrays reused) against the bare C
+    entry point (mrank_forward_backward_ex through ctypes with its arguments made beforehand), at
+    n = 1 and 2^20;
   - forward + backward of mrank.torch.MarginRankingLoss against torch.nn.functional.
     margin_ranking_loss (eager, the same CPU) and against the bare C call, at 2^20, 2^22, 2^24.
 Each figure is the median of interleaved repetitions. Needs the package installed (pip install .)
@@ -56,14 +57,18 @@ def main():
     rng = np.random.default_rng(1)
     with mrank.Context(args.device) as ctx:
         print("device: %s" % ctx.device_name)
-        print("%-10s %14s %14s %10s" % ("n", "C API", "binding", "overhead"))
+        print("%-10s %14s %14s %14s %12s" % ("n", "C API", "binding", "binding out=",
+                                             "out= over C"))
         for n in (1, 1 << 20):
             x1, x2 = rng.random(n, dtype=np.float32), rng.random(n, dtype=np.float32)
             y = np.ones(n, dtype=np.float32)
-            c, py = median_seconds(
-                [bare_call(ctx, x1, x2, y), lambda: ctx.forward_backward(x1, x2, y)],
+            out = (np.empty((), np.float32), np.empty(n, np.float32), np.empty(n, np.float32))
+            c, py, py_out = median_seconds(
+                [bare_call(ctx, x1, x2, y), lambda: ctx.forward_backward(x1, x2, y),
+                 lambda: ctx.forward_backward(x1, x2, y, out=out)],
                 args.repeats * 20 if n == 1 else args.repeats)
-            print("%-10s %11.1f us %11.1f us %8.1f us" % (n, c * 1e6, py * 1e6, (py - c) * 1e6))
+            print("%-10s %11.1f us %11.1f us %11.1f us %9.1f us" % (
+                n, c * 1e6, py * 1e6, py_out * 1e6, (py_out - c) * 1e6))
         try:
             import torch
             import torch.nn.functional as F

@@ -123,9 +123,22 @@ def _run(function, context, operands, *extra):
     _check(function(*arguments))
 
 
-def forward(context, x1, x2, y, margin, reduction, reference=False):
+def _outputs_apart(*arrays):
+    for k, a in enumerate(arrays):
+        for b in arrays[k + 1:]:
+            if np.may_share_memory(a, b):
+                raise ValueError("the out arrays overlap; give each memory of its own")
+
+
+def _out_tuple(out, count):
+    if not isinstance(out, tuple) or len(out) != count:
+        raise TypeError("out must be a tuple of %d arrays" % count)
+    return out
+
+
+def forward(context, x1, x2, y, margin, reduction, reference=False, out=None):
     operands = Operands(x1, x2, y, margin, reduction)
-    loss = operands.output()
+    loss = operands.output(out)
     if reference:
         _run(lib.mrank_reference_forward_ex, None, operands, loss)
     else:
@@ -133,10 +146,11 @@ def forward(context, x1, x2, y, margin, reduction, reference=False):
     return loss
 
 
-def backward(context, x1, x2, y, dloss, margin, reduction, reference=False):
+def backward(context, x1, x2, y, dloss, margin, reduction, reference=False, out=None):
     operands = Operands(x1, x2, y, margin, reduction)
     dloss = operands.gradient_input(dloss)
-    dx1, dx2 = operands.gradients()
+    dx1, dx2 = operands.gradients(None if out is None else _out_tuple(out, 2))
+    _outputs_apart(dx1, dx2)
     if reference:
         _run(lib.mrank_reference_backward_ex, None, operands, dloss, dx1, dx2)
     else:
@@ -144,10 +158,14 @@ def backward(context, x1, x2, y, dloss, margin, reduction, reference=False):
     return dx1, dx2
 
 
-def forward_backward(context, x1, x2, y, margin, reduction, reference=False):
+def forward_backward(context, x1, x2, y, margin, reduction, reference=False, out=None):
     operands = Operands(x1, x2, y, margin, reduction)
-    loss = operands.output()
-    dx1, dx2 = operands.gradients()
+    if out is not None:
+        out = _out_tuple(out, 3)
+    loss = operands.output(None if out is None else out[0], "out[0]")
+    dx1, dx2 = operands.gradients(None if out is None else out[1:], first=1)
+    if out is not None:
+        _outputs_apart(loss, dx1, dx2)
     if reference:
         _run(lib.mrank_reference_forward_backward_ex, None, operands, loss, dx1, dx2)
     else:
@@ -220,22 +238,26 @@ class Context:
         state = "closed" if self._handle is None else repr(self.device_name)
         return "mrank.Context(%s)" % state
 
-    def forward(self, x1, x2, y, margin=1.0, reduction="mean"):
-        """The loss max(0, -y (x1 - x2) + margin): elementwise ("none") or its "mean" or "sum"."""
+    def forward(self, x1, x2, y, margin=1.0, reduction="mean", out=None):
+        """The loss max(0, -y (x1 - x2) + margin): elementwise ("none") or its "mean" or "sum".
+        out: an array to write it into (C-contiguous, x1's dtype, x1's shape or 0-d) instead of a
+        new one, for loops that call again and again (a new large array costs page faults)."""
         with self._lock:
-            return forward(self._live(), x1, x2, y, margin, reduction)
+            return forward(self._live(), x1, x2, y, margin, reduction, out=out)
 
-    def backward(self, x1, x2, y, dloss, margin=1.0, reduction="mean"):
+    def backward(self, x1, x2, y, dloss, margin=1.0, reduction="mean", out=None):
         """(dx1, dx2) for the incoming gradient dloss: an array like x1 with "none", a number (or
         0-d array) with "mean" and "sum". Where the hinge is active (-y (x1 - x2) + margin >= 0,
-        or NaN: Caffe2's rule), dx1 = -y dloss and dx2 = y dloss (dloss / n for "mean")."""
+        or NaN: Caffe2's rule), dx1 = -y dloss and dx2 = y dloss (dloss / n for "mean").
+        out: (dx1, dx2) arrays to write into, as for forward."""
         with self._lock:
-            return backward(self._live(), x1, x2, y, dloss, margin, reduction)
+            return backward(self._live(), x1, x2, y, dloss, margin, reduction, out=out)
 
-    def forward_backward(self, x1, x2, y, margin=1.0, reduction="mean"):
-        """(loss, dx1, dx2) in one pass over the data, the gradients for dloss = 1."""
+    def forward_backward(self, x1, x2, y, margin=1.0, reduction="mean", out=None):
+        """(loss, dx1, dx2) in one pass over the data, the gradients for dloss = 1. out: (loss,
+        dx1, dx2) arrays to write into, as for forward."""
         with self._lock:
-            return forward_backward(self._live(), x1, x2, y, margin, reduction)
+            return forward_backward(self._live(), x1, x2, y, margin, reduction, out=out)
 
     def reduction_error_bound(self, n, dtype=np.float32, reduction="mean"):
         """The relative bound of a reduction of n elements of dtype on this device: |result -

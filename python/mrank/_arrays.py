@@ -64,11 +64,33 @@ class Operands:
         self.reduction = reduction
         self.desc = _lib.Desc(code, _LABELS[y.dtype], check_reduction(reduction), margin)
 
-    def output(self):
-        return np.empty(self.shape if self.reduction == "none" else (), dtype=self.dtype)
+    def output(self, given=None, name="out"):
+        shape = self.shape if self.reduction == "none" else ()
+        if given is None:
+            return np.empty(shape, dtype=self.dtype)
+        return self._check_out(given, name, shape)
 
-    def gradients(self):
-        return np.empty(self.shape, dtype=self.dtype), np.empty(self.shape, dtype=self.dtype)
+    def gradients(self, given=None, first=0):
+        """new (dx1, dx2), or the caller's out[first], out[first + 1] checked"""
+        if given is None:
+            return np.empty(self.shape, dtype=self.dtype), np.empty(self.shape, dtype=self.dtype)
+        return tuple(self._check_out(a, "out[%d]" % (k + first), self.shape)
+                     for k, a in enumerate(given))
+
+    def _check_out(self, array, name, shape):
+        """a caller's output array: written in place, so it must be exactly what mrank writes"""
+        array = _array(array, name)
+        if array.dtype != self.dtype or array.shape != shape:
+            raise ValueError("%s must be a %s array of shape %s, not %s of shape %s" % (
+                name, self.dtype, shape, array.dtype, array.shape))
+        if not array.flags.c_contiguous or not array.flags.writeable:
+            raise ValueError("%s must be C-contiguous and writeable (mrank writes it in place)" %
+                             name)
+        for operand, operand_name in ((self.x1, "x1"), (self.x2, "x2"), (self.y, "y")):
+            if np.may_share_memory(array, operand):
+                raise ValueError("%s overlaps %s; give outputs memory of their own" % (
+                    name, operand_name))
+        return array
 
     def gradient_input(self, dloss):
         """dloss as the library reads it: an array like x1 ("none") or one element."""

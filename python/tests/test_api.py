@@ -191,3 +191,30 @@ def test_every_kernel_shape_gives_the_same_bits(ctx):
             assert all(same_bits(a, b) for a, b in zip(got, want)), shape
     with pytest.raises(mrank.Error, match="vw 16 is more than epw 1"):
         mrank.Context(variant="epw=1,vw=16,wg=64,sum=direct")
+
+
+def test_out_arrays_are_written_in_place_and_checked(ctx):
+    x1, x2, y = inputs(5000, np.float32, np.float32)
+    loss, dx1, dx2 = np.empty(5000, np.float32), np.empty(5000, np.float32), np.empty(5000,
+                                                                                     np.float32)
+    got = ctx.forward_backward(x1, x2, y, 1.0, "none", out=(loss, dx1, dx2))
+    assert got[0] is loss and got[1] is dx1 and got[2] is dx2
+    want = ctx.forward_backward(x1, x2, y, 1.0, "none")
+    assert all(same_bits(a, b) for a, b in zip(got, want))
+    mean = np.empty((), np.float32)
+    assert ctx.forward(x1, x2, y, 1.0, "mean", out=mean) is mean
+    assert same_bits(mean, ctx.forward(x1, x2, y, 1.0, "mean"))
+    b1, b2 = ctx.backward(x1, x2, y, np.float32(2), 1.0, "sum", out=(dx1, dx2))
+    assert b1 is dx1 and same_bits(b2, ctx.backward(x1, x2, y, np.float32(2), 1.0, "sum")[1])
+    with pytest.raises(ValueError, match=r"out must be a float32 array of shape \(5000,\)"):
+        ctx.forward(x1, x2, y, 1.0, "none", out=np.empty(10, np.float32))
+    with pytest.raises(ValueError, match="out\\[2\\] must be a float32 array"):
+        ctx.forward_backward(x1, x2, y, 1.0, "none", out=(loss, dx1, np.empty(5000, np.float64)))
+    with pytest.raises(ValueError, match="C-contiguous and writeable"):
+        ctx.forward(x1, x2, y, 1.0, "none", out=np.empty(10000, np.float32)[::2])
+    with pytest.raises(ValueError, match="out overlaps x1"):
+        ctx.forward(x1, x2, y, 1.0, "none", out=x1)
+    with pytest.raises(ValueError, match="the out arrays overlap"):
+        ctx.forward_backward(x1, x2, y, 1.0, "none", out=(loss, dx1, dx1))
+    with pytest.raises(TypeError, match="out must be a tuple of 2 arrays"):
+        ctx.backward(x1, x2, y, x1, 1.0, "none", out=dx1)
