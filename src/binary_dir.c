@@ -567,3 +567,30 @@ mrank_status mrank_binary_dir_export(const mrank_program_request *r, const char 
   free(owned);
   return status;
 }
+
+mrank_status mrank_binary_dir_seal(const char *dir, size_t *sealed, char *message, size_t size) {
+  *sealed = 0;
+  manifest m;
+  if (!manifest_read(dir, &m, message, size)) return MRANK_ERROR_IO;
+  mrank_status status = MRANK_SUCCESS;
+  for (size_t k = 0; k < m.count && status == MRANK_SUCCESS; ++k) {
+    manifest_entry *e = &m.entries[k];
+    if (strcmp(e->binary_hash, "-") != 0) continue; /* mrank compile's own: checked already */
+    char path[4300];
+    size_t bytes = 0;
+    unsigned char *binary = read_binary(dir, e->name, &bytes, path, sizeof path, message, size);
+    if (binary == NULL) {
+      status = MRANK_ERROR_IO;
+      break;
+    }
+    hash_text(binary, bytes, e->binary_hash);
+    snprintf(e->binary_bytes, sizeof e->binary_bytes, "%zu", bytes);
+    free(binary);
+    ++*sealed;
+  }
+  if (status == MRANK_SUCCESS && *sealed > 0 && !manifest_write(dir, &m, message, size)) {
+    status = MRANK_ERROR_IO;
+  }
+  manifest_free(&m);
+  return status;
+}

@@ -49,4 +49,11 @@ mrank_status mrank_binary_dir_export(const mrank_program_request *request, const
                                      int emit_source, char *written, size_t written_size,
                                      char *message, size_t message_size);
 
+/* Records the length and checksum of every binary a vendor tool wrote (the manifest's "-" entries)
+ * into the manifest, so that a later truncation or corruption is caught before the driver sees
+ * the file. *sealed gets how many were recorded. A listed program whose binary is missing is an
+ * error naming the file. */
+mrank_status mrank_binary_dir_seal(const char *dir, size_t *sealed, char *message,
+                                   size_t message_size);
+
 #endif /* MRANK_BINARY_DIR_H */

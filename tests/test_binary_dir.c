@@ -458,3 +458,54 @@ Test(binary_dir, compile_usage_and_devices_show_the_compiler) {
   cr_assert_not_null(strstr(out, "\"compiler_available\": true"), "%s", out);
   free(out);
 }
+
+/* --emit-source, a vendor's compiler (here: the binaries mrank compile made, under the names aoc
+ * writes), then --seal: a truncated vendor binary is then refused by name before the driver, which
+ * (PoCL 3.1) would abort on it, ever sees it. */
+Test(binary_dir, sealed_vendor_binaries_are_checked_like_mrank_s_own, .timeout = 120) {
+  char built[128], command[2048], *out = NULL;
+  snprintf(built, sizeof built, "%s-built", folder);
+  snprintf(command, sizeof command,
+           "compile --out %s --dtype f32 --labels f32 >/dev/null && '%s' compile --emit-source %s "
+           "--dtype f32 --labels f32 >/dev/null && for f in %s/*.cl; do n=$(basename $f .cl); "
+           "cp %s/$n.bin %s/$n.aocx; done && rm %s/ranker-*.aocx && '%s' compile --seal %s 2>&1",
+           built, MRANK_CLI_PATH, folder, folder, built, folder, folder, MRANK_CLI_PATH, folder);
+  /* a listed program without its binary: --seal names it and records nothing */
+  cr_assert_eq(run_cli("", command, &out), 1, "%s", out);
+  cr_assert_not_null(strstr(out, "is missing"), "%s", out);
+  free(out);
+  snprintf(command, sizeof command,
+           "for f in %s/ranker-*.bin; do cp $f %s/$(basename $f .bin).aocx; done && '%s' compile "
+           "--seal %s >/dev/null 2>&1",
+           built, folder, MRANK_CLI_PATH, folder);
+  cr_assert_eq(system(command), 0);
+  snprintf(command, sizeof command, "compile --seal %s 2>&1", folder);
+  cr_assert_eq(run_cli("", command, &out), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "0 vendor-built program(s)"), "sealed once already: %s", out);
+  free(out);
+  char *manifest = NULL;
+  snprintf(command, sizeof command, "%s/manifest.txt", folder);
+  manifest = read_text_file(command);
+  cr_assert_not_null(manifest);
+  cr_assert_null(strstr(manifest, " - - "), "every program has its length and checksum: %s",
+                 manifest);
+  free(manifest);
+  char prefix[256];
+  snprintf(prefix, sizeof prefix, "MRANK_BINARY_DIR=%s MRANK_ASSUME_NO_COMPILER=1", folder);
+  cr_assert_eq(run_cli(prefix, "validate --n 7,4097 2>&1", &out), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "0 failed"), "%s", out);
+  free(out);
+  /* truncate the operator's binary: refused by the checksum, with the file's name */
+  snprintf(
+      command, sizeof command,
+      "for f in %s/margin_ranking-*.aocx; do head -c 3000 \"$f\" > \"$f.cut\" && mv \"$f.cut\" "
+      "\"$f\"; done",
+      folder);
+  cr_assert_eq(system(command), 0);
+  cr_assert_eq(run_cli(prefix, "validate --n 7 --op forward --reduction none 2>&1", &out), 2, "%s",
+               out);
+  cr_assert_not_null(strstr(out, ".aocx is not the one its manifest lists"), "%s", out);
+  free(out);
+  snprintf(command, sizeof command, "rm -rf %s", built);
+  cr_assert_eq(system(command), 0);
+}

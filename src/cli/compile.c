@@ -16,6 +16,7 @@
 const char mrank_compile_help[] =
     "usage: mrank compile [--device SEL] (--out DIR | --emit-source DIR) [--dtype LIST]\n"
     "                     [--labels LIST]\n"
+    "       mrank compile --seal DIR\n"
     "\n"
     "Builds every OpenCL program mrank runs on the device into DIR, for devices that cannot\n"
     "compile from source (FPGAs, locked-down boards): the operator's kernels for each type pair,\n"
@@ -34,6 +35,11 @@ const char mrank_compile_help[] =
     "                      build options of each program, for the vendor's offline compiler\n"
     "                      (Intel's aoc, AMD Xilinx's v++), whose output goes to DIR/NAME.aocx,\n"
     "                      NAME.xclbin or NAME.bin (README, \"Offline-built programs\")\n"
+    "  --seal DIR          after the vendor's compiler has written the binaries of an\n"
+    "                      --emit-source folder: record each one's length and checksum in the\n"
+    "                      manifest, so that a truncated or corrupt binary is refused with its "
+    "name\n"
+    "                      before the driver reads it (some drivers crash on one)\n"
     "  --dtype LIST        data types to build: f32, f16, bf16, f64 (default all; f64 only where\n"
     "                      the device has double precision)\n"
     "  --labels LIST       label types to build: f32, i32, i8 (default all)\n"
@@ -45,7 +51,7 @@ const char mrank_compile_help[] =
 
 typedef struct compile_settings {
   const char *device, *dir;
-  int emit_source;
+  int emit_source, seal;
   mrank_dtype data[4], labels[3];
   int data_count, labels_count, data_given;
 } compile_settings;
@@ -65,22 +71,23 @@ static int parse_compile(int argc, char **argv, compile_settings *s) {
       return -1;
     } else if (mrank_is_option(arg, "--device")) {
       if ((s->device = mrank_option_value(argc, argv, &i, "--device")) == NULL) return 0;
-    } else if (mrank_is_option(arg, "--out") || mrank_is_option(arg, "--emit-source")) {
-      const int source = mrank_is_option(arg, "--emit-source");
+    } else if (mrank_is_option(arg, "--out") || mrank_is_option(arg, "--emit-source") ||
+               mrank_is_option(arg, "--seal")) {
+      const int source = mrank_is_option(arg, "--emit-source"),
+                seal = mrank_is_option(arg, "--seal");
+      const char *name = source ? "--emit-source" : seal ? "--seal" : "--out";
       if (s->dir != NULL) {
-        mrank_error("give one of --out and --emit-source, once");
+        mrank_error("give one of --out, --emit-source and --seal, once");
         return 0;
       }
-      if ((value = mrank_option_value(argc, argv, &i, source ? "--emit-source" : "--out")) ==
-          NULL) {
-        return 0;
-      }
+      if ((value = mrank_option_value(argc, argv, &i, name)) == NULL) return 0;
       if (value[0] == '\0') {
-        mrank_error("%s: the folder name is empty", source ? "--emit-source" : "--out");
+        mrank_error("%s: the folder name is empty", name);
         return 0;
       }
       s->dir = value;
       s->emit_source = source;
+      s->seal = seal;
     } else if (mrank_is_option(arg, "--dtype")) {
       if ((value = mrank_option_value(argc, argv, &i, "--dtype")) == NULL ||
           !mrank_parse_data_types("--dtype", value, s->data, &s->data_count)) {
@@ -200,6 +207,19 @@ int mrank_cmd_compile(int argc, char **argv) {
   compile_settings s;
   const int parsed = parse_compile(argc, argv, &s);
   if (parsed <= 0) return parsed < 0 ? 0 : 2;
+  if (s.seal) {
+    char message[8192];
+    size_t sealed = 0;
+    if (mrank_binary_dir_seal(s.dir, &sealed, message, sizeof message) != MRANK_SUCCESS) {
+      mrank_error("%s", message);
+      return 1;
+    }
+    printf(
+        "%zu vendor-built program(s) in %s now have their length and checksum in the "
+        "manifest\n",
+        sealed, s.dir);
+    return 0;
+  }
   /* built from source here whatever MRANK_BINARY_DIR says: this is what makes such folders */
   mrank_context_options options = {.size = sizeof options, .binary_dir = ""};
   mrank_context *ctx = NULL;
