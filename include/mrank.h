@@ -245,6 +245,72 @@ typedef struct mrank_desc {
   double margin; /* converted to the compute type (float for F32, F16, BF16) */
 } mrank_desc;
 
+/* ---- tensor views: strides, up to 5 dimensions, broadcasting ----
+ * A tensor descriptor: element type, rank (0 to MRANK_MAX_RANK; 0 is a scalar), sizes, strides
+ * in elements (0 repeats an element along a dimension: an expanded view; negative strides are
+ * refused) and an offset in elements from the pointer or buffer start. x1, x2 (data type) and y
+ * (label type) broadcast by PyTorch's rules (shapes aligned on the right; each size equal or 1);
+ * the loss has the broadcast shape (reduction NONE) or rank 0 (MEAN, SUM), dloss likewise; dx1
+ * and dx2 have x1's and x2's shapes: the gradient of a broadcast input is summed over the
+ * dimensions it was broadcast along, in row-major order in the compute type, so that its bits do
+ * not depend on the device. Outputs may not overlap themselves or each other. When all three
+ * inputs and the outputs are contiguous and of one shape, this is the contiguous entry points'
+ * path exactly; otherwise the inputs are gathered into the broadcast shape first (host loops for
+ * host arrays, a strided kernel for buffers). */
+#define MRANK_MAX_RANK 5
+typedef struct mrank_tensor {
+  mrank_dtype dtype;
+  int rank;
+  size_t sizes[MRANK_MAX_RANK];
+  ptrdiff_t strides[MRANK_MAX_RANK];
+  size_t offset;
+} mrank_tensor;
+
+MRANK_API mrank_status mrank_forward_tensor(mrank_context *ctx, mrank_reduction reduction,
+                                            double margin, const mrank_tensor *x1_desc,
+                                            const void *x1, const mrank_tensor *x2_desc,
+                                            const void *x2, const mrank_tensor *y_desc,
+                                            const void *y, const mrank_tensor *loss_desc,
+                                            void *loss);
+MRANK_API mrank_status mrank_backward_tensor(
+    mrank_context *ctx, mrank_reduction reduction, double margin, const mrank_tensor *x1_desc,
+    const void *x1, const mrank_tensor *x2_desc, const void *x2, const mrank_tensor *y_desc,
+    const void *y, const mrank_tensor *dloss_desc, const void *dloss, const mrank_tensor *dx1_desc,
+    void *dx1, const mrank_tensor *dx2_desc, void *dx2);
+MRANK_API mrank_status mrank_forward_backward_tensor(
+    mrank_context *ctx, mrank_reduction reduction, double margin, const mrank_tensor *x1_desc,
+    const void *x1, const mrank_tensor *x2_desc, const void *x2, const mrank_tensor *y_desc,
+    const void *y, const mrank_tensor *loss_desc, void *loss, const mrank_tensor *dx1_desc,
+    void *dx1, const mrank_tensor *dx2_desc, void *dx2);
+/* The same on the context's OpenCL buffers (offsets in the descriptors); event as for the buffer
+ * entry points above. */
+MRANK_API mrank_status mrank_forward_backward_tensor_buffers(
+    mrank_context *ctx, mrank_reduction reduction, double margin, const mrank_tensor *x1_desc,
+    cl_mem x1, const mrank_tensor *x2_desc, cl_mem x2, const mrank_tensor *y_desc, cl_mem y,
+    const mrank_tensor *loss_desc, cl_mem loss, const mrank_tensor *dx1_desc, cl_mem dx1,
+    const mrank_tensor *dx2_desc, cl_mem dx2, cl_event *event);
+MRANK_API mrank_status mrank_forward_tensor_buffers(mrank_context *ctx, mrank_reduction reduction,
+                                                    double margin, const mrank_tensor *x1_desc,
+                                                    cl_mem x1, const mrank_tensor *x2_desc,
+                                                    cl_mem x2, const mrank_tensor *y_desc, cl_mem y,
+                                                    const mrank_tensor *loss_desc, cl_mem loss,
+                                                    cl_event *event);
+/* The CPU reference of the three host entry points. */
+MRANK_API mrank_status mrank_reference_forward_tensor(
+    mrank_reduction reduction, double margin, const mrank_tensor *x1_desc, const void *x1,
+    const mrank_tensor *x2_desc, const void *x2, const mrank_tensor *y_desc, const void *y,
+    const mrank_tensor *loss_desc, void *loss);
+MRANK_API mrank_status mrank_reference_backward_tensor(
+    mrank_reduction reduction, double margin, const mrank_tensor *x1_desc, const void *x1,
+    const mrank_tensor *x2_desc, const void *x2, const mrank_tensor *y_desc, const void *y,
+    const mrank_tensor *dloss_desc, const void *dloss, const mrank_tensor *dx1_desc, void *dx1,
+    const mrank_tensor *dx2_desc, void *dx2);
+MRANK_API mrank_status mrank_reference_forward_backward_tensor(
+    mrank_reduction reduction, double margin, const mrank_tensor *x1_desc, const void *x1,
+    const mrank_tensor *x2_desc, const void *x2, const mrank_tensor *y_desc, const void *y,
+    const mrank_tensor *loss_desc, void *loss, const mrank_tensor *dx1_desc, void *dx1,
+    const mrank_tensor *dx2_desc, void *dx2);
+
 /* ---- offline-built programs (FPGAs, devices without a compiler) ----
  * Writes the program that the (data, labels) pair runs on ctx's device into `dir` (made if missing)
  * and adds it to dir/manifest.txt: MRANK_EXPORT_BINARIES builds it here and writes its binary;

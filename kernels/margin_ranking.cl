@@ -511,3 +511,96 @@ __kernel __attribute__((reqd_work_group_size(MRANK_SUM_WG, 1, 1))) void mrank_fu
   if (g * 64 < n) partials[partials_off + g] = mrank_row_sum(rows + lid * MRANK_ROW);
 }
 #endif
+
+/* ---- tensor views: gathers into the broadcast shape, scatters back, gradients summed back ----
+ * Shapes are padded on the left to 5 dimensions (size 1, stride 0); s0..s4 are the broadcast
+ * shape's sizes, t0..t4 a view's strides in it (0 along broadcast dimensions), in elements. The
+ * copies move bits as they are (integer types of the element's width). */
+#if MRANK_DATA == 3
+typedef ulong data_bits;
+#elif MRANK_DATA == 0
+typedef uint data_bits;
+#else
+typedef ushort data_bits;
+#endif
+#if MRANK_LABELS == 2
+typedef uchar label_bits;
+#else
+typedef uint label_bits;
+#endif
+#define MRANK_SHAPE ulong s0, ulong s1, ulong s2, ulong s3, ulong s4
+#define MRANK_STRIDES long t0, long t1, long t2, long t3, long t4
+
+/* the element offset of broadcast position i in a view */
+inline ulong mrank_view_offset(ulong i, MRANK_SHAPE, MRANK_STRIDES) {
+  ulong offset = (i % s4) * (ulong)t4;
+  i /= s4;
+  offset += (i % s3) * (ulong)t3;
+  i /= s3;
+  offset += (i % s2) * (ulong)t2;
+  i /= s2;
+  offset += (i % s1) * (ulong)t1;
+  i /= s1;
+  return offset + (i % s0) * (ulong)t0;
+}
+
+MRANK_KERNEL void mrank_gather_data(__global const data_bits *in, ulong in_off, ulong count,
+                                    MRANK_SHAPE, MRANK_STRIDES, __global data_bits *out) {
+  const ulong i = get_global_id(0);
+  if (i >= count) return;
+  out[i] = in[in_off + mrank_view_offset(i, s0, s1, s2, s3, s4, t0, t1, t2, t3, t4)];
+}
+
+MRANK_KERNEL void mrank_gather_labels(__global const label_bits *in, ulong in_off, ulong count,
+                                      MRANK_SHAPE, MRANK_STRIDES, __global label_bits *out) {
+  const ulong i = get_global_id(0);
+  if (i >= count) return;
+  out[i] = in[in_off + mrank_view_offset(i, s0, s1, s2, s3, s4, t0, t1, t2, t3, t4)];
+}
+
+MRANK_KERNEL void mrank_scatter_data(__global const data_bits *in, ulong count, MRANK_SHAPE,
+                                     MRANK_STRIDES, __global data_bits *out, ulong out_off) {
+  const ulong i = get_global_id(0);
+  if (i >= count) return;
+  out[out_off + mrank_view_offset(i, s0, s1, s2, s3, s4, t0, t1, t2, t3, t4)] = in[i];
+}
+
+/* A gradient summed back: for the operand's element j (row-major over the dimensions it was not
+ * broadcast along; `broadcast` has bit k set for dimension k), the sum in the compute type of in
+ * (the broadcast shape, contiguous) over the positions it was broadcast to, in row-major order:
+ * the order of the reference (src/tensor.c). t0..t4 are the output's strides. */
+MRANK_KERNEL void mrank_reduce_to(__global const data_t *in, ulong own, MRANK_SHAPE,
+                                  uint broadcast, MRANK_STRIDES, __global data_t *out,
+                                  ulong out_off) {
+  const ulong j = get_global_id(0);
+  if (j >= own) return;
+  const ulong size[5] = {s0, s1, s2, s3, s4};
+  const long stride[5] = {t0, t1, t2, t3, t4};
+  ulong index[5];
+  ulong rest = j, reduced = 1;
+  for (int k = 4; k >= 0; --k) {
+    if (broadcast & (1u << k)) {
+      index[k] = 0;
+      reduced *= size[k];
+    } else {
+      index[k] = rest % size[k];
+      rest /= size[k];
+    }
+  }
+  real sum = 0;
+  for (ulong r = 0; r < reduced; ++r) {
+    ulong spread = r;
+    for (int k = 4; k >= 0; --k) {
+      if (!(broadcast & (1u << k))) continue;
+      index[k] = spread % size[k];
+      spread /= size[k];
+    }
+    ulong linear = 0;
+    for (int k = 0; k < 5; ++k) linear = linear * size[k] + index[k];
+    sum += LOAD(in, linear);
+  }
+  ulong at = out_off;
+  for (int k = 0; k < 5; ++k)
+    if (!(broadcast & (1u << k))) at += index[k] * (ulong)stride[k];
+  STORE(out, at, sum);
+}

@@ -27,6 +27,10 @@ typedef enum mrank_kernel_id {
   MRANK_KERNEL_FUSED_NONE,
   MRANK_KERNEL_FUSED_SUM64,
   MRANK_KERNEL_SUM16_LAST,
+  MRANK_KERNEL_GATHER_DATA, /* tensor views (kernels/margin_ranking.cl, the end) */
+  MRANK_KERNEL_GATHER_LABELS,
+  MRANK_KERNEL_SCATTER_DATA,
+  MRANK_KERNEL_REDUCE_TO,
   MRANK_KERNEL_COUNT
 } mrank_kernel_id;
 

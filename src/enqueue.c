@@ -1,19 +1,12 @@
 /* enqueue.c: set the arguments of a kernel and enqueue it with mrank's work-group size. */
 #include "enqueue.h"
 
-typedef struct kernel_arg {
-  size_t size;
-  const void *value;
-} kernel_arg;
-
 /* A float or double argument, as the variant computes. */
 typedef struct real_arg {
   float single;
   double wide;
 } real_arg;
 
-#define MRANK_ARG(variable) \
-  { sizeof(variable), &(variable) }
 #define MRANK_VIEW_ARGS(view) MRANK_ARG((view).mem), MRANK_ARG((view).offset)
 #define MRANK_REAL_ARG(v, real)                                                     \
   {                                                                                 \
@@ -52,6 +45,12 @@ static mrank_status launch(mrank_context *ctx, const mrank_variant *v, mrank_ker
   return MRANK_SUCCESS;
 error:
   return status;
+}
+
+mrank_status mrank_enqueue_kernel(mrank_context *ctx, const mrank_variant *v, mrank_kernel_id id,
+                                  const kernel_arg *args, cl_uint arg_count, size_t work_items,
+                                  cl_event *event) {
+  return launch(ctx, v, id, args, arg_count, work_items, event);
 }
 
 mrank_status mrank_enqueue_forward_none(mrank_context *ctx, const mrank_variant *v, size_t n,

@@ -6,6 +6,14 @@
 #include "context.h"
 #include "reduce.h"
 
+/* One kernel argument: its size and where its value is. */
+typedef struct kernel_arg {
+  size_t size;
+  const void *value;
+} kernel_arg;
+#define MRANK_ARG(variable) \
+  { sizeof(variable), &(variable) }
+
 typedef struct mrank_view {
   cl_mem mem;
   cl_ulong offset; /* in elements */
@@ -42,6 +50,11 @@ mrank_status mrank_enqueue_fused_sum64(mrank_context *ctx, const mrank_variant *
  * the data type. */
 mrank_status mrank_enqueue_reduce_partials(mrank_context *ctx, const mrank_variant *v, size_t count,
                                            double scale, mrank_view out, cl_event *event);
+
+/* Any of the context's kernels for variant v over work_items work-items, with its arguments. */
+mrank_status mrank_enqueue_kernel(mrank_context *ctx, const mrank_variant *v, mrank_kernel_id id,
+                                  const kernel_arg *args, cl_uint arg_count, size_t work_items,
+                                  cl_event *event);
 
 /* ctx->partials hold `count` pass-1 partials and the passes after, of `real_size` bytes each. */
 mrank_status mrank_ensure_partials(mrank_context *ctx, size_t count, size_t real_size);

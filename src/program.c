@@ -23,6 +23,10 @@ static const struct {
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_fused_none"},
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_fused_sum64"},
     {MRANK_FAMILY_MARGIN_RANKING, "mrank_sum16_last"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_gather_data"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_gather_labels"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_scatter_data"},
+    {MRANK_FAMILY_MARGIN_RANKING, "mrank_reduce_to"},
 };
 
 /* The request for one family's program of one type variant; `options` is its storage. */

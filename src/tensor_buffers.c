@@ -1,0 +1,206 @@
+/* tensor_buffers.c: the tensor entry points on the context's OpenCL buffers: the contiguous buffer
+ * entry point when everything is contiguous and of one shape, else the strided gather kernels into
+ * temporary buffers of the broadcast shape, the contiguous pass, then the loss scattered into its
+ * view and the gradients summed back (kernels/margin_ranking.cl, its end). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "enqueue.h"
+#include "tensor.h"
+
+/* a view's five sizes and strides in the broadcast shape, padded on the left */
+typedef struct padded_view {
+  cl_ulong sizes[5];
+  cl_long strides[5];
+} padded_view;
+
+static padded_view pad(const mrank_broadcast *plan, const mrank_aligned *view) {
+  padded_view p;
+  for (int k = 0; k < 5; ++k) {
+    const int from = k - (5 - plan->rank);
+    p.sizes[k] = from < 0 ? 1 : plan->sizes[from];
+    p.strides[k] = from < 0 ? 0 : (cl_long)view->strides[from];
+  }
+  return p;
+}
+
+#define MRANK_PADDED_ARGS(p)                                                           \
+  MRANK_ARG((p).sizes[0]), MRANK_ARG((p).sizes[1]), MRANK_ARG((p).sizes[2]),           \
+      MRANK_ARG((p).sizes[3]), MRANK_ARG((p).sizes[4]), MRANK_ARG((p).strides[0]),     \
+      MRANK_ARG((p).strides[1]), MRANK_ARG((p).strides[2]), MRANK_ARG((p).strides[3]), \
+      MRANK_ARG((p).strides[4])
+
+static mrank_status gather(mrank_context *ctx, const mrank_variant *v, const mrank_broadcast *plan,
+                           const mrank_aligned *view, cl_mem in, int labels, cl_mem out) {
+  const padded_view p = pad(plan, view);
+  const cl_ulong offset = view->offset, count = plan->count;
+  const kernel_arg args[] = {MRANK_ARG(in), MRANK_ARG(offset), MRANK_ARG(count),
+                             MRANK_PADDED_ARGS(p), MRANK_ARG(out)};
+  return mrank_enqueue_kernel(ctx, v,
+                              labels ? MRANK_KERNEL_GATHER_LABELS : MRANK_KERNEL_GATHER_DATA, args,
+                              sizeof args / sizeof args[0], plan->count, NULL);
+}
+
+static mrank_status scatter(mrank_context *ctx, const mrank_variant *v, const mrank_broadcast *plan,
+                            const mrank_aligned *view, cl_mem in, cl_mem out, cl_event *event) {
+  const padded_view p = pad(plan, view);
+  const cl_ulong offset = view->offset, count = plan->count;
+  const kernel_arg args[] = {MRANK_ARG(in), MRANK_ARG(count), MRANK_PADDED_ARGS(p), MRANK_ARG(out),
+                             MRANK_ARG(offset)};
+  return mrank_enqueue_kernel(ctx, v, MRANK_KERNEL_SCATTER_DATA, args, sizeof args / sizeof args[0],
+                              plan->count, event);
+}
+
+static mrank_status reduce_to(mrank_context *ctx, const mrank_variant *v,
+                              const mrank_broadcast *plan, const mrank_aligned *operand, cl_mem in,
+                              const mrank_tensor *out_desc, cl_mem out, cl_event *event) {
+  /* the output's strides aligned to the broadcast shape, and its broadcast dimensions as bits */
+  mrank_aligned target;
+  memset(&target, 0, sizeof target);
+  cl_uint broadcast = 0;
+  cl_ulong own = 1;
+  for (int k = 0; k < plan->rank; ++k) {
+    const int from = k - (plan->rank - out_desc->rank);
+    target.strides[k] = from < 0 ? 0 : out_desc->strides[from];
+    if (operand->broadcast[k]) {
+      broadcast |= 1u << (k + 5 - plan->rank);
+    } else {
+      own *= plan->sizes[k];
+    }
+  }
+  const padded_view p = pad(plan, &target);
+  const cl_ulong offset = out_desc->offset;
+  const kernel_arg args[] = {
+      MRANK_ARG(in),           MRANK_ARG(own),          MRANK_ARG(p.sizes[0]),
+      MRANK_ARG(p.sizes[1]),   MRANK_ARG(p.sizes[2]),   MRANK_ARG(p.sizes[3]),
+      MRANK_ARG(p.sizes[4]),   MRANK_ARG(broadcast),    MRANK_ARG(p.strides[0]),
+      MRANK_ARG(p.strides[1]), MRANK_ARG(p.strides[2]), MRANK_ARG(p.strides[3]),
+      MRANK_ARG(p.strides[4]), MRANK_ARG(out),          MRANK_ARG(offset)};
+  return mrank_enqueue_kernel(ctx, v, MRANK_KERNEL_REDUCE_TO, args, sizeof args / sizeof args[0],
+                              own, event);
+}
+
+/* A temporary device buffer (released once its commands are done: OpenCL keeps it until then). */
+static mrank_status temporary(mrank_context *ctx, size_t bytes, cl_mem *out) {
+  cl_int err = CL_SUCCESS;
+  *out = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, bytes > 0 ? bytes : 1, NULL, &err);
+  if (err != CL_SUCCESS) {
+    *out = NULL;
+    return mrank_fail_cl(err, "clCreateBuffer (a tensor view's temporary)");
+  }
+  return MRANK_SUCCESS;
+}
+
+static mrank_status run(const char *function, mrank_context *ctx, mrank_reduction reduction,
+                        double margin, const mrank_tensor *x1_desc, cl_mem x1,
+                        const mrank_tensor *x2_desc, cl_mem x2, const mrank_tensor *y_desc,
+                        cl_mem y, const mrank_tensor *loss_desc, cl_mem loss,
+                        const mrank_tensor *dx1_desc, cl_mem dx1, const mrank_tensor *dx2_desc,
+                        cl_mem dx2, cl_event *event) {
+  mrank_status status = MRANK_SUCCESS;
+  cl_mem temp[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+  mrank_clear_error();
+  MRANK_TRY(mrank_check_context(function, ctx));
+  MRANK_CHECK(!ctx->is_host, MRANK_ERROR_INVALID_ARGUMENT,
+              "%s: the host context has no OpenCL buffers; use mrank_forward_backward_tensor with "
+              "host arrays",
+              function);
+  mrank_broadcast plan;
+  MRANK_TRY(mrank_broadcast_plan(function, reduction, margin, x1_desc, x2_desc, y_desc, &plan));
+  MRANK_CHECK(x1 != NULL && x2 != NULL && y != NULL && loss != NULL, MRANK_ERROR_INVALID_ARGUMENT,
+              "%s: a buffer is NULL; pass x1, x2, y and loss", function);
+  const int fused = dx1_desc != NULL;
+  const mrank_variant *v = &plan.variant;
+  const int reduced = reduction != MRANK_REDUCTION_NONE;
+  int contiguous = plan.contiguous, one = 1;
+  MRANK_TRY(mrank_tensor_check_output(function, "loss", loss_desc, v->data, reduced ? 0 : plan.rank,
+                                      plan.sizes, &one));
+  contiguous &= one;
+  if (fused) {
+    MRANK_CHECK(dx1 != NULL && dx2 != NULL, MRANK_ERROR_INVALID_ARGUMENT, "%s: %s is NULL",
+                function, dx1 == NULL ? "dx1" : "dx2");
+    MRANK_TRY(mrank_tensor_check_output(function, "dx1", dx1_desc, v->data, x1_desc->rank,
+                                        x1_desc->sizes, &one));
+    contiguous &= one;
+    MRANK_TRY(mrank_tensor_check_output(function, "dx2", dx2_desc, v->data, x2_desc->rank,
+                                        x2_desc->sizes, &one));
+    contiguous &= one;
+    MRANK_TRY(mrank_tensor_apart(function, "dx1", dx1_desc, dx1, "dx2", dx2_desc, dx2));
+    MRANK_TRY(mrank_tensor_apart(function, "loss", loss_desc, loss, "dx1", dx1_desc, dx1));
+    MRANK_TRY(mrank_tensor_apart(function, "loss", loss_desc, loss, "dx2", dx2_desc, dx2));
+  }
+  const mrank_desc desc = {v->data, v->labels, reduction, margin};
+  const size_t n = plan.count;
+  if (contiguous) { /* the contiguous path itself */
+    return fused ? mrank_forward_backward_buffers_ex(
+                       ctx, &desc, n, x1, x1_desc->offset, x2, x2_desc->offset, y, y_desc->offset,
+                       loss, loss_desc->offset, dx1, dx1_desc->offset, dx2, dx2_desc->offset, event)
+                 : mrank_forward_buffers_ex(ctx, &desc, n, x1, x1_desc->offset, x2, x2_desc->offset,
+                                            y, y_desc->offset, loss, loss_desc->offset, event);
+  }
+  MRANK_TRY(mrank_check_count(function, n, v));
+  MRANK_TRY(mrank_ensure_kernels(ctx, v));
+  const size_t D = v->data_size;
+  MRANK_TRY(temporary(ctx, n * D, &temp[0]));
+  MRANK_TRY(temporary(ctx, n * D, &temp[1]));
+  MRANK_TRY(temporary(ctx, n * v->label_size, &temp[2]));
+  MRANK_TRY(gather(ctx, v, &plan, &plan.x1, x1, 0, temp[0]));
+  MRANK_TRY(gather(ctx, v, &plan, &plan.x2, x2, 0, temp[1]));
+  MRANK_TRY(gather(ctx, v, &plan, &plan.y, y, 1, temp[2]));
+  /* a reduced loss goes straight to its element; an elementwise one through the broadcast shape */
+  cl_mem loss_out = loss;
+  size_t loss_offset = loss_desc->offset;
+  if (!reduced) {
+    MRANK_TRY(temporary(ctx, n * D, &temp[3]));
+    loss_out = temp[3];
+    loss_offset = 0;
+  }
+  if (fused) {
+    MRANK_TRY(temporary(ctx, n * D, &temp[4]));
+    MRANK_TRY(temporary(ctx, n * D, &temp[5]));
+  }
+  const int last_is_pass = reduced && !fused;
+  status =
+      fused ? mrank_forward_backward_buffers_ex(ctx, &desc, n, temp[0], 0, temp[1], 0, temp[2], 0,
+                                                loss_out, loss_offset, temp[4], 0, temp[5], 0, NULL)
+            : mrank_forward_buffers_ex(ctx, &desc, n, temp[0], 0, temp[1], 0, temp[2], 0, loss_out,
+                                       loss_offset, last_is_pass ? event : NULL);
+  if (status != MRANK_SUCCESS) goto error;
+  if (!reduced) {
+    const mrank_aligned view = mrank_tensor_aligned(&plan, loss_desc);
+    MRANK_TRY(scatter(ctx, v, &plan, &view, temp[3], loss, fused ? NULL : event));
+  }
+  if (fused) {
+    MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x1, temp[4], dx1_desc, dx1, NULL));
+    MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x2, temp[5], dx2_desc, dx2, event));
+  }
+error:
+  for (int k = 0; k < 6; ++k)
+    if (temp[k] != NULL) clReleaseMemObject(temp[k]);
+  return status;
+}
+
+mrank_status mrank_forward_tensor_buffers(mrank_context *ctx, mrank_reduction reduction,
+                                          double margin, const mrank_tensor *x1_desc, cl_mem x1,
+                                          const mrank_tensor *x2_desc, cl_mem x2,
+                                          const mrank_tensor *y_desc, cl_mem y,
+                                          const mrank_tensor *loss_desc, cl_mem loss,
+                                          cl_event *event) {
+  return run("mrank_forward_tensor_buffers", ctx, reduction, margin, x1_desc, x1, x2_desc, x2,
+             y_desc, y, loss_desc, loss, NULL, NULL, NULL, NULL, event);
+}
+
+mrank_status mrank_forward_backward_tensor_buffers(
+    mrank_context *ctx, mrank_reduction reduction, double margin, const mrank_tensor *x1_desc,
+    cl_mem x1, const mrank_tensor *x2_desc, cl_mem x2, const mrank_tensor *y_desc, cl_mem y,
+    const mrank_tensor *loss_desc, cl_mem loss, const mrank_tensor *dx1_desc, cl_mem dx1,
+    const mrank_tensor *dx2_desc, cl_mem dx2, cl_event *event) {
+  if (dx1_desc == NULL || dx2_desc == NULL) {
+    mrank_clear_error();
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                      "mrank_forward_backward_tensor_buffers: the descriptor of %s is NULL",
+                      dx1_desc == NULL ? "dx1" : "dx2");
+  }
+  return run("mrank_forward_backward_tensor_buffers", ctx, reduction, margin, x1_desc, x1, x2_desc,
+             x2, y_desc, y, loss_desc, loss, dx1_desc, dx1, dx2_desc, dx2, event);
+}
