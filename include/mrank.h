@@ -272,11 +272,13 @@ MRANK_API mrank_status mrank_forward_tensor(mrank_context *ctx, mrank_reduction 
                                             const void *x2, const mrank_tensor *y_desc,
                                             const void *y, const mrank_tensor *loss_desc,
                                             void *loss);
-MRANK_API mrank_status mrank_backward_tensor(
-    mrank_context *ctx, mrank_reduction reduction, double margin, const mrank_tensor *x1_desc,
-    const void *x1, const mrank_tensor *x2_desc, const void *x2, const mrank_tensor *y_desc,
-    const void *y, const mrank_tensor *dloss_desc, const void *dloss, const mrank_tensor *dx1_desc,
-    void *dx1, const mrank_tensor *dx2_desc, void *dx2);
+MRANK_API mrank_status mrank_backward_tensor(mrank_context *ctx, mrank_reduction reduction,
+                                             double margin, const mrank_tensor *x1_desc,
+                                             const void *x1, const mrank_tensor *x2_desc,
+                                             const void *x2, const mrank_tensor *y_desc,
+                                             const void *y, const mrank_tensor *dloss_desc,
+                                             const void *dloss, const mrank_tensor *dx1_desc,
+                                             void *dx1, const mrank_tensor *dx2_desc, void *dx2);
 MRANK_API mrank_status mrank_forward_backward_tensor(
     mrank_context *ctx, mrank_reduction reduction, double margin, const mrank_tensor *x1_desc,
     const void *x1, const mrank_tensor *x2_desc, const void *x2, const mrank_tensor *y_desc,
@@ -289,6 +291,11 @@ MRANK_API mrank_status mrank_forward_backward_tensor_buffers(
     cl_mem x1, const mrank_tensor *x2_desc, cl_mem x2, const mrank_tensor *y_desc, cl_mem y,
     const mrank_tensor *loss_desc, cl_mem loss, const mrank_tensor *dx1_desc, cl_mem dx1,
     const mrank_tensor *dx2_desc, cl_mem dx2, cl_event *event);
+MRANK_API mrank_status mrank_backward_tensor_buffers(
+    mrank_context *ctx, mrank_reduction reduction, double margin, const mrank_tensor *x1_desc,
+    cl_mem x1, const mrank_tensor *x2_desc, cl_mem x2, const mrank_tensor *y_desc, cl_mem y,
+    const mrank_tensor *dloss_desc, cl_mem dloss, const mrank_tensor *dx1_desc, cl_mem dx1,
+    const mrank_tensor *dx2_desc, cl_mem dx2, cl_event *event);
 MRANK_API mrank_status mrank_forward_tensor_buffers(mrank_context *ctx, mrank_reduction reduction,
                                                     double margin, const mrank_tensor *x1_desc,
                                                     cl_mem x1, const mrank_tensor *x2_desc,
@@ -296,10 +303,11 @@ MRANK_API mrank_status mrank_forward_tensor_buffers(mrank_context *ctx, mrank_re
                                                     const mrank_tensor *loss_desc, cl_mem loss,
                                                     cl_event *event);
 /* The CPU reference of the three host entry points. */
-MRANK_API mrank_status mrank_reference_forward_tensor(
-    mrank_reduction reduction, double margin, const mrank_tensor *x1_desc, const void *x1,
-    const mrank_tensor *x2_desc, const void *x2, const mrank_tensor *y_desc, const void *y,
-    const mrank_tensor *loss_desc, void *loss);
+MRANK_API mrank_status mrank_reference_forward_tensor(mrank_reduction reduction, double margin,
+                                                      const mrank_tensor *x1_desc, const void *x1,
+                                                      const mrank_tensor *x2_desc, const void *x2,
+                                                      const mrank_tensor *y_desc, const void *y,
+                                                      const mrank_tensor *loss_desc, void *loss);
 MRANK_API mrank_status mrank_reference_backward_tensor(
     mrank_reduction reduction, double margin, const mrank_tensor *x1_desc, const void *x1,
     const mrank_tensor *x2_desc, const void *x2, const mrank_tensor *y_desc, const void *y,

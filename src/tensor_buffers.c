@@ -91,6 +91,48 @@ static mrank_status temporary(mrank_context *ctx, size_t bytes, cl_mem *out) {
   return MRANK_SUCCESS;
 }
 
+/* An input in the broadcast shape: the buffer itself when its view already is that (contiguous,
+ * of the broadcast shape), else gathered into a temporary (*temp). */
+static mrank_status input_view(mrank_context *ctx, const mrank_variant *v,
+                               const mrank_broadcast *plan, const mrank_tensor *desc,
+                               const mrank_aligned *aligned, cl_mem buffer, int labels,
+                               cl_mem *temp, cl_mem *view, size_t *offset) {
+  int same = desc->rank == plan->rank && mrank_tensor_contiguous(desc);
+  for (int k = 0; k < desc->rank && same; ++k)
+    same = desc->sizes[k] == plan->sizes[k];
+  if (same) {
+    *view = buffer;
+    *offset = desc->offset;
+    return MRANK_SUCCESS;
+  }
+  mrank_status status = temporary(ctx, plan->count * (labels ? v->label_size : v->data_size), temp);
+  if (status == MRANK_SUCCESS) status = gather(ctx, v, plan, aligned, buffer, labels, *temp);
+  *view = *temp;
+  *offset = 0;
+  return status;
+}
+
+/* A gradient's destination: dx itself when the operand was not broadcast and dx is contiguous,
+ * else a temporary of the broadcast shape to be summed back (*reduce set). */
+static mrank_status gradient_view(mrank_context *ctx, const mrank_variant *v,
+                                  const mrank_broadcast *plan, const mrank_aligned *operand,
+                                  const mrank_tensor *dx_desc, cl_mem dx, cl_mem *temp,
+                                  cl_mem *view, size_t *offset, int *reduce) {
+  int broadcast = dx_desc->rank != plan->rank;
+  for (int k = 0; k < plan->rank; ++k)
+    broadcast |= operand->broadcast[k];
+  *reduce = broadcast || !mrank_tensor_contiguous(dx_desc);
+  if (!*reduce) {
+    *view = dx;
+    *offset = dx_desc->offset;
+    return MRANK_SUCCESS;
+  }
+  *offset = 0;
+  const mrank_status status = temporary(ctx, plan->count * v->data_size, temp);
+  *view = *temp;
+  return status;
+}
+
 static mrank_status run(const char *function, mrank_context *ctx, mrank_reduction reduction,
                         double margin, const mrank_tensor *x1_desc, cl_mem x1,
                         const mrank_tensor *x2_desc, cl_mem x2, const mrank_tensor *y_desc,
@@ -140,40 +182,48 @@ static mrank_status run(const char *function, mrank_context *ctx, mrank_reductio
   }
   MRANK_TRY(mrank_check_count(function, n, v));
   MRANK_TRY(mrank_ensure_kernels(ctx, v));
-  const size_t D = v->data_size;
-  MRANK_TRY(temporary(ctx, n * D, &temp[0]));
-  MRANK_TRY(temporary(ctx, n * D, &temp[1]));
-  MRANK_TRY(temporary(ctx, n * v->label_size, &temp[2]));
-  MRANK_TRY(gather(ctx, v, &plan, &plan.x1, x1, 0, temp[0]));
-  MRANK_TRY(gather(ctx, v, &plan, &plan.x2, x2, 0, temp[1]));
-  MRANK_TRY(gather(ctx, v, &plan, &plan.y, y, 1, temp[2]));
-  /* a reduced loss goes straight to its element; an elementwise one through the broadcast shape */
+  cl_mem in[3];
+  size_t in_offset[3];
+  MRANK_TRY(input_view(ctx, v, &plan, x1_desc, &plan.x1, x1, 0, &temp[0], &in[0], &in_offset[0]));
+  MRANK_TRY(input_view(ctx, v, &plan, x2_desc, &plan.x2, x2, 0, &temp[1], &in[1], &in_offset[1]));
+  MRANK_TRY(input_view(ctx, v, &plan, y_desc, &plan.y, y, 1, &temp[2], &in[2], &in_offset[2]));
+  /* a reduced loss goes straight to its element; an elementwise one too when its view is dense */
   cl_mem loss_out = loss;
   size_t loss_offset = loss_desc->offset;
-  if (!reduced) {
-    MRANK_TRY(temporary(ctx, n * D, &temp[3]));
+  const int scatter_loss = !reduced && !mrank_tensor_contiguous(loss_desc);
+  if (scatter_loss) {
+    MRANK_TRY(temporary(ctx, n * v->data_size, &temp[3]));
     loss_out = temp[3];
     loss_offset = 0;
   }
+  cl_mem grad[2] = {NULL, NULL};
+  size_t grad_offset[2] = {0, 0};
+  int reduce[2] = {0, 0};
   if (fused) {
-    MRANK_TRY(temporary(ctx, n * D, &temp[4]));
-    MRANK_TRY(temporary(ctx, n * D, &temp[5]));
+    MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x1, dx1_desc, dx1, &temp[4], &grad[0],
+                            &grad_offset[0], &reduce[0]));
+    MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x2, dx2_desc, dx2, &temp[5], &grad[1],
+                            &grad_offset[1], &reduce[1]));
   }
-  const int last_is_pass = reduced && !fused;
-  status =
-      fused ? mrank_forward_backward_buffers_ex(ctx, &desc, n, temp[0], 0, temp[1], 0, temp[2], 0,
-                                                loss_out, loss_offset, temp[4], 0, temp[5], 0, NULL)
-            : mrank_forward_buffers_ex(ctx, &desc, n, temp[0], 0, temp[1], 0, temp[2], 0, loss_out,
-                                       loss_offset, last_is_pass ? event : NULL);
+  /* the event goes to the last command */
+  const int pass_last = !scatter_loss && !reduce[0] && !reduce[1];
+  cl_event *pass_event = pass_last ? event : NULL;
+  status = fused ? mrank_forward_backward_buffers_ex(ctx, &desc, n, in[0], in_offset[0], in[1],
+                                                     in_offset[1], in[2], in_offset[2], loss_out,
+                                                     loss_offset, grad[0], grad_offset[0], grad[1],
+                                                     grad_offset[1], pass_event)
+                 : mrank_forward_buffers_ex(ctx, &desc, n, in[0], in_offset[0], in[1], in_offset[1],
+                                            in[2], in_offset[2], loss_out, loss_offset, pass_event);
   if (status != MRANK_SUCCESS) goto error;
-  if (!reduced) {
+  if (scatter_loss) {
     const mrank_aligned view = mrank_tensor_aligned(&plan, loss_desc);
-    MRANK_TRY(scatter(ctx, v, &plan, &view, temp[3], loss, fused ? NULL : event));
+    MRANK_TRY(
+        scatter(ctx, v, &plan, &view, temp[3], loss, !reduce[0] && !reduce[1] ? event : NULL));
   }
-  if (fused) {
-    MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x1, temp[4], dx1_desc, dx1, NULL));
-    MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x2, temp[5], dx2_desc, dx2, event));
+  if (reduce[0]) {
+    MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x1, temp[4], dx1_desc, dx1, reduce[1] ? NULL : event));
   }
+  if (reduce[1]) MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x2, temp[5], dx2_desc, dx2, event));
 error:
   for (int k = 0; k < 6; ++k)
     if (temp[k] != NULL) clReleaseMemObject(temp[k]);
@@ -203,4 +253,75 @@ mrank_status mrank_forward_backward_tensor_buffers(
   }
   return run("mrank_forward_backward_tensor_buffers", ctx, reduction, margin, x1_desc, x1, x2_desc,
              x2, y_desc, y, loss_desc, loss, dx1_desc, dx1, dx2_desc, dx2, event);
+}
+
+mrank_status mrank_backward_tensor_buffers(
+    mrank_context *ctx, mrank_reduction reduction, double margin, const mrank_tensor *x1_desc,
+    cl_mem x1, const mrank_tensor *x2_desc, cl_mem x2, const mrank_tensor *y_desc, cl_mem y,
+    const mrank_tensor *dloss_desc, cl_mem dloss, const mrank_tensor *dx1_desc, cl_mem dx1,
+    const mrank_tensor *dx2_desc, cl_mem dx2, cl_event *event) {
+  static const char function[] = "mrank_backward_tensor_buffers";
+  mrank_status status = MRANK_SUCCESS;
+  cl_mem temp[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+  mrank_clear_error();
+  MRANK_TRY(mrank_check_context(function, ctx));
+  MRANK_CHECK(!ctx->is_host, MRANK_ERROR_INVALID_ARGUMENT,
+              "%s: the host context has no OpenCL buffers; use mrank_backward_tensor", function);
+  mrank_broadcast plan;
+  MRANK_TRY(mrank_broadcast_plan(function, reduction, margin, x1_desc, x2_desc, y_desc, &plan));
+  MRANK_CHECK(x1 != NULL && x2 != NULL && y != NULL && dloss != NULL && dx1 != NULL && dx2 != NULL,
+              MRANK_ERROR_INVALID_ARGUMENT, "%s: a buffer is NULL; pass every one", function);
+  const mrank_variant *v = &plan.variant;
+  const int reduced = reduction != MRANK_REDUCTION_NONE;
+  int contiguous = plan.contiguous, one = 1;
+  MRANK_TRY(mrank_tensor_check_output(function, "dloss", dloss_desc, v->data,
+                                      reduced ? 0 : plan.rank, plan.sizes, &one));
+  contiguous &= one;
+  MRANK_TRY(mrank_tensor_check_output(function, "dx1", dx1_desc, v->data, x1_desc->rank,
+                                      x1_desc->sizes, &one));
+  contiguous &= one;
+  MRANK_TRY(mrank_tensor_check_output(function, "dx2", dx2_desc, v->data, x2_desc->rank,
+                                      x2_desc->sizes, &one));
+  contiguous &= one;
+  MRANK_TRY(mrank_tensor_apart(function, "dx1", dx1_desc, dx1, "dx2", dx2_desc, dx2));
+  const mrank_desc desc = {v->data, v->labels, reduction, margin};
+  const size_t n = plan.count;
+  if (contiguous) {
+    return mrank_backward_buffers_ex(ctx, &desc, n, x1, x1_desc->offset, x2, x2_desc->offset, y,
+                                     y_desc->offset, dloss, dloss_desc->offset, dx1,
+                                     dx1_desc->offset, dx2, dx2_desc->offset, event);
+  }
+  MRANK_TRY(mrank_check_count(function, n, v));
+  MRANK_TRY(mrank_ensure_kernels(ctx, v));
+  cl_mem in[3];
+  size_t in_offset[3];
+  MRANK_TRY(input_view(ctx, v, &plan, x1_desc, &plan.x1, x1, 0, &temp[0], &in[0], &in_offset[0]));
+  MRANK_TRY(input_view(ctx, v, &plan, x2_desc, &plan.x2, x2, 0, &temp[1], &in[1], &in_offset[1]));
+  MRANK_TRY(input_view(ctx, v, &plan, y_desc, &plan.y, y, 1, &temp[2], &in[2], &in_offset[2]));
+  cl_mem upstream = dloss;
+  size_t upstream_offset = dloss_desc->offset;
+  if (!reduced) { /* one upstream gradient per position: seen like the inputs */
+    const mrank_aligned view = mrank_tensor_aligned(&plan, dloss_desc);
+    MRANK_TRY(input_view(ctx, v, &plan, dloss_desc, &view, dloss, 0, &temp[3], &upstream,
+                         &upstream_offset));
+  }
+  cl_mem grad[2];
+  size_t grad_offset[2];
+  int reduce[2];
+  MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x1, dx1_desc, dx1, &temp[4], &grad[0],
+                          &grad_offset[0], &reduce[0]));
+  MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x2, dx2_desc, dx2, &temp[5], &grad[1],
+                          &grad_offset[1], &reduce[1]));
+  MRANK_TRY(mrank_backward_buffers_ex(ctx, &desc, n, in[0], in_offset[0], in[1], in_offset[1],
+                                      in[2], in_offset[2], upstream, upstream_offset, grad[0],
+                                      grad_offset[0], grad[1], grad_offset[1],
+                                      !reduce[0] && !reduce[1] ? event : NULL));
+  if (reduce[0]) {
+    MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x1, temp[4], dx1_desc, dx1, reduce[1] ? NULL : event));
+  }
+  if (reduce[1]) MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x2, temp[5], dx2_desc, dx2, event));
+error:
+  for (int k = 0; k < 6; ++k)
+    if (temp[k] != NULL) clReleaseMemObject(temp[k]);
+  return status;
 }

@@ -290,3 +290,50 @@ Test(tensors, the_contiguous_case_and_empty_shapes) {
   free(y);
   mrank_context_destroy(ctx);
 }
+
+/* backward on buffers: a transposed dloss gathered, both inputs broadcast (an outer product) */
+Test(tensors, backward_on_buffers_gathers_dloss_and_sums_back) {
+  mrank_context *ctx = device();
+  const size_t s1[] = {3, 1}, s2[] = {1, 4}, sy[] = {3, 4};
+  const mrank_tensor x1 = dense(MRANK_DTYPE_F32, 2, s1), x2 = dense(MRANK_DTYPE_F32, 2, s2),
+                     y = dense(MRANK_DTYPE_F32, 2, sy);
+  const mrank_tensor dloss = {MRANK_DTYPE_F32, 2, {3, 4}, {1, 3}, 0}; /* a transposed 4 x 3 */
+  float a[3] = {0.5f, -1.0f, 2.0f}, b[4] = {1.0f, 0.25f, -0.5f, 3.0f}, labels[12], up[12];
+  for (int i = 0; i < 12; ++i) {
+    labels[i] = i % 2 ? 1.0f : -1.0f;
+    up[i] = 0.1f * (float)(i + 1);
+  }
+  cl_context context = mrank_context_cl_context(ctx);
+  cl_int err = CL_SUCCESS;
+  cl_mem ba = clCreateBuffer(context, CL_MEM_COPY_HOST_PTR, sizeof a, a, &err);
+  cl_mem bb = clCreateBuffer(context, CL_MEM_COPY_HOST_PTR, sizeof b, b, &err);
+  cl_mem bl = clCreateBuffer(context, CL_MEM_COPY_HOST_PTR, sizeof labels, labels, &err);
+  cl_mem bu = clCreateBuffer(context, CL_MEM_COPY_HOST_PTR, sizeof up, up, &err);
+  cl_mem g1 = clCreateBuffer(context, CL_MEM_READ_WRITE, sizeof a, NULL, &err);
+  cl_mem g2 = clCreateBuffer(context, CL_MEM_READ_WRITE, sizeof b, NULL, &err);
+  cr_assert_eq(err, CL_SUCCESS);
+  cr_assert_eq(mrank_backward_tensor_buffers(ctx, MRANK_REDUCTION_NONE, 1.0, &x1, ba, &x2, bb, &y,
+                                             bl, &dloss, bu, &x1, g1, &x2, g2, NULL),
+               MRANK_SUCCESS, "%s", mrank_last_error());
+  float got1[3], got2[4], want1[3], want2[4];
+  clEnqueueReadBuffer(mrank_context_queue(ctx), g1, CL_TRUE, 0, sizeof got1, got1, 0, NULL, NULL);
+  clEnqueueReadBuffer(mrank_context_queue(ctx), g2, CL_TRUE, 0, sizeof got2, got2, 0, NULL, NULL);
+  cr_assert_eq(mrank_reference_backward_tensor(MRANK_REDUCTION_NONE, 1.0, &x1, a, &x2, b, &y,
+                                               labels, &dloss, up, &x1, want1, &x2, want2),
+               MRANK_SUCCESS, "%s", mrank_last_error());
+  assert_same_bits(got1, want1, 3, "dx1 summed over the 4 columns", 3);
+  assert_same_bits(got2, want2, 4, "dx2 summed over the 3 rows", 4);
+  /* by hand, dx2[c] = sum over rows r of (hinge active ? y * dloss : 0), rows in order */
+  for (int c = 0; c < 4; ++c) {
+    float sum = 0.0f;
+    for (int r = 0; r < 3; ++r) {
+      const float label = labels[r * 4 + c], dist = -label * (a[r] - b[c]) + 1.0f;
+      sum += dist < 0 ? 0.0f : label * up[c * 3 + r];
+    }
+    cr_assert_eq(float_bits(got2[c]), float_bits(sum), "dx2[%d]", c);
+  }
+  cl_mem all[] = {ba, bb, bl, bu, g1, g2};
+  for (int k = 0; k < 6; ++k)
+    clReleaseMemObject(all[k]);
+  mrank_context_destroy(ctx);
+}

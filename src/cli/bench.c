@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "cli/bench.h"
+#include "cli/bench_shape.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/paths.h"
@@ -48,6 +49,8 @@ const char mrank_bench_help[] =
     "  --all-devices    every OpenCL device in turn\n"
     "  --n LIST         sizes (default 2^10,2^11,...,2^26); sizes that do not fit are skipped\n"
     "  --op, --reduction, --api   restrict what is measured (default: all)\n"
+    "  --shape RxC      instead: forward of an R x C transposed x1 view (the tensor path's\n"
+    "                   strided gather) beside the contiguous path and the roofline\n"
     "  --dtype, --labels  the types to measure (default f32, f32); each op row gives GB/s of the\n"
     "                   bytes its types move, against the float roofline of the same arrays\n"
     "  --budget S       seconds to spend on each figure, at least (default 0.2)\n"
@@ -68,6 +71,7 @@ typedef struct bench_settings {
   int data_count, labels_count;
   double budget;
   const char *json_path, *csv_path;
+  size_t shape_rows, shape_cols; /* --shape RxC: the strided path instead (bench_shape.c) */
 } bench_settings;
 
 static const char *const op_names[] = {"forward", "backward", "fused"};
@@ -737,8 +741,9 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
       s->all_devices = 1;
       continue;
     }
-    static const char *const valued[] = {"--device", "--n",    "--op",  "--reduction", "--api",
-                                         "--budget", "--json", "--csv", "--dtype",     "--labels"};
+    static const char *const valued[] = {"--device", "--n",      "--op",    "--reduction",
+                                         "--api",    "--budget", "--json",  "--csv",
+                                         "--dtype",  "--labels", "--shape"};
     int which = -1;
     for (int k = 0; k < (int)(sizeof valued / sizeof valued[0]); ++k) {
       if (mrank_is_option(arg, valued[k])) which = k;
@@ -781,6 +786,22 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
       case 8:
         if (!mrank_parse_data_types("--dtype", value, s->data, &s->data_count)) return 0;
         break;
+      case 10: {
+        char *x = strchr(value, 'x');
+        char rows[32] = "";
+        if (x != NULL && (size_t)(x - value) < sizeof rows) {
+          memcpy(rows, value, (size_t)(x - value));
+        }
+        if (x == NULL || !mrank_parse_size("--shape", rows, &s->shape_rows) ||
+            !mrank_parse_size("--shape", x + 1, &s->shape_cols) || s->shape_rows == 0 ||
+            s->shape_cols == 0) {
+          mrank_error("--shape is RxC, rows and columns of at least 1 (e.g. 2048x2048), not "
+                      "\"%s\"",
+                      value);
+          return 0;
+        }
+        break;
+      }
       default:
         if (!mrank_parse_label_types("--labels", value, s->labels, &s->labels_count)) return 0;
         break;
@@ -827,6 +848,10 @@ int mrank_cmd_bench(int argc, char **argv) {
     return 0;
   }
   if (parsed == 0) return 2;
+  if (settings.shape_rows > 0) {
+    return mrank_bench_shape(settings.selector, settings.shape_rows, settings.shape_cols,
+                             settings.budget);
+  }
   /* the files are checked before the benchmark runs, not after */
   const mrank_path outputs[] = {{"--json", settings.json_path}, {"--csv", settings.csv_path}};
   if (!mrank_check_paths(NULL, 0, outputs, 2)) return 2;

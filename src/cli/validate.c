@@ -10,6 +10,7 @@
 #include "cli/json.h"
 #include "cli/options.h"
 #include "cli/outcome.h"
+#include "cli/validate_shape.h"
 #include "mrank.h"
 
 const char mrank_validate_help[] =
@@ -43,6 +44,10 @@ const char mrank_validate_help[] =
     "                  computed in float), f64 (devices with fp64; SKIP elsewhere)\n"
     "  --labels LIST   type of y: f32 (default), i32, i8 (then y takes integer values)\n"
     "  --seed S        seed of the data (default 1)\n"
+    "  --shape S1,S2,S3  tensor views instead of --n: the shapes of x1, x2 and y (\"4x1x7,4x5x7,\n"
+    "                  1x5x1\"), broadcast by PyTorch's rules; the loss and the gradients (summed\n"
+    "                  back over broadcast dimensions) against the reference's\n"
+    "  --strides T1,T2,T3  their strides in elements (default: contiguous; 0 repeats)\n"
     "  --json          print a JSON report instead of lines\n"
     "  --verbose       print the figures of every output and the gradient check\n"
     "  --inject-fault  self-test: perturb one device output per problem; every problem must then\n"
@@ -79,6 +84,7 @@ typedef struct grid {
 typedef struct settings {
   grid grid;
   const char *selector;
+  const char *shape, *strides; /* --shape x1,x2,y and --strides: tensor views instead of --n */
   int all_devices, json, verbose, inject_fault;
   uint64_t seed;
 } settings;
@@ -165,6 +171,10 @@ static int parse_settings(int argc, char **argv, settings *s) {
       s->inject_fault = 2;
     } else if (mrank_is_option(arg, "--device")) {
       if ((s->selector = mrank_option_value(argc, argv, &i, "--device")) == NULL) return 0;
+    } else if (mrank_is_option(arg, "--shape")) {
+      if ((s->shape = mrank_option_value(argc, argv, &i, "--shape")) == NULL) return 0;
+    } else if (mrank_is_option(arg, "--strides")) {
+      if ((s->strides = mrank_option_value(argc, argv, &i, "--strides")) == NULL) return 0;
     } else if (mrank_is_option(arg, "--seed")) {
       if ((value = mrank_option_value(argc, argv, &i, "--seed")) == NULL ||
           !mrank_parse_u64("--seed", value, &s->seed)) {
@@ -356,6 +366,45 @@ static int validate_problem(const settings *s, mrank_context *ctx, const char *d
   return 1;
 }
 
+/* --shape: every combination of the lists on the tensor views, against the reference's */
+static int validate_shapes(const settings *s, mrank_context *ctx, const char *shown, tally *t) {
+  mrank_tensor shapes[3];
+  if (!mrank_parse_shapes(s->shape, s->strides, shapes)) return 0;
+  const grid *g = &s->grid;
+  for (int dt = 0; dt < g->data_count; ++dt) {
+    for (int lt = 0; lt < g->labels_count; ++lt) {
+      for (int o = 0; o < g->op_count; ++o) {
+        for (int r = 0; r < g->reduction_count; ++r) {
+          for (int m = 0; m < g->margin_count; ++m) {
+            char line[4096];
+            const int result = mrank_validate_shape_problem(
+                ctx, shapes, g->op[o], g->reduction[r], g->margin[m], g->data[dt],
+                g->labels[lt], s->seed, line, sizeof line);
+            if (result < 0) {
+              fprintf(stderr, "mrank validate: %s\n", line);
+              return 0;
+            }
+            result == 0 ? t->passed++ : t->failed++;
+            t->printed++;
+            printf("%-6s %-8s %-4s %-4s %-4s margin %-6g %s: %s\n  __REPRO: mrank validate "
+                   "--device %s --shape %s%s%s --op %s --reduction %s --dtype %s --labels %s "
+                   "--margin %.9g --seed %llu\n",
+                   result == 0 ? "PASSED" : "FAILED", op_name(g->op[o]),
+                   mrank_reduction_name(g->reduction[r]), mrank_dtype_name(g->data[dt]),
+                   mrank_dtype_name(g->labels[lt]), g->margin[m], s->shape, line, shown,
+                   s->shape, s->strides != NULL ? " --strides " : "",
+                   s->strides != NULL ? s->strides : "", op_name(g->op[o]),
+                   mrank_reduction_name(g->reduction[r]), mrank_dtype_name(g->data[dt]),
+                   mrank_dtype_name(g->labels[lt]), g->margin[m],
+                   (unsigned long long)s->seed);
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
 static int validate_device(const settings *s, const char *selector, tally *t) {
   mrank_context *ctx = NULL;
   if (mrank_context_create(selector, &ctx) != MRANK_SUCCESS) {
@@ -382,6 +431,11 @@ static int validate_device(const settings *s, const char *selector, tally *t) {
   if (!s->json) printf("device %s: %s\n", shown, device);
   const grid *g = &s->grid;
   int ok = 1;
+  if (s->shape != NULL) {
+    ok = validate_shapes(s, ctx, shown, t);
+    mrank_context_destroy(ctx);
+    return ok;
+  }
   for (int dt = 0; dt < g->data_count && ok; ++dt) {
     for (int lt = 0; lt < g->labels_count && ok; ++lt) {
       for (int o = 0; o < g->op_count && ok; ++o) {
