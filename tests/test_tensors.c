@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli_run.h"
 #include "helpers.h"
 #include "random.h"
 
@@ -336,4 +337,30 @@ Test(tensors, backward_on_buffers_gathers_dloss_and_sums_back) {
   for (int k = 0; k < 6; ++k)
     clReleaseMemObject(all[k]);
   mrank_context_destroy(ctx);
+}
+
+Test(tensors, validate_and_bench_take_shapes, .timeout = 120) {
+  char *out = NULL;
+  cr_assert_eq(
+      run_cli("", "validate --shape 4x1x7,4x5x7,1x5x1 --dtype f32,f16 --labels i8 2>&1", &out), 0,
+      "%s", out);
+  cr_assert_not_null(strstr(out, "validate: 36 passed, 0 failed"), "%s", out);
+  cr_assert_not_null(strstr(out, "__REPRO: mrank validate --device"), "%s", out);
+  free(out);
+  cr_assert_eq(run_cli("", "validate --shape 5x3,5x3,- --strides 1x5,3x1, --op fused 2>&1", &out),
+               0, "%s", out);
+  cr_assert_not_null(strstr(out, "0 failed"), "%s", out);
+  free(out);
+  cr_assert_eq(run_cli("", "validate --shape 64x5,64x5,64 --op forward 2>&1", &out), 2, "%s", out);
+  cr_assert_not_null(strstr(out, "y of shape (64, 1)"), "%s", out);
+  free(out);
+  cr_assert_eq(run_cli("", "validate --shape 4x4,4x4 2>&1", &out), 2, "%s", out);
+  cr_assert_not_null(strstr(out, "give three shapes"), "%s", out);
+  free(out);
+  cr_assert_eq(run_cli("", "bench --shape 64x48 --budget 0.05 2>&1", &out), 0, "%s", out);
+  cr_assert_not_null(strstr(out, "forward, x1 transposed"), "%s", out);
+  free(out);
+  cr_assert_eq(run_cli("", "bench --shape 64 2>&1", &out), 2, "%s", out);
+  cr_assert_not_null(strstr(out, "--shape is RxC"), "%s", out);
+  free(out);
 }

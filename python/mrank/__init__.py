@@ -7,9 +7,11 @@ and its gradient on any OpenCL device, checked against a CPU reference.
         loss, dx1, dx2 = ctx.forward_backward(x1, x2, y)
 
 Arrays: x1 and x2 float32, float16, float64 or bfloat16 (ml_dtypes.bfloat16, where installed), of
-one dtype and one shape; y of that shape, float32, int32 or int8. Contiguous arrays are passed to
-the library without a copy; others are copied to a contiguous array first. Results have x1's dtype
-(and shape, with reduction "none"; a 0-d array with "mean" or "sum").
+one dtype; y float32, int32 or int8. Their shapes broadcast by numpy's (and PyTorch's) rules, up to
+5 dimensions; views (slices, transposes, np.broadcast_to) are passed with their strides, without a
+copy (only a view with negative strides is copied first). The loss has the broadcast shape with
+reduction "none" (a 0-d array with "mean" or "sum"); dx1 and dx2 have x1's and x2's shapes, the
+gradient of a broadcast input summed over the dimensions it was broadcast along.
 
 A context is for one thread at a time, as in C; calls from several threads on one context are
 serialised by a lock. Device work runs without the GIL. `mrank.reference` is the CPU oracle (no
@@ -136,10 +138,29 @@ def _out_tuple(out, count):
     return out
 
 
+def _run_tensor(name, context, operands, dloss=None, loss=None, dx1=None, dx2=None):
+    """one call of a tensor entry point: mrank_<name>_tensor, or its reference (context None)"""
+    o = operands
+    arguments = [o.desc.reduction, o.desc.margin]
+    for desc, array in zip(o.descs, (o.x1, o.x2, o.y)):
+        arguments += [ctypes.byref(desc), array.ctypes.data]
+    for array in (dloss, loss, dx1, dx2):
+        if array is not None:
+            arguments += [ctypes.byref(o.descriptor(array)), array.ctypes.data]
+    if context is None:
+        function = getattr(lib, "mrank_reference_%s_tensor" % name)
+    else:
+        function = getattr(lib, "mrank_%s_tensor" % name)
+        arguments.insert(0, context)
+    _check(function(*arguments))
+
+
 def forward(context, x1, x2, y, margin, reduction, reference=False, out=None):
     operands = Operands(x1, x2, y, margin, reduction)
     loss = operands.output(out)
-    if reference:
+    if operands.tensor:
+        _run_tensor("forward", None if reference else context, operands, loss=loss)
+    elif reference:
         _run(lib.mrank_reference_forward_ex, None, operands, loss)
     else:
         _run(lib.mrank_forward_ex, context, operands, loss)
@@ -151,7 +172,12 @@ def backward(context, x1, x2, y, dloss, margin, reduction, reference=False, out=
     dloss = operands.gradient_input(dloss)
     dx1, dx2 = operands.gradients(None if out is None else _out_tuple(out, 2))
     _outputs_apart(dx1, dx2)
-    if reference:
+    if operands.tensor:
+        if dloss.ndim == 0:  # the descriptor of a reduction's one upstream gradient
+            dloss = dloss.reshape(())
+        _run_tensor("backward", None if reference else context, operands, dloss=dloss, dx1=dx1,
+                    dx2=dx2)
+    elif reference:
         _run(lib.mrank_reference_backward_ex, None, operands, dloss, dx1, dx2)
     else:
         _run(lib.mrank_backward_ex, context, operands, dloss, dx1, dx2)
@@ -166,7 +192,10 @@ def forward_backward(context, x1, x2, y, margin, reduction, reference=False, out
     dx1, dx2 = operands.gradients(None if out is None else out[1:], first=1)
     if out is not None:
         _outputs_apart(loss, dx1, dx2)
-    if reference:
+    if operands.tensor:
+        _run_tensor("forward_backward", None if reference else context, operands, loss=loss,
+                    dx1=dx1, dx2=dx2)
+    elif reference:
         _run(lib.mrank_reference_forward_backward_ex, None, operands, loss, dx1, dx2)
     else:
         _run(lib.mrank_forward_backward_ex, context, operands, loss, dx1, dx2)

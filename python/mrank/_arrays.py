@@ -40,6 +40,27 @@ def _array(value, name):
     return value
 
 
+def _strided(array):
+    """the array itself when its strides are whole, non-negative elements; else a copy"""
+    itemsize = array.dtype.itemsize
+    if all(s >= 0 and s % itemsize == 0 for s in array.strides):
+        return array
+    return np.ascontiguousarray(array)
+
+
+def _descriptor(array, code):
+    """an mrank_tensor of a numpy array: its shape and strides in elements"""
+    if array.ndim > _lib.MAX_RANK:
+        raise ValueError("mrank takes arrays of at most %d dimensions, not %d" % (_lib.MAX_RANK,
+                                                                                  array.ndim))
+    t = _lib.Tensor()
+    t.dtype, t.rank, t.offset = code, array.ndim, 0
+    for k in range(array.ndim):
+        t.sizes[k] = array.shape[k]
+        t.strides[k] = array.strides[k] // array.dtype.itemsize
+    return t
+
+
 class Operands:
     """x1, x2 and y checked against each other, contiguous, with their descriptor."""
 
@@ -50,19 +71,38 @@ class Operands:
             raise TypeError("x2 has dtype %s and x1 %s; give both the same" % (x2.dtype, x1.dtype))
         if y.dtype not in _LABELS:
             raise TypeError("y has dtype %s; mrank takes float32, int32 or int8 labels" % y.dtype)
-        for other, name in ((x2, "x2"), (y, "y")):
-            if other.shape != x1.shape:
-                raise ValueError("%s has shape %s and x1 %s; give x1, x2 and y one shape" % (
-                    name, other.shape, x1.shape))
         try:
             margin = float(margin)
         except (TypeError, ValueError):
             raise TypeError("margin must be a number, not %s" % type(margin).__name__) from None
-        # a contiguous array is passed as it is; a view is copied once
-        self.x1, self.x2, self.y = (np.ascontiguousarray(a) for a in (x1, x2, y))
-        self.shape, self.dtype, self.n = x1.shape, x1.dtype, x1.size
         self.reduction = reduction
+        self.dtype = x1.dtype
         self.desc = _lib.Desc(code, _LABELS[y.dtype], check_reduction(reduction), margin)
+        same = x1.shape == x2.shape == y.shape
+        if same and all(a.flags.c_contiguous for a in (x1, x2, y)):
+            self.tensor = False  # the contiguous entry points, arrays passed as they are
+            self.x1, self.x2, self.y = x1, x2, y
+            self.shape, self.n = x1.shape, x1.size
+            return
+        # views and broadcasting: the tensor entry points, numpy's strides passed through (a
+        # view whose strides are negative or not whole elements is copied first)
+        self.tensor = True
+        self.x1, self.x2, self.y = (_strided(a) for a in (x1, x2, y))
+        self.descs = [_descriptor(a, c) for a, c in ((self.x1, code), (self.x2, code),
+                                                     (self.y, _LABELS[y.dtype]))]
+        try:
+            self.shape = np.broadcast_shapes(x1.shape, x2.shape, y.shape)
+        except ValueError:
+            # the library's message names the three shapes, the clash and a shape that works
+            status = _lib.lib.mrank_reference_forward_tensor(
+                1, margin, *(v for d in self.descs for v in (d, None)), None, None)
+            message = _lib.lib.mrank_last_error().decode().split(": ", 1)[-1]
+            raise ValueError(message if status != 0 else "x1, x2 and y do not broadcast") from None
+        self.n = int(np.prod(self.shape, dtype=np.int64))
+        self.x1_shape, self.x2_shape = x1.shape, x2.shape
+
+    def descriptor(self, array):
+        return _descriptor(array, data_code(array.dtype, "out"))
 
     def output(self, given=None, name="out"):
         shape = self.shape if self.reduction == "none" else ()
@@ -71,10 +111,11 @@ class Operands:
         return self._check_out(given, name, shape)
 
     def gradients(self, given=None, first=0):
-        """new (dx1, dx2), or the caller's out[first], out[first + 1] checked"""
+        """new (dx1, dx2) of x1's and x2's shapes, or the caller's out[first], out[first + 1]"""
+        shapes = (self.x1_shape, self.x2_shape) if self.tensor else (self.shape, self.shape)
         if given is None:
-            return np.empty(self.shape, dtype=self.dtype), np.empty(self.shape, dtype=self.dtype)
-        return tuple(self._check_out(a, "out[%d]" % (k + first), self.shape)
+            return tuple(np.empty(shape, dtype=self.dtype) for shape in shapes)
+        return tuple(self._check_out(a, "out[%d]" % (k + first), shapes[k])
                      for k, a in enumerate(given))
 
     def _check_out(self, array, name, shape):
@@ -93,16 +134,17 @@ class Operands:
         return array
 
     def gradient_input(self, dloss):
-        """dloss as the library reads it: an array like x1 ("none") or one element."""
+        """dloss as the library reads it: an array of the broadcast shape ("none") or one
+        element."""
         if self.reduction == "none":
             dloss = _array(dloss, "dloss")
             if dloss.shape != self.shape:
-                raise ValueError("dloss has shape %s and x1 %s; with reduction 'none' give one "
-                                 "gradient per element" % (dloss.shape, self.shape))
+                raise ValueError("dloss has shape %s and the loss %s; with reduction 'none' give "
+                                 "one gradient per element" % (dloss.shape, self.shape))
             if dloss.dtype != self.dtype:
                 raise TypeError("dloss has dtype %s and x1 %s; give both the same" % (
                     dloss.dtype, self.dtype))
-            return np.ascontiguousarray(dloss)
+            return _strided(dloss) if self.tensor else np.ascontiguousarray(dloss)
         value = np.asarray(dloss)
         if value.size != 1:
             raise ValueError("dloss must be one number with reduction %r, not shape %s" % (

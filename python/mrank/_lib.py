@@ -122,7 +122,21 @@ class Validation(ctypes.Structure):
     ]
 
 
+MAX_RANK = 5
+
+
+class Tensor(ctypes.Structure):
+    _fields_ = [
+        ("dtype", mrank_dtype),
+        ("rank", c_int),
+        ("sizes", c_size_t * MAX_RANK),
+        ("strides", ctypes.c_ssize_t * MAX_RANK),
+        ("offset", c_size_t),
+    ]
+
+
 F32P = P(c_float)
+TENSOR = P(Tensor)
 DESC = P(Desc)
 
 # name: (result, [arguments]), in the header's order
@@ -175,6 +189,37 @@ FUNCTIONS = {
     "mrank_export_program": (
         mrank_status, [mrank_context_p, mrank_dtype, mrank_dtype, c_char_p, mrank_export_kind,
                        ctypes.c_char_p, c_size_t]),
+    "mrank_forward_tensor": (
+        mrank_status, [mrank_context_p, mrank_reduction, c_double, TENSOR, c_void_p, TENSOR,
+                       c_void_p, TENSOR, c_void_p, TENSOR, c_void_p]),
+    "mrank_backward_tensor": (
+        mrank_status, [mrank_context_p, mrank_reduction, c_double, TENSOR, c_void_p, TENSOR,
+                       c_void_p, TENSOR, c_void_p, TENSOR, c_void_p, TENSOR, c_void_p, TENSOR,
+                       c_void_p]),
+    "mrank_forward_backward_tensor": (
+        mrank_status, [mrank_context_p, mrank_reduction, c_double, TENSOR, c_void_p, TENSOR,
+                       c_void_p, TENSOR, c_void_p, TENSOR, c_void_p, TENSOR, c_void_p, TENSOR,
+                       c_void_p]),
+    "mrank_forward_backward_tensor_buffers": (
+        mrank_status, [mrank_context_p, mrank_reduction, c_double, TENSOR, cl_handle, TENSOR,
+                       cl_handle, TENSOR, cl_handle, TENSOR, cl_handle, TENSOR, cl_handle, TENSOR,
+                       cl_handle, P(cl_handle)]),
+    "mrank_backward_tensor_buffers": (
+        mrank_status, [mrank_context_p, mrank_reduction, c_double, TENSOR, cl_handle, TENSOR,
+                       cl_handle, TENSOR, cl_handle, TENSOR, cl_handle, TENSOR, cl_handle, TENSOR,
+                       cl_handle, P(cl_handle)]),
+    "mrank_forward_tensor_buffers": (
+        mrank_status, [mrank_context_p, mrank_reduction, c_double, TENSOR, cl_handle, TENSOR,
+                       cl_handle, TENSOR, cl_handle, TENSOR, cl_handle, P(cl_handle)]),
+    "mrank_reference_forward_tensor": (
+        mrank_status, [mrank_reduction, c_double, TENSOR, c_void_p, TENSOR, c_void_p, TENSOR,
+                       c_void_p, TENSOR, c_void_p]),
+    "mrank_reference_backward_tensor": (
+        mrank_status, [mrank_reduction, c_double, TENSOR, c_void_p, TENSOR, c_void_p, TENSOR,
+                       c_void_p, TENSOR, c_void_p, TENSOR, c_void_p, TENSOR, c_void_p]),
+    "mrank_reference_forward_backward_tensor": (
+        mrank_status, [mrank_reduction, c_double, TENSOR, c_void_p, TENSOR, c_void_p, TENSOR,
+                       c_void_p, TENSOR, c_void_p, TENSOR, c_void_p, TENSOR, c_void_p]),
     "mrank_dtype_name": (c_char_p, [mrank_dtype]),
     "mrank_dtype_size": (c_size_t, [mrank_dtype]),
     "mrank_reduction_error_bound_ex": (c_double, [mrank_context_p, DESC, c_size_t]),

@@ -23,7 +23,7 @@ float16 and bfloat16 are computed in float and rounded once (PyTorch rounds afte
 the CPU): the elementwise loss can differ from PyTorch's in the last bit.
 
 Tensors must be on the CPU (their memory is passed to mrank, which moves it to its own device);
-they may be any shape, the three of one shape, and are made contiguous when they are not.
+their shapes broadcast (up to 5 dimensions) and views are passed with their strides, no copy.
 Under torch.compile the loss is an opaque call (torch.compiler.disable): the graph breaks around it
 and the rest compiles.
 """
@@ -45,7 +45,7 @@ def _numpy(tensor, name):
     if tensor.device.type != "cpu":
         raise ValueError("%s is on %s; mrank.torch takes CPU tensors (mrank moves the data to its "
                          "own OpenCL device)" % (name, tensor.device))
-    tensor = tensor.detach().contiguous()
+    tensor = tensor.detach()  # a view keeps its strides: mrank takes them as they are
     if tensor.dtype == _BF16:
         try:
             import ml_dtypes

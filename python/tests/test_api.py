@@ -89,7 +89,7 @@ def test_wrong_arguments_name_themselves(ctx):
         ctx.forward(x1, x2.astype(np.float64), y)
     with pytest.raises(TypeError, match="y has dtype float64"):
         ctx.forward(x1, x2, y.astype(np.float64))
-    with pytest.raises(ValueError, match=r"y has shape \(9,\) and x1 \(10,\)"):
+    with pytest.raises(ValueError, match=r"x1 \(10,\), x2 \(10,\) and y \(9,\) do not broadcast"):
         ctx.forward(x1, x2, y[:9])
     with pytest.raises(ValueError, match="reduction must be one of"):
         ctx.forward(x1, x2, y, reduction="avg")
@@ -218,3 +218,32 @@ def test_out_arrays_are_written_in_place_and_checked(ctx):
         ctx.forward_backward(x1, x2, y, 1.0, "none", out=(loss, dx1, dx1))
     with pytest.raises(TypeError, match="out must be a tuple of 2 arrays"):
         ctx.backward(x1, x2, y, x1, 1.0, "none", out=dx1)
+
+
+def test_broadcasting_and_views_match_the_reference_and_copies(ctx):
+    rng = np.random.default_rng(5)
+    x1 = rng.standard_normal((6, 1, 7)).astype(np.float32)
+    x2 = rng.standard_normal((6, 5, 7)).astype(np.float32)
+    y = np.where(rng.random((5, 1)) < 0.5, -1, 1).astype(np.int8)
+    for reduction in ("none", "mean", "sum"):
+        got = ctx.forward_backward(x1, x2, y, 0.5, reduction)
+        want = mrank.reference.forward_backward(x1, x2, y, 0.5, reduction)
+        assert got[1].shape == x1.shape and got[2].shape == x2.shape
+        assert same_bits(got[1], want[1]) and same_bits(got[2], want[2]), reduction
+        if reduction == "none":
+            assert got[0].shape == (6, 5, 7) and same_bits(got[0], want[0])
+    # the gradient of the broadcast x1 is the sum over dimension 1 of the full one's, in order
+    full = ctx.forward_backward(np.broadcast_to(x1, (6, 5, 7)).copy(), x2,
+                                np.broadcast_to(y, (6, 5, 7)).copy(), 0.5, "none")[1]
+    summed = np.zeros((6, 1, 7), np.float32)
+    for j in range(5):
+        summed[:, 0, :] += full[:, j, :]
+    assert same_bits(ctx.forward_backward(x1, x2, y, 0.5, "none")[1], summed)
+    # a transposed view, and a reversed one (copied), against contiguous copies
+    base = rng.standard_normal((7, 40)).astype(np.float32)
+    other = rng.standard_normal((40, 7)).astype(np.float32)
+    labels = np.ones((40, 7), np.float32)
+    for view in (base.T, base.T[::-1]):
+        got = ctx.forward_backward(view, other, labels, 1.0, "none")
+        want = ctx.forward_backward(np.ascontiguousarray(view), other, labels, 1.0, "none")
+        assert all(same_bits(a, b) for a, b in zip(got, want))

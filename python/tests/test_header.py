@@ -88,6 +88,7 @@ STRUCTS = {
     "mrank_problem": _lib.Problem,
     "mrank_output_check": _lib.OutputCheck,
     "mrank_validation": _lib.Validation,
+    "mrank_tensor": _lib.Tensor,
 }
 
 

@@ -110,6 +110,19 @@ def test_without_requires_grad_only_the_loss_is_computed():
         assert not MarginRankingLoss(0.2)(x1, x2, y).requires_grad
 
 
+def test_broadcast_target_and_views_as_in_pytorch():
+    g = torch.Generator().manual_seed(7)
+    x1 = torch.randn(64, 5, generator=g, requires_grad=True)
+    x2 = torch.randn(5, 64, generator=g).t().requires_grad_()  # a transposed view
+    y = torch.where(torch.rand(64, 1, generator=g) < 0.5, -1.0, 1.0)  # (N, 1) against (N, D)
+    ours = MarginRankingLoss(0.1, "none")(x1, x2, y)
+    theirs = torch.nn.MarginRankingLoss(0.1, reduction="none")(x1, x2, y)
+    assert torch.equal(ours, theirs)
+    a = torch.autograd.grad(ours.sum(), (x1, x2))
+    b = torch.autograd.grad(theirs.sum(), (x1, x2))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
 def test_wrong_arguments():
     x1, x2, y = tensors(4, torch.float32)
     with pytest.raises(TypeError, match="input1 must be a torch.Tensor"):

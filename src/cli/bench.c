@@ -741,8 +741,8 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
       s->all_devices = 1;
       continue;
     }
-    static const char *const valued[] = {"--device", "--n",      "--op",    "--reduction",
-                                         "--api",    "--budget", "--json",  "--csv",
+    static const char *const valued[] = {"--device", "--n",      "--op",   "--reduction",
+                                         "--api",    "--budget", "--json", "--csv",
                                          "--dtype",  "--labels", "--shape"};
     int which = -1;
     for (int k = 0; k < (int)(sizeof valued / sizeof valued[0]); ++k) {
@@ -795,9 +795,10 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
         if (x == NULL || !mrank_parse_size("--shape", rows, &s->shape_rows) ||
             !mrank_parse_size("--shape", x + 1, &s->shape_cols) || s->shape_rows == 0 ||
             s->shape_cols == 0) {
-          mrank_error("--shape is RxC, rows and columns of at least 1 (e.g. 2048x2048), not "
-                      "\"%s\"",
-                      value);
+          mrank_error(
+              "--shape is RxC, rows and columns of at least 1 (e.g. 2048x2048), not "
+              "\"%s\"",
+              value);
           return 0;
         }
         break;

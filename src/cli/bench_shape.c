@@ -102,16 +102,18 @@ int mrank_bench_shape(const char *selector, size_t rows, size_t cols, double bud
   const double bytes = 4.0 * 4.0 * (double)n; /* x1, x2, y read, the loss written */
   static const char *const names[kinds] = {"roofline (3 loads, 1 store)", "forward, x1 contiguous",
                                            "forward, x1 transposed"};
-  printf("device: %s\nforward, reduction none, float, %zu x %zu (medians of %d interleaved "
-         "rounds)\n",
-         mrank_context_device_name(ctx), rows, cols, counted);
+  printf(
+      "device: %s\nforward, reduction none, float, %zu x %zu (medians of %d interleaved "
+      "rounds)\n",
+      mrank_context_device_name(ctx), rows, cols, counted);
   printf("%-30s %12s %10s %10s\n", "", "time", "GB/s", "ratio");
   for (int k = 0; k < kinds; ++k) {
     printf("%-30s %9.3f ms %10.2f %10.3f\n", names[k], median[k] * 1e3, bytes / median[k] / 1e9,
            median[0] / median[k]);
   }
-  printf("(the transposed view is gathered into the broadcast shape by the strided kernel, then "
-         "computed as the contiguous one: its ratio is what the view costs)\n");
+  printf(
+      "(the transposed view is gathered into the broadcast shape by the strided kernel, then "
+      "computed as the contiguous one: its ratio is what the view costs)\n");
   status = 0;
 done:
   roofline_release(&roof);

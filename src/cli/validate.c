@@ -378,25 +378,25 @@ static int validate_shapes(const settings *s, mrank_context *ctx, const char *sh
           for (int m = 0; m < g->margin_count; ++m) {
             char line[4096];
             const int result = mrank_validate_shape_problem(
-                ctx, shapes, g->op[o], g->reduction[r], g->margin[m], g->data[dt],
-                g->labels[lt], s->seed, line, sizeof line);
+                ctx, shapes, g->op[o], g->reduction[r], g->margin[m], g->data[dt], g->labels[lt],
+                s->seed, line, sizeof line);
             if (result < 0) {
               fprintf(stderr, "mrank validate: %s\n", line);
               return 0;
             }
             result == 0 ? t->passed++ : t->failed++;
             t->printed++;
-            printf("%-6s %-8s %-4s %-4s %-4s margin %-6g %s: %s\n  __REPRO: mrank validate "
-                   "--device %s --shape %s%s%s --op %s --reduction %s --dtype %s --labels %s "
-                   "--margin %.9g --seed %llu\n",
-                   result == 0 ? "PASSED" : "FAILED", op_name(g->op[o]),
-                   mrank_reduction_name(g->reduction[r]), mrank_dtype_name(g->data[dt]),
-                   mrank_dtype_name(g->labels[lt]), g->margin[m], s->shape, line, shown,
-                   s->shape, s->strides != NULL ? " --strides " : "",
-                   s->strides != NULL ? s->strides : "", op_name(g->op[o]),
-                   mrank_reduction_name(g->reduction[r]), mrank_dtype_name(g->data[dt]),
-                   mrank_dtype_name(g->labels[lt]), g->margin[m],
-                   (unsigned long long)s->seed);
+            printf(
+                "%-6s %-8s %-4s %-4s %-4s margin %-6g %s: %s\n  __REPRO: mrank validate "
+                "--device %s --shape %s%s%s --op %s --reduction %s --dtype %s --labels %s "
+                "--margin %.9g --seed %llu\n",
+                result == 0 ? "PASSED" : "FAILED", op_name(g->op[o]),
+                mrank_reduction_name(g->reduction[r]), mrank_dtype_name(g->data[dt]),
+                mrank_dtype_name(g->labels[lt]), g->margin[m], s->shape, line, shown, s->shape,
+                s->strides != NULL ? " --strides " : "", s->strides != NULL ? s->strides : "",
+                op_name(g->op[o]), mrank_reduction_name(g->reduction[r]),
+                mrank_dtype_name(g->data[dt]), mrank_dtype_name(g->labels[lt]), g->margin[m],
+                (unsigned long long)s->seed);
           }
         }
       }

@@ -48,8 +48,7 @@ int mrank_parse_shapes(const char *shapes, const char *strides, mrank_tensor out
     *comma = '\0';
   }
   if (count != 3 || strchr(parts[2], ',') != NULL) {
-    mrank_error("--shape: give three shapes, x1,x2,y (e.g. 4x1x7,4x5x7,1x5x1), not \"%s\"",
-                shapes);
+    mrank_error("--shape: give three shapes, x1,x2,y (e.g. 4x1x7,4x5x7,1x5x1), not \"%s\"", shapes);
     return 0;
   }
   for (int t = 0; t < 3; ++t) {
@@ -71,9 +70,10 @@ int mrank_parse_shapes(const char *shapes, const char *strides, mrank_tensor out
     *comma = '\0';
   }
   if (count != 3) {
-    mrank_error("--strides: give three stride lists in elements, x1,x2,y (e.g. 1x4x0,...), not "
-                "\"%s\"",
-                strides);
+    mrank_error(
+        "--strides: give three stride lists in elements, x1,x2,y (e.g. 1x4x0,...), not "
+        "\"%s\"",
+        strides);
     return 0;
   }
   for (int t = 0; t < 3; ++t) {
@@ -82,7 +82,10 @@ int mrank_parse_shapes(const char *shapes, const char *strides, mrank_tensor out
     if (!parse_dims("--strides", parts[t], &rank, values, 1)) return 0;
     if (rank != out[t].rank) {
       mrank_error("--strides: %s has %d strides for a shape of %d dimensions",
-                  t == 0 ? "x1" : t == 1 ? "x2" : "y", rank, out[t].rank);
+                  t == 0   ? "x1"
+                  : t == 1 ? "x2"
+                           : "y",
+                  rank, out[t].rank);
       return 0;
     }
     for (int k = 0; k < rank; ++k)
@@ -216,18 +219,18 @@ int mrank_validate_shape_problem(mrank_context *ctx, const mrank_tensor shapes[3
     if (op == MRANK_OP_FORWARD) {
       status = side == 0 ? mrank_forward_tensor(ctx, reduction, margin, &x1, a, &x2, b, &y, ys,
                                                 &loss_desc, out[0][0])
-                         : mrank_reference_forward_tensor(reduction, margin, &x1, a, &x2, b, &y,
-                                                          ys, &loss_desc, out[1][0]);
+                         : mrank_reference_forward_tensor(reduction, margin, &x1, a, &x2, b, &y, ys,
+                                                          &loss_desc, out[1][0]);
     } else if (op == MRANK_OP_BACKWARD) {
       status = side == 0 ? mrank_backward_tensor(ctx, reduction, margin, &x1, a, &x2, b, &y, ys,
-                                                 &dloss_desc, up, &dx1_desc, out[0][1],
-                                                 &dx2_desc, out[0][2])
+                                                 &dloss_desc, up, &dx1_desc, out[0][1], &dx2_desc,
+                                                 out[0][2])
                          : mrank_reference_backward_tensor(reduction, margin, &x1, a, &x2, b, &y,
                                                            ys, &dloss_desc, up, &dx1_desc,
                                                            out[1][1], &dx2_desc, out[1][2]);
     } else {
-      status = side == 0 ? mrank_forward_backward_tensor(ctx, reduction, margin, &x1, a, &x2, b,
-                                                         &y, ys, &loss_desc, out[0][0], &dx1_desc,
+      status = side == 0 ? mrank_forward_backward_tensor(ctx, reduction, margin, &x1, a, &x2, b, &y,
+                                                         ys, &loss_desc, out[0][0], &dx1_desc,
                                                          out[0][1], &dx2_desc, out[0][2])
                          : mrank_reference_forward_backward_tensor(
                                reduction, margin, &x1, a, &x2, b, &y, ys, &loss_desc, out[1][0],
@@ -264,9 +267,9 @@ int mrank_validate_shape_problem(mrank_context *ctx, const mrank_tensor shapes[3
     same &= memcmp(out[0][1], out[1][1], n1 * D) == 0;
     same &= memcmp(out[0][2], out[1][2], n2 * D) == 0;
   }
-  snprintf(line, line_size, "%zu positions%s", n,
-           op != MRANK_OP_BACKWARD && reduction != MRANK_REDUCTION_NONE ? ", loss within bound"
-                                                                         : "");
+  snprintf(
+      line, line_size, "%zu positions%s", n,
+      op != MRANK_OP_BACKWARD && reduction != MRANK_REDUCTION_NONE ? ", loss within bound" : "");
   if (op != MRANK_OP_BACKWARD && reduction != MRANK_REDUCTION_NONE) {
     const size_t used = strlen(line);
     snprintf(line + used, line_size - used, " (error %.3g <= %.3g)", error, bound);
