@@ -310,6 +310,9 @@ void mrank_context_destroy(mrank_context *ctx) {
   for (int p = 0; p < 2; ++p) {
     if (ctx->partials[p] != NULL) clReleaseMemObject(ctx->partials[p]);
   }
+  for (int k = 0; k < 6; ++k) {
+    if (ctx->tensor_temps[k] != NULL) clReleaseMemObject(ctx->tensor_temps[k]);
+  }
   mrank_release_programs(ctx);
   if (ctx->queue != NULL) clReleaseCommandQueue(ctx->queue);
   if (ctx->cl_ctx != NULL) clReleaseContext(ctx->cl_ctx);

@@ -85,6 +85,11 @@ struct mrank_context {
   cl_mem staging[MRANK_STAGE_COUNT];
   size_t staging_bytes[MRANK_STAGE_COUNT]; /* capacity of each staging buffer */
   cl_mem partials[2]; /* the partial sums of a reduction, pass after pass (ping-pong) */
+  /* the tensor path's buffers of the broadcast shape (x1, x2, y, dloss or loss, dx1, dx2), kept
+   * between calls and grown on demand: the queue is in order, so the next call cannot overwrite
+   * them before the last one is done */
+  cl_mem tensor_temps[6];
+  size_t tensor_temp_bytes[6];
   size_t partials_bytes[2];
 };
 

@@ -80,23 +80,21 @@ static mrank_status reduce_to(mrank_context *ctx, const mrank_variant *v,
                               own, event);
 }
 
-/* A temporary device buffer (released once its commands are done: OpenCL keeps it until then). */
-static mrank_status temporary(mrank_context *ctx, size_t bytes, cl_mem *out) {
-  cl_int err = CL_SUCCESS;
-  *out = clCreateBuffer(ctx->cl_ctx, CL_MEM_READ_WRITE, bytes > 0 ? bytes : 1, NULL, &err);
-  if (err != CL_SUCCESS) {
-    *out = NULL;
-    return mrank_fail_cl(err, "clCreateBuffer (a tensor view's temporary)");
-  }
-  return MRANK_SUCCESS;
+/* The context's temporary buffer `slot` of at least `bytes`, kept for the next call (the queue is
+ * in order: no later call can overwrite it before this one is done with it). */
+static mrank_status temporary(mrank_context *ctx, size_t bytes, int slot, cl_mem *out) {
+  const mrank_status status =
+      mrank_ensure_buffer(ctx, &ctx->tensor_temps[slot], &ctx->tensor_temp_bytes[slot], bytes);
+  *out = status == MRANK_SUCCESS ? ctx->tensor_temps[slot] : NULL;
+  return status;
 }
 
 /* An input in the broadcast shape: the buffer itself when its view already is that (contiguous,
  * of the broadcast shape), else gathered into a temporary (*temp). */
 static mrank_status input_view(mrank_context *ctx, const mrank_variant *v,
                                const mrank_broadcast *plan, const mrank_tensor *desc,
-                               const mrank_aligned *aligned, cl_mem buffer, int labels,
-                               cl_mem *temp, cl_mem *view, size_t *offset) {
+                               const mrank_aligned *aligned, cl_mem buffer, int labels, int slot,
+                               cl_mem *view, size_t *offset) {
   int same = desc->rank == plan->rank && mrank_tensor_contiguous(desc);
   for (int k = 0; k < desc->rank && same; ++k)
     same = desc->sizes[k] == plan->sizes[k];
@@ -105,10 +103,10 @@ static mrank_status input_view(mrank_context *ctx, const mrank_variant *v,
     *offset = desc->offset;
     return MRANK_SUCCESS;
   }
-  mrank_status status = temporary(ctx, plan->count * (labels ? v->label_size : v->data_size), temp);
-  if (status == MRANK_SUCCESS) status = gather(ctx, v, plan, aligned, buffer, labels, *temp);
-  *view = *temp;
   *offset = 0;
+  mrank_status status =
+      temporary(ctx, plan->count * (labels ? v->label_size : v->data_size), slot, view);
+  if (status == MRANK_SUCCESS) status = gather(ctx, v, plan, aligned, buffer, labels, *view);
   return status;
 }
 
@@ -116,8 +114,8 @@ static mrank_status input_view(mrank_context *ctx, const mrank_variant *v,
  * else a temporary of the broadcast shape to be summed back (*reduce set). */
 static mrank_status gradient_view(mrank_context *ctx, const mrank_variant *v,
                                   const mrank_broadcast *plan, const mrank_aligned *operand,
-                                  const mrank_tensor *dx_desc, cl_mem dx, cl_mem *temp,
-                                  cl_mem *view, size_t *offset, int *reduce) {
+                                  const mrank_tensor *dx_desc, cl_mem dx, int slot, cl_mem *view,
+                                  size_t *offset, int *reduce) {
   int broadcast = dx_desc->rank != plan->rank;
   for (int k = 0; k < plan->rank; ++k)
     broadcast |= operand->broadcast[k];
@@ -128,9 +126,7 @@ static mrank_status gradient_view(mrank_context *ctx, const mrank_variant *v,
     return MRANK_SUCCESS;
   }
   *offset = 0;
-  const mrank_status status = temporary(ctx, plan->count * v->data_size, temp);
-  *view = *temp;
-  return status;
+  return temporary(ctx, plan->count * v->data_size, slot, view);
 }
 
 static mrank_status run(const char *function, mrank_context *ctx, mrank_reduction reduction,
@@ -140,7 +136,7 @@ static mrank_status run(const char *function, mrank_context *ctx, mrank_reductio
                         const mrank_tensor *dx1_desc, cl_mem dx1, const mrank_tensor *dx2_desc,
                         cl_mem dx2, cl_event *event) {
   mrank_status status = MRANK_SUCCESS;
-  cl_mem temp[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+  cl_mem loss_temp = NULL;
   mrank_clear_error();
   MRANK_TRY(mrank_check_context(function, ctx));
   MRANK_CHECK(!ctx->is_host, MRANK_ERROR_INVALID_ARGUMENT,
@@ -184,26 +180,26 @@ static mrank_status run(const char *function, mrank_context *ctx, mrank_reductio
   MRANK_TRY(mrank_ensure_kernels(ctx, v));
   cl_mem in[3];
   size_t in_offset[3];
-  MRANK_TRY(input_view(ctx, v, &plan, x1_desc, &plan.x1, x1, 0, &temp[0], &in[0], &in_offset[0]));
-  MRANK_TRY(input_view(ctx, v, &plan, x2_desc, &plan.x2, x2, 0, &temp[1], &in[1], &in_offset[1]));
-  MRANK_TRY(input_view(ctx, v, &plan, y_desc, &plan.y, y, 1, &temp[2], &in[2], &in_offset[2]));
+  MRANK_TRY(input_view(ctx, v, &plan, x1_desc, &plan.x1, x1, 0, 0, &in[0], &in_offset[0]));
+  MRANK_TRY(input_view(ctx, v, &plan, x2_desc, &plan.x2, x2, 0, 1, &in[1], &in_offset[1]));
+  MRANK_TRY(input_view(ctx, v, &plan, y_desc, &plan.y, y, 1, 2, &in[2], &in_offset[2]));
   /* a reduced loss goes straight to its element; an elementwise one too when its view is dense */
   cl_mem loss_out = loss;
   size_t loss_offset = loss_desc->offset;
   const int scatter_loss = !reduced && !mrank_tensor_contiguous(loss_desc);
   if (scatter_loss) {
-    MRANK_TRY(temporary(ctx, n * v->data_size, &temp[3]));
-    loss_out = temp[3];
+    MRANK_TRY(temporary(ctx, n * v->data_size, 3, &loss_temp));
+    loss_out = loss_temp;
     loss_offset = 0;
   }
   cl_mem grad[2] = {NULL, NULL};
   size_t grad_offset[2] = {0, 0};
   int reduce[2] = {0, 0};
   if (fused) {
-    MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x1, dx1_desc, dx1, &temp[4], &grad[0],
-                            &grad_offset[0], &reduce[0]));
-    MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x2, dx2_desc, dx2, &temp[5], &grad[1],
-                            &grad_offset[1], &reduce[1]));
+    MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x1, dx1_desc, dx1, 4, &grad[0], &grad_offset[0],
+                            &reduce[0]));
+    MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x2, dx2_desc, dx2, 5, &grad[1], &grad_offset[1],
+                            &reduce[1]));
   }
   /* the event goes to the last command */
   const int pass_last = !scatter_loss && !reduce[0] && !reduce[1];
@@ -218,15 +214,13 @@ static mrank_status run(const char *function, mrank_context *ctx, mrank_reductio
   if (scatter_loss) {
     const mrank_aligned view = mrank_tensor_aligned(&plan, loss_desc);
     MRANK_TRY(
-        scatter(ctx, v, &plan, &view, temp[3], loss, !reduce[0] && !reduce[1] ? event : NULL));
+        scatter(ctx, v, &plan, &view, loss_temp, loss, !reduce[0] && !reduce[1] ? event : NULL));
   }
   if (reduce[0]) {
-    MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x1, temp[4], dx1_desc, dx1, reduce[1] ? NULL : event));
+    MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x1, grad[0], dx1_desc, dx1, reduce[1] ? NULL : event));
   }
-  if (reduce[1]) MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x2, temp[5], dx2_desc, dx2, event));
+  if (reduce[1]) MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x2, grad[1], dx2_desc, dx2, event));
 error:
-  for (int k = 0; k < 6; ++k)
-    if (temp[k] != NULL) clReleaseMemObject(temp[k]);
   return status;
 }
 
@@ -262,7 +256,6 @@ mrank_status mrank_backward_tensor_buffers(
     const mrank_tensor *dx2_desc, cl_mem dx2, cl_event *event) {
   static const char function[] = "mrank_backward_tensor_buffers";
   mrank_status status = MRANK_SUCCESS;
-  cl_mem temp[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
   mrank_clear_error();
   MRANK_TRY(mrank_check_context(function, ctx));
   MRANK_CHECK(!ctx->is_host, MRANK_ERROR_INVALID_ARGUMENT,
@@ -295,33 +288,31 @@ mrank_status mrank_backward_tensor_buffers(
   MRANK_TRY(mrank_ensure_kernels(ctx, v));
   cl_mem in[3];
   size_t in_offset[3];
-  MRANK_TRY(input_view(ctx, v, &plan, x1_desc, &plan.x1, x1, 0, &temp[0], &in[0], &in_offset[0]));
-  MRANK_TRY(input_view(ctx, v, &plan, x2_desc, &plan.x2, x2, 0, &temp[1], &in[1], &in_offset[1]));
-  MRANK_TRY(input_view(ctx, v, &plan, y_desc, &plan.y, y, 1, &temp[2], &in[2], &in_offset[2]));
+  MRANK_TRY(input_view(ctx, v, &plan, x1_desc, &plan.x1, x1, 0, 0, &in[0], &in_offset[0]));
+  MRANK_TRY(input_view(ctx, v, &plan, x2_desc, &plan.x2, x2, 0, 1, &in[1], &in_offset[1]));
+  MRANK_TRY(input_view(ctx, v, &plan, y_desc, &plan.y, y, 1, 2, &in[2], &in_offset[2]));
   cl_mem upstream = dloss;
   size_t upstream_offset = dloss_desc->offset;
   if (!reduced) { /* one upstream gradient per position: seen like the inputs */
     const mrank_aligned view = mrank_tensor_aligned(&plan, dloss_desc);
-    MRANK_TRY(input_view(ctx, v, &plan, dloss_desc, &view, dloss, 0, &temp[3], &upstream,
-                         &upstream_offset));
+    MRANK_TRY(
+        input_view(ctx, v, &plan, dloss_desc, &view, dloss, 0, 3, &upstream, &upstream_offset));
   }
   cl_mem grad[2];
   size_t grad_offset[2];
   int reduce[2];
-  MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x1, dx1_desc, dx1, &temp[4], &grad[0],
-                          &grad_offset[0], &reduce[0]));
-  MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x2, dx2_desc, dx2, &temp[5], &grad[1],
-                          &grad_offset[1], &reduce[1]));
+  MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x1, dx1_desc, dx1, 4, &grad[0], &grad_offset[0],
+                          &reduce[0]));
+  MRANK_TRY(gradient_view(ctx, v, &plan, &plan.x2, dx2_desc, dx2, 5, &grad[1], &grad_offset[1],
+                          &reduce[1]));
   MRANK_TRY(mrank_backward_buffers_ex(ctx, &desc, n, in[0], in_offset[0], in[1], in_offset[1],
                                       in[2], in_offset[2], upstream, upstream_offset, grad[0],
                                       grad_offset[0], grad[1], grad_offset[1],
                                       !reduce[0] && !reduce[1] ? event : NULL));
   if (reduce[0]) {
-    MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x1, temp[4], dx1_desc, dx1, reduce[1] ? NULL : event));
+    MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x1, grad[0], dx1_desc, dx1, reduce[1] ? NULL : event));
   }
-  if (reduce[1]) MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x2, temp[5], dx2_desc, dx2, event));
+  if (reduce[1]) MRANK_TRY(reduce_to(ctx, v, &plan, &plan.x2, grad[1], dx2_desc, dx2, event));
 error:
-  for (int k = 0; k < 6; ++k)
-    if (temp[k] != NULL) clReleaseMemObject(temp[k]);
   return status;
 }
