@@ -9,7 +9,7 @@ root=$(cd "$here/../.." && pwd)
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(letor groups model selector manifest)
+[ ${#targets[@]} -gt 0 ] || targets=(letor groups model selector manifest shape)
 out=${FUZZ_OUT:-$(mktemp -d)}
 mkdir -p "$out"
 shared=$(cd "$root/.." && pwd)/shared/data
@@ -25,6 +25,7 @@ declare -A sources=(
   [groups]="$root/src/rank/dataset.c $root/src/rank/atomic_file.c"
   [model]="$root/src/rank/model.c $root/src/rank/dataset.c $root/src/rank/atomic_file.c"
   [selector]="$root/src/device.c $root/src/errors.c $root/src/pocl_hint.c"
+  [shape]="$root/src/shape.c $root/src/disk_cache.c $root/src/device_traits.c $root/src/trust.c $root/src/version.c"
   [manifest]="$root/src/program_builder.c $root/src/disk_cache.c $root/src/trust.c $root/src/device_traits.c $root/src/errors.c $root/src/version.c"
 )
 status=0
@@ -53,6 +54,9 @@ for target in "${targets[@]}"; do
       done ;;
     manifest)
       printf 'mrank-programs 1\nmrank 0.1.0\nplatform-name P\nplatform-version 1\ndevice-name D\ndevice-version 1\ndriver-version 1\nprogram ranker-cbf29ce484222325 kernels/ranker.cl 1f8d0bb1674b25a0 2468 - - \nprogram roofline-c783314258ad96fb kernels/roofline.cl 7c6dbbb30c8fdcb1 1557 f6652f81c5b0f549 64255 -DWIDTH=1 -DLOADS=1 -DSTORES=1\n' >"$corpus/tiny" ;;
+    shape)
+      printf 'epw=16,vw=4,wg=256,sum=local' >"$corpus/one"
+      printf 'sum=direct,wg=64,vw=1,epw=1' >"$corpus/two" ;;
     *) echo "unknown target $target"; exit 2 ;;
   esac
   # shellcheck disable=SC2086
