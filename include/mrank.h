@@ -86,7 +86,14 @@ MRANK_API const char *mrank_last_error(void);
  * CPU reference, no OpenCL at all), "P:D" (platform and device index, as `mrank devices` lists
  * them), or a substring of one device's platform or device name ("pocl", "nvidia"); a substring
  * that matches several devices is an error that lists them. Kernels are compiled on first use and
- * kept. */
+ * kept.
+ * Several devices at once: "all", "gpu:all", "cpu:all", "accelerator:all", or a comma list of
+ * single selectors ("0:0,0:1"). The host-array entry points then split n across the devices in
+ * proportion to each one's measured speed, one in-order queue each, all running at once; the
+ * results are bitwise those of one device (reductions included: fixed 64-element blocks summed in
+ * a fixed order whatever the split). The buffer entry points (cl_mem) and the tensor entry points
+ * run on the first device, whose OpenCL objects mrank_context_cl_context and mrank_context_queue
+ * give. */
 MRANK_API mrank_status mrank_context_create(const char *selector, mrank_context **out);
 MRANK_API void mrank_context_destroy(mrank_context *ctx); /* NULL is a no-op */
 /* What mrank_context_create_ex may be told beyond the selector. Set `size` to
@@ -114,8 +121,16 @@ MRANK_API mrank_status mrank_context_create_ex(const char *selector,
 /* The kernels' shape in use and where it came from: "epw=16,vw=16,wg=256,sum=direct (the default
  * for this device type)"; "" for a host context or NULL. Owned by the context. */
 MRANK_API const char *mrank_context_variant(const mrank_context *ctx);
-/* The OpenCL device name, or "host (CPU reference)"; "" for NULL. Owned by the context. */
+/* The OpenCL device name ("A + B" over several devices), or "host (CPU reference)"; "" for NULL.
+ * Owned by the context. */
 MRANK_API const char *mrank_context_device_name(const mrank_context *ctx);
+/* How many devices the context spans: 1, more for a selector of several; 0 for NULL. */
+MRANK_API size_t mrank_context_device_count(const mrank_context *ctx);
+/* Device `index` (0 .. count - 1) of ctx as a context of its own (0: ctx itself), to run on one
+ * device of the set or to read its OpenCL objects. Owned by ctx and valid until ctx is destroyed;
+ * mrank_context_destroy on it does nothing. */
+MRANK_API mrank_status mrank_context_device(mrank_context *ctx, size_t index,
+                                            mrank_context **device);
 
 /* One OpenCL device as mrank numbers them: `selector` ("P:D") picks it in mrank_context_create. */
 typedef struct mrank_device_info {

@@ -248,6 +248,71 @@ static mrank_status read_options(const char *function, const mrank_context_optio
   return MRANK_SUCCESS;
 }
 
+/* One OpenCL device's context. */
+static mrank_status create_single(const mrank_device_choice *choice, const char *binary_dir,
+                                  const char *variant, mrank_context **out) {
+  mrank_status status = MRANK_SUCCESS;
+  mrank_context *ctx = calloc(1, sizeof *ctx);
+  MRANK_CHECK(ctx != NULL, MRANK_ERROR_OUT_OF_MEMORY,
+              "mrank_context_create: out of host memory for the context");
+  ctx->magic = MRANK_CONTEXT_MAGIC;
+  MRANK_TRY(create_opencl(ctx, choice, binary_dir, variant));
+  *out = ctx;
+  return MRANK_SUCCESS;
+error:
+  mrank_context_destroy(ctx);
+  return status;
+}
+
+/* A context over the devices a set selector names: the first device's, with the others' as its
+ * peers. One device named is a plain context. */
+static mrank_status create_group(const char *selector, const char *origin, const char *binary_dir,
+                                 const char *variant, mrank_context **out) {
+  mrank_status status = MRANK_SUCCESS;
+  mrank_device_choice choices[MRANK_MAX_DEVICES];
+  size_t count = 0;
+  mrank_context *ctx = NULL;
+  MRANK_TRY(mrank_select_device_set(selector, origin, choices, &count));
+  MRANK_TRY(create_single(&choices[0], binary_dir, variant, &ctx));
+  snprintf(ctx->group_name, sizeof ctx->group_name, "%s", ctx->device_name);
+  for (size_t k = 1; k < count; ++k) {
+    mrank_context *peer = NULL;
+    MRANK_TRY(create_single(&choices[k], binary_dir, variant, &peer));
+    peer->group = ctx;
+    ctx->peers[ctx->peer_count++] = peer;
+    const size_t used = strlen(ctx->group_name);
+    snprintf(ctx->group_name + used, sizeof ctx->group_name - used, " + %s", peer->device_name);
+  }
+  *out = ctx;
+  return MRANK_SUCCESS;
+error:
+  mrank_context_destroy(ctx);
+  return status;
+}
+
+size_t mrank_context_device_count(const mrank_context *ctx) {
+  return mrank_context_live(ctx) ? 1 + ctx->peer_count : 0;
+}
+
+mrank_status mrank_context_device(mrank_context *ctx, size_t index, mrank_context **device) {
+  mrank_clear_error();
+  mrank_status status = mrank_check_context("mrank_context_device", ctx);
+  if (status != MRANK_SUCCESS) return status;
+  if (device == NULL) {
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                      "mrank_context_device: device is NULL; pass the address of an mrank_context "
+                      "pointer");
+  }
+  if (index > ctx->peer_count) {
+    return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                      "mrank_context_device: index %zu, but the context has %zu device%s (ask "
+                      "mrank_context_device_count)",
+                      index, ctx->peer_count + 1, ctx->peer_count > 0 ? "s" : "");
+  }
+  *device = index == 0 ? ctx : ctx->peers[index - 1];
+  return MRANK_SUCCESS;
+}
+
 mrank_status mrank_context_create(const char *selector, mrank_context **out) {
   return mrank_context_create_ex(selector, NULL, out);
 }
@@ -261,6 +326,12 @@ mrank_status mrank_context_create_ex(const char *selector, const mrank_context_o
               "mrank_context_create: out is NULL; pass the address of an mrank_context pointer");
   const char *binary_dir = NULL, *variant = NULL;
   MRANK_TRY(read_options("mrank_context_create_ex", options, &binary_dir, &variant));
+  const char *from_env = getenv("MRANK_DEVICE");
+  const int from_environment = (selector == NULL || selector[0] == '\0') && from_env != NULL;
+  if (mrank_selector_is_set(from_environment ? from_env : selector)) {
+    return create_group(from_environment ? from_env : selector,
+                        from_environment ? " (from MRANK_DEVICE)" : "", binary_dir, variant, out);
+  }
   mrank_device_choice choice;
   MRANK_TRY(mrank_select_device(selector, &choice));
   ctx = calloc(1, sizeof *ctx);
@@ -301,7 +372,11 @@ mrank_status mrank_check_context(const char *function, const mrank_context *ctx)
 
 void mrank_context_destroy(mrank_context *ctx) {
   /* NULL, and a context destroyed already (while its memory is still mapped), are left alone */
-  if (!mrank_context_live(ctx)) return;
+  if (!mrank_context_live(ctx) || ctx->group != NULL) return; /* a peer goes with its group */
+  for (size_t k = 0; k < ctx->peer_count; ++k) {
+    ctx->peers[k]->group = NULL;
+    mrank_context_destroy(ctx->peers[k]);
+  }
   ctx->magic = 0;
   if (ctx->queue != NULL) clFinish(ctx->queue);
   for (size_t s = 0; s < MRANK_STAGE_COUNT; ++s) {
@@ -401,5 +476,6 @@ cl_command_queue mrank_context_queue(const mrank_context *ctx) {
 }
 
 const char *mrank_context_device_name(const mrank_context *ctx) {
-  return mrank_context_live(ctx) ? ctx->device_name : "";
+  if (!mrank_context_live(ctx)) return "";
+  return ctx->peer_count > 0 ? ctx->group_name : ctx->device_name;
 }

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "device_set.h"
 #include "errors.h"
 #include "ledger.h"
 #include "mrank.h"
@@ -91,6 +92,15 @@ struct mrank_context {
   cl_mem tensor_temps[6];
   size_t tensor_temp_bytes[6];
   size_t partials_bytes[2];
+  /* A context over several devices is the first device's context plus one of each other's here
+   * (device_set.h); the host-array entry points split their work across all of them
+   * (split.c). */
+  struct mrank_context *peers[MRANK_MAX_DEVICES - 1];
+  size_t peer_count;
+  struct mrank_context *group; /* the context whose peer this one is (it owns this one), or NULL */
+  /* elements a second each device ran its last measured share at (0: not measured yet) */
+  double speed[MRANK_MAX_DEVICES];
+  char group_name[1024]; /* "A + B" for a context over several devices */
 };
 
 /* 1 for a context made by mrank_context_create* and not destroyed (NULL is not one). */

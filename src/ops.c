@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "enqueue.h"
+#include "split.h"
 
 static size_t min_size(size_t a, size_t b) {
   return a < b ? a : b;
@@ -211,27 +212,6 @@ static void release_outputs(held_outputs *held, int succeeded) {
 
 /* ---- one driver for every operation ---- */
 
-typedef struct host_op host_op;
-/* Enqueues the operation's kernels on one chunk: its inputs, the extra input (the upstream
- * gradient: per element, or the scalar staged before the chunks), the elementwise outputs, and
- * where its pass-1 partial sums go when it reduces. */
-typedef mrank_status (*chunk_enqueue)(mrank_context *ctx, const mrank_variant *v, const host_op *op,
-                                      size_t count, const mrank_inputs *in, mrank_view extra,
-                                      const mrank_view *outputs, cl_ulong partials_offset);
-
-/* An operation on host arrays, as the driver sees it. */
-struct host_op {
-  mrank_reduction reduction;
-  double scale;             /* the upstream factor: 1/n for MEAN, else 1 */
-  const void *extra_input;  /* an elementwise input besides x1, x2, y (staged in DLOSS), or NULL */
-  const void *scalar_input; /* one element uploaded to DLOSS before the chunks, or NULL */
-  int output_count;         /* elementwise outputs */
-  void *outputs[3];
-  mrank_staging_slot output_slots[3];
-  void *reduced_output; /* the scalar from the summation tree (MEAN, SUM), or NULL */
-  chunk_enqueue enqueue;
-};
-
 static void slot_list_add(mrank_staging_slot *slots, size_t *count, mrank_staging_slot slot) {
   for (size_t s = 0; s < *count; ++s) {
     if (slots[s] == slot) return;
@@ -247,8 +227,8 @@ static void store_empty_reduction(const mrank_variant *v, mrank_reduction reduct
 /* Runs op over n elements: stages or wraps each chunk, enqueues it, brings the outputs back, and
  * reduces the partial sums at the end; one wait. On failure no reduced value is written, and with
  * several chunks no elementwise output either (see held_outputs). */
-static mrank_status run_chunks(mrank_context *ctx, const mrank_variant *v, size_t n, double margin,
-                               const void *x1, const void *x2, const void *y, host_op *op) {
+mrank_status mrank_run_chunks(mrank_context *ctx, const mrank_variant *v, size_t n, double margin,
+                              const void *x1, const void *x2, const void *y, host_op *op) {
   mrank_status status = MRANK_SUCCESS;
   wrapped_chunk wrapped = {{NULL}, 0};
   held_outputs held = {{NULL}, {NULL}, 0};
@@ -316,6 +296,15 @@ static mrank_status run_chunks(mrank_context *ctx, const mrank_variant *v, size_
     if (chunk != NULL) release_chunk(chunk);
   }
   if (!reduced) {
+    status = finish(ctx, MRANK_SUCCESS);
+    release_outputs(&held, status == MRANK_SUCCESS);
+    return status;
+  }
+  if (op->partials_out != NULL) { /* one share of a split call: its pass-1 sums go back */
+    MRANK_CHECK_CL(clEnqueueReadBuffer(ctx->queue, ctx->partials[0], CL_FALSE, 0,
+                                       partials_used * v->real_size, op->partials_out, 0, NULL,
+                                       NULL),
+                   "clEnqueueReadBuffer (partial sums)");
     status = finish(ctx, MRANK_SUCCESS);
     release_outputs(&held, status == MRANK_SUCCESS);
     return status;
@@ -395,8 +384,9 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
                 {reduced ? NULL : loss},
                 {MRANK_STAGE_OUT1},
                 reduced ? loss : NULL,
-                enqueue_forward};
-  return run_chunks(ctx, &v, n, desc->margin, x1, x2, y, &op);
+                enqueue_forward,
+                NULL};
+  return mrank_run_split(ctx, &v, n, desc->margin, x1, x2, y, &op);
 }
 
 static mrank_status backward(const char *function, mrank_context *ctx, const mrank_desc *desc,
@@ -418,8 +408,9 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
                 {dx1, dx2},
                 {MRANK_STAGE_OUT1, MRANK_STAGE_OUT2},
                 NULL,
-                enqueue_backward};
-  return run_chunks(ctx, &v, n, desc->margin, x1, x2, y, &op);
+                enqueue_backward,
+                NULL};
+  return mrank_run_split(ctx, &v, n, desc->margin, x1, x2, y, &op);
 }
 
 static mrank_status forward_backward(const char *function, mrank_context *ctx,
@@ -444,8 +435,30 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
                 {reduced ? MRANK_STAGE_OUT1 : MRANK_STAGE_DLOSS,
                  reduced ? MRANK_STAGE_OUT2 : MRANK_STAGE_OUT1, MRANK_STAGE_OUT2},
                 reduced ? loss : NULL,
-                enqueue_fused};
-  return run_chunks(ctx, &v, n, desc->margin, x1, x2, y, &op);
+                enqueue_fused,
+                NULL};
+  return mrank_run_split(ctx, &v, n, desc->margin, x1, x2, y, &op);
+}
+
+mrank_status mrank_reduce_host_partials(mrank_context *ctx, const mrank_variant *v,
+                                        const void *partials, size_t count, double scale,
+                                        void *result) {
+  mrank_status status = MRANK_SUCCESS;
+  double value[1] = {0.0}; /* room for the widest data type */
+  MRANK_TRY(mrank_ensure_partials(ctx, count, v->real_size));
+  MRANK_TRY(mrank_ensure_buffer(ctx, &ctx->staging[MRANK_STAGE_OUT1],
+                                &ctx->staging_bytes[MRANK_STAGE_OUT1], sizeof(double)));
+  MRANK_CHECK_CL(clEnqueueWriteBuffer(ctx->queue, ctx->partials[0], CL_FALSE, 0,
+                                      count * v->real_size, partials, 0, NULL, NULL),
+                 "clEnqueueWriteBuffer (partial sums)");
+  MRANK_TRY(mrank_enqueue_reduce_partials(ctx, v, count, scale, staged(ctx, MRANK_STAGE_OUT1),
+                                          NULL));
+  MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, value, v->data_size));
+  MRANK_TRY(finish(ctx, MRANK_SUCCESS));
+  memcpy(result, value, v->data_size);
+  return MRANK_SUCCESS;
+error:
+  return finish(ctx, status);
 }
 
 /* ---- the public entry points: typed, and the float ones on top ---- */

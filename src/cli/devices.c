@@ -14,7 +14,7 @@
 #include "random.h"
 
 const char mrank_devices_help[] =
-    "usage: mrank devices [--json] [--verbose] [--check]\n"
+    "usage: mrank devices [--json] [--verbose] [--check] [--select SEL]\n"
     "\n"
     "Lists every OpenCL device, grouped by platform, one line each: the selector that picks it\n"
     "(P:D, for --device or MRANK_DEVICE), type, name, vendor, driver version, OpenCL C version,\n"
@@ -28,6 +28,12 @@ const char mrank_devices_help[] =
     "             and the float, double and half configurations (whether subnormals are kept)\n"
     "  --check    build the kernels on each device and run a small forward/backward against the\n"
     "             CPU reference; prints OK or the failure; exit status 1 if any device failed\n"
+    "  --select SEL\n"
+    "             print only the devices selector SEL picks, in the order a context uses them\n"
+    "             (with --json: an array of {selector, type, name}); SEL is any --device value:\n"
+    "             gpu, cpu, P:D, part of a name, or several devices at once: all, gpu:all,\n"
+    "             cpu:all, accelerator:all, or a comma list such as 0:0,0:1. Exit status 1 when\n"
+    "             it picks none (the message says why)\n"
     "\n"
     "Exit status 1 when no OpenCL platform is installed (the message says how to get one).\n";
 
@@ -298,8 +304,68 @@ static int check_device(const mrank_device_info *d) {
   return 0;
 }
 
+static cl_device_id device_of(mrank_context *ctx) {
+  cl_device_id device = NULL;
+  cl_command_queue queue = mrank_context_queue(ctx);
+  if (queue == NULL ||
+      clGetCommandQueueInfo(queue, CL_QUEUE_DEVICE, sizeof device, &device, NULL) != CL_SUCCESS) {
+    return NULL;
+  }
+  return device;
+}
+
+/* The list entry of one device of a context: matched by cl_device_id against a context made for
+ * each P:D in turn, so that two devices with one name are told apart. */
+static const mrank_device_info *entry_of(cl_device_id device, const mrank_device_info *infos,
+                                         size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    mrank_context *one = NULL;
+    if (mrank_context_create(infos[i].selector, &one) != MRANK_SUCCESS) continue;
+    const int same = device_of(one) == device;
+    mrank_context_destroy(one);
+    if (same) return &infos[i];
+  }
+  return NULL;
+}
+
+static int print_selection(const char *selector, const mrank_device_info *infos, size_t count,
+                           int json) {
+  mrank_context *ctx = NULL;
+  if (mrank_context_create(selector, &ctx) != MRANK_SUCCESS) {
+    fprintf(stderr, "mrank devices: %s\n", mrank_last_error());
+    return 1;
+  }
+  const size_t devices = mrank_context_device_count(ctx);
+  if (json) printf("[");
+  for (size_t k = 0; k < devices; ++k) {
+    mrank_context *one = NULL;
+    mrank_context_device(ctx, k, &one);
+    const cl_device_id device = device_of(one);
+    const mrank_device_info *info = device == NULL ? NULL : entry_of(device, infos, count);
+    const char *sel = info != NULL ? info->selector : device == NULL ? "host" : "?";
+    const char *type = info != NULL ? info->type : device == NULL ? "HOST" : "?";
+    /* the first device's own context is the whole set's: its name is the set's */
+    const char *name = info != NULL ? info->name : mrank_context_device_name(one);
+    if (json) {
+      printf("%s\n  {\"selector\": ", k > 0 ? "," : "");
+      mrank_json_string(stdout, sel);
+      printf(", \"type\": ");
+      mrank_json_string(stdout, type);
+      printf(", \"name\": ");
+      mrank_json_string(stdout, name);
+      printf("}");
+    } else {
+      printf("%-6s %-11s %s\n", sel, type, name);
+    }
+  }
+  if (json) printf("\n]\n");
+  mrank_context_destroy(ctx);
+  return 0;
+}
+
 int mrank_cmd_devices(int argc, char **argv) {
   int json = 0, verbose = 0, check = 0;
+  const char *select = NULL;
   for (int i = 0; i < argc; ++i) {
     if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
       fputs(mrank_devices_help, stdout);
@@ -310,6 +376,12 @@ int mrank_cmd_devices(int argc, char **argv) {
       verbose = 1;
     } else if (strcmp(argv[i], "--check") == 0) {
       check = 1;
+    } else if (strcmp(argv[i], "--select") == 0) {
+      if (i + 1 >= argc) {
+        fprintf(stderr, "mrank devices: --select needs a selector (all, gpu:all, 0:0,0:1, ...)\n");
+        return 2;
+      }
+      select = argv[++i];
     } else {
       fprintf(stderr, "mrank devices: unknown option \"%s\"; see 'mrank devices --help'\n",
               argv[i]);
@@ -328,7 +400,9 @@ int mrank_cmd_devices(int argc, char **argv) {
   }
   report_silent_platforms(infos, count);
   int status = 0;
-  if (json) {
+  if (select != NULL) {
+    status = print_selection(select, infos, count, json);
+  } else if (json) {
     print_json(infos, count, verbose);
   } else if (check) {
     int failed = 0;

@@ -1,8 +1,7 @@
-/* linear_device.c: the linear scorer's device state (buffers, kernels/ranker.cl, the trainer's own
- * queue), its uploads, and the launches of one step. */
+/* linear_device.c: the linear scorer's device state on one lane (buffers, kernels/ranker.cl, the
+ * trainer's own queue), its uploads, and the launches of one step. */
 #include "rank/linear_device.h"
 
-#include <clblast_c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +11,8 @@
 #include "device_traits.h"
 #include "program_builder.h"
 
-static const char *const kernel_names[RANK_K_COUNT] = {"gather", "scatter", "update", "accumulate"};
+static const char *const kernel_names[RANK_K_COUNT] = {
+    "scores", "gather", "scatter", "query_gradient", "sum_queries", "update", "accumulate"};
 
 /* 0, with "what: detail" in error */
 static int say(char *error, size_t size, const char *what, const char *detail) {
@@ -22,12 +22,6 @@ static int say(char *error, size_t size, const char *what, const char *detail) {
 
 static int cl_failed(char *error, size_t size, const char *what, cl_int code) {
   return say(error, size, what, mrank_cl_error_name(code));
-}
-
-static const char *clblast_name(CLBlastStatusCode code) {
-  static _Thread_local char text[48];
-  snprintf(text, sizeof text, "CLBlast status %d", (int)code);
-  return text;
 }
 
 static cl_mem buffer(rank_linear_device *dev, size_t bytes, const void *init, cl_int *err) {
@@ -90,32 +84,36 @@ static int build_kernels(rank_linear_device *dev, cl_device_id device, char *err
   return 1;
 }
 
-int rank_linear_device_init(rank_linear_device *dev, mrank_context **ctx, const float *x,
-                            size_t docs, size_t features, int profile, char *error,
+int rank_linear_device_init(rank_linear_device *dev, cl_context cl, cl_device_id device,
+                            const float *x, size_t docs, size_t features, const size_t *query_start,
+                            size_t queries, size_t max_batch_queries, int profile, char *error,
                             size_t error_size) {
   cl_int err = CL_SUCCESS;
   memset(dev, 0, sizeof *dev);
   dev->profile = profile;
   dev->docs = docs;
   dev->features = features;
-  dev->cl = mrank_context_cl_context(*ctx);
-  cl_device_id device;
-  clGetCommandQueueInfo(mrank_context_queue(*ctx), CL_QUEUE_DEVICE, sizeof device, &device, NULL);
+  dev->queries = queries;
+  dev->doc_of_query = query_start;
+  dev->cl = cl;
   cl_bool unified = CL_FALSE;
   cl_ulong memory = 0;
   clGetDeviceInfo(device, CL_DEVICE_HOST_UNIFIED_MEMORY, sizeof unified, &unified, NULL);
   clGetDeviceInfo(device, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof memory, &memory, NULL);
   dev->host_unified = unified == CL_TRUE;
   dev->memory = memory;
+  if (docs > UINT32_MAX || (max_batch_queries + 1) * features > UINT32_MAX) {
+    return say(error, error_size,
+               "the training data is too large for one device's step (over 2^32 documents, or a "
+               "batch's queries times the features)",
+               "use smaller --batch-queries, or spread the data over more devices");
+  }
   /* a queue of our own (with profiling when asked), shared with mrank through interop */
-  dev->queue = clCreateCommandQueue(dev->cl, device, profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
+  dev->queue = clCreateCommandQueue(cl, device, profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "clCreateCommandQueue", err);
-  mrank_context *own = NULL;
-  if (mrank_context_create_from_cl(dev->cl, device, dev->queue, &own) != MRANK_SUCCESS) {
+  if (mrank_context_create_from_cl(cl, device, dev->queue, &dev->ctx) != MRANK_SUCCESS) {
     return say(error, error_size, "mrank context", mrank_last_error());
   }
-  mrank_context_destroy(*ctx);
-  *ctx = own;
   if (!build_kernels(dev, device, error, error_size)) return 0;
   const size_t F = features, D = docs;
   dev->x = buffer(dev, D * F * sizeof(float), x, &err);
@@ -125,36 +123,33 @@ int rank_linear_device_init(rank_linear_device *dev, mrank_context **ctx, const 
              (double)D * (double)F * 4.0 / 1048576.0, mrank_cl_error_name(err));
     return 0;
   }
-  dev->w = buffer(dev, F * sizeof(float), NULL, &err);
+  uint32_t *starts = malloc((queries + 1) * sizeof *starts);
+  if (starts == NULL) return say(error, error_size, "out of memory", "");
+  for (size_t q = 0; q <= queries; ++q)
+    starts[q] = (uint32_t)query_start[q];
+  dev->query_start = buffer(dev, (queries + 1) * sizeof(uint32_t), starts, &err);
+  free(starts);
+  dev->partial_capacity = (max_batch_queries > 0 ? max_batch_queries : 1) * F;
+  if (err == CL_SUCCESS) dev->partials = buffer(dev, dev->partial_capacity * sizeof(float), NULL, &err);
+  if (err == CL_SUCCESS) dev->w = buffer(dev, F * sizeof(float), NULL, &err);
   if (err == CL_SUCCESS) dev->w_average = buffer(dev, F * sizeof(float), NULL, &err);
-  dev->v = buffer(dev, F * sizeof(float), NULL, &err);
-  dev->grad = buffer(dev, F * sizeof(float), NULL, &err);
-  dev->scores = buffer(dev, D * sizeof(float), NULL, &err);
-  dev->doc_gradient = buffer(dev, D * sizeof(float), NULL, &err);
-  dev->doc_start = buffer(dev, (D + 1) * sizeof(uint32_t), NULL, &err);
-  dev->loss = buffer(dev, sizeof(float), NULL, &err);
-  dev->total = buffer(dev, sizeof(float), NULL, &err);
+  if (err == CL_SUCCESS) dev->v = buffer(dev, F * sizeof(float), NULL, &err);
+  if (err == CL_SUCCESS) dev->grad = buffer(dev, F * sizeof(float), NULL, &err);
+  if (err == CL_SUCCESS) dev->scores = buffer(dev, D * sizeof(float), NULL, &err);
+  if (err == CL_SUCCESS) dev->doc_gradient = buffer(dev, D * sizeof(float), NULL, &err);
+  if (err == CL_SUCCESS) dev->doc_start = buffer(dev, (D + 1) * sizeof(uint32_t), NULL, &err);
+  if (err == CL_SUCCESS) dev->loss = buffer(dev, sizeof(float), NULL, &err);
+  if (err == CL_SUCCESS) dev->total = buffer(dev, sizeof(float), NULL, &err);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "device buffers", err);
-  /* CLBlast compiles its GEMV kernels on their first call: one call of each here makes that part
-   * of the set-up, not of the first epoch (the outputs are cleared at each reset) */
-  CLBlastStatusCode s =
-      CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, 1, F, 1.0f, dev->x, 0, F, dev->w, 0,
-                   1, 0.0f, dev->scores, 0, 1, &dev->queue, NULL);
-  if (s == CLBlastSuccess) {
-    s = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, 1, F, 1.0f, dev->x, 0, F,
-                     dev->doc_gradient, 0, 1, 0.0f, dev->grad, 0, 1, &dev->queue, NULL);
-  }
-  if (s != CLBlastSuccess) return say(error, error_size, "GEMV (set-up)", clblast_name(s));
-  err = clFinish(dev->queue);
-  if (err != CL_SUCCESS) return cl_failed(error, error_size, "set-up", err);
   return 1;
 }
 
-void rank_linear_device_free(rank_linear_device *dev, mrank_context **ctx) {
-  cl_mem buffers[] = {
-      dev->w_average,    dev->x,   dev->w,         dev->v,           dev->scores, dev->grad,
-      dev->doc_gradient, dev->a,   dev->b,         dev->x1,          dev->x2,     dev->y,
-      dev->dx1,          dev->dx2, dev->doc_start, dev->doc_entries, dev->loss,   dev->total};
+void rank_linear_device_free(rank_linear_device *dev) {
+  cl_mem buffers[] = {dev->w_average, dev->x,           dev->w,     dev->v,     dev->scores,
+                      dev->grad,      dev->doc_gradient, dev->a,     dev->b,     dev->x1,
+                      dev->x2,        dev->y,            dev->dx1,   dev->dx2,   dev->doc_start,
+                      dev->doc_entries, dev->loss,       dev->total, dev->query_start,
+                      dev->partials};
   if (dev->queue != NULL) clFinish(dev->queue);
   for (size_t k = 0; k < sizeof buffers / sizeof buffers[0]; ++k) {
     if (buffers[k] != NULL) clReleaseMemObject(buffers[k]);
@@ -164,16 +159,13 @@ void rank_linear_device_free(rank_linear_device *dev, mrank_context **ctx) {
   }
   if (dev->program != NULL) clReleaseProgram(dev->program);
   /* the mrank context made on the queue goes first */
-  mrank_context_destroy(*ctx);
-  *ctx = NULL;
+  mrank_context_destroy(dev->ctx);
   if (dev->queue != NULL) clReleaseCommandQueue(dev->queue);
   memset(dev, 0, sizeof *dev);
 }
 
 int rank_linear_device_reset(rank_linear_device *dev, char *error, size_t error_size) {
-  /* The GEMV outputs are cleared too: CLBlast computes beta * y even for beta = 0, so they must
-   * hold numbers, and fresh device memory (or a diverged run before this one) may hold NaN or
-   * infinity, whose product with 0 is NaN. */
+  /* the outputs too: nothing of a diverged run before this one (NaN, infinity) stays behind */
   const size_t F = dev->features, D = dev->docs;
   const struct {
     cl_mem buffer;
@@ -290,48 +282,53 @@ static void add_profile(cl_event *ev, rank_stage_times *times) {
   times->gemv += event_seconds(ev[0]) + event_seconds(ev[4]);
   times->gather += event_seconds(ev[1]);
   times->scatter += event_seconds(ev[3]);
-  times->update += event_seconds(ev[5]);
   clReleaseEvent(ev[2]);
 }
 
-int rank_linear_device_step(rank_linear_device *dev, mrank_context *ctx, const rank_dataset *d,
-                            const rank_pairs *pairs, size_t q0, size_t q1, const rank_options *o,
-                            double step, rank_stage_times *times, char *error, size_t error_size) {
-  const size_t d0 = d->query_start[q0], d1 = d->query_start[q1], docs = d1 - d0;
+int rank_linear_device_partials(rank_linear_device *dev, const rank_pairs *pairs, size_t q0,
+                                size_t q1, double margin, rank_stage_times *times, char *error,
+                                size_t error_size) {
+  if (q1 <= q0) return 1;
+  const size_t d0 = dev->doc_of_query[q0], d1 = dev->doc_of_query[q1], docs = d1 - d0;
   const size_t p0 = pairs->query_start[q0], p1 = pairs->query_start[q1], count = p1 - p0;
-  const size_t F = d->features;
-  if (count == 0) return 1;
-  cl_event events[6] = {NULL, NULL, NULL, NULL, NULL, NULL};
+  cl_event events[5] = {NULL, NULL, NULL, NULL, NULL};
   cl_event *ev = dev->profile ? events : NULL;
-  CLBlastStatusCode s =
-      CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, docs, F, 1.0f, dev->x, d0 * F, F,
-                   dev->w, 0, 1, 0.0f, dev->scores, d0, 1, &dev->queue, ev ? &ev[0] : NULL);
-  if (s != CLBlastSuccess) return say(error, error_size, "scores (GEMV)", clblast_name(s));
-  const cl_uint first = (cl_uint)p0, pair_count = (cl_uint)count;
-  cl_kernel k = dev->kernel[RANK_K_GATHER];
-  clSetKernelArg(k, 0, sizeof(cl_mem), &dev->scores);
-  clSetKernelArg(k, 1, sizeof(cl_mem), &dev->a);
-  clSetKernelArg(k, 2, sizeof(cl_mem), &dev->b);
-  clSetKernelArg(k, 3, sizeof(cl_mem), &dev->x1);
-  clSetKernelArg(k, 4, sizeof(cl_mem), &dev->x2);
-  clSetKernelArg(k, 5, sizeof first, &first);
-  clSetKernelArg(k, 6, sizeof pair_count, &pair_count);
-  cl_int err = launch(dev, RANK_K_GATHER, count, ev ? &ev[1] : NULL);
-  if (err != CL_SUCCESS) return cl_failed(error, error_size, "gather", err);
-  if (mrank_forward_backward_buffers(ctx, count, dev->x1, p0, dev->x2, p0, dev->y, p0,
-                                     (float)o->margin, MRANK_REDUCTION_MEAN, dev->loss, 0, dev->dx1,
-                                     p0, dev->dx2, p0, ev ? &ev[2] : NULL) != MRANK_SUCCESS) {
-    return say(error, error_size, "the loss", mrank_last_error());
+  const cl_uint first_doc = (cl_uint)d0, doc_count = (cl_uint)docs, features = (cl_uint)dev->features;
+  cl_kernel k = dev->kernel[RANK_K_SCORES];
+  clSetKernelArg(k, 0, sizeof(cl_mem), &dev->x);
+  clSetKernelArg(k, 1, sizeof(cl_mem), &dev->w);
+  clSetKernelArg(k, 2, sizeof(cl_mem), &dev->scores);
+  clSetKernelArg(k, 3, sizeof first_doc, &first_doc);
+  clSetKernelArg(k, 4, sizeof doc_count, &doc_count);
+  clSetKernelArg(k, 5, sizeof features, &features);
+  cl_int err = launch(dev, RANK_K_SCORES, docs, ev ? &ev[0] : NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "scores", err);
+  if (count > 0) {
+    const cl_uint first = (cl_uint)p0, pair_count = (cl_uint)count;
+    k = dev->kernel[RANK_K_GATHER];
+    clSetKernelArg(k, 0, sizeof(cl_mem), &dev->scores);
+    clSetKernelArg(k, 1, sizeof(cl_mem), &dev->a);
+    clSetKernelArg(k, 2, sizeof(cl_mem), &dev->b);
+    clSetKernelArg(k, 3, sizeof(cl_mem), &dev->x1);
+    clSetKernelArg(k, 4, sizeof(cl_mem), &dev->x2);
+    clSetKernelArg(k, 5, sizeof first, &first);
+    clSetKernelArg(k, 6, sizeof pair_count, &pair_count);
+    err = launch(dev, RANK_K_GATHER, count, ev ? &ev[1] : NULL);
+    if (err != CL_SUCCESS) return cl_failed(error, error_size, "gather", err);
+    /* SUM: each pair's gradient is -1, 0 or +1, exact; the batch's 1 / pairs is applied once, to
+     * the summed gradient, in the update */
+    if (mrank_forward_backward_buffers(dev->ctx, count, dev->x1, p0, dev->x2, p0, dev->y, p0,
+                                       (float)margin, MRANK_REDUCTION_SUM, dev->loss, 0, dev->dx1,
+                                       p0, dev->dx2, p0, ev ? &ev[2] : NULL) != MRANK_SUCCESS) {
+      return say(error, error_size, "the loss", mrank_last_error());
+    }
+    k = dev->kernel[RANK_K_ACCUMULATE];
+    clSetKernelArg(k, 0, sizeof(cl_mem), &dev->total);
+    clSetKernelArg(k, 1, sizeof(cl_mem), &dev->loss);
+    if ((err = launch(dev, RANK_K_ACCUMULATE, 1, NULL)) != CL_SUCCESS) {
+      return cl_failed(error, error_size, "accumulate", err);
+    }
   }
-  const float weight = (float)count;
-  k = dev->kernel[RANK_K_ACCUMULATE];
-  clSetKernelArg(k, 0, sizeof(cl_mem), &dev->total);
-  clSetKernelArg(k, 1, sizeof(cl_mem), &dev->loss);
-  clSetKernelArg(k, 2, sizeof weight, &weight);
-  if ((err = launch(dev, RANK_K_ACCUMULATE, 1, NULL)) != CL_SUCCESS) {
-    return cl_failed(error, error_size, "accumulate", err);
-  }
-  const cl_uint first_doc = (cl_uint)d0, doc_count = (cl_uint)docs;
   k = dev->kernel[RANK_K_SCATTER];
   clSetKernelArg(k, 0, sizeof(cl_mem), &dev->doc_start);
   clSetKernelArg(k, 1, sizeof(cl_mem), &dev->doc_entries);
@@ -343,14 +340,36 @@ int rank_linear_device_step(rank_linear_device *dev, mrank_context *ctx, const r
   if ((err = launch(dev, RANK_K_SCATTER, docs, ev ? &ev[3] : NULL)) != CL_SUCCESS) {
     return cl_failed(error, error_size, "scatter", err);
   }
-  s = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, docs, F, 1.0f, dev->x, d0 * F, F,
-                   dev->doc_gradient, d0, 1, 0.0f, dev->grad, 0, 1, &dev->queue,
-                   ev ? &ev[4] : NULL);
-  if (s != CLBlastSuccess) return say(error, error_size, "weight gradient (GEMV)", clblast_name(s));
+  const cl_uint first_query = (cl_uint)q0, rows = (cl_uint)(q1 - q0);
+  k = dev->kernel[RANK_K_QUERY_GRADIENT];
+  clSetKernelArg(k, 0, sizeof(cl_mem), &dev->x);
+  clSetKernelArg(k, 1, sizeof(cl_mem), &dev->doc_gradient);
+  clSetKernelArg(k, 2, sizeof(cl_mem), &dev->query_start);
+  clSetKernelArg(k, 3, sizeof(cl_mem), &dev->partials);
+  clSetKernelArg(k, 4, sizeof first_query, &first_query);
+  clSetKernelArg(k, 5, sizeof rows, &rows);
+  clSetKernelArg(k, 6, sizeof features, &features);
+  if ((err = launch(dev, RANK_K_QUERY_GRADIENT, (q1 - q0) * dev->features, ev ? &ev[4] : NULL)) !=
+      CL_SUCCESS) {
+    return cl_failed(error, error_size, "query gradient", err);
+  }
+  if (dev->profile) {
+    if (count > 0) {
+      add_profile(ev, times);
+    } else {
+      times->gemv += event_seconds(ev[0]) + event_seconds(ev[4]);
+      times->scatter += event_seconds(ev[3]);
+    }
+  }
+  return 1;
+}
+
+static int enqueue_update(rank_linear_device *dev, const rank_options *o, float scale, double step,
+                          rank_stage_times *times, char *error, size_t error_size) {
   const float lr = (float)o->lr, l2 = (float)o->l2, momentum = (float)o->momentum;
-  const cl_uint features = (cl_uint)F;
-  const float share = (float)(1.0 / step);
-  k = dev->kernel[RANK_K_UPDATE];
+  const cl_uint features = (cl_uint)dev->features;
+  const float share = (float)(1.0 / step), l1 = (float)o->l1;
+  cl_kernel k = dev->kernel[RANK_K_UPDATE];
   clSetKernelArg(k, 0, sizeof(cl_mem), &dev->w);
   clSetKernelArg(k, 1, sizeof(cl_mem), &dev->v);
   clSetKernelArg(k, 2, sizeof(cl_mem), &dev->grad);
@@ -360,13 +379,53 @@ int rank_linear_device_step(rank_linear_device *dev, mrank_context *ctx, const r
   clSetKernelArg(k, 6, sizeof features, &features);
   clSetKernelArg(k, 7, sizeof(cl_mem), &dev->w_average);
   clSetKernelArg(k, 8, sizeof share, &share);
-  const float l1 = (float)o->l1;
   clSetKernelArg(k, 9, sizeof l1, &l1);
-  if ((err = launch(dev, RANK_K_UPDATE, F, ev ? &ev[5] : NULL)) != CL_SUCCESS) {
-    return cl_failed(error, error_size, "update", err);
-  }
-  if (dev->profile) add_profile(ev, times);
+  clSetKernelArg(k, 10, sizeof scale, &scale);
+  cl_event event = NULL;
+  const cl_int err = launch(dev, RANK_K_UPDATE, dev->features, dev->profile ? &event : NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "update", err);
+  if (dev->profile) times->update += event_seconds(event);
   return 1;
+}
+
+int rank_linear_device_sum_and_update(rank_linear_device *dev, size_t rows,
+                                      const rank_options *options, float scale, double step,
+                                      rank_stage_times *times, char *error, size_t error_size) {
+  const cl_uint queries = (cl_uint)rows, features = (cl_uint)dev->features;
+  cl_kernel k = dev->kernel[RANK_K_SUM_QUERIES];
+  clSetKernelArg(k, 0, sizeof(cl_mem), &dev->partials);
+  clSetKernelArg(k, 1, sizeof(cl_mem), &dev->grad);
+  clSetKernelArg(k, 2, sizeof queries, &queries);
+  clSetKernelArg(k, 3, sizeof features, &features);
+  cl_event event = NULL;
+  const cl_int err = launch(dev, RANK_K_SUM_QUERIES, dev->features, dev->profile ? &event : NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "sum over queries", err);
+  if (dev->profile) times->gemv += event_seconds(event);
+  return enqueue_update(dev, options, scale, step, times, error, error_size);
+}
+
+int rank_linear_device_read_partials(rank_linear_device *dev, size_t rows, float *host,
+                                     char *error, size_t error_size) {
+  if (rows == 0) return 1;
+  const cl_int err = clEnqueueReadBuffer(dev->queue, dev->partials, CL_FALSE, 0,
+                                         rows * dev->features * sizeof(float), host, 0, NULL, NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "reading the partial gradients", err);
+  return 1;
+}
+
+int rank_linear_device_wait(rank_linear_device *dev, char *error, size_t error_size) {
+  const cl_int err = clFinish(dev->queue);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "the step", err);
+  return 1;
+}
+
+int rank_linear_device_update(rank_linear_device *dev, const float *grad,
+                              const rank_options *options, float scale, double step,
+                              rank_stage_times *times, char *error, size_t error_size) {
+  const cl_int err = clEnqueueWriteBuffer(dev->queue, dev->grad, CL_FALSE, 0,
+                                          dev->features * sizeof(float), grad, 0, NULL, NULL);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "sending the gradient", err);
+  return enqueue_update(dev, options, scale, step, times, error, error_size);
 }
 
 int rank_linear_device_loss(rank_linear_device *dev, double *total, char *error,

@@ -194,6 +194,11 @@ static int sample_query(rank_pairs *pairs, const query_index *qi, size_t start, 
 
 int rank_pairs_make(rank_pairs *pairs, const rank_dataset *d, unsigned limit,
                     unsigned long long seed, unsigned epoch) {
+  return rank_pairs_make_ids(pairs, d, limit, seed, epoch, NULL);
+}
+
+int rank_pairs_make_ids(rank_pairs *pairs, const rank_dataset *d, unsigned limit,
+                        unsigned long long seed, unsigned epoch, const size_t *query_ids) {
   if (limit == 0 && pairs->complete) return 1;
   pairs->complete = 0;
   pairs->count = 0;
@@ -206,7 +211,8 @@ int rank_pairs_make(rank_pairs *pairs, const rank_dataset *d, unsigned limit,
     if (!index_query(&qi, d, start, end, &total)) {
       status = 0;
     } else if (limit > 0 && total > limit) {
-      mrank_random random = {seed * 1000003ull + epoch * 7919ull + q};
+      const size_t id = query_ids != NULL ? query_ids[q] : q;
+      mrank_random random = {seed * 1000003ull + epoch * 7919ull + id};
       status = sample_query(pairs, &qi, start, end - start, total, limit, &random);
     } else if (total > RANK_MAX_PAIRS - pairs->count) {
       status = -1;

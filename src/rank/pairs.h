@@ -30,6 +30,10 @@ int rank_pairs_init(rank_pairs *pairs, const rank_dataset *data);
  * 1 made, 0 out of memory, -1 more than RANK_MAX_PAIRS. */
 int rank_pairs_make(rank_pairs *pairs, const rank_dataset *data, unsigned pairs_per_query,
                     unsigned long long seed, unsigned epoch);
+/* The same where query q's draw is made from query_ids[q] instead of q (its number in the whole
+ * data set, when this is a share of it): the same pairs however the queries are spread. */
+int rank_pairs_make_ids(rank_pairs *pairs, const rank_dataset *data, unsigned pairs_per_query,
+                        unsigned long long seed, unsigned epoch, const size_t *query_ids);
 void rank_pairs_free(rank_pairs *pairs);
 
 /* The pairs an epoch makes with pairs_per_query `limit` (0: every ordered pair, label_i > label_j

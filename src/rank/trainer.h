@@ -1,6 +1,9 @@
 /* trainer.h: minibatch SGD on the pairwise hinge (RankSVM's model, sofia-ml's method) for a linear
- * score s = w.x, on an OpenCL device (CLBlast for the matrix-vector work, mrank's fused loss) or on
- * the host (the same steps in plain C with the CPU reference of the loss). */
+ * score s = w.x, on one OpenCL device, on several at once (each a share of the queries: data
+ * parallel), or on the host (the same steps in plain C with the CPU reference of the loss); and
+ * across MPI ranks through a rank_collective. The gradient is summed per query, then over the
+ * batch's queries in the order of their numbers: the same seed gives the same model bits on any
+ * of these. */
 #ifndef MRANK_RANK_TRAINER_H
 #define MRANK_RANK_TRAINER_H
 
@@ -13,6 +16,25 @@
 #include "rank/model.h"
 
 typedef struct rank_trainer rank_trainer;
+
+/* What the trainer needs from other processes that hold other shares of the queries (MPI; see
+ * cli/mpi_train.c). Every call is collective: each process makes the same calls in the same
+ * order. Each returns 1, or 0 with a message. */
+typedef struct rank_collective {
+  /* this process's queries are numbers first_query .. first_query + (its count) - 1 of
+   * total_queries in the whole data set */
+  size_t first_query, total_queries;
+  /* grad[features] = the sum over every process's rows (rows x features floats each), the rows
+   * of process 0 first, each added in turn (ordered) or by MPI_Allreduce (fast) */
+  int (*sum_rows)(void *user, const float *rows, size_t count, size_t features, float *grad,
+                  char *error, size_t error_size);
+  /* element-wise over processes, in place */
+  int (*max_floats)(void *user, float *values, size_t count, char *error, size_t error_size);
+  int (*sum_counts)(void *user, unsigned long long *values, size_t count, char *error,
+                    size_t error_size);
+  int (*sum_doubles)(void *user, double *values, size_t count, char *error, size_t error_size);
+  void *user;
+} rank_collective;
 
 typedef struct rank_epoch_report {
   unsigned epoch;
@@ -27,6 +49,13 @@ typedef struct rank_epoch_report {
  * says; several trainings (tune) can reuse it. 0 and a message on failure. */
 rank_trainer *rank_trainer_create(const rank_dataset *train, const char *selector, int profile,
                                   rank_scale scale, char *error, size_t error_size);
+/* The same for this process's share of the queries of a data set spread over processes. */
+rank_trainer *rank_trainer_create_shared(const rank_dataset *train, const char *selector,
+                                         int profile, rank_scale scale,
+                                         const rank_collective *collective, char *error,
+                                         size_t error_size);
+/* The devices the trainer runs on (1 for one device or the host). */
+size_t rank_trainer_device_count(const rank_trainer *trainer);
 /* How many features the scaling divided by something other than 1. */
 size_t rank_trainer_scaled_features(const rank_trainer *trainer);
 void rank_trainer_destroy(rank_trainer *trainer);
