@@ -301,10 +301,10 @@ mrank_status mrank_run_chunks(mrank_context *ctx, const mrank_variant *v, size_t
     return status;
   }
   if (op->partials_out != NULL) { /* one share of a split call: its pass-1 sums go back */
-    MRANK_CHECK_CL(clEnqueueReadBuffer(ctx->queue, ctx->partials[0], CL_FALSE, 0,
-                                       partials_used * v->real_size, op->partials_out, 0, NULL,
-                                       NULL),
-                   "clEnqueueReadBuffer (partial sums)");
+    MRANK_CHECK_CL(
+        clEnqueueReadBuffer(ctx->queue, ctx->partials[0], CL_FALSE, 0, partials_used * v->real_size,
+                            op->partials_out, 0, NULL, NULL),
+        "clEnqueueReadBuffer (partial sums)");
     status = finish(ctx, MRANK_SUCCESS);
     release_outputs(&held, status == MRANK_SUCCESS);
     return status;
@@ -451,8 +451,8 @@ mrank_status mrank_reduce_host_partials(mrank_context *ctx, const mrank_variant 
   MRANK_CHECK_CL(clEnqueueWriteBuffer(ctx->queue, ctx->partials[0], CL_FALSE, 0,
                                       count * v->real_size, partials, 0, NULL, NULL),
                  "clEnqueueWriteBuffer (partial sums)");
-  MRANK_TRY(mrank_enqueue_reduce_partials(ctx, v, count, scale, staged(ctx, MRANK_STAGE_OUT1),
-                                          NULL));
+  MRANK_TRY(
+      mrank_enqueue_reduce_partials(ctx, v, count, scale, staged(ctx, MRANK_STAGE_OUT1), NULL));
   MRANK_TRY(download(ctx, MRANK_STAGE_OUT1, value, v->data_size));
   MRANK_TRY(finish(ctx, MRANK_SUCCESS));
   memcpy(result, value, v->data_size);

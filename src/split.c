@@ -44,9 +44,9 @@ static void run_share(device_share *s) {
   const double start = now();
   const size_t data = s->v->data_size, label = s->v->label_size;
   s->status = s->count == 0 ? MRANK_SUCCESS
-                            : mrank_run_chunks(s->ctx, s->v, s->count, s->margin,
-                                               at(s->x1, s->offset, data), at(s->x2, s->offset, data),
-                                               at(s->y, s->offset, label), &s->op);
+                            : mrank_run_chunks(
+                                  s->ctx, s->v, s->count, s->margin, at(s->x1, s->offset, data),
+                                  at(s->x2, s->offset, data), at(s->y, s->offset, label), &s->op);
   if (s->status != MRANK_SUCCESS) snprintf(s->message, sizeof s->message, "%s", mrank_last_error());
   s->seconds = now() - start;
 }
@@ -141,9 +141,9 @@ mrank_status mrank_run_split(mrank_context *ctx, const mrank_variant *v, size_t 
   }
   for (size_t d = 0; d < devices; ++d) {
     const device_share *s = &shares[d];
-    MRANK_CHECK(s->status == MRANK_SUCCESS, s->status, "device %zu of %zu (%s), elements %zu..%zu: %s",
-                d, devices, mrank_context_device_name(s->ctx), s->offset,
-                s->offset + s->count, s->message);
+    MRANK_CHECK(s->status == MRANK_SUCCESS, s->status,
+                "device %zu of %zu (%s), elements %zu..%zu: %s", d, devices,
+                mrank_context_device_name(s->ctx), s->offset, s->offset + s->count, s->message);
   }
   for (size_t d = 0; d < devices; ++d) {
     if (shares[d].count < speed_sample_minimum || shares[d].seconds <= 0.0) continue;

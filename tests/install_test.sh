@@ -48,7 +48,7 @@ check "only mrank_* symbols are exported ($(printf '%s\n' "$exported" | wc -l) s
   test -z "$outside"
 [ -z "$outside" ] || printf '  not mrank_: %s\n' $outside
 
-tool_version=$("$prefix/bin/mrank" --version | awk '{print $2}')
+tool_version=$("$prefix/bin/mrank" --version | awk 'NR == 1 {print $2}')
 pc_version=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --modversion mrank)
 cmake_version=$(sed -n 's/^set(PACKAGE_VERSION "\(.*\)")/\1/p' "$libdir/cmake/mrank/mrankConfigVersion.cmake")
 check "versions agree: header $version, tool $tool_version, .pc $pc_version, CMake $cmake_version" \

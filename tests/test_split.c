@@ -98,21 +98,29 @@ typedef struct results {
 
 static results run_all(mrank_context *ctx, const test_inputs *in) {
   const size_t n = in->n;
-  results r = {test_alloc(n), test_alloc(n), test_alloc(n), test_alloc(n),
-               test_alloc(n), test_alloc(n), test_alloc(n), 0, 0, 0};
-  cr_assert_eq(mrank_forward(ctx, n, in->x1, in->x2, in->y, 0.5f, MRANK_REDUCTION_NONE,
-                             r.loss_none),
-               MRANK_SUCCESS, "%s", mrank_last_error());
+  results r = {test_alloc(n),
+               test_alloc(n),
+               test_alloc(n),
+               test_alloc(n),
+               test_alloc(n),
+               test_alloc(n),
+               test_alloc(n),
+               0,
+               0,
+               0};
+  cr_assert_eq(
+      mrank_forward(ctx, n, in->x1, in->x2, in->y, 0.5f, MRANK_REDUCTION_NONE, r.loss_none),
+      MRANK_SUCCESS, "%s", mrank_last_error());
   cr_assert_eq(mrank_forward(ctx, n, in->x1, in->x2, in->y, 0.5f, MRANK_REDUCTION_SUM, &r.sum),
                MRANK_SUCCESS, "%s", mrank_last_error());
   cr_assert_eq(mrank_forward(ctx, n, in->x1, in->x2, in->y, 0.5f, MRANK_REDUCTION_MEAN, &r.mean),
                MRANK_SUCCESS, "%s", mrank_last_error());
-  cr_assert_eq(mrank_backward(ctx, n, in->x1, in->x2, in->y, 0.5f, MRANK_REDUCTION_NONE,
-                              in->dloss, r.dx1, r.dx2),
+  cr_assert_eq(mrank_backward(ctx, n, in->x1, in->x2, in->y, 0.5f, MRANK_REDUCTION_NONE, in->dloss,
+                              r.dx1, r.dx2),
                MRANK_SUCCESS, "%s", mrank_last_error());
   const float upstream = 0.75f;
-  cr_assert_eq(mrank_backward(ctx, n, in->x1, in->x2, in->y, 0.5f, MRANK_REDUCTION_MEAN,
-                              &upstream, r.bdx1, r.bdx2),
+  cr_assert_eq(mrank_backward(ctx, n, in->x1, in->x2, in->y, 0.5f, MRANK_REDUCTION_MEAN, &upstream,
+                              r.bdx1, r.bdx2),
                MRANK_SUCCESS, "%s", mrank_last_error());
   cr_assert_eq(mrank_forward_backward(ctx, n, in->x1, in->x2, in->y, 0.5f, MRANK_REDUCTION_MEAN,
                                       &r.fused_mean, r.fdx1, r.fdx2),
@@ -180,9 +188,9 @@ Test(split, edge_values_and_aliased_outputs_split_too, .timeout = 240) {
   memcpy(x1, in.x1, n * sizeof *x1);
   memcpy(x2, in.x2, n * sizeof *x2);
   float loss = 0.0f;
-  cr_assert_eq(mrank_forward_backward(three, n, x1, x2, in.y, 0.5f, MRANK_REDUCTION_MEAN, &loss,
-                                      x1, x2),
-               MRANK_SUCCESS, "%s", mrank_last_error());
+  cr_assert_eq(
+      mrank_forward_backward(three, n, x1, x2, in.y, 0.5f, MRANK_REDUCTION_MEAN, &loss, x1, x2),
+      MRANK_SUCCESS, "%s", mrank_last_error());
   cr_assert_eq(memcmp(x1, a.fdx1, n * sizeof *x1), 0);
   cr_assert_eq(memcmp(x2, a.fdx2, n * sizeof *x2), 0);
   free(x1);
@@ -202,8 +210,8 @@ Test(split, the_devices_of_a_set_are_contexts_of_their_own) {
   cr_assert_eq(mrank_context_device_count(device), 1);
   cr_assert_not_null(mrank_context_queue(device));
   cr_assert_neq(mrank_context_queue(device), mrank_context_queue(three));
-  cr_assert_not_null(strstr(mrank_context_device_name(three), " + "),
-                     "%s", mrank_context_device_name(three));
+  cr_assert_not_null(strstr(mrank_context_device_name(three), " + "), "%s",
+                     mrank_context_device_name(three));
   /* a device of the set runs on its own, and destroying it is a no-op: the set owns it */
   test_inputs in = make_inputs(5000, 2, 0);
   float sum = 0.0f;

@@ -13,6 +13,7 @@ int mrank_cmd_bench(int argc, char **argv);
 extern const char mrank_bench_help[];
 int mrank_cmd_train(int argc, char **argv);
 extern const char mrank_train_help[];
+extern const char mrank_train_help_more[]; /* the rest of train's help */
 int mrank_cmd_eval(int argc, char **argv);
 extern const char mrank_eval_help[];
 int mrank_cmd_predict(int argc, char **argv);

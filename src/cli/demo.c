@@ -119,7 +119,7 @@ static int demo_train(const char *selector, uint64_t seed) {
     return -1;
   }
   demo_losses losses = {0.0, 0.0};
-  const rank_fit_hooks hooks = {NULL, record_loss, &losses, NULL};
+  const rank_fit_hooks hooks = {NULL, record_loss, &losses, NULL, NULL, NULL};
   rank_fit_result fit = {.best_weights = weights};
   if (rank_synth_dataset(&synth, train_queries, 1, &train) &&
       rank_synth_dataset(&synth, test_queries, train_queries + 1, &test) &&

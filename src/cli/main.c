@@ -6,40 +6,46 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "mrank.h"
+#ifdef MRANK_HAVE_MPI
+#include "cli/mpi_train.h"
+#endif
 
 typedef struct command {
   const char *name;
   const char *summary;
   int (*run)(int argc, char **argv);
   const char *help;
+  const char *help_more; /* printed after help (one literal must stay under 4095 bytes), or NULL */
 } command;
 
 static const command commands[] = {
     {"devices", "list the OpenCL devices (--json, --verbose), or check each one (--check)",
-     mrank_cmd_devices, mrank_devices_help},
+     mrank_cmd_devices, mrank_devices_help, NULL},
     {"validate", "check a device against the CPU reference over a grid of problems",
-     mrank_cmd_validate, mrank_validate_help},
+     mrank_cmd_validate, mrank_validate_help, NULL},
     {"bench", "measure throughput against the device's memory roofline, and launch overhead",
-     mrank_cmd_bench, mrank_bench_help},
+     mrank_cmd_bench, mrank_bench_help, NULL},
     {"train",
      "train a linear pairwise ranker on the device, choosing l2 and epochs itself (LETOR data)",
-     mrank_cmd_train, mrank_train_help},
+     mrank_cmd_train, mrank_train_help, mrank_train_help_more},
     {"eval",
      "NDCG, precision, recall, F1, MAP and pair accuracy of a model (or scores) on a data set",
-     mrank_cmd_eval, mrank_eval_help},
+     mrank_cmd_eval, mrank_eval_help, NULL},
     {"tune", "grid search (lr, margin, l2, l1, ...) on a validation set or K folds, then a refit",
-     mrank_cmd_tune, mrank_tune_help},
-    {"predict", "one score per document of a data set", mrank_cmd_predict, mrank_predict_help},
+     mrank_cmd_tune, mrank_tune_help, NULL},
+    {"predict", "one score per document of a data set", mrank_cmd_predict, mrank_predict_help,
+     NULL},
     {"split", "split a data set by query into train and test files", mrank_cmd_split,
-     mrank_split_help},
-    {"synth", "write a LETOR file from a planted linear model", mrank_cmd_synth, mrank_synth_help},
+     mrank_split_help, NULL},
+    {"synth", "write a LETOR file from a planted linear model", mrank_cmd_synth, mrank_synth_help,
+     NULL},
     {"autotune", "time every kernel shape on a device and keep the fastest (same bits)",
-     mrank_cmd_autotune, mrank_autotune_help},
+     mrank_cmd_autotune, mrank_autotune_help, NULL},
     {"compile",
      "build every program for a device into a folder (FPGAs, devices without a compiler)",
-     mrank_cmd_compile, mrank_compile_help},
+     mrank_cmd_compile, mrank_compile_help, NULL},
     {"demo", "check forward and backward against the CPU reference, then train a small ranker",
-     mrank_cmd_demo, mrank_demo_help},
+     mrank_cmd_demo, mrank_demo_help, NULL},
 };
 enum { command_count = sizeof commands / sizeof commands[0] };
 
@@ -107,6 +113,11 @@ static int run(int argc, char **argv) {
   }
   if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
     printf("mrank %s\n", mrank_version());
+#ifdef MRANK_HAVE_MPI
+    printf("MPI: yes (%s): mpirun -n K mrank train --mpi ...\n", mrank_mpi_library());
+#else
+    printf("MPI: no (built without it: train --mpi is not available)\n");
+#endif
     return 0;
   }
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -115,6 +126,7 @@ static int run(int argc, char **argv) {
       for (int c = 0; c < command_count; ++c) {
         if (strcmp(argv[2], commands[c].name) == 0) {
           fputs(commands[c].help, stdout);
+          if (commands[c].help_more != NULL) fputs(commands[c].help_more, stdout);
           return 0;
         }
       }

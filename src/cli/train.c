@@ -20,14 +20,19 @@
 #include "rank/select.h"
 #include "rank/subset.h"
 #include "rank/trainer.h"
+#ifdef MRANK_HAVE_MPI
+#include "cli/mpi_train.h"
+#endif
 
 const char mrank_train_help[] =
     "usage: mrank train --train FILE [--query FILE] --model OUT [options]\n"
     "\n"
     "Trains a linear pairwise ranker (RankSVM's model: score = w . x, a hinge on score\n"
-    "differences) by averaged minibatch SGD on an OpenCL device, with the margin ranking loss of\n"
-    "mrank and CLBlast for the matrix-vector work. Pairs: within each query, every (i, j) with\n"
-    "label_i > label_j.\n"
+    "differences) by averaged minibatch SGD on an OpenCL device (or several: --device all), with\n"
+    "the margin ranking loss of mrank. Pairs: within each query, every (i, j) with\n"
+    "label_i > label_j. The gradient is added up per query, then over a batch's queries in the\n"
+    "order of their numbers: a seed gives the same model bits on the host, one device, several\n"
+    "devices and any number of MPI ranks.\n"
     "\n"
     "With no options it holds out a seeded 20% of the training queries, walks an L2 path (1,\n"
     "0.1, ... 1e-6, each step warm-started from the last, early-stopped on held-out NDCG@10),\n"
@@ -68,10 +73,27 @@ const char mrank_train_help[] =
     "                        max: every feature divided by its largest |value|; none. The model's\n"
     "                        weights are in the data's own units either way\n"
     "  --no-average          the model is the last SGD iterate, not the average of w over the\n"
-    "                        run's steps (--average, the default: less variance between seeds)\n"
+    "                        run's steps (--average, the default: less variance between seeds)\n";
+
+const char mrank_train_help_more[] =
     "  --checkpoint          write the model after every epoch (while choosing, the best so far\n"
     "                        after every L2 step); an interrupted run keeps the last\n"
-    "  --device SEL          gpu, cpu, accelerator, host (the CPU reference), P:D or a name\n"
+    "  --device SEL          gpu, cpu, accelerator, host (the CPU reference), P:D or a name;\n"
+    "                        several at once (data parallel, each a share of the queries): all,\n"
+    "                        gpu:all, cpu:all or a list such as 0:0,0:1 (mrank devices --select\n"
+    "                        SEL shows which)\n"
+    "  --mpi                 run as one rank of `mpirun -n K mrank train --mpi ...`: each rank\n"
+    "                        reads its share of the queries (whole queries, by byte range of the\n"
+    "                        file), trains on its --device, and the ranks add their gradients\n"
+    "                        every step. Trains the options as given (as --holdout 0: --l2\n"
+    "                        default 0.0001), choosing the epoch on --valid FILE (also read in\n"
+    "                        shares) when given. Rank 0 writes the model; when any rank fails\n"
+    "                        every rank exits 2, rank 0 prints that rank's message, and no model\n"
+    "                        is written. (Needs an mrank built with MPI: see mrank --version.)\n"
+    "  --allreduce MODE      with --mpi: ordered (default: the gradients gathered in rank order,\n"
+    "                        added on rank 0 one after another and broadcast, so any K gives the\n"
+    "                        model bits of one process), or fast (MPI_Allreduce: fewer bytes\n"
+    "                        through rank 0, equal to ordered within float rounding)\n"
     "  --quiet               no per-epoch or per-step lines\n"
     "  --profile             time each stage on the device (GEMV, gather, loss, scatter, update)\n"
     "                        with profiling events, and print the split after training\n"
@@ -85,6 +107,7 @@ typedef struct train_settings {
   const char *train, *query, *valid, *valid_query, *model, *selector;
   size_t features;
   int checkpoint, quiet, profile;
+  int mpi, allreduce_fast, allreduce_given;
   double max_label;
   rank_options options;
 } train_settings;
@@ -109,6 +132,21 @@ static int parse_train(int argc, char **argv, train_settings *s) {
     }
     if (strcmp(arg, "--profile") == 0) {
       s->profile = 1;
+      continue;
+    }
+    if (strcmp(arg, "--mpi") == 0) {
+      s->mpi = 1;
+      continue;
+    }
+    if (mrank_is_option(arg, "--allreduce")) {
+      const char *value = mrank_option_value(argc, argv, &i, "--allreduce");
+      if (value == NULL) return 0;
+      if (strcmp(value, "ordered") != 0 && strcmp(value, "fast") != 0) {
+        mrank_error("--allreduce is ordered or fast, not \"%s\"", value);
+        return 0;
+      }
+      s->allreduce_fast = strcmp(value, "fast") == 0;
+      s->allreduce_given = 1;
       continue;
     }
     if (mrank_is_option(arg, "--max-label")) {
@@ -145,6 +183,15 @@ static int parse_train(int argc, char **argv, train_settings *s) {
   }
   if (s->valid_query != NULL && s->valid == NULL) {
     mrank_error("--valid-query needs --valid");
+    return 0;
+  }
+  if (s->allreduce_given && !s->mpi) {
+    mrank_error("--allreduce goes with --mpi (under mpirun)");
+    return 0;
+  }
+  if (s->mpi && (s->checkpoint || s->profile)) {
+    mrank_error("--mpi trains without %s; leave it out",
+                s->checkpoint ? "--checkpoint" : "--profile");
     return 0;
   }
   const mrank_path inputs[] = {{"--train", s->train},
@@ -256,7 +303,7 @@ static int train_plain(const train_settings *s, const rank_dataset *train,
   rank_trainer *trainer = make_trainer(s, train, "training", error, error_size);
   if (trainer == NULL) return 0;
   run->per_epoch = 1;
-  const rank_fit_hooks hooks = {draw_bar, after_epoch, run, &mrank_interrupted};
+  const rank_fit_hooks hooks = {draw_bar, after_epoch, run, &mrank_interrupted, NULL, NULL};
   outcome->fit.best_weights = run->best->weights;
   const int ok = rank_fit(trainer, train->features, valid, &s->options, &hooks, &outcome->fit,
                           error, error_size);
@@ -384,7 +431,7 @@ static int walk_folds(const train_settings *s, const rank_dataset *train, const 
     }
   }
   int ok = 1;
-  const rank_fit_hooks hooks = {draw_bar, after_epoch, run, &mrank_interrupted};
+  const rank_fit_hooks hooks = {draw_bar, after_epoch, run, &mrank_interrupted, NULL, NULL};
   for (size_t k = 0; k < folds.count && ok && !*interrupted; ++k) {
     rank_dataset inner, held_out;
     memset(&inner, 0, sizeof inner);
@@ -451,7 +498,7 @@ static int train_choosing(const train_settings *s, const rank_dataset *train,
   rank_trainer *trainer = make_trainer(s, train, "refit", error, error_size);
   if (trainer == NULL) return 0;
   run->per_epoch = 0;
-  const rank_fit_hooks hooks = {draw_bar, NULL, run, &mrank_interrupted};
+  const rank_fit_hooks hooks = {draw_bar, NULL, run, &mrank_interrupted, NULL, NULL};
   float *chosen_so_far = malloc(train->features * sizeof *chosen_so_far);
   if (chosen_so_far != NULL) {
     memcpy(chosen_so_far, run->best->weights, train->features * sizeof *chosen_so_far);
@@ -483,15 +530,34 @@ static size_t nonzero_weights(const rank_model *model) {
   return count;
 }
 
+static int train_mpi(const train_settings *s) {
+#ifdef MRANK_HAVE_MPI
+  mpi_train_request request = {s->train,   s->query,          s->valid,    s->valid_query,
+                               s->model,   s->selector,       s->features, s->max_label,
+                               s->options, s->allreduce_fast, s->quiet};
+  if (isnan(request.options.l2)) request.options.l2 = 1e-4;
+  request.options.holdout = 0.0;
+  return mrank_mpi_train(&request);
+#else
+  (void)s;
+  mrank_error(
+      "this mrank was built without MPI (mrank --version says so): install Open MPI "
+      "(apt-get install openmpi-bin libopenmpi-dev) and rebuild (-DMRANK_MPI=ON)");
+  return 2;
+#endif
+}
+
 int mrank_cmd_train(int argc, char **argv) {
   train_settings s;
   memset(&s, 0, sizeof s);
   const int parsed = parse_train(argc, argv, &s);
   if (parsed < 0) {
     fputs(mrank_train_help, stdout);
+    fputs(mrank_train_help_more, stdout);
     return 0;
   }
   if (parsed == 0) return 2;
+  if (s.mpi) return train_mpi(&s);
   char error[1024];
   rank_dataset train, valid;
   memset(&valid, 0, sizeof valid);

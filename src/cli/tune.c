@@ -219,7 +219,7 @@ static int tune_folds(const rank_dataset *all, size_t folds, const char *selecto
       result *r = &results[s];
       rank_options options = r->options;
       options.patience = 0; /* every epoch is scored: the folds' curves must line up */
-      const rank_fit_hooks hooks = {NULL, add_to_curve, r, NULL};
+      const rank_fit_hooks hooks = {NULL, add_to_curve, r, NULL, NULL, NULL};
       rank_fit_result fit = {.best_weights = r->weights};
       ok = rank_fit(trainer, all->features, &held_out, &options, &hooks, &fit, error, size);
       r->seconds += fit.seconds;

@@ -75,7 +75,10 @@ int rank_fit_more(rank_trainer *trainer, size_t features, const rank_dataset *va
     }
     result->pairs += report.pairs;
     add_stages(&result->stages, &report.stages);
-    const double ndcg = valid != NULL ? rank_ndcg10(valid, current, features) : NAN;
+    const int shared = hooks != NULL && hooks->valid_ndcg != NULL;
+    const double ndcg = valid == NULL ? NAN
+                        : shared      ? hooks->valid_ndcg(current, hooks->valid_user)
+                                      : rank_ndcg10(valid, current, features);
     const int better = valid == NULL || ndcg > result->best_ndcg;
     result->epochs_run = count;
     if (better) {

@@ -28,6 +28,10 @@ typedef struct rank_fit_hooks {
   int (*epoch)(const rank_fit_epoch *epoch, void *user, char *error, size_t error_size);
   void *user;
   const volatile sig_atomic_t *stop; /* set (by a signal handler): stop before the next epoch */
+  /* the validation NDCG@10 of weights, where the validation data is not all here (MPI: every
+   * rank's share); NULL: computed on `valid` */
+  double (*valid_ndcg)(const float *weights, void *user);
+  void *valid_user;
 } rank_fit_hooks;
 
 typedef struct rank_fit_result {

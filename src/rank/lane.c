@@ -75,8 +75,8 @@ int rank_lane_place(rank_lane *lane, cl_context cl, cl_device_id device, int pro
     lane->data.x = NULL;
     return ok;
   }
-  float **arrays[] = {&lane->w, &lane->w_average, &lane->velocity, &lane->scores,
-                      &lane->doc_gradient, &lane->partials};
+  float **arrays[] = {&lane->w,      &lane->w_average,    &lane->velocity,
+                      &lane->scores, &lane->doc_gradient, &lane->partials};
   const size_t sizes[] = {F, F, F, D, D, (lane->max_batch_queries + 1) * F};
   for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; ++k) {
     *arrays[k] = calloc(sizes[k] + 1, sizeof(float));
@@ -91,9 +91,9 @@ int rank_lane_place(rank_lane *lane, cl_context cl, cl_device_id device, int pro
 void rank_lane_free(rank_lane *lane) {
   if (lane->on_device) rank_linear_device_free(&lane->dev);
   rank_pairs_free(&lane->pairs);
-  void *arrays[] = {lane->w,      lane->w_average,    lane->velocity,    lane->scores,
-                    lane->x1,     lane->x2,           lane->ones,        lane->dx1,
-                    lane->dx2,    lane->doc_gradient, lane->partials,    lane->query_id,
+  void *arrays[] = {lane->w,          lane->w_average,    lane->velocity, lane->scores,
+                    lane->x1,         lane->x2,           lane->ones,     lane->dx1,
+                    lane->dx2,        lane->doc_gradient, lane->partials, lane->query_id,
                     lane->batch_start};
   for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; ++k)
     free(arrays[k]);
@@ -122,14 +122,15 @@ static int grow_host_pairs(rank_lane *lane) {
   return 1;
 }
 
-int rank_lane_begin_epoch(rank_lane *lane, const rank_options *options, unsigned epoch,
-                          char *error, size_t error_size) {
+int rank_lane_begin_epoch(rank_lane *lane, const rank_options *options, unsigned epoch, char *error,
+                          size_t error_size) {
   const int made = rank_pairs_make_ids(&lane->pairs, &lane->data, options->pairs_per_query,
                                        options->seed, epoch, lane->query_id);
   if (made < 0) return -1;
   if (made == 0) return snprintf(error, error_size, "out of memory for the pairs"), 0;
   lane->loss_total = 0.0;
-  if (lane->on_device) return rank_linear_device_begin_epoch(&lane->dev, &lane->pairs, error, error_size);
+  if (lane->on_device)
+    return rank_linear_device_begin_epoch(&lane->dev, &lane->pairs, error, error_size);
   if (!grow_host_pairs(lane)) return snprintf(error, error_size, "out of memory for the pairs"), 0;
   return 1;
 }

@@ -14,9 +14,10 @@
 #include "rank/pairs.h"
 
 typedef struct rank_lane {
-  rank_dataset data;   /* the share, grouped by batch (x scaled); x is freed once on a device */
-  size_t *query_id;    /* the number of each of its queries in the whole data set */
-  size_t *batch_start; /* batches + 1: batch b's queries here are [batch_start[b], batch_start[b+1]) */
+  rank_dataset data; /* the share, grouped by batch (x scaled); x is freed once on a device */
+  size_t *query_id;  /* the number of each of its queries in the whole data set */
+  size_t
+      *batch_start; /* batches + 1: batch b's queries here are [batch_start[b], batch_start[b+1]) */
   size_t batches, max_batch_queries;
   rank_pairs pairs;
   int on_device;
@@ -40,8 +41,8 @@ void rank_lane_free(rank_lane *lane);
 int rank_lane_reset(rank_lane *lane, char *error, size_t error_size);
 /* The epoch's pairs (drawn per query from its number in the whole set) and, on a device, their
  * upload; the loss total to zero. -1: more than RANK_MAX_PAIRS; 0 with a message: failure. */
-int rank_lane_begin_epoch(rank_lane *lane, const rank_options *options, unsigned epoch,
-                          char *error, size_t error_size);
+int rank_lane_begin_epoch(rank_lane *lane, const rank_options *options, unsigned epoch, char *error,
+                          size_t error_size);
 /* The host step up to the batch's partial gradients (lane->partials, one row per query of the
  * batch here), with the CPU reference of the loss on `host`. */
 void rank_lane_host_partials(rank_lane *lane, mrank_context *host, size_t batch, double margin);

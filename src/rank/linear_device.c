@@ -130,7 +130,8 @@ int rank_linear_device_init(rank_linear_device *dev, cl_context cl, cl_device_id
   dev->query_start = buffer(dev, (queries + 1) * sizeof(uint32_t), starts, &err);
   free(starts);
   dev->partial_capacity = (max_batch_queries > 0 ? max_batch_queries : 1) * F;
-  if (err == CL_SUCCESS) dev->partials = buffer(dev, dev->partial_capacity * sizeof(float), NULL, &err);
+  if (err == CL_SUCCESS)
+    dev->partials = buffer(dev, dev->partial_capacity * sizeof(float), NULL, &err);
   if (err == CL_SUCCESS) dev->w = buffer(dev, F * sizeof(float), NULL, &err);
   if (err == CL_SUCCESS) dev->w_average = buffer(dev, F * sizeof(float), NULL, &err);
   if (err == CL_SUCCESS) dev->v = buffer(dev, F * sizeof(float), NULL, &err);
@@ -145,11 +146,11 @@ int rank_linear_device_init(rank_linear_device *dev, cl_context cl, cl_device_id
 }
 
 void rank_linear_device_free(rank_linear_device *dev) {
-  cl_mem buffers[] = {dev->w_average, dev->x,           dev->w,     dev->v,     dev->scores,
-                      dev->grad,      dev->doc_gradient, dev->a,     dev->b,     dev->x1,
-                      dev->x2,        dev->y,            dev->dx1,   dev->dx2,   dev->doc_start,
-                      dev->doc_entries, dev->loss,       dev->total, dev->query_start,
-                      dev->partials};
+  cl_mem buffers[] = {
+      dev->w_average,    dev->x,       dev->w,         dev->v,           dev->scores, dev->grad,
+      dev->doc_gradient, dev->a,       dev->b,         dev->x1,          dev->x2,     dev->y,
+      dev->dx1,          dev->dx2,     dev->doc_start, dev->doc_entries, dev->loss,   dev->total,
+      dev->query_start,  dev->partials};
   if (dev->queue != NULL) clFinish(dev->queue);
   for (size_t k = 0; k < sizeof buffers / sizeof buffers[0]; ++k) {
     if (buffers[k] != NULL) clReleaseMemObject(buffers[k]);
@@ -293,7 +294,8 @@ int rank_linear_device_partials(rank_linear_device *dev, const rank_pairs *pairs
   const size_t p0 = pairs->query_start[q0], p1 = pairs->query_start[q1], count = p1 - p0;
   cl_event events[5] = {NULL, NULL, NULL, NULL, NULL};
   cl_event *ev = dev->profile ? events : NULL;
-  const cl_uint first_doc = (cl_uint)d0, doc_count = (cl_uint)docs, features = (cl_uint)dev->features;
+  const cl_uint first_doc = (cl_uint)d0, doc_count = (cl_uint)docs,
+                features = (cl_uint)dev->features;
   cl_kernel k = dev->kernel[RANK_K_SCORES];
   clSetKernelArg(k, 0, sizeof(cl_mem), &dev->x);
   clSetKernelArg(k, 1, sizeof(cl_mem), &dev->w);
@@ -404,8 +406,8 @@ int rank_linear_device_sum_and_update(rank_linear_device *dev, size_t rows,
   return enqueue_update(dev, options, scale, step, times, error, error_size);
 }
 
-int rank_linear_device_read_partials(rank_linear_device *dev, size_t rows, float *host,
-                                     char *error, size_t error_size) {
+int rank_linear_device_read_partials(rank_linear_device *dev, size_t rows, float *host, char *error,
+                                     size_t error_size) {
   if (rows == 0) return 1;
   const cl_int err = clEnqueueReadBuffer(dev->queue, dev->partials, CL_FALSE, 0,
                                          rows * dev->features * sizeof(float), host, 0, NULL, NULL);

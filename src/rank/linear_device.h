@@ -53,8 +53,8 @@ typedef struct rank_linear_device {
   cl_mem x, w, w_average, v, scores, grad, doc_gradient, a, b, x1, x2, y, dx1, dx2, doc_start,
       doc_entries, loss, total, query_start, partials;
   size_t partial_capacity; /* floats of the partials buffer */
-  size_t pair_capacity; /* of the pair buffers */
-  int pairs_on_device;  /* the complete pair set is uploaded: later epochs reuse it */
+  size_t pair_capacity;    /* of the pair buffers */
+  int pairs_on_device;     /* the complete pair set is uploaded: later epochs reuse it */
 } rank_linear_device;
 
 /* Puts x (docs x features, already scaled) and the query offsets on `device` of `cl` (a queue of
@@ -81,8 +81,8 @@ int rank_linear_device_sum_and_update(rank_linear_device *dev, size_t rows,
                                       const rank_options *options, float scale, double step,
                                       rank_stage_times *times, char *error, size_t error_size);
 /* Enqueues the read of the rows into host memory (complete after rank_linear_device_wait). */
-int rank_linear_device_read_partials(rank_linear_device *dev, size_t rows, float *host,
-                                     char *error, size_t error_size);
+int rank_linear_device_read_partials(rank_linear_device *dev, size_t rows, float *host, char *error,
+                                     size_t error_size);
 int rank_linear_device_wait(rank_linear_device *dev, char *error, size_t error_size);
 /* grad (features floats, from the host) in, then the update. */
 int rank_linear_device_update(rank_linear_device *dev, const float *grad,

@@ -96,7 +96,11 @@ int rank_path_walk(rank_trainer *trainer, size_t features, const rank_dataset *v
   walk_state state = {curves, 0, best_weights, features, -1.0, hooks};
   /* the caller's hooks see their own user pointer: the walk relays to them */
   const rank_fit_hooks walk_hooks = {hooks != NULL && hooks->batch != NULL ? walk_batch : NULL,
-                                     walk_epoch, &state, hooks != NULL ? hooks->stop : NULL};
+                                     walk_epoch,
+                                     &state,
+                                     hooks != NULL ? hooks->stop : NULL,
+                                     NULL,
+                                     NULL};
   unsigned epochs_before = 0;
   int ok = 1;
   for (size_t k = 0; k < curves->steps && ok; ++k) {

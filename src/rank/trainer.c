@@ -357,17 +357,15 @@ static int step(rank_trainer *t, size_t b, rank_stage_times *stages, char *error
     rank_lane *lane = &t->lanes[l];
     if (lane->on_device &&
         !rank_linear_device_partials(&lane->dev, &lane->pairs, lane->batch_start[b],
-                                     lane->batch_start[b + 1], margin, stages, error,
-                                     error_size)) {
+                                     lane->batch_start[b + 1], margin, stages, error, error_size)) {
       return 0;
     }
   }
   rank_lane *only = &t->lanes[0];
   if (t->lane_count == 1 && t->collective == NULL && only->on_device) {
-    return rank_linear_device_sum_and_update(&only->dev,
-                                             only->batch_start[b + 1] - only->batch_start[b],
-                                             &t->options, scale, t->steps, stages, error,
-                                             error_size);
+    return rank_linear_device_sum_and_update(
+        &only->dev, only->batch_start[b + 1] - only->batch_start[b], &t->options, scale, t->steps,
+        stages, error, error_size);
   }
   /* the lanes' rows, lane after lane: lanes hold consecutive query numbers, so this is query
    * order */
