@@ -264,8 +264,8 @@ error:
   return status;
 }
 
-/* A context over the devices a set selector names: the first device's, with the others' as its
- * peers. One device named is a plain context. */
+/* A context over the devices a set selector names: the first device's, with a context of each
+ * device (the first included) as its peers. One device named is a plain context. */
 static mrank_status create_group(const char *selector, const char *origin, const char *binary_dir,
                                  const char *variant, mrank_context **out) {
   mrank_status status = MRANK_SUCCESS;
@@ -274,14 +274,18 @@ static mrank_status create_group(const char *selector, const char *origin, const
   mrank_context *ctx = NULL;
   MRANK_TRY(mrank_select_device_set(selector, origin, choices, &count));
   MRANK_TRY(create_single(&choices[0], binary_dir, variant, &ctx));
-  snprintf(ctx->group_name, sizeof ctx->group_name, "%s", ctx->device_name);
-  for (size_t k = 1; k < count; ++k) {
+  if (count == 1) {
+    *out = ctx;
+    return MRANK_SUCCESS;
+  }
+  for (size_t k = 0; k < count; ++k) {
     mrank_context *peer = NULL;
     MRANK_TRY(create_single(&choices[k], binary_dir, variant, &peer));
     peer->group = ctx;
     ctx->peers[ctx->peer_count++] = peer;
     const size_t used = strlen(ctx->group_name);
-    snprintf(ctx->group_name + used, sizeof ctx->group_name - used, " + %s", peer->device_name);
+    snprintf(ctx->group_name + used, sizeof ctx->group_name - used, "%s%s", k > 0 ? " + " : "",
+             peer->device_name);
   }
   *out = ctx;
   return MRANK_SUCCESS;
@@ -291,7 +295,8 @@ error:
 }
 
 size_t mrank_context_device_count(const mrank_context *ctx) {
-  return mrank_context_live(ctx) ? 1 + ctx->peer_count : 0;
+  if (!mrank_context_live(ctx)) return 0;
+  return ctx->peer_count > 0 ? ctx->peer_count : 1;
 }
 
 mrank_status mrank_context_device(mrank_context *ctx, size_t index, mrank_context **device) {
@@ -303,13 +308,14 @@ mrank_status mrank_context_device(mrank_context *ctx, size_t index, mrank_contex
                       "mrank_context_device: device is NULL; pass the address of an mrank_context "
                       "pointer");
   }
-  if (index > ctx->peer_count) {
+  const size_t count = mrank_context_device_count(ctx);
+  if (index >= count) {
     return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
                       "mrank_context_device: index %zu, but the context has %zu device%s (ask "
                       "mrank_context_device_count)",
-                      index, ctx->peer_count + 1, ctx->peer_count > 0 ? "s" : "");
+                      index, count, count > 1 ? "s" : "");
   }
-  *device = index == 0 ? ctx : ctx->peers[index - 1];
+  *device = ctx->peer_count > 0 ? ctx->peers[index] : ctx;
   return MRANK_SUCCESS;
 }
 

@@ -92,10 +92,11 @@ struct mrank_context {
   cl_mem tensor_temps[6];
   size_t tensor_temp_bytes[6];
   size_t partials_bytes[2];
-  /* A context over several devices is the first device's context plus one of each other's here
-   * (device_set.h); the host-array entry points split their work across all of them
-   * (split.c). */
-  struct mrank_context *peers[MRANK_MAX_DEVICES - 1];
+  /* A context over several devices: one context of its own for each device here (that alone
+   * runs on it; device_set.h), the host-array entry points split across them (split.c); this
+   * one is the first device's too, for the buffer entry points and the reductions' last passes.
+   * peer_count is 0 for a context of one device. */
+  struct mrank_context *peers[MRANK_MAX_DEVICES];
   size_t peer_count;
   struct mrank_context *group; /* the context whose peer this one is (it owns this one), or NULL */
   /* elements a second each device ran its last measured share at (0: not measured yet) */

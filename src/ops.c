@@ -445,6 +445,7 @@ mrank_status mrank_reduce_host_partials(mrank_context *ctx, const mrank_variant 
                                         void *result) {
   mrank_status status = MRANK_SUCCESS;
   double value[1] = {0.0}; /* room for the widest data type */
+  MRANK_TRY(mrank_ensure_kernels(ctx, v));
   MRANK_TRY(mrank_ensure_partials(ctx, count, v->real_size));
   MRANK_TRY(mrank_ensure_buffer(ctx, &ctx->staging[MRANK_STAGE_OUT1],
                                 &ctx->staging_bytes[MRANK_STAGE_OUT1], sizeof(double)));

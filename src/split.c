@@ -79,10 +79,29 @@ static void cut_shares(const mrank_context *ctx, size_t devices, size_t n, size_
   counts[devices - 1] = n - given * MRANK_FIRST_FAN_IN;
 }
 
+static int overlaps(const void *a, size_t a_bytes, const void *b, size_t b_bytes) {
+  if (a == NULL || b == NULL) return 0;
+  const char *x = a, *y = b;
+  return x < y + b_bytes && y < x + a_bytes;
+}
+
+static int outputs_overlap_inputs(const mrank_variant *v, size_t n, const void *x1, const void *x2,
+                                  const void *y, const host_op *op) {
+  const size_t data = n * v->data_size, labels = n * v->label_size;
+  for (int o = 0; o < op->output_count; ++o) {
+    const void *out = op->outputs[o];
+    if (overlaps(out, data, x1, data) || overlaps(out, data, x2, data) ||
+        overlaps(out, data, y, labels) || overlaps(out, data, op->extra_input, data)) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
 mrank_status mrank_run_split(mrank_context *ctx, const mrank_variant *v, size_t n, double margin,
                              const void *x1, const void *x2, const void *y, host_op *op) {
-  const size_t devices = 1 + ctx->peer_count;
-  if (devices == 1 || n < split_minimum * devices) {
+  const size_t devices = ctx->peer_count;
+  if (devices < 2 || n < split_minimum * devices) {
     return mrank_run_chunks(ctx, v, n, margin, x1, x2, y, op);
   }
   mrank_status status = MRANK_SUCCESS;
@@ -90,13 +109,15 @@ mrank_status mrank_run_split(mrank_context *ctx, const mrank_variant *v, size_t 
   pthread_t threads[MRANK_MAX_DEVICES];
   int started[MRANK_MAX_DEVICES] = {0};
   size_t counts[MRANK_MAX_DEVICES];
-  /* the elementwise outputs are held until every device succeeded: a failure on one device
-   * leaves the caller's arrays (which may be the inputs) untouched */
+  /* outputs over an input are held until every device succeeded: a failure on one device then
+   * leaves the caller's inputs untouched (outputs apart from the inputs are written in place: a
+   * failure leaves them partly written, as the error says) */
   void *held[3] = {NULL, NULL, NULL};
   const int reduced = op->reduced_output != NULL;
   void *partials = NULL;
   const size_t bytes = n * v->data_size;
-  for (int o = 0; o < op->output_count; ++o) {
+  const int hold = outputs_overlap_inputs(v, n, x1, x2, y, op);
+  for (int o = 0; o < op->output_count && hold; ++o) {
     if (op->outputs[o] == NULL) continue;
     held[o] = malloc(bytes);
     MRANK_CHECK(held[o] != NULL, MRANK_ERROR_OUT_OF_MEMORY,
@@ -113,7 +134,7 @@ mrank_status mrank_run_split(mrank_context *ctx, const mrank_variant *v, size_t 
   for (size_t d = 0; d < devices; ++d) {
     device_share *s = &shares[d];
     memset(s, 0, sizeof *s);
-    *s = (device_share){.ctx = d == 0 ? ctx : ctx->peers[d - 1],
+    *s = (device_share){.ctx = ctx->peers[d],
                         .v = v,
                         .offset = offset,
                         .count = counts[d],
@@ -123,7 +144,8 @@ mrank_status mrank_run_split(mrank_context *ctx, const mrank_variant *v, size_t 
                         .y = y,
                         .op = *op};
     for (int o = 0; o < op->output_count; ++o) {
-      s->op.outputs[o] = held[o] == NULL ? NULL : (char *)held[o] + offset * v->data_size;
+      void *target = held[o] != NULL ? held[o] : op->outputs[o];
+      s->op.outputs[o] = target == NULL ? NULL : (char *)target + offset * v->data_size;
     }
     s->op.extra_input = at(op->extra_input, offset, v->data_size);
     if (reduced) {
@@ -135,15 +157,17 @@ mrank_status mrank_run_split(mrank_context *ctx, const mrank_variant *v, size_t 
     started[d] = pthread_create(&threads[d], NULL, share_thread, &shares[d]) == 0;
     if (!started[d]) run_share(&shares[d]); /* no thread to spare: run it here, in turn */
   }
-  run_share(&shares[0]);
+  run_share(&shares[0]); /* the first device's share in this thread */
   for (size_t d = 1; d < devices; ++d) {
     if (started[d]) pthread_join(threads[d], NULL);
   }
   for (size_t d = 0; d < devices; ++d) {
     const device_share *s = &shares[d];
     MRANK_CHECK(s->status == MRANK_SUCCESS, s->status,
-                "device %zu of %zu (%s), elements %zu..%zu: %s", d, devices,
-                mrank_context_device_name(s->ctx), s->offset, s->offset + s->count, s->message);
+                "device %zu of %zu (%s), elements %zu..%zu: %s (outputs apart from the inputs "
+                "may be partly written)",
+                d, devices, mrank_context_device_name(s->ctx), s->offset, s->offset + s->count,
+                s->message);
   }
   for (size_t d = 0; d < devices; ++d) {
     if (shares[d].count < speed_sample_minimum || shares[d].seconds <= 0.0) continue;

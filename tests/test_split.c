@@ -205,7 +205,12 @@ Test(split, edge_values_and_aliased_outputs_split_too, .timeout = 240) {
 Test(split, the_devices_of_a_set_are_contexts_of_their_own) {
   mrank_context *three = pocl_context(3), *device = NULL;
   cr_assert_eq(mrank_context_device(three, 0, &device), MRANK_SUCCESS);
-  cr_assert_eq(device, three);
+  cr_assert_neq(device, three, "device 0 alone is a context of its own, not the set");
+  cr_assert_eq(mrank_context_device_count(device), 1);
+  mrank_context *single = pocl_context(1), *itself = NULL;
+  cr_assert_eq(mrank_context_device(single, 0, &itself), MRANK_SUCCESS);
+  cr_assert_eq(itself, single);
+  mrank_context_destroy(single);
   cr_assert_eq(mrank_context_device(three, 2, &device), MRANK_SUCCESS);
   cr_assert_eq(mrank_context_device_count(device), 1);
   cr_assert_not_null(mrank_context_queue(device));

@@ -12,6 +12,7 @@
 
 #include "cli/bench.h"
 #include "cli/bench_shape.h"
+#include "cli/bench_split.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "cli/paths.h"
@@ -45,7 +46,9 @@ const char mrank_bench_help[] =
     "Absolute GB/s are one machine's at one moment; the ratios are what carries over.\n"
     "\n"
     "  --device SEL     gpu, cpu, accelerator, P:D or a name (default: $MRANK_DEVICE or the\n"
-    "                   default device)\n"
+    "                   default device); several devices (all, gpu:all, 0:0,0:1): fused and\n"
+    "                   forward through the host API split across them, beside each alone and\n"
+    "                   each one's roofline, as a ratio to the sum of the rooflines\n"
     "  --all-devices    every OpenCL device in turn\n"
     "  --n LIST         sizes (default 2^10,2^11,...,2^26); sizes that do not fit are skipped\n"
     "  --op, --reduction, --api   restrict what is measured (default: all)\n"
@@ -852,6 +855,22 @@ int mrank_cmd_bench(int argc, char **argv) {
   if (settings.shape_rows > 0) {
     return mrank_bench_shape(settings.selector, settings.shape_rows, settings.shape_cols,
                              settings.budget);
+  }
+  if (!settings.all_devices && settings.selector != NULL) {
+    /* a selector of several devices: the split against the sum of their rooflines */
+    mrank_context *several = NULL;
+    if (mrank_context_create(settings.selector, &several) == MRANK_SUCCESS &&
+        mrank_context_device_count(several) > 1) {
+      if (settings.json_path != NULL || settings.csv_path != NULL) {
+        mrank_context_destroy(several);
+        mrank_error("--json and --csv are for one device at a time; leave them out with --device "
+                    "%s",
+                    settings.selector);
+        return 2;
+      }
+      return mrank_bench_split(several, settings.n, settings.n_count, settings.budget);
+    }
+    mrank_context_destroy(several);
   }
   /* the files are checked before the benchmark runs, not after */
   const mrank_path outputs[] = {{"--json", settings.json_path}, {"--csv", settings.csv_path}};
