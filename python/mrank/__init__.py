@@ -231,8 +231,14 @@ class Context:
 
     @property
     def device_name(self):
-        """The OpenCL device's name, or "host (CPU reference)"."""
+        """The OpenCL device's name ("A + B" over several), or "host (CPU reference)"."""
         return lib.mrank_context_device_name(self._live()).decode("utf-8", "replace")
+
+    @property
+    def device_count(self):
+        """How many devices the context spans: more than 1 for a selector such as "all",
+        "gpu:all" or "0:0,0:1", whose host-array calls split across them (same bits)."""
+        return int(lib.mrank_context_device_count(self._live()))
 
     @property
     def variant(self):

@@ -150,6 +150,8 @@ FUNCTIONS = {
     "mrank_context_create_ex": (mrank_status, [c_char_p, P(ContextOptions), P(mrank_context_p)]),
     "mrank_context_variant": (c_char_p, [mrank_context_p]),
     "mrank_context_device_name": (c_char_p, [mrank_context_p]),
+    "mrank_context_device_count": (c_size_t, [mrank_context_p]),
+    "mrank_context_device": (mrank_status, [mrank_context_p, c_size_t, P(mrank_context_p)]),
     "mrank_device_count": (mrank_status, [P(c_size_t)]),
     "mrank_device_describe": (mrank_status, [c_size_t, P(DeviceInfo)]),
     "mrank_context_create_from_cl": (

@@ -247,3 +247,29 @@ def test_broadcasting_and_views_match_the_reference_and_copies(ctx):
         got = ctx.forward_backward(view, other, labels, 1.0, "none")
         want = ctx.forward_backward(np.ascontiguousarray(view), other, labels, 1.0, "none")
         assert all(same_bits(a, b) for a, b in zip(got, want))
+
+
+def test_a_context_over_several_devices_gives_one_devices_bits():
+    # PoCL's device list is fixed when OpenCL loads: two devices need a process of their own
+    script = """
+import numpy as np, mrank
+rng = np.random.default_rng(3)
+x1, x2 = rng.standard_normal((2, 300001)).astype(np.float32)
+y = np.where(rng.random(300001) < 0.5, -1.0, 1.0).astype(np.float32)
+with mrank.Context("cpu:all") as both, mrank.Context("cpu") as one:
+    assert both.device_count >= 2, both.device_count
+    assert one.device_count == 1
+    assert " + " in both.device_name
+    for reduction in ("none", "mean", "sum"):
+        a = both.forward_backward(x1, x2, y, 0.5, reduction)
+        b = one.forward_backward(x1, x2, y, 0.5, reduction)
+        for p, q in zip(a, b):
+            assert np.asarray(p).tobytes() == np.asarray(q).tobytes(), reduction
+print("same bits")
+"""
+    env = dict(os.environ, POCL_DEVICES="pthread pthread", MRANK_DEVICE="")
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+    if "no OpenCL device" in done.stderr or "DEVICE_NOT_FOUND" in done.stderr:
+        pytest.skip("no PoCL CPU devices: " + done.stderr[-300:])
+    assert done.returncode == 0, done.stderr
+    assert "same bits" in done.stdout
