@@ -29,6 +29,7 @@ typedef struct mpi_world {
    * as a device error in the middle of a run would */
   int fail_rank;
   unsigned long fail_step, steps;
+  double exchange_seconds; /* in the gradient sums, waiting included */
 } mpi_world;
 
 const char *mrank_mpi_library(void) {
@@ -67,10 +68,22 @@ static int settle(mpi_world *w, int ok_here, const char *message, char *error, s
 
 /* ---- the trainer's collective calls ---- */
 
+static int exchange_rows(mpi_world *w, const float *rows, size_t count, size_t features,
+                         float *grad, char *error, size_t error_size);
+
 static int sum_rows(void *user, const float *rows, size_t count, size_t features, float *grad,
                     char *error, size_t error_size) {
   mpi_world *w = user;
-  if (w->rank == w->fail_rank && ++w->steps == w->fail_step) {
+  const double start = MPI_Wtime();
+  const int done = exchange_rows(w, rows, count, features, grad, error, error_size);
+  w->exchange_seconds += MPI_Wtime() - start;
+  return done;
+}
+
+static int exchange_rows(mpi_world *w, const float *rows, size_t count, size_t features,
+                         float *grad, char *error, size_t error_size) {
+  ++w->steps;
+  if (w->rank == w->fail_rank && w->steps == w->fail_step) {
     snprintf(error, error_size, "failed at gradient sum %lu as MRANK_MPI_FAIL says", w->steps);
     return settle(w, 0, error, error, error_size);
   }
@@ -355,6 +368,16 @@ static int run(mpi_world *w, const mpi_train_request *r, char *error, size_t err
       printf("model (epoch %u%s) written to %s\n", result.best_epoch,
              r->valid != NULL ? ", best validation NDCG@10" : "", r->model);
     }
+    if (ok) {
+      /* rank 0's own figures: the pace of the whole, and the part of a step spent exchanging */
+      const double steps = w->steps > 0 ? (double)w->steps : 1.0;
+      printf("%zu pairs in %.3f s: %.3g pairs/s; %lu steps, %.1f us a step, of which %.1f us "
+             "(%.0f%%) in the gradient exchange\n",
+             result.pairs, result.seconds,
+             result.seconds > 0 ? (double)result.pairs / result.seconds : 0.0, w->steps,
+             1e6 * result.seconds / steps, 1e6 * w->exchange_seconds / steps,
+             result.seconds > 0 ? 100.0 * w->exchange_seconds / result.seconds : 0.0);
+    }
   }
   ok = settle(w, ok, error, error, error_size) && ok;
   rank_trainer_destroy(trainer);
@@ -368,7 +391,7 @@ static int run(mpi_world *w, const mpi_train_request *r, char *error, size_t err
 int mrank_mpi_train(const mpi_train_request *r) {
   int provided = 0;
   MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
-  mpi_world w = {MPI_COMM_WORLD, 0, 1, r->fast, 0, -1, 0, 0};
+  mpi_world w = {MPI_COMM_WORLD, 0, 1, r->fast, 0, -1, 0, 0, 0.0};
   MPI_Comm_rank(w.comm, &w.rank);
   MPI_Comm_size(w.comm, &w.ranks);
   const char *inject = getenv("MRANK_MPI_FAIL");
