@@ -22,11 +22,14 @@ int main(int argc, char **argv) {
   static const int features[] = {46, 136, 1000, 10000, 100000, 1000000};
   enum { rounds = 201 };
   double times[2][rounds];
-  if (rank == 0) printf("%d ranks, batch %d queries\n%10s %14s %14s\n", ranks, batch, "F", "fast us", "ordered us");
+  if (rank == 0)
+    printf("%d ranks, batch %d queries\n%10s %14s %14s\n", ranks, batch, "F", "fast us",
+           "ordered us");
   for (size_t f = 0; f < sizeof features / sizeof features[0]; ++f) {
     const int F = features[f];
     const int rows = (batch + ranks - 1 - rank) / ranks; /* this rank's queries of the batch */
-    float *mine = calloc((size_t)rows * F + F, sizeof *mine), *grad = calloc((size_t)F, sizeof *grad);
+    float *mine = calloc((size_t)rows * F + F, sizeof *mine),
+          *grad = calloc((size_t)F, sizeof *grad);
     float *all = rank == 0 ? calloc((size_t)batch * F + 1, sizeof *all) : NULL;
     int *counts = calloc((size_t)ranks, sizeof *counts), *at = calloc((size_t)ranks, sizeof *at);
     for (int r = 0; r < rounds; ++r) {
@@ -51,7 +54,8 @@ int main(int argc, char **argv) {
     }
     qsort(times[0], rounds, sizeof(double), by_value);
     qsort(times[1], rounds, sizeof(double), by_value);
-    if (rank == 0) printf("%10d %14.1f %14.1f\n", F, 1e6 * times[0][rounds / 2], 1e6 * times[1][rounds / 2]);
+    if (rank == 0)
+      printf("%10d %14.1f %14.1f\n", F, 1e6 * times[0][rounds / 2], 1e6 * times[1][rounds / 2]);
     free(mine);
     free(grad);
     free(all);

@@ -1,10 +1,12 @@
-/* fuzz_selector.c: libFuzzer target for the device selector grammar, resolved against a fixed list
- * of devices (two platforms, three devices, odd names), with no OpenCL call. */
+/* fuzz_selector.c: libFuzzer target for the device selector grammar, one device and sets of them
+ * ("all", "cpu:all", "0:0,1:0"), resolved against a fixed list of devices (two platforms, three
+ * devices, odd names), with no OpenCL call. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "device.h"
+#include "device_set.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static mrank_device_entry entries[3];
@@ -33,6 +35,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const mrank_status status = mrank_resolve_selector(selector, "", entries, 3, &chosen);
   if (status == MRANK_SUCCESS && chosen >= 3) abort();
   if (status != MRANK_SUCCESS && mrank_last_error()[0] == '\0') abort();
+  size_t set[MRANK_MAX_DEVICES], count = 99;
+  const mrank_status set_status = mrank_resolve_device_set(selector, "", entries, 3, set, &count);
+  if (set_status == MRANK_SUCCESS) {
+    if (count == 0 || count > 3) abort();
+    for (size_t k = 0; k < count; ++k) {
+      if (set[k] >= 3) abort();
+      for (size_t j = 0; j < k; ++j)
+        if (set[j] == set[k]) abort(); /* each device once */
+    }
+  } else if (mrank_last_error()[0] == '\0') {
+    abort();
+  }
   free(selector);
   return 0;
 }
