@@ -76,8 +76,8 @@ const char mrank_train_help[] =
     "                        run's steps (--average, the default: less variance between seeds)\n";
 
 const char mrank_train_help_more[] =
-    "  --checkpoint          write the model after every epoch (while choosing, the best so far\n"
-    "                        after every L2 step); an interrupted run keeps the last\n"
+    "  --checkpoint          write the model after every epoch (while choosing: the best weights\n"
+    "                        of the walk so far); an interrupted run keeps the last\n"
     "  --device SEL          gpu, cpu, accelerator, host (the CPU reference), P:D or a name;\n"
     "                        several at once (data parallel, each a share of the queries): all,\n"
     "                        gpu:all, cpu:all or a list such as 0:0,0:1 (mrank devices --select\n"
@@ -245,7 +245,10 @@ static int after_epoch(const rank_fit_epoch *e, void *user, char *error, size_t 
            e->report->seconds);
     fflush(stdout);
   }
-  if (run->per_epoch && s->checkpoint && !rank_model_save(run->best, s->model, error, error_size)) {
+  if (!s->checkpoint) return 1;
+  /* while choosing, the walk has put its best weights so far in run->best before this call */
+  if (!run->per_epoch && run->best->best_epoch == 0) run->best->best_epoch = 1;
+  if (!rank_model_save(run->best, s->model, error, error_size)) {
     run->checkpoint_failed = 1;
     return 0;
   }
