@@ -863,9 +863,10 @@ int mrank_cmd_bench(int argc, char **argv) {
         mrank_context_device_count(several) > 1) {
       if (settings.json_path != NULL || settings.csv_path != NULL) {
         mrank_context_destroy(several);
-        mrank_error("--json and --csv are for one device at a time; leave them out with --device "
-                    "%s",
-                    settings.selector);
+        mrank_error(
+            "--json and --csv are for one device at a time; leave them out with --device "
+            "%s",
+            settings.selector);
         return 2;
       }
       return mrank_bench_split(several, settings.n, settings.n_count, settings.budget);

@@ -371,12 +371,13 @@ static int run(mpi_world *w, const mpi_train_request *r, char *error, size_t err
     if (ok) {
       /* rank 0's own figures: the pace of the whole, and the part of a step spent exchanging */
       const double steps = w->steps > 0 ? (double)w->steps : 1.0;
-      printf("%zu pairs in %.3f s: %.3g pairs/s; %lu steps, %.1f us a step, of which %.1f us "
-             "(%.0f%%) in the gradient exchange\n",
-             result.pairs, result.seconds,
-             result.seconds > 0 ? (double)result.pairs / result.seconds : 0.0, w->steps,
-             1e6 * result.seconds / steps, 1e6 * w->exchange_seconds / steps,
-             result.seconds > 0 ? 100.0 * w->exchange_seconds / result.seconds : 0.0);
+      printf(
+          "%zu pairs in %.3f s: %.3g pairs/s; %lu steps, %.1f us a step, of which %.1f us "
+          "(%.0f%%) in the gradient exchange\n",
+          result.pairs, result.seconds,
+          result.seconds > 0 ? (double)result.pairs / result.seconds : 0.0, w->steps,
+          1e6 * result.seconds / steps, 1e6 * w->exchange_seconds / steps,
+          result.seconds > 0 ? 100.0 * w->exchange_seconds / result.seconds : 0.0);
     }
   }
   ok = settle(w, ok, error, error, error_size) && ok;
