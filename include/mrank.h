@@ -128,7 +128,9 @@ MRANK_API const char *mrank_context_device_name(const mrank_context *ctx);
 MRANK_API size_t mrank_context_device_count(const mrank_context *ctx);
 /* Device `index` (0 .. count - 1) of ctx as a context of its own that runs on that device alone
  * (ctx itself when ctx has one device), to read its OpenCL objects or to give it work of its own.
- * Owned by ctx and valid until ctx is destroyed; mrank_context_destroy on it does nothing. */
+ * Owned by ctx and valid until ctx is destroyed; mrank_context_destroy on it does nothing. A set
+ * runs its devices from threads of its own inside each call: use ctx and its devices' contexts
+ * from one thread at a time, as any one context. */
 MRANK_API mrank_status mrank_context_device(mrank_context *ctx, size_t index,
                                             mrank_context **device);
 
