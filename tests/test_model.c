@@ -106,7 +106,7 @@ Test(model, round_trip_and_refusals) {
       "epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0\n"
       "best-epoch 3\nweig";
   cr_assert(!rank_model_parse("cut", cut, 0, &back, error, sizeof error));
-  cr_assert_not_null(strstr(error, "best-epoch"), "%s", error);
+  cr_assert_not_null(strstr(error, "cut:5: expected \"weights\""), "%s", error);
   /* a version 1 model (before scale=) reads as unscaled; an unknown scale is refused */
   const char before[] =
       "mrank-model 1\nfeatures 1\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 "
@@ -191,4 +191,78 @@ Test(metrics, nothing_to_measure_is_not_zero) {
             m.map);
   cr_assert_float_eq(m.ndcg[3], 1.0, 0.0, "no relevant document counts as 1, as LightGBM");
   rank_dataset_free(&d);
+}
+
+Test(model, an_mlp_round_trips_and_scores_as_its_network) {
+  char path[] = "/tmp/mrank-mlp-model-XXXXXX", error[512];
+  const int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  close(fd);
+  rank_model model;
+  memset(&model, 0, sizeof model);
+  rank_default_options(&model.options);
+  model.features = 3;
+  model.mlp = (rank_mlp_shape){3, 2, {4, 2}};
+  model.dropout = 0.1;
+  model.weight_decay = 1e-5;
+  snprintf(model.optimizer, sizeof model.optimizer, "adam");
+  const size_t P = rank_mlp_parameter_count(&model.mlp);
+  cr_assert_eq(P, 3 * 4 + 4 + 4 * 2 + 2 + 2);
+  model.weights = malloc(P * sizeof(float));
+  model.mean = malloc(3 * sizeof(float));
+  model.deviation = malloc(3 * sizeof(float));
+  rank_mlp_init(&model.mlp, 5, model.weights);
+  for (size_t k = 0; k < P; ++k)
+    model.weights[k] += 0.125f * (float)(k % 3); /* biases not all zero */
+  const float mean[] = {0.5f, -1.0f, 2.0f}, deviation[] = {1.0f, 0.25f, 3.0f};
+  memcpy(model.mean, mean, sizeof mean);
+  memcpy(model.deviation, deviation, sizeof deviation);
+  cr_assert(rank_model_save(&model, path, error, sizeof error), "%s", error);
+  rank_model back;
+  cr_assert(rank_model_load(path, 3, &back, error, sizeof error), "%s", error);
+  cr_assert_eq(back.mlp.layers, 2);
+  cr_assert(back.mlp.hidden[0] == 4 && back.mlp.hidden[1] == 2);
+  cr_assert_eq(memcmp(back.weights, model.weights, P * sizeof(float)), 0);
+  cr_assert_eq(memcmp(back.mean, mean, sizeof mean), 0);
+  cr_assert_eq(memcmp(back.deviation, deviation, sizeof deviation), 0);
+  cr_assert_str_eq(back.optimizer, "adam");
+  /* one document by hand: standardise, two ReLU layers, the output */
+  rank_dataset d;
+  cr_assert(parse("1 qid:1 1:1.5 2:-0.5 3:5\n0 qid:1 1:0 2:0 3:0\n", NULL, 0, &d, error), "%s",
+            error);
+  double scores[2];
+  cr_assert(rank_model_score(&back, &d, scores));
+  const float *p = back.weights;
+  double x[3], h1[4], h2[2], want = 0.0;
+  for (int f = 0; f < 3; ++f)
+    x[f] = (d.x[f] - mean[f]) / deviation[f];
+  for (int u = 0; u < 4; ++u) {
+    double z = p[12 + u];
+    for (int f = 0; f < 3; ++f)
+      z += x[f] * p[f * 4 + u];
+    h1[u] = z > 0 ? z : 0;
+  }
+  for (int u = 0; u < 2; ++u) {
+    double z = p[16 + 8 + u];
+    for (int k = 0; k < 4; ++k)
+      z += h1[k] * p[16 + k * 2 + u];
+    h2[u] = z > 0 ? z : 0;
+  }
+  for (int u = 0; u < 2; ++u)
+    want += h2[u] * p[26 + u];
+  /* the same sums in the same order in double: equal to the last bits of double rounding */
+  cr_assert(fabs(scores[0] - want) <= 1e-12 * (1.0 + fabs(want)), "%.17g vs %.17g", scores[0],
+            want);
+  /* a damaged standardisation line is refused with its line number */
+  char *text = read_text_file(path);
+  char *at = strstr(text, "standardisation\n") + 16;
+  at[0] = 'x';
+  cr_assert(!rank_model_parse("damaged", text, 0, &back, error, sizeof error));
+  cr_assert_not_null(strstr(error, "damaged:8: expected the mean and deviation of feature 1"), "%s",
+                     error);
+  free(text);
+  rank_dataset_free(&d);
+  rank_model_free(&back);
+  rank_model_free(&model);
+  unlink(path);
 }

@@ -300,8 +300,11 @@ int mrank_cmd_eval(int argc, char **argv) {
   } else if (scores == NULL) {
     fprintf(stderr, "mrank eval: out of memory\n");
   } else if (model_path != NULL) {
-    rank_score(&data, model.weights, model.features, scores);
-    status = 0;
+    if (rank_model_score(&model, &data, scores)) {
+      status = 0;
+    } else {
+      fprintf(stderr, "mrank eval: out of memory scoring with the model\n");
+    }
   } else if (scores_path != NULL) {
     status = read_scores(scores_path, scores, data.docs) ? 0 : 2;
     snprintf(what, sizeof what, "scores %s", scores_path);

@@ -66,7 +66,14 @@ int mrank_cmd_predict(int argc, char **argv) {
     mrank_error("--output %s: cannot write: %s", output, strerror(errno));
   } else {
     if (output != NULL) out = file.file;
-    rank_score(&data, model.weights, model.features, scores);
+    if (!rank_model_score(&model, &data, scores)) {
+      mrank_error("out of memory scoring with the model");
+      free(scores);
+      if (output != NULL) rank_atomic_abort(&file);
+      rank_model_free(&model);
+      rank_dataset_free(&data);
+      return 2;
+    }
     for (size_t d = 0; d < data.docs && !ferror(out); ++d) {
       if (fprintf(out, "%.9g\n", scores[d]) < 0 && out == stdout) mrank_note_output_error(errno);
     }

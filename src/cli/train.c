@@ -20,6 +20,7 @@
 #include "rank/select.h"
 #include "rank/subset.h"
 #include "rank/trainer.h"
+#include "cli/train_mlp.h"
 #ifdef MRANK_HAVE_MPI
 #include "cli/mpi_train.h"
 #endif
@@ -108,17 +109,75 @@ typedef struct train_settings {
   size_t features;
   int checkpoint, quiet, profile;
   int mpi, allreduce_fast, allreduce_given;
+  int mlp, mlp_given, lr_given, epochs_given; /* --scorer mlp; an MLP option; --lr, --epochs */
+  rank_mlp_options mlp_options;
   double max_label;
   rank_options options;
 } train_settings;
+
+/* --scorer, --hidden, --dropout, --optimizer, --weight-decay: 1 taken, 0 not one of them, -1 a bad
+ * value (said) */
+static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s) {
+  const char *arg = argv[*i];
+  static const char *const names[] = {"--scorer", "--hidden", "--dropout", "--optimizer",
+                                      "--weight-decay"};
+  int which = -1;
+  for (int k = 0; k < 5; ++k) {
+    if (mrank_is_option(arg, names[k])) which = k;
+  }
+  if (which < 0) return 0;
+  const char *value = mrank_option_value(argc, argv, i, names[which]);
+  if (value == NULL) return -1;
+  char error[256];
+  rank_mlp_options *m = &s->mlp_options;
+  if (which == 0) {
+    if (strcmp(value, "linear") != 0 && strcmp(value, "mlp") != 0) {
+      mrank_error("--scorer is linear or mlp, not \"%s\"", value);
+      return -1;
+    }
+    s->mlp = strcmp(value, "mlp") == 0;
+  } else if (which == 1) {
+    if (!rank_mlp_parse_hidden(value, &m->shape, error, sizeof error)) {
+      mrank_error("%s", error);
+      return -1;
+    }
+  } else if (which == 3) {
+    const int optimizer = rank_optimizer_parse(value);
+    if (optimizer < 0) {
+      mrank_error("--optimizer is sgd, momentum or adam, not \"%s\"", value);
+      return -1;
+    }
+    m->optimizer = (rank_optimizer)optimizer;
+  } else {
+    char *end = NULL;
+    const double number = strtod(value, &end);
+    const int ok = end != value && *end == '\0' && number >= 0.0 &&
+                   (which == 4 ? isfinite(number) : number < 1.0);
+    if (!ok) {
+      mrank_error("%s must be %s, not \"%s\"", names[which],
+                  which == 2 ? "a probability in [0, 1)" : "a number >= 0", value);
+      return -1;
+    }
+    if (which == 2) m->dropout = number;
+    if (which == 4) m->weight_decay = number;
+  }
+  s->mlp_given = 1;
+  return 1;
+}
 
 static int parse_train(int argc, char **argv, train_settings *s) {
   rank_default_options(&s->options);
   s->options.l2 = NAN; /* not given: chosen */
   s->max_label = RANK_DEFAULT_MAX_LABEL;
+  rank_mlp_default_options(&s->mlp_options);
   for (int i = 0; i < argc; ++i) {
     const char *arg = argv[i];
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) return -1;
+    if (mrank_is_option(arg, "--lr")) s->lr_given = 1;
+    if (mrank_is_option(arg, "--epochs")) s->epochs_given = 1;
+    const int scorer = parse_scorer_option(argc, argv, &i, s);
+    if (scorer < 0) return 0;
+    if (scorer > 0) continue;
     const int shared = mrank_parse_training_option(argc, argv, &i, &s->options);
     if (shared < 0) return 0;
     if (shared > 0) continue;
@@ -187,6 +246,14 @@ static int parse_train(int argc, char **argv, train_settings *s) {
   }
   if (s->allreduce_given && !s->mpi) {
     mrank_error("--allreduce goes with --mpi (under mpirun)");
+    return 0;
+  }
+  if (s->mlp_given && !s->mlp) {
+    mrank_error("--hidden, --dropout, --optimizer and --weight-decay go with --scorer mlp");
+    return 0;
+  }
+  if (s->mlp && (s->mpi || s->checkpoint)) {
+    mrank_error("--scorer mlp trains on one device, without %s", s->mpi ? "--mpi" : "--checkpoint");
     return 0;
   }
   if (s->mpi && (s->checkpoint || s->profile)) {
@@ -331,62 +398,6 @@ static int train_plain(const train_settings *s, const rank_dataset *train,
   return ok;
 }
 
-/* The held-out folds of the training queries: fold k holds out the k-th run of
- * round(holdout * queries) queries of one seeded shuffle (so no query is held out twice). Small
- * data gets as many folds as fit (at most 5), large data one: a part of 1000 queries or more is
- * steady enough to choose from alone. */
-typedef struct holdout_folds {
-  size_t *order; /* the shuffled queries */
-  size_t count, held_out;
-} holdout_folds;
-
-static int make_folds(const rank_dataset *train, double holdout, holdout_folds *folds) {
-  enum { steady_queries = 1000, most_folds = 5 };
-  folds->order = malloc(train->queries * sizeof *folds->order);
-  if (folds->order == NULL) return 0;
-  for (size_t q = 0; q < train->queries; ++q)
-    folds->order[q] = q;
-  /* its own fixed seed: --seed moves the batch order, not which queries choose */
-  mrank_random random = {0x686f6c646f7574ull};
-  for (size_t q = train->queries; q > 1; --q) {
-    const size_t k = (size_t)(mrank_random_next(&random) % q), swap = folds->order[q - 1];
-    folds->order[q - 1] = folds->order[k];
-    folds->order[k] = swap;
-  }
-  folds->held_out = (size_t)llround(holdout * (double)train->queries);
-  if (folds->held_out == 0) folds->held_out = 1;
-  if (folds->held_out >= train->queries) folds->held_out = train->queries - 1;
-  const size_t fit = train->queries / folds->held_out;
-  folds->count = folds->held_out >= steady_queries ? 1 : fit < most_folds ? fit : most_folds;
-  if (folds->count == 0) folds->count = 1;
-  return 1;
-}
-
-static int by_index(const void *a, const void *b) {
-  const size_t x = *(const size_t *)a, y = *(const size_t *)b;
-  return (x > y) - (x < y);
-}
-
-/* Fold k's training and held-out parts, each in file order. */
-static int fold_parts(const rank_dataset *train, const holdout_folds *folds, size_t k,
-                      rank_dataset *inner, rank_dataset *held_out) {
-  const size_t Q = train->queries, first = k * folds->held_out;
-  size_t *kept = malloc(Q * sizeof *kept), *out = kept != NULL ? kept + (Q - folds->held_out) : 0;
-  if (kept == NULL) return 0;
-  size_t at = 0;
-  for (size_t q = 0; q < Q; ++q) {
-    if (q < first || q >= first + folds->held_out) kept[at++] = folds->order[q];
-  }
-  memcpy(out, folds->order + first, folds->held_out * sizeof *out);
-  qsort(kept, at, sizeof *kept, by_index);
-  qsort(out, folds->held_out, sizeof *out, by_index);
-  const int made = rank_dataset_subset(train, kept, at, inner) &&
-                   rank_dataset_subset(train, out, folds->held_out, held_out);
-  free(kept);
-  if (!made) rank_dataset_free(inner);
-  return made;
-}
-
 static void print_curves(const rank_path_curves *curves) {
   for (size_t k = 0; k < curves->steps; ++k) {
     unsigned epoch = 0;
@@ -415,8 +426,8 @@ static void record_choice(rank_model *model, const rank_selection *selection) {
 static int walk_folds(const train_settings *s, const rank_dataset *train, const rank_dataset *valid,
                       train_run *run, rank_path_curves *curves, int *interrupted, char *error,
                       size_t error_size) {
-  holdout_folds folds = {NULL, 1, 0};
-  if (valid == NULL && !make_folds(train, s->options.holdout, &folds)) {
+  rank_folds folds = {NULL, 1, 0};
+  if (valid == NULL && !rank_make_folds(train, s->options.holdout, &folds)) {
     snprintf(error, error_size, "out of memory for the held-out queries");
     return 0;
   }
@@ -439,7 +450,7 @@ static int walk_folds(const train_settings *s, const rank_dataset *train, const 
     rank_dataset inner, held_out;
     memset(&inner, 0, sizeof inner);
     memset(&held_out, 0, sizeof held_out);
-    if (valid == NULL && !fold_parts(train, &folds, k, &inner, &held_out)) {
+    if (valid == NULL && !rank_fold_parts(train, &folds, k, &inner, &held_out)) {
       snprintf(error, error_size, "out of memory for the held-out queries");
       ok = 0;
       break;
@@ -582,6 +593,21 @@ int mrank_cmd_train(int argc, char **argv) {
     rank_dataset_free(&train);
     rank_dataset_free(&valid);
     return 2;
+  }
+  if (s.mlp) {
+    mlp_request request = {&train,     s.valid != NULL ? &valid : NULL,
+                           s.selector, s.model,
+                           s.options,  s.mlp_options,
+                           s.quiet,    s.profile};
+    /* the MLP's own defaults where not given: Adam's 1e-3, and room for early stopping */
+    if (!s.lr_given) request.options.lr = s.mlp_options.optimizer == RANK_ADAM ? 1e-3 : 0.01;
+    if (!s.epochs_given) request.options.epochs = 60;
+    if (isnan(request.options.l2)) request.options.l2 = 0.0;
+    request.options.average = 0;
+    const int status = mrank_train_mlp(&request);
+    rank_dataset_free(&train);
+    rank_dataset_free(&valid);
+    return status;
   }
   /* holding out needs queries enough on both sides to mean something */
   enum { least_held_out = 5 };

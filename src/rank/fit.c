@@ -25,6 +25,7 @@ static void add_stages(rank_stage_times *total, const rank_stage_times *epoch) {
   total->loss += epoch->loss;
   total->scatter += epoch->scatter;
   total->update += epoch->update;
+  total->activation += epoch->activation;
 }
 
 int rank_fit(rank_trainer *trainer, size_t features, const rank_dataset *valid,

@@ -34,6 +34,7 @@ enum {
 /* Per-stage device time, seconds (profiling events). */
 typedef struct rank_stage_times {
   double gemv, gather, loss, scatter, update;
+  double activation; /* the MLP's bias, ReLU and dropout, forward and back (0 for linear) */
 } rank_stage_times;
 
 typedef struct rank_linear_device {

@@ -29,9 +29,22 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
   if (model->path_count == 0) fprintf(file, " -");
   for (size_t k = 0; k < model->path_count; ++k)
     fprintf(file, " %.9g:%u", model->path_l2[k], model->path_epochs[k]);
-  fprintf(file, "\nbest-epoch %u\nweights\n", model->best_epoch);
-  for (size_t f = 0; f < model->features; ++f)
-    fprintf(file, "%.9g\n", model->weights[f]);
+  fprintf(file, "\nbest-epoch %u\n", model->best_epoch);
+  if (model->mlp.layers > 0) {
+    char hidden[128];
+    rank_mlp_hidden_text(&model->mlp, hidden, sizeof hidden);
+    fprintf(file,
+            "scorer mlp hidden=%s activation=relu dropout=%.9g optimizer=%s weight-decay=%.9g\n"
+            "standardisation\n",
+            hidden, model->dropout, model->optimizer[0] ? model->optimizer : "adam",
+            model->weight_decay);
+    for (size_t f = 0; f < model->features; ++f)
+      fprintf(file, "%.9g %.9g\n", model->mean[f], model->deviation[f]);
+  }
+  fprintf(file, "weights\n");
+  const size_t count = rank_model_parameters(model);
+  for (size_t k = 0; k < count; ++k)
+    fprintf(file, "%.9g\n", model->weights[k]);
   if (!rank_atomic_commit(&out)) {
     snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
     return 0;
@@ -41,7 +54,81 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
 
 void rank_model_free(rank_model *model) {
   free(model->weights);
-  model->weights = NULL;
+  free(model->mean);
+  free(model->deviation);
+  model->weights = model->mean = model->deviation = NULL;
+}
+
+size_t rank_model_parameters(const rank_model *model) {
+  return model->mlp.layers > 0 ? rank_mlp_parameter_count(&model->mlp) : model->features;
+}
+
+int rank_model_score(const rank_model *model, const rank_dataset *data, double *scores) {
+  if (model->mlp.layers > 0) {
+    return rank_mlp_score(&model->mlp, model->weights, model->mean, model->deviation, data, scores);
+  }
+  rank_score(data, model->weights, model->features, scores);
+  return 1;
+}
+
+/* The MLP block after best-epoch: "scorer mlp ...", "standardisation" and a mean and deviation
+ * per feature; *p moves past it. *line counts the file's lines. */
+static int parse_mlp(const char *name, const char **p, size_t *line, rank_model *model, char *error,
+                     size_t error_size) {
+  char hidden[128] = "", optimizer[16] = "", activation[16] = "";
+  int consumed = -1;
+  if (sscanf(*p,
+             "scorer mlp hidden=%127[0-9,] activation=%15[a-z] dropout=%lf optimizer=%15[a-z] "
+             "weight-decay=%lf\n%n",
+             hidden, activation, &model->dropout, optimizer, &model->weight_decay,
+             &consumed) != 5 ||
+      consumed <= 0 || strcmp(activation, "relu") != 0 || !(model->dropout >= 0) ||
+      !(model->dropout < 1) || !(model->weight_decay >= 0)) {
+    snprintf(error, error_size,
+             "%s:%zu: expected \"scorer mlp hidden=N,... activation=relu dropout=P "
+             "optimizer=NAME weight-decay=D\"",
+             name, *line);
+    return 0;
+  }
+  char detail[256];
+  model->mlp.features = model->features;
+  if (!rank_mlp_parse_hidden(hidden, &model->mlp, detail, sizeof detail)) {
+    snprintf(error, error_size, "%s:%zu: %s", name, *line, detail);
+    return 0;
+  }
+  snprintf(model->optimizer, sizeof model->optimizer, "%s", optimizer);
+  *p += consumed;
+  (*line)++;
+  if (strncmp(*p, "standardisation\n", 16) != 0) {
+    snprintf(error, error_size, "%s:%zu: expected \"standardisation\"", name, *line);
+    return 0;
+  }
+  *p += 16;
+  (*line)++;
+  model->mean = malloc(model->features * sizeof(float));
+  model->deviation = malloc(model->features * sizeof(float));
+  if (model->mean == NULL || model->deviation == NULL) {
+    snprintf(error, error_size, "%s: out of memory", name);
+    return 0;
+  }
+  for (size_t f = 0; f < model->features; ++f, (*line)++) {
+    char *end = NULL;
+    const float mean = strtof(*p, &end);
+    const char *after = end;
+    const float deviation = end == *p ? 0.0f : strtof(after, &end);
+    if (end == after || *end != '\n' || !isfinite(mean) || !isfinite(deviation) ||
+        !(deviation > 0.0f)) {
+      snprintf(error, error_size,
+               "%s:%zu: expected the mean and deviation of feature %zu (a finite mean, a "
+               "deviation above 0)",
+               name, *line, f + 1);
+      return 0;
+    }
+    model->mean[f] = mean;
+    model->deviation[f] = deviation;
+    *p = end + 1;
+  }
+  return 1;
 }
 
 int rank_model_load(const char *path, size_t expected_features, rank_model *model, char *error,
@@ -180,31 +267,42 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
   p++;
   if (version >= 3 && !parse_path(path, &p, model, error, error_size)) goto fail;
   consumed = -1;
-  if (sscanf(p, "best-epoch %u\nweights\n%n", &model->best_epoch, &consumed) != 1 ||
-      consumed <= 0) {
-    snprintf(error, error_size, "%s:%d: expected \"best-epoch N\" and \"weights\"", path,
-             version >= 3 ? 5 : 4);
+  size_t line = version >= 3 ? 5 : 4;
+  if (sscanf(p, "best-epoch %u\n%n", &model->best_epoch, &consumed) != 1 || consumed <= 0) {
+    snprintf(error, error_size, "%s:%zu: expected \"best-epoch N\"", path, line);
     goto fail;
   }
   p += consumed;
+  line++;
   model->features = features;
-  model->weights = malloc(features * sizeof(float));
-  if (model->weights == NULL) {
-    snprintf(error, error_size, "%s: out of memory for %zu weights", path, features);
+  if (version >= 3 && strncmp(p, "scorer ", 7) == 0 &&
+      !parse_mlp(path, &p, &line, model, error, error_size)) {
     goto fail;
   }
-  for (size_t f = 0; f < features; ++f) {
+  if (strncmp(p, "weights\n", 8) != 0) {
+    snprintf(error, error_size, "%s:%zu: expected \"weights\"", path, line);
+    goto fail;
+  }
+  p += 8;
+  line++;
+  const size_t count = rank_model_parameters(model);
+  model->weights = malloc(count * sizeof(float));
+  if (model->weights == NULL) {
+    snprintf(error, error_size, "%s: out of memory for %zu weights", path, count);
+    goto fail;
+  }
+  for (size_t f = 0; f < count; ++f) {
     char *end = NULL;
     errno = 0;
     const float w = strtof(p, &end);
     if (end == p || errno == ERANGE || (*end != '\n' && *end != '\0')) {
-      snprintf(error, error_size, "%s:%zu: expected weight %zu of %zu", path,
-               f + (version >= 3 ? 7 : 6), f + 1, features);
+      snprintf(error, error_size, "%s:%zu: expected weight %zu of %zu", path, f + line, f + 1,
+               count);
       goto fail;
     }
     if (!isfinite(w)) { /* a NaN or infinite weight scores every document alike: refuse it */
       snprintf(error, error_size, "%s:%zu:1: weight %zu of %zu is %.*s, not a finite number", path,
-               f + (version >= 3 ? 7 : 6), f + 1, features, (int)(end - p), p);
+               f + line, f + 1, count, (int)(end - p), p);
       goto fail;
     }
     model->weights[f] = w;
@@ -213,7 +311,7 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
   while (*p == '\n' || *p == ' ')
     p++;
   if (*p != '\0') {
-    snprintf(error, error_size, "%s: more lines than its %zu weights", path, features);
+    snprintf(error, error_size, "%s: more lines than its %zu weights", path, count);
     goto fail;
   }
   return 1;

@@ -6,9 +6,11 @@
 #include <stddef.h>
 
 #include "rank/dataset.h"
+#include "rank/mlp.h"
 
 /* 2 added scale= to the options line; 3 added l1= and holdout= to it and the "path" line (how the
- * weights were reached). Versions 1 (trained unscaled) and 2 are still read. */
+ * weights were reached), and may hold an MLP (a "scorer mlp" line, the standardisation, then the
+ * network's parameters as the weights). Versions 1 (trained unscaled) and 2 are still read. */
 #define RANK_MODEL_VERSION 3
 
 /* How the trainer scales the features before it starts (the weights it gives back are always in the
@@ -47,7 +49,19 @@ typedef struct rank_model {
   size_t path_count;
   double path_l2[RANK_MODEL_PATH_MAX];
   unsigned path_epochs[RANK_MODEL_PATH_MAX];
+  /* an MLP (mlp.layers > 0): weights holds its rank_mlp_parameter_count parameters, and the
+   * features are standardised with mean and deviation first; linear: mlp.layers 0, weights holds
+   * `features` weights */
+  rank_mlp_shape mlp;
+  float *mean, *deviation;
+  double dropout, weight_decay; /* how it was trained (for the record) */
+  char optimizer[16];
 } rank_model;
+
+/* The model's parameter count: features (linear) or the network's. */
+size_t rank_model_parameters(const rank_model *model);
+/* Scores of data under the model (either scorer), in double; 0 when out of memory. */
+int rank_model_score(const rank_model *model, const rank_dataset *data, double *scores);
 
 /* The defaults of mrank train (margin 1, lr 0.05, l2 1e-4, no L1, momentum 0.9, 30 epochs,
  * batches of 8 queries, every pair, patience 5, seed 1, averaging, scale auto, holdout 0.2). */

@@ -93,3 +93,44 @@ int rank_dataset_concat(const rank_dataset *a, const rank_dataset *b, rank_datas
   out->query_start[queries] = docs;
   return 1;
 }
+
+int rank_make_folds(const rank_dataset *train, double holdout, rank_folds *folds) {
+  enum { steady_queries = 1000, most_folds = 5 };
+  folds->order = malloc(train->queries * sizeof *folds->order);
+  if (folds->order == NULL) return 0;
+  for (size_t q = 0; q < train->queries; ++q)
+    folds->order[q] = q;
+  /* its own fixed seed: --seed moves the batch order, not which queries choose */
+  mrank_random random = {0x686f6c646f7574ull};
+  for (size_t q = train->queries; q > 1; --q) {
+    const size_t k = (size_t)(mrank_random_next(&random) % q), swap = folds->order[q - 1];
+    folds->order[q - 1] = folds->order[k];
+    folds->order[k] = swap;
+  }
+  folds->held_out = (size_t)llround(holdout * (double)train->queries);
+  if (folds->held_out == 0) folds->held_out = 1;
+  if (folds->held_out >= train->queries) folds->held_out = train->queries - 1;
+  const size_t fit = train->queries / folds->held_out;
+  folds->count = folds->held_out >= steady_queries ? 1 : fit < most_folds ? fit : most_folds;
+  if (folds->count == 0) folds->count = 1;
+  return 1;
+}
+
+int rank_fold_parts(const rank_dataset *train, const rank_folds *folds, size_t k,
+                    rank_dataset *inner, rank_dataset *held_out) {
+  const size_t Q = train->queries, first = k * folds->held_out;
+  size_t *kept = malloc(Q * sizeof *kept), *out = kept != NULL ? kept + (Q - folds->held_out) : 0;
+  if (kept == NULL) return 0;
+  size_t at = 0;
+  for (size_t q = 0; q < Q; ++q) {
+    if (q < first || q >= first + folds->held_out) kept[at++] = folds->order[q];
+  }
+  memcpy(out, folds->order + first, folds->held_out * sizeof *out);
+  qsort(kept, at, sizeof *kept, by_index);
+  qsort(out, folds->held_out, sizeof *out, by_index);
+  const int made = rank_dataset_subset(train, kept, at, inner) &&
+                   rank_dataset_subset(train, out, folds->held_out, held_out);
+  free(kept);
+  if (!made) rank_dataset_free(inner);
+  return made;
+}

@@ -22,4 +22,19 @@ int rank_dataset_subset(const rank_dataset *data, const size_t *order, size_t co
  * dropped, missing ones are 0). 0 when out of memory (*out is then empty). */
 int rank_dataset_concat(const rank_dataset *a, const rank_dataset *b, rank_dataset *out);
 
+/* The held-out folds of the training queries (train's internal choice): fold k holds out the k-th
+ * run of round(holdout * queries) queries of one shuffle from a fixed seed of its own (so no query
+ * is held out twice, and --seed moves only the batch order). Small data gets as many folds as fit
+ * (at most 5), large data one: a part of 1000 queries or more is steady enough to choose from. */
+typedef struct rank_folds {
+  size_t *order; /* the shuffled queries (free it) */
+  size_t count, held_out;
+} rank_folds;
+
+/* Needs queries >= 2. 0 when out of memory. */
+int rank_make_folds(const rank_dataset *train, double holdout, rank_folds *folds);
+/* Fold k's training and held-out parts, each in file order. 0 when out of memory. */
+int rank_fold_parts(const rank_dataset *train, const rank_folds *folds, size_t k,
+                    rank_dataset *inner, rank_dataset *held_out);
+
 #endif /* MRANK_RANK_SUBSET_H */

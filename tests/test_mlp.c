@@ -1,0 +1,127 @@
+/* test_mlp.c: the MLP scorer (rank/mlp.c, mlp_train.c, mlp_device.c): the first step's gradient
+ * on the device against the host's, the same bytes from the same seed, host and device training to
+ * the same NDCG@10, scoring, and the --hidden grammar. */
+#include "rank/mlp_train.h"
+#include "rank_helpers.h"
+
+static void load_synth(char *dir, char *path, size_t size, const char *options, rank_dataset *d) {
+  char error[512];
+  synth_file(dir, path, size, options);
+  cr_assert(rank_dataset_load(path, NULL, 0, d, error, sizeof error), "%s", error);
+}
+
+static rank_mlp_trainer *trainer_on(const rank_dataset *d, const char *selector) {
+  char error[1024];
+  rank_mlp_trainer *t = rank_mlp_trainer_create(d, selector, 0, error, sizeof error);
+  cr_assert_not_null(t, "%s", error);
+  return t;
+}
+
+static void small_options(rank_options *o, rank_mlp_options *m) {
+  rank_default_options(o);
+  o->lr = 1e-3;
+  o->batch_queries = 4;
+  o->seed = 9;
+  rank_mlp_default_options(m);
+  m->shape.hidden[0] = 16;
+  m->shape.hidden[1] = 8;
+}
+
+Test(mlp, the_first_gradient_on_the_device_matches_the_host, .timeout = 120) {
+  char dir[] = "/tmp/mrank-mlp-XXXXXX", path[128], error[1024];
+  rank_dataset d;
+  load_synth(dir, path, sizeof path, "--queries 30 --docs 20 --features 10 --seed 4", &d);
+  rank_options o;
+  rank_mlp_options m;
+  small_options(&o, &m);
+  rank_mlp_trainer *host = trainer_on(&d, "host"), *device = trainer_on(&d, NULL);
+  cr_assert(rank_mlp_trainer_reset(host, &o, &m, error, sizeof error), "%s", error);
+  cr_assert(rank_mlp_trainer_reset(device, &o, &m, error, sizeof error), "%s", error);
+  m.shape.features = d.features;
+  const size_t P = rank_mlp_parameter_count(&m.shape);
+  float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b);
+  cr_assert(rank_mlp_trainer_first_gradient(host, a, error, sizeof error), "%s", error);
+  cr_assert(rank_mlp_trainer_first_gradient(device, b, error, sizeof error), "%s", error);
+  double largest = 0.0, difference = 0.0;
+  size_t nonzero = 0;
+  for (size_t k = 0; k < P; ++k) {
+    largest = fmax(largest, fabs(a[k]));
+    difference = fmax(difference, fabs((double)a[k] - b[k]));
+    nonzero += a[k] != 0.0f;
+  }
+  /* Each entry is a float sum of at most (batch documents x units) products that CLBlast adds in
+   * another order than the host's loops: at most n * 2^-24 of the sum of the terms' magnitudes,
+   * n ~ 100 here, so 1e-4 of the largest entry bounds it with room. */
+  cr_assert(largest > 0.0 && nonzero > P / 4, "a gradient of zeros proves nothing");
+  cr_assert(difference <= 1e-4 * largest, "device and host gradients differ by %g (largest %g)",
+            difference, largest);
+  free(a);
+  free(b);
+  rank_mlp_trainer_destroy(host);
+  rank_mlp_trainer_destroy(device);
+  rank_dataset_free(&d);
+  remove_synth_file(dir, path);
+}
+
+static double train_ndcg(const rank_dataset *d, const char *selector, float *parameters,
+                         unsigned epochs) {
+  char error[1024];
+  rank_options o;
+  rank_mlp_options m;
+  small_options(&o, &m);
+  rank_mlp_trainer *t = trainer_on(d, selector);
+  cr_assert(rank_mlp_trainer_reset(t, &o, &m, error, sizeof error), "%s", error);
+  for (unsigned e = 1; e <= epochs; ++e) {
+    rank_epoch_report report;
+    cr_assert(rank_mlp_trainer_epoch(t, e, &report, NULL, NULL, error, sizeof error), "%s", error);
+    cr_assert(isfinite(report.train_loss));
+  }
+  cr_assert(rank_mlp_trainer_parameters(t, parameters, error, sizeof error), "%s", error);
+  m.shape.features = d->features;
+  double *scores = malloc(d->docs * sizeof *scores);
+  cr_assert(rank_mlp_score(&m.shape, parameters, rank_mlp_trainer_mean(t),
+                           rank_mlp_trainer_deviation(t), d, scores));
+  rank_metrics metrics;
+  cr_assert(rank_evaluate(d, scores, &metrics));
+  free(scores);
+  rank_mlp_trainer_destroy(t);
+  return metrics.ndcg10;
+}
+
+Test(mlp, device_and_host_train_alike_and_a_seed_repeats_itself, .timeout = 120) {
+  char dir[] = "/tmp/mrank-mlp-XXXXXX", path[128];
+  rank_dataset d;
+  load_synth(dir, path, sizeof path, "--queries 40 --docs 20 --features 10 --seed 6", &d);
+  rank_mlp_shape shape = {d.features, 2, {16, 8}};
+  const size_t P = rank_mlp_parameter_count(&shape);
+  float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b), *h = malloc(P * sizeof *h);
+  const double device = train_ndcg(&d, NULL, a, 5), again = train_ndcg(&d, NULL, b, 5);
+  cr_assert_eq(memcmp(a, b, P * sizeof *a), 0, "the same seed gives the same parameters");
+  cr_assert_eq(device, again);
+  const double host = train_ndcg(&d, "host", h, 5);
+  /* the bound: the same network from the same seed on the host */
+  cr_assert(fabs(device - host) <= 0.005, "device %.4f, host %.4f", device, host);
+  free(a);
+  free(b);
+  free(h);
+  rank_dataset_free(&d);
+  remove_synth_file(dir, path);
+}
+
+Test(mlp, hidden_layer_sizes) {
+  rank_mlp_shape s = {5, 0, {0}};
+  char error[256], text[64];
+  cr_assert(rank_mlp_parse_hidden("64,32", &s, error, sizeof error));
+  cr_assert(s.layers == 2 && s.hidden[0] == 64 && s.hidden[1] == 32);
+  rank_mlp_hidden_text(&s, text, sizeof text);
+  cr_assert_str_eq(text, "64,32");
+  cr_assert(rank_mlp_parse_hidden("7", &s, error, sizeof error) && s.layers == 1);
+  const char *bad[] = {"", "0", "64,", ",64", "1,2,3,4,5", "-3", "64,x", "99999"};
+  for (size_t k = 0; k < sizeof bad / sizeof bad[0]; ++k)
+    cr_assert(!rank_mlp_parse_hidden(bad[k], &s, error, sizeof error), "%s", bad[k]);
+  /* layout: W1 5x7, b1 7, then the output's 7 */
+  s.features = 5;
+  cr_assert_eq(rank_mlp_parameter_count(&s), 5 * 7 + 7 + 7);
+  cr_assert_eq(rank_mlp_bias_offset(&s, 0), 35);
+  cr_assert_eq(rank_mlp_output_offset(&s), 42);
+}
