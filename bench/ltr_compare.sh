@@ -21,8 +21,10 @@ python3 -c "import lightgbm, xgboost" 2>/dev/null || {
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 ndcg() { sed 's/.*"ndcg@10": \([0-9.]*\).*/\1/'; }
-methods="defaults tune best-feature"
+methods="defaults mlp tune best-feature"
 [ $peers = 1 ] && methods="$methods lightgbm xgboost"
+# LTR_METHODS="defaults mlp" runs only those
+methods=${LTR_METHODS:-$methods}
 printf '%-9s %4s' set seed
 for m in $methods; do printf ' %12s' "$m"; done
 echo
@@ -42,6 +44,9 @@ for set in lightgbm mq2008; do
       case $m in
         defaults)
           "$mrank" train --train "$work/all" --model "$work/model" --quiet
+          v=$("$mrank" eval --model "$work/model" --data "$work/test" --json | ndcg) ;;
+        mlp)
+          "$mrank" train --scorer mlp --train "$work/all" --model "$work/model" --quiet
           v=$("$mrank" eval --model "$work/model" --data "$work/test" --json | ndcg) ;;
         tune)
           "$mrank" split --data "$work/all" --train "$work/inner" --test "$work/valid" \

@@ -15,7 +15,7 @@
 
 const char mrank_synth_help[] =
     "usage: mrank synth --out FILE [--queries Q] [--docs D] [--features F] [--noise S] [--seed N]\n"
-    "                   [--raw] [--irrelevant K]\n"
+    "                   [--raw] [--irrelevant K] [--nonlinear W]\n"
     "\n"
     "Writes a LETOR file from a planted linear model: features uniform in [0, 1), a hidden weight\n"
     "vector w, and per query the documents' w . x + noise (normal, standard deviation S times "
@@ -30,13 +30,16 @@ const char mrank_synth_help[] =
     "                   times a scale from 1 to 1e4 (log-uniform), a whole count for odd indices\n"
     "                   and a score with 2 decimals for even ones; the planted order is the same\n"
     "  --irrelevant K   the last K features have planted weight 0 (for L1: --l1 should zero "
-    "them)\n";
+    "them)\n"
+    "  --nonlinear W    a planted non-linear part of weight W (0 to 1) in the score: products of\n"
+    "                   the feature pairs 1 and 2, 3 and 4, 5 and 6, which no linear model holds\n"
+    "                   (train --scorer mlp can); FILE.weights keeps the linear part's weights\n";
 
 int mrank_cmd_synth(int argc, char **argv) {
   const char *out = NULL;
   uint64_t queries = 200, docs = 40, features = 20, seed = 1, irrelevant = 0;
   int raw = 0;
-  float noise = 0.1f;
+  float noise = 0.1f, nonlinear = 0.0f;
   for (int i = 0; i < argc; ++i) {
     const char *arg = argv[i], *value = NULL;
     if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
@@ -53,6 +56,15 @@ int mrank_cmd_synth(int argc, char **argv) {
       raw = 1;
     } else if (mrank_is_option(arg, "--out")) {
       if ((out = mrank_option_value(argc, argv, &i, "--out")) == NULL) return 2;
+    } else if (mrank_is_option(arg, "--nonlinear")) {
+      if ((value = mrank_option_value(argc, argv, &i, "--nonlinear")) == NULL ||
+          !mrank_parse_float("--nonlinear", value, &nonlinear)) {
+        return 2;
+      }
+      if (!(nonlinear >= 0.0f && nonlinear <= 1.0f)) {
+        mrank_error("--nonlinear is a weight from 0 to 1, not %s", value);
+        return 2;
+      }
     } else if (mrank_is_option(arg, "--noise")) {
       if ((value = mrank_option_value(argc, argv, &i, "--noise")) == NULL ||
           !mrank_parse_float("--noise", value, &noise)) {
@@ -103,6 +115,7 @@ int mrank_cmd_synth(int argc, char **argv) {
   }
   if (!rank_synth_init(&synth, (size_t)docs, (size_t)features, noise, seed) ||
       !rank_synth_configure(&synth, raw, (size_t)irrelevant) ||
+      (rank_synth_nonlinear(&synth, nonlinear), 0) ||
       (x = malloc(docs * features * sizeof *x)) == NULL ||
       (labels = malloc(docs * sizeof *labels)) == NULL) {
     failed = "memory";

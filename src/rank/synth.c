@@ -59,16 +59,44 @@ static float stored_value(const rank_synth *synth, size_t f, float unit) {
   return (float)(f % 2 == 0 ? round(raw) : round(raw * 100.0) / 100.0);
 }
 
+void rank_synth_nonlinear(rank_synth *synth, double weight) {
+  synth->nonlinear = weight;
+}
+
+/* the [0, 1) value behind a stored one */
+static double unit_value(const rank_synth *synth, size_t f, float value) {
+  return synth->scale != NULL ? (double)value / synth->scale[f] : (double)value;
+}
+
+double rank_synth_score(const rank_synth *synth, const float *x) {
+  double linear = 0.0;
+  for (size_t f = 0; f < synth->features; ++f)
+    linear += rank_synth_weight(synth, f) * (double)x[f];
+  if (synth->nonlinear <= 0.0) return linear;
+  /* the linear part's spread over uniform values: sqrt(sum of w^2 / 12) */
+  double squares = 0.0;
+  for (size_t f = 0; f < synth->features; ++f)
+    squares += synth->planted[f] * synth->planted[f];
+  const double spread = squares > 0.0 ? sqrt(squares / 12.0) : 1.0;
+  const size_t pairs = synth->features / 2 < 3 ? synth->features / 2 : 3;
+  double products = 0.0;
+  for (size_t k = 0; k < pairs; ++k) {
+    products += 12.0 * (unit_value(synth, 2 * k, x[2 * k]) - 0.5) *
+                (unit_value(synth, 2 * k + 1, x[2 * k + 1]) - 0.5);
+  }
+  if (pairs > 0) products /= sqrt((double)pairs);
+  return (1.0 - synth->nonlinear) * linear / spread + synth->nonlinear * products;
+}
+
 void rank_synth_query(rank_synth *synth, float *x, float *labels) {
   const size_t docs = synth->docs, features = synth->features;
   double *keyed = synth->keyed, mean = 0.0, spread = 0.0;
   for (size_t d = 0; d < docs; ++d) {
-    double score = 0.0;
     for (size_t f = 0; f < features; ++f) {
-      const float value = stored_value(synth, f, mrank_random_uniform(&synth->random, 0.0f, 1.0f));
-      x[d * features + f] = value;
-      score += rank_synth_weight(synth, f) * (double)value;
+      x[d * features + f] =
+          stored_value(synth, f, mrank_random_uniform(&synth->random, 0.0f, 1.0f));
     }
+    const double score = rank_synth_score(synth, x + d * features);
     keyed[2 * d] = score;
     keyed[2 * d + 1] = (double)d;
     mean += score;
