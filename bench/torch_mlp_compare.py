@@ -2,7 +2,7 @@
 """bench/torch_mlp_compare.py: pairs/s of an MLP epoch in `mrank train --scorer mlp` (the default
 device, and --device host) against the same MLP trained with torch.nn.MarginRankingLoss in PyTorch
 on the same CPU, in one run: the same layers, batch of queries, pairs (every label_i > label_j
-within a query), optimiser (Adam 1e-3), dropout and standardised features. PyTorch from PyPI is
+within a query), optimiser (Adam 1e-3, weight decay), dropout and standardised features. PyTorch from PyPI is
 tooling here (pip install torch numpy), never the library's.
 
 usage: bench/torch_mlp_compare.py [path/to/mrank] [--data FILE [--query FILE]] [--hidden 64,32]
@@ -70,7 +70,7 @@ def pairs_of(labels, starts):
     return np.array(a, dtype=np.int64), np.array(b, dtype=np.int64), np.array(query_pairs)
 
 
-def torch_pairs_per_second(x, labels, starts, hidden, batch, epochs, dropout):
+def torch_pairs_per_second(x, labels, starts, hidden, batch, epochs, dropout, decay):
     torch.manual_seed(1)
     x = (x - x.mean(0)) / np.where(x.std(0) > 1e-12, x.std(0), 1.0)
     a, b, query_pairs = pairs_of(labels, starts)
@@ -80,7 +80,7 @@ def torch_pairs_per_second(x, labels, starts, hidden, batch, epochs, dropout):
         width = units
     layers.append(torch.nn.Linear(width, 1, bias=False))
     model = torch.nn.Sequential(*layers)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=decay)
     loss_fn = torch.nn.MarginRankingLoss(margin=1.0)
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
     queries = len(starts) - 1
@@ -110,9 +110,10 @@ def torch_pairs_per_second(x, labels, starts, hidden, batch, epochs, dropout):
     return best
 
 
-def mrank_pairs_per_second(mrank, data, query, hidden, batch, epochs, device):
+def mrank_pairs_per_second(mrank, data, query, hidden, batch, epochs, device, dropout, decay):
     command = [mrank, "train", "--scorer", "mlp", "--train", data, "--holdout", "0",
                "--epochs", str(epochs + 1), "--batch-queries", str(batch), "--hidden", hidden,
+               "--dropout", str(dropout), "--weight-decay", str(decay),
                "--model", os.path.join(tempfile.gettempdir(), "mrank-mlp-bench.model")]
     if query:
         command += ["--query", query]
@@ -132,7 +133,8 @@ def main():
     parser.add_argument("--hidden", default="64,32")
     parser.add_argument("--batch-queries", type=int, default=8)
     parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--dropout", type=float, default=0.1)
+    parser.add_argument("--dropout", type=float, default=0.3)
+    parser.add_argument("--weight-decay", type=float, default=1e-4)
     args = parser.parse_args()
     data, query = args.data, args.query
     work = tempfile.mkdtemp()
@@ -143,15 +145,15 @@ def main():
     x, labels, starts = read_letor(data, query)
     hidden = [int(h) for h in args.hidden.split(",")]
     print("data: %s, %d documents, %d queries, %d features; MLP %s, batches of %d queries, "
-          "Adam 1e-3, dropout %g; torch %s with %d threads" % (
+          "Adam 1e-3, dropout %g, weight decay %g; torch %s with %d threads" % (
               data, x.shape[0], len(starts) - 1, x.shape[1], args.hidden, args.batch_queries,
-              args.dropout, torch.__version__, torch.get_num_threads()))
+              args.dropout, args.weight_decay, torch.__version__, torch.get_num_threads()))
     device = mrank_pairs_per_second(args.mrank, data, query, args.hidden, args.batch_queries,
-                                    args.epochs, None)
+                                    args.epochs, None, args.dropout, args.weight_decay)
     host = mrank_pairs_per_second(args.mrank, data, query, args.hidden, args.batch_queries,
-                                  args.epochs, "host")
+                                  args.epochs, "host", args.dropout, args.weight_decay)
     torch_rate = torch_pairs_per_second(x, labels, starts, hidden, args.batch_queries, args.epochs,
-                                        args.dropout)
+                                        args.dropout, args.weight_decay)
     print("%-40s %12s %8s" % ("", "pairs/s", "ratio"))
     print("%-40s %12.3g %8.2f" % ("PyTorch, MarginRankingLoss", torch_rate, 1.0))
     print("%-40s %12.3g %8.2f" % ("mrank train --scorer mlp (default device)", device,

@@ -92,7 +92,7 @@ Test(cli, profile_splits_the_device_time_by_stage, .timeout = 120) {
   snprintf(arguments, sizeof arguments,
            "train --train %s --model %s.model --epochs 2 --profile --quiet 2>&1", path, path);
   cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
-  const char *names[] = {"GEMV (scores, X^T g)", "gather", "loss (fused)", "scatter", "update"};
+  const char *names[] = {"scores and gradient rows", "gather", "loss (fused)", "scatter", "update"};
   double percent_total = 0.0;
   for (int k = 0; k < 5; ++k) {
     const char *line = strstr(out, names[k]);

@@ -125,3 +125,47 @@ Test(mlp, hidden_layer_sizes) {
   cr_assert_eq(rank_mlp_bias_offset(&s, 0), 35);
   cr_assert_eq(rank_mlp_output_offset(&s), 42);
 }
+
+Test(mlp, train_eval_and_predict_as_a_user_runs_them, .timeout = 120) {
+  char dir[] = "/tmp/mrank-mlp-cli-XXXXXX", path[128], arguments[1024];
+  synth_file(dir, path, sizeof path,
+             "--queries 60 --docs 15 --features 8 --nonlinear 0.7 --seed 2");
+  snprintf(arguments, sizeof arguments,
+           "train --scorer mlp --hidden 16,8 --holdout 0 --epochs 3 --train %s --model %s.model",
+           path, path);
+  expect_cli(arguments, 0, "model (MLP 16,8, 288 parameters, epoch 3) written to");
+  snprintf(arguments, sizeof arguments, "eval --model %s.model --data %s", path, path);
+  expect_cli(arguments, 0, "NDCG");
+  snprintf(arguments, sizeof arguments, "predict --model %s.model --data %s", path, path);
+  char command[1200], *out = NULL;
+  snprintf(command, sizeof command, "%s 2>&1", arguments);
+  cr_assert_eq(run_cli("", command, &out), 0, "%s", out);
+  size_t lines = 0;
+  for (const char *c = out; *c; ++c)
+    lines += *c == '\n';
+  cr_assert_eq(lines, 60 * 15, "one score per document: %s", out);
+  free(out);
+  /* the choice of the epoch count on held-out folds, then the refit */
+  snprintf(arguments, sizeof arguments,
+           "train --scorer mlp --hidden 8 --epochs 4 --train %s --model %s.model", path, path);
+  expect_cli(arguments, 0, "chosen: ");
+  /* options that are not an MLP's, or not valid */
+  const struct {
+    const char *options, *said;
+  } refused[] = {
+      {"--hidden 16", "go with --scorer mlp"},
+      {"--scorer mlp --hidden 0", "--hidden \"0\""},
+      {"--scorer mlp --hidden 1,2,3,4,5", "1 to 4 layer sizes"},
+      {"--scorer mlp --dropout 1", "--dropout must be a probability in [0, 1)"},
+      {"--scorer mlp --optimizer rmsprop", "--optimizer is sgd, momentum or adam"},
+      {"--scorer mlp --weight-decay -1", "--weight-decay must be a number >= 0"},
+      {"--scorer tree", "--scorer is linear or mlp"},
+      {"--scorer mlp --checkpoint", "--scorer mlp trains on one device, without --checkpoint"},
+  };
+  for (size_t k = 0; k < sizeof refused / sizeof refused[0]; ++k) {
+    snprintf(arguments, sizeof arguments, "train %s --train %s --model %s.other",
+             refused[k].options, path, path);
+    expect_cli(arguments, 2, refused[k].said);
+  }
+  remove_synth_file(dir, path);
+}

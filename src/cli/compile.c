@@ -20,12 +20,14 @@ const char mrank_compile_help[] =
     "\n"
     "Builds every OpenCL program mrank runs on the device into DIR, for devices that cannot\n"
     "compile from source (FPGAs, locked-down boards): the operator's kernels for each type pair,\n"
-    "the trainer's (train, tune, demo) and the benchmark's roofline (bench). DIR/manifest.txt\n"
-    "records the mrank version, each program's source hash and build options, and the platform,\n"
-    "device and driver (names and versions) the binaries are for. Then\n"
+    "the trainers' (train, tune, demo; linear and MLP) and the benchmark's roofline (bench).\n"
+    "DIR/manifest.txt records the mrank version, each program's source hash and build options,\n"
+    "and the platform, device and driver (names and versions) the binaries are for. Then\n"
     "    MRANK_BINARY_DIR=DIR mrank validate ...\n"
     "runs every program from DIR and never builds one from source: a program DIR lacks, or one\n"
-    "made for another driver or mrank version, is an error naming the file.\n"
+    "made for another driver or mrank version, is an error naming the file. (The MLP scorer's\n"
+    "layers run on CLBlast, whose kernels its own cache builds at run time: on a device without\n"
+    "a compiler only the linear scorer trains.)\n"
     "\n"
     "  --device SEL        gpu, cpu, accelerator, P:D or a name (default: $MRANK_DEVICE, else the\n"
     "                      default device)\n"
@@ -245,6 +247,8 @@ int mrank_cmd_compile(int argc, char **argv) {
   const int ok =
       export_operator(&s, ctx, &count) &&
       export_tool_program(&s, context, device, "ranker.cl", ranker_options, "trainer", &count) &&
+      export_tool_program(&s, context, device, "mlp.cl", ranker_options, "MLP trainer",
+                          &count) &&
       export_roofline(&s, context, device, &count);
   if (ok && s.emit_source) {
     printf(

@@ -96,7 +96,8 @@ const char mrank_train_help_more[] =
     "                        model bits of one process), or fast (MPI_Allreduce: fewer bytes\n"
     "                        through rank 0, equal to ordered within float rounding)\n"
     "  --quiet               no per-epoch or per-step lines\n"
-    "  --profile             time each stage on the device (GEMV, gather, loss, scatter, update)\n"
+    "  --profile             time each stage on the device (scores and gradient rows, gather,\n"
+    "                        loss, scatter, update; the MLP: GEMMs, activation, ...)\n"
     "                        with profiling events, and print the split after training\n"
     "\n"
     "SIGINT (Ctrl-C) or SIGTERM ends the run after the epoch under way and writes the best model\n"
@@ -327,7 +328,7 @@ static void print_profile(const rank_fit_result *r) {
   const double device = t->gemv + t->gather + t->loss + t->scatter + t->update;
   printf("%zu pairs in %.3f s: %.3g pairs/s; device time by stage (profiling events):\n", r->pairs,
          r->seconds, r->seconds > 0 ? (double)r->pairs / r->seconds : 0.0);
-  const char *names[] = {"GEMV (scores, X^T g)", "gather", "loss (fused)", "scatter", "update"};
+  const char *names[] = {"scores and gradient rows", "gather", "loss (fused)", "scatter", "update"};
   const double times[] = {t->gemv, t->gather, t->loss, t->scatter, t->update};
   for (int k = 0; k < 5; ++k) {
     printf("  %-22s %9.3f ms  %5.1f%%\n", names[k], times[k] * 1e3,

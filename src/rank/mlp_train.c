@@ -52,9 +52,11 @@ void rank_mlp_default_options(rank_mlp_options *m) {
   m->shape.layers = 2;
   m->shape.hidden[0] = 64;
   m->shape.hidden[1] = 32;
-  m->dropout = 0.1;
+  /* dropout 0.3 and weight decay 1e-4 held out better than 0.1 and 0 on both shared collections'
+   * selection splits (seeds 101-103, never the reported ones: bench/ltr_compare.sh) */
+  m->dropout = 0.3;
   m->optimizer = RANK_ADAM;
-  m->weight_decay = 0.0;
+  m->weight_decay = 1e-4;
 }
 
 static int say(char *error, size_t size, const char *what) {
