@@ -247,8 +247,7 @@ int mrank_cmd_compile(int argc, char **argv) {
   const int ok =
       export_operator(&s, ctx, &count) &&
       export_tool_program(&s, context, device, "ranker.cl", ranker_options, "trainer", &count) &&
-      export_tool_program(&s, context, device, "mlp.cl", ranker_options, "MLP trainer",
-                          &count) &&
+      export_tool_program(&s, context, device, "mlp.cl", ranker_options, "MLP trainer", &count) &&
       export_roofline(&s, context, device, &count);
   if (ok && s.emit_source) {
     printf(
