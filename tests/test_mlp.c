@@ -169,3 +169,27 @@ Test(mlp, train_eval_and_predict_as_a_user_runs_them, .timeout = 120) {
   }
   remove_synth_file(dir, path);
 }
+
+Test(mlp, tune_grids_over_the_networks_settings, .timeout = 120) {
+  char dir[] = "/tmp/mrank-mlp-tune-XXXXXX", path[128], arguments[1024];
+  synth_file(dir, path, sizeof path,
+             "--queries 40 --docs 12 --features 6 --nonlinear 0.5 --seed 3");
+  snprintf(arguments, sizeof arguments,
+           "tune --scorer mlp --train %s --folds 2 --grid hidden=8x4,8 --grid dropout=0,0.2 "
+           "--epochs 3 --model %s.model",
+           path, path);
+  expect_cli(arguments, 0, "best model written to");
+  char model_path[160];
+  snprintf(model_path, sizeof model_path, "%s.model", path);
+  char *text = read_text_file(model_path);
+  cr_assert_not_null(text);
+  cr_assert_not_null(strstr(text, "scorer mlp hidden="), "%s", text);
+  free(text);
+  snprintf(arguments, sizeof arguments,
+           "tune --scorer mlp --train %s --folds 2 --grid l2=0.1 --model %s.model", path, path);
+  expect_cli(arguments, 2, "with --scorer mlp the names are hidden");
+  snprintf(arguments, sizeof arguments,
+           "tune --scorer mlp --train %s --folds 2 --grid hidden=8x0 --model %s.model", path, path);
+  expect_cli(arguments, 2, "--grid hidden");
+  remove_synth_file(dir, path);
+}

@@ -33,21 +33,14 @@ static int finite_parameters(const float *p, size_t count) {
   return 1;
 }
 
-typedef struct mlp_run {
-  unsigned epochs_run, best_epoch, diverged_at;
-  double best_ndcg, seconds;
-  size_t pairs;
-  rank_stage_times stages;
-} mlp_run;
-
 /* Up to `epochs` epochs from a fresh network; with `scored` (not NULL) each epoch's NDCG@10 on it
  * goes to curve[epoch - 1] and the best epoch's parameters to best (patience stops the run);
  * without, best gets the last epoch's. 0 with a message on failure. */
-static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, unsigned epochs,
+static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, size_t features, unsigned epochs,
                       const rank_dataset *scored, double *curve, float *best, unsigned patience,
                       int print, mlp_run *run, char *error, size_t error_size) {
   rank_mlp_shape shape = r->mlp.shape;
-  shape.features = r->train->features;
+  shape.features = features;
   const size_t P = rank_mlp_parameter_count(&shape);
   float *current = malloc((P + 1) * sizeof *current);
   memset(run, 0, sizeof *run);
@@ -117,6 +110,42 @@ static rank_mlp_trainer *make(const mlp_request *r, const rank_dataset *data, co
   return t;
 }
 
+int mrank_mlp_run(const mlp_request *r, const rank_dataset *data, unsigned epochs,
+                  const rank_dataset *scored, unsigned patience, double *curve, float *best,
+                  float *mean, float *deviation, mlp_run *run, char *error, size_t error_size) {
+  rank_mlp_trainer *t = rank_mlp_trainer_create(data, r->selector, r->profile, error, error_size);
+  if (t == NULL) return 0;
+  const int ok = run_epochs(t, r, data->features, epochs, scored, curve, best, patience, 0, run,
+                            error, error_size);
+  if (ok && mean != NULL) memcpy(mean, rank_mlp_trainer_mean(t), data->features * sizeof(float));
+  if (ok && deviation != NULL) {
+    memcpy(deviation, rank_mlp_trainer_deviation(t), data->features * sizeof(float));
+  }
+  rank_mlp_trainer_destroy(t);
+  return ok;
+}
+
+int mrank_mlp_save(const mlp_request *r, size_t features, const float *parameters,
+                   const float *mean, const float *deviation, unsigned best_epoch, unsigned epochs,
+                   const char *path, char *error, size_t error_size) {
+  rank_model model;
+  memset(&model, 0, sizeof model);
+  model.features = features;
+  model.mlp = r->mlp.shape;
+  model.mlp.features = features;
+  model.options = r->options;
+  model.options.epochs = epochs;
+  model.best_epoch = best_epoch;
+  model.dropout = r->mlp.dropout;
+  model.weight_decay = r->mlp.weight_decay;
+  snprintf(model.optimizer, sizeof model.optimizer, "%s", rank_optimizer_name(r->mlp.optimizer));
+  /* the arrays are the caller's: the model only points at them */
+  model.weights = (float *)(size_t)parameters;
+  model.mean = (float *)(size_t)mean;
+  model.deviation = (float *)(size_t)deviation;
+  return rank_model_save(&model, path, error, error_size);
+}
+
 /* The epoch count of best mean held-out NDCG@10 over the folds. */
 static int choose_epochs(const mlp_request *r, unsigned *chosen, double *mean_ndcg, char *error,
                          size_t error_size) {
@@ -150,7 +179,8 @@ static int choose_epochs(const mlp_request *r, unsigned *chosen, double *mean_nd
     snprintf(what, sizeof what, "fold %zu of %zu", k + 1, folds.count);
     rank_mlp_trainer *t = make(r, &inner, what, error, error_size);
     mlp_run run;
-    ok = t != NULL && run_epochs(t, r, E, &held_out, curve, best, 0, 0, &run, error, error_size);
+    ok = t != NULL &&
+         run_epochs(t, r, inner.features, E, &held_out, curve, best, 0, 0, &run, error, error_size);
     for (unsigned e = 0; ok && e < run.epochs_run; ++e) {
       sum[e] += curve[e];
       reached[e]++;
@@ -207,22 +237,14 @@ int mrank_train_mlp(const mlp_request *r) {
   rank_mlp_shape shape = r->mlp.shape;
   shape.features = train->features;
   const size_t P = rank_mlp_parameter_count(&shape);
-  rank_model model;
-  memset(&model, 0, sizeof model);
-  model.features = train->features;
-  model.mlp = shape;
-  model.options = r->options;
-  model.dropout = r->mlp.dropout;
-  model.weight_decay = r->mlp.weight_decay;
-  snprintf(model.optimizer, sizeof model.optimizer, "%s", rank_optimizer_name(r->mlp.optimizer));
-  model.weights = malloc((P + 1) * sizeof(float));
-  model.mean = malloc((train->features + 1) * sizeof(float));
-  model.deviation = malloc((train->features + 1) * sizeof(float));
+  float *parameters = malloc((P + 1) * sizeof(float));
+  float *mean = malloc((train->features + 1) * sizeof(float));
+  float *deviation = malloc((train->features + 1) * sizeof(float));
   int status = 2;
   rank_mlp_trainer *t = NULL;
   mlp_run run;
   memset(&run, 0, sizeof run);
-  if (model.weights == NULL || model.mean == NULL || model.deviation == NULL) {
+  if (parameters == NULL || mean == NULL || deviation == NULL) {
     mrank_error("out of memory for the network");
     goto done;
   }
@@ -255,7 +277,7 @@ int mrank_train_mlp(const mlp_request *r) {
     mrank_error("%s", error);
     goto done;
   }
-  if (!run_epochs(t, r, epochs, r->valid, NULL, model.weights, r->options.patience,
+  if (!run_epochs(t, r, train->features, epochs, r->valid, NULL, parameters, r->options.patience,
                   !r->quiet && !choosing, &run, error, sizeof error)) {
     mrank_error("%s", error);
     goto done;
@@ -272,12 +294,11 @@ int mrank_train_mlp(const mlp_request *r) {
     fprintf(stderr, "mrank train: epoch %u diverged; the best epoch before it (%u) is kept\n",
             run.diverged_at, run.best_epoch);
   }
-  memcpy(model.mean, rank_mlp_trainer_mean(t), train->features * sizeof(float));
-  memcpy(model.deviation, rank_mlp_trainer_deviation(t), train->features * sizeof(float));
-  model.best_epoch = run.best_epoch;
-  model.options.epochs = epochs;
+  memcpy(mean, rank_mlp_trainer_mean(t), train->features * sizeof(float));
+  memcpy(deviation, rank_mlp_trainer_deviation(t), train->features * sizeof(float));
   if (mrank_interrupted) fprintf(stderr, "mrank train: interrupted; writing the model so far\n");
-  if (!rank_model_save(&model, r->model_path, error, sizeof error)) {
+  if (!mrank_mlp_save(r, train->features, parameters, mean, deviation, run.best_epoch, epochs,
+                      r->model_path, error, sizeof error)) {
     mrank_error("%s", error);
     goto done;
   }
@@ -291,6 +312,8 @@ int mrank_train_mlp(const mlp_request *r) {
   status = mrank_interrupted ? 128 + mrank_interrupted : 0;
 done:
   rank_mlp_trainer_destroy(t);
-  rank_model_free(&model);
+  free(parameters);
+  free(mean);
+  free(deviation);
   return status;
 }

@@ -12,6 +12,7 @@
 #include "cli/options.h"
 #include "cli/paths.h"
 #include "cli/train_options.h"
+#include "cli/tune_mlp.h"
 #include "rank/dataset.h"
 #include "rank/fit.h"
 #include "rank/metrics.h"
@@ -22,11 +23,12 @@
 
 const char mrank_tune_help[] =
     "usage: mrank tune --train FILE [--query FILE] --valid FILE [--valid-query FILE] --model OUT\n"
-    "                  --grid NAME=V1,V2,... [--grid ...] [--folds K] [--no-refit]\n"
+    "                  --grid NAME=V1,V2,... [--grid ...] [--folds K] [--no-refit] [--scorer mlp]\n"
     "                  [--features N] [--max-label N] [training options] [--json]\n"
     "\n"
     "Trains every combination of the grids (names: lr, margin, l2, l1, batch-queries, momentum,\n"
-    "pairs-per-query, average 0/1; each name once; each value in the range mrank train takes) on\n"
+    "pairs-per-query, average 0/1; with --scorer mlp: hidden (layers joined by x: 64x32,128),\n"
+    "dropout, lr, weight-decay; each name once; each value in the range mrank train takes) on\n"
     "the device, reusing the data uploaded once, each early-stopped on the validation set\n"
     "(--patience, default 5, 0 never stops early; within --epochs, default 30). Prints a table\n"
     "sorted by validation NDCG@10 (setting, best epoch, NDCG@10, pair accuracy, seconds) or\n"
@@ -34,6 +36,8 @@ const char mrank_tune_help[] =
     "validation data together for its best epoch count, and that model is written to OUT;\n"
     "--no-refit writes the best setting's model as trained on --train alone.\n"
     "\n"
+    "  --scorer mlp  tune the MLP scorer (mrank train --scorer mlp; its defaults where no grid\n"
+    "              sets a value: 64,32, dropout 0.3, Adam lr 1e-3, weight decay 1e-4, 60 epochs)\n"
     "  --folds K   K-fold by query instead of one validation file (2 to 20): the queries of\n"
     "              --train (and --valid, when given) are cut into K seeded parts, each setting is\n"
     "              trained K times for all its epochs, each time scored on the part left out,\n"
@@ -267,6 +271,8 @@ int mrank_cmd_tune(int argc, char **argv) {
   size_t folds = 0;
   grid grids[max_grids];
   int grid_count = 0;
+  const char *grid_texts[max_grids];
+  int scorer_mlp = 0, lr_given = 0, epochs_given = 0;
   size_t features = 0;
   double max_label = RANK_DEFAULT_MAX_LABEL;
   rank_options base;
@@ -294,20 +300,29 @@ int mrank_cmd_tune(int argc, char **argv) {
       }
       continue;
     }
+    if (mrank_is_option(arg, "--scorer")) {
+      const char *value = mrank_option_value(argc, argv, &i, "--scorer");
+      if (value == NULL) return 2;
+      if (strcmp(value, "linear") != 0 && strcmp(value, "mlp") != 0) {
+        mrank_error("--scorer is linear or mlp, not \"%s\"", value);
+        return 2;
+      }
+      scorer_mlp = strcmp(value, "mlp") == 0;
+      continue;
+    }
+    if (mrank_is_option(arg, "--lr")) lr_given = 1;
+    if (mrank_is_option(arg, "--epochs")) epochs_given = 1;
     const int shared = mrank_parse_training_option(argc, argv, &i, &base);
     if (shared < 0) return 2;
     if (shared > 0) continue;
     if (mrank_is_option(arg, "--grid")) {
       const char *value = mrank_option_value(argc, argv, &i, "--grid");
-      if (value == NULL || !parse_grid(value, &grids[grid_count])) return 2;
-      for (int g = 0; g < grid_count; ++g) {
-        if (grids[g].name == grids[grid_count].name) {
-          fprintf(stderr, "mrank tune: --grid %s is given twice; list all its values in one\n",
-                  grids[g].name);
-          return 2;
-        }
+      if (value == NULL) return 2;
+      if (grid_count == max_grids) {
+        mrank_error("at most %d --grid options", max_grids);
+        return 2;
       }
-      grid_count++; /* at most max_grids: a name cannot come twice */
+      grid_texts[grid_count++] = value; /* parsed once the scorer is known */
       continue;
     }
     if (mrank_is_option(arg, "--max-label")) {
@@ -339,6 +354,16 @@ int mrank_cmd_tune(int argc, char **argv) {
     }
     if ((*targets[which] = mrank_option_value(argc, argv, &i, names[which])) == NULL) return 2;
   }
+  for (int g = 0; g < grid_count && !scorer_mlp; ++g) {
+    if (!parse_grid(grid_texts[g], &grids[g])) return 2;
+    for (int h = 0; h < g; ++h) {
+      if (grids[h].name == grids[g].name) {
+        fprintf(stderr, "mrank tune: --grid %s is given twice; list all its values in one\n",
+                grids[g].name);
+        return 2;
+      }
+    }
+  }
   if (train_path == NULL || (valid_path == NULL && folds == 0) || model_path == NULL) {
     mrank_error(
         "--train, --valid (or --folds K) and --model are required; see 'mrank tune "
@@ -361,8 +386,8 @@ int mrank_cmd_tune(int argc, char **argv) {
                                {"--valid-query", valid_query}};
   const mrank_path outputs[] = {{"--model", model_path}};
   if (!mrank_check_paths(inputs, 4, outputs, 1)) return 2;
-  size_t settings = 1;
-  for (int g = 0; g < grid_count; ++g)
+  size_t settings = 1; /* of the linear grids (the MLP's are counted by tune_mlp.c) */
+  for (int g = 0; g < grid_count && !scorer_mlp; ++g)
     settings *= (size_t)grids[g].count;
   if (settings > max_settings) {
     fprintf(stderr, "mrank tune: the grids make %zu settings, more than %d; use fewer values\n",
@@ -400,6 +425,22 @@ int mrank_cmd_tune(int argc, char **argv) {
     goto done;
   }
   const rank_dataset *all = valid_path != NULL && (refit || folds > 0) ? &pool : &train;
+  if (scorer_mlp) {
+    mlp_request request;
+    memset(&request, 0, sizeof request);
+    request.selector = selector;
+    request.options = base;
+    rank_mlp_default_options(&request.mlp);
+    /* the MLP's own defaults where not given, as train --scorer mlp */
+    if (!lr_given) request.options.lr = 1e-3;
+    if (!epochs_given) request.options.epochs = 60;
+    request.options.average = 0;
+    request.options.holdout = 0.0;
+    request.quiet = 1;
+    status = mrank_tune_mlp(&request, grid_texts, grid_count, &train,
+                            valid_path != NULL ? &valid : NULL, all, folds, refit, model_path);
+    goto done;
+  }
   for (size_t s = 0; s < settings; ++s) {
     result *r = &results[s];
     r->options = base;

@@ -1,0 +1,290 @@
+/* tune_mlp.c: `mrank tune --scorer mlp`: a grid over the MLP's settings (hidden, dropout, lr,
+ * weight-decay), each trained from scratch, chosen by validation NDCG@10 (early-stopped on
+ * --valid) or by the mean over --folds K, then refit on all the data for its epoch count. */
+#include "cli/tune_mlp.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/options.h"
+#include "random.h"
+#include "rank/subset.h"
+
+enum { max_values = 16, max_settings = 10000 };
+
+typedef struct mlp_grid {
+  int kind; /* 0 hidden, 1 dropout, 2 lr, 3 weight-decay */
+  rank_mlp_shape shapes[max_values];
+  double values[max_values];
+  int count;
+} mlp_grid;
+
+static const char *const grid_names[] = {"hidden", "dropout", "lr", "weight-decay"};
+
+int mrank_mlp_grid_name(const char *text) {
+  const char *equals = strchr(text, '=');
+  for (int k = 0; k < 4 && equals != NULL; ++k) {
+    if (strlen(grid_names[k]) == (size_t)(equals - text) &&
+        strncmp(text, grid_names[k], (size_t)(equals - text)) == 0) {
+      return k;
+    }
+  }
+  return -1;
+}
+
+/* "hidden=64x32,128" (layers joined by x), "dropout=0,0.1", ... */
+static int parse_grid(const char *text, mlp_grid *g) {
+  g->kind = mrank_mlp_grid_name(text);
+  g->count = 0;
+  if (g->kind < 0) {
+    mrank_error(
+        "--grid \"%s\": with --scorer mlp the names are hidden (64x32,128), dropout, lr "
+        "and weight-decay",
+        text);
+    return 0;
+  }
+  const char *p = strchr(text, '=') + 1;
+  while (*p != '\0') {
+    const size_t length = strcspn(p, ",");
+    char item[128];
+    if (length == 0 || length >= sizeof item || g->count == max_values) {
+      mrank_error("--grid \"%s\": 1 to %d values, separated by commas", text, max_values);
+      return 0;
+    }
+    memcpy(item, p, length);
+    item[length] = '\0';
+    if (g->kind == 0) {
+      for (char *c = item; *c; ++c)
+        if (*c == 'x') *c = ',';
+      char error[256];
+      if (!rank_mlp_parse_hidden(item, &g->shapes[g->count], error, sizeof error)) {
+        mrank_error("--grid hidden: %s (layers joined by x: 64x32)", error);
+        return 0;
+      }
+    } else {
+      char *end = NULL;
+      const double v = strtod(item, &end);
+      const int ok = end != item && *end == '\0' && isfinite(v) &&
+                     (g->kind == 1   ? v >= 0 && v < 1
+                      : g->kind == 2 ? v > 0
+                                     : v >= 0);
+      if (!ok) {
+        mrank_error("--grid %s: \"%s\" is not %s", grid_names[g->kind], item,
+                    g->kind == 1   ? "a probability in [0, 1)"
+                    : g->kind == 2 ? "a number above 0"
+                                   : "a number >= 0");
+        return 0;
+      }
+      g->values[g->count] = v;
+    }
+    g->count++;
+    p += length;
+    if (*p == ',') {
+      p++;
+      if (*p == '\0') {
+        mrank_error("--grid \"%s\": a trailing comma", text);
+        return 0;
+      }
+    }
+  }
+  return 1;
+}
+
+typedef struct mlp_setting {
+  mlp_request request;
+  unsigned best_epoch, diverged_at;
+  double ndcg, seconds;
+} mlp_setting;
+
+static void describe(const mlp_request *r, char *out, size_t size) {
+  char hidden[64];
+  rank_mlp_hidden_text(&r->mlp.shape, hidden, sizeof hidden);
+  snprintf(out, size, "hidden=%s dropout=%g lr=%g weight-decay=%g", hidden, r->mlp.dropout,
+           r->options.lr, r->mlp.weight_decay);
+}
+
+static int by_ndcg(const void *a, const void *b) {
+  const mlp_setting *x = a, *y = b;
+  return x->ndcg < y->ndcg ? 1 : x->ndcg > y->ndcg ? -1 : 0;
+}
+
+/* one setting scored: on valid (early-stopped), or the mean curve over the folds of all */
+static int score_setting(mlp_setting *s, const rank_dataset *train, const rank_dataset *valid,
+                         const rank_dataset *all, size_t folds, char *error, size_t size) {
+  const mlp_request *r = &s->request;
+  rank_mlp_shape shape = r->mlp.shape;
+  shape.features = train->features;
+  float *best = malloc((rank_mlp_parameter_count(&shape) + 1) * sizeof *best);
+  const unsigned E = r->options.epochs;
+  double *curve = calloc(E + 1, sizeof *curve), *sum = calloc(E + 1, sizeof *sum);
+  unsigned *reached = calloc(E + 1, sizeof *reached);
+  int ok = best != NULL && curve != NULL && sum != NULL && reached != NULL;
+  if (!ok) snprintf(error, size, "out of memory");
+  mlp_run run;
+  if (ok && folds == 0) {
+    ok = mrank_mlp_run(r, train, E, valid, r->options.patience, NULL, best, NULL, NULL, &run, error,
+                       size);
+    s->best_epoch = run.best_epoch;
+    s->ndcg = run.best_epoch > 0 ? run.best_ndcg : -1.0;
+    s->diverged_at = run.diverged_at;
+    s->seconds = run.seconds;
+  } else if (ok) {
+    size_t *order = malloc(all->queries * sizeof *order);
+    ok = order != NULL;
+    for (size_t q = 0; ok && q < all->queries; ++q)
+      order[q] = q;
+    mrank_random random = {r->options.seed ^ 0x666f6c6473ull};
+    for (size_t q = all->queries; ok && q > 1; --q) {
+      const size_t k = (size_t)(mrank_random_next(&random) % q), swap = order[q - 1];
+      order[q - 1] = order[k];
+      order[k] = swap;
+    }
+    for (size_t k = 0; k < folds && ok; ++k) {
+      const size_t first = all->queries * k / folds, last = all->queries * (k + 1) / folds;
+      size_t *kept = malloc(all->queries * sizeof *kept), count = 0;
+      ok = kept != NULL;
+      for (size_t q = 0; ok && q < all->queries; ++q) {
+        if (q < first || q >= last) kept[count++] = order[q];
+      }
+      rank_dataset inner, held_out;
+      memset(&inner, 0, sizeof inner);
+      memset(&held_out, 0, sizeof held_out);
+      ok = ok && rank_dataset_subset(all, kept, count, &inner) &&
+           rank_dataset_subset(all, order + first, last - first, &held_out);
+      free(kept);
+      if (!ok) snprintf(error, size, "out of memory for the folds");
+      ok = ok &&
+           mrank_mlp_run(r, &inner, E, &held_out, 0, curve, best, NULL, NULL, &run, error, size);
+      for (unsigned e = 0; ok && e < run.epochs_run; ++e) {
+        sum[e] += curve[e];
+        reached[e]++;
+      }
+      if (ok && run.diverged_at > 0 && (s->diverged_at == 0 || run.diverged_at < s->diverged_at))
+        s->diverged_at = run.diverged_at;
+      s->seconds += run.seconds;
+      rank_dataset_free(&inner);
+      rank_dataset_free(&held_out);
+    }
+    free(order);
+    s->ndcg = -1.0;
+    s->best_epoch = 0;
+    for (unsigned e = 0; ok && e < E && reached[e] == folds; ++e) {
+      if (sum[e] / (double)folds > s->ndcg) {
+        s->ndcg = sum[e] / (double)folds;
+        s->best_epoch = e + 1;
+      }
+    }
+  }
+  free(best);
+  free(curve);
+  free(sum);
+  free(reached);
+  return ok;
+}
+
+int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int grid_count,
+                   const rank_dataset *train, const rank_dataset *valid, const rank_dataset *all,
+                   size_t folds, int refit, const char *model_path) {
+  mlp_grid grids[4];
+  int seen[4] = {0};
+  for (int g = 0; g < grid_count; ++g) {
+    if (grid_count > 4 || !parse_grid(grid_texts[g], &grids[g])) return 2;
+    if (seen[grids[g].kind]++) {
+      mrank_error("--grid %s is given twice; list all its values in one",
+                  grid_names[grids[g].kind]);
+      return 2;
+    }
+  }
+  size_t settings = 1;
+  for (int g = 0; g < grid_count; ++g)
+    settings *= (size_t)grids[g].count;
+  if (settings > max_settings) {
+    mrank_error("the grids make %zu settings, more than %d; use fewer values", settings,
+                max_settings);
+    return 2;
+  }
+  mlp_setting *results = calloc(settings, sizeof *results);
+  if (results == NULL) return mrank_error("out of memory"), 2;
+  char error[2048], text[256];
+  int status = 2;
+  fprintf(stderr, "tuning %zu MLP settings%s\n", settings,
+          folds > 0 ? " on folds" : " on the validation data");
+  for (size_t s = 0; s < settings; ++s) {
+    mlp_setting *r = &results[s];
+    r->request = *base;
+    size_t rest = s;
+    for (int g = 0; g < grid_count; ++g) {
+      const int at = (int)(rest % (size_t)grids[g].count);
+      rest /= (size_t)grids[g].count;
+      if (grids[g].kind == 0) r->request.mlp.shape = grids[g].shapes[at];
+      if (grids[g].kind == 1) r->request.mlp.dropout = grids[g].values[at];
+      if (grids[g].kind == 2) r->request.options.lr = grids[g].values[at];
+      if (grids[g].kind == 3) r->request.mlp.weight_decay = grids[g].values[at];
+    }
+    describe(&r->request, text, sizeof text);
+    if (!score_setting(r, train, valid, all, folds, error, sizeof error)) {
+      mrank_error("%s: %s", text, error);
+      goto done;
+    }
+    if (r->best_epoch > 0) {
+      fprintf(stderr, "  [%zu/%zu] %s: %sNDCG@10 %.4f at epoch %u\n", s + 1, settings, text,
+              folds > 0 ? "mean " : "", r->ndcg, r->best_epoch);
+    } else {
+      fprintf(stderr, "  [%zu/%zu] %s: diverged at epoch %u\n", s + 1, settings, text,
+              r->diverged_at);
+    }
+  }
+  qsort(results, settings, sizeof *results, by_ndcg);
+  printf("%-60s %5s %8s %8s\n", "setting", "epoch", "NDCG@10", "seconds");
+  for (size_t s = 0; s < settings; ++s) {
+    describe(&results[s].request, text, sizeof text);
+    if (results[s].best_epoch == 0) {
+      printf("%-60s %5s %8s %8.2f  diverged at epoch %u\n", text, "-", "-", results[s].seconds,
+             results[s].diverged_at);
+    } else {
+      printf("%-60s %5u %8.4f %8.2f\n", text, results[s].best_epoch, results[s].ndcg,
+             results[s].seconds);
+    }
+  }
+  if (results[0].best_epoch == 0) {
+    fprintf(stderr,
+            "mrank tune: every setting diverged; try smaller lr values. No model written\n");
+    status = 1;
+    goto done;
+  }
+  /* the best setting trained again: on all the data (refit) or on --train, for its epochs */
+  const mlp_request *best = &results[0].request;
+  const rank_dataset *data = refit ? all : train;
+  rank_mlp_shape shape = best->mlp.shape;
+  shape.features = data->features;
+  const size_t P = rank_mlp_parameter_count(&shape);
+  float *parameters = malloc((P + 1) * sizeof(float));
+  float *mean = malloc((data->features + 1) * sizeof(float));
+  float *deviation = malloc((data->features + 1) * sizeof(float));
+  mlp_run run;
+  const int ok = parameters != NULL && mean != NULL && deviation != NULL &&
+                 mrank_mlp_run(best, data, results[0].best_epoch, NULL, 0, NULL, parameters, mean,
+                               deviation, &run, error, sizeof error);
+  if (!ok) {
+    mrank_error("the %s: %s", refit ? "refit" : "final run", parameters ? error : "out of memory");
+  } else if (run.diverged_at > 0) {
+    fprintf(stderr, "mrank tune: the %s diverged at epoch %u; try a smaller lr. No model written\n",
+            refit ? "refit" : "final run", run.diverged_at);
+    status = 1;
+  } else if (!mrank_mlp_save(best, data->features, parameters, mean, deviation, run.best_epoch,
+                             results[0].best_epoch, model_path, error, sizeof error)) {
+    mrank_error("%s", error);
+  } else {
+    printf("%s: the best setting on %zu queries for %u epochs\nbest model written to %s\n",
+           refit ? "refit" : "trained", data->queries, results[0].best_epoch, model_path);
+    status = 0;
+  }
+  free(parameters);
+  free(mean);
+  free(deviation);
+done:
+  free(results);
+  return status;
+}
