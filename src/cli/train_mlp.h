@@ -36,7 +36,7 @@ int mrank_mlp_run(const mlp_request *request, const rank_dataset *data, unsigned
                   float *mean, float *deviation, mlp_run *run, char *error, size_t error_size);
 /* Writes an MLP model of request's network with these parameters and standardisation. */
 int mrank_mlp_save(const mlp_request *request, size_t features, const float *parameters,
-                   const float *mean, const float *deviation, unsigned best_epoch,
-                   unsigned epochs, const char *path, char *error, size_t error_size);
+                   const float *mean, const float *deviation, unsigned best_epoch, unsigned epochs,
+                   const char *path, char *error, size_t error_size);
 
 #endif /* MRANK_CLI_TRAIN_MLP_H */
