@@ -178,19 +178,10 @@ static int tune_folds(const rank_dataset *all, size_t folds, const char *selecto
     snprintf(error, size, "%zu queries cannot make %zu folds", all->queries, folds);
     return 0;
   }
-  size_t *order = malloc(all->queries * sizeof *order);
+  size_t *order = rank_kfold_order(all->queries, base->seed);
   if (order == NULL) {
     snprintf(error, size, "out of memory");
     return 0;
-  }
-  /* one seeded shuffle; fold k holds out its k-th run of queries */
-  for (size_t q = 0; q < all->queries; ++q)
-    order[q] = q;
-  mrank_random random = {base->seed ^ 0x666f6c6473ull};
-  for (size_t q = all->queries; q > 1; --q) {
-    const size_t k = (size_t)(mrank_random_next(&random) % q), swap = order[q - 1];
-    order[q - 1] = order[k];
-    order[k] = swap;
   }
   int ok = 1;
   for (size_t s = 0; s < settings && ok; ++s) {
@@ -199,18 +190,8 @@ static int tune_folds(const rank_dataset *all, size_t folds, const char *selecto
     ok = results[s].curve != NULL && results[s].reached != NULL;
   }
   for (size_t k = 0; k < folds && ok; ++k) {
-    const size_t first = all->queries * k / folds, last = all->queries * (k + 1) / folds;
-    size_t *kept = malloc(all->queries * sizeof *kept), count = 0;
-    ok = kept != NULL;
-    for (size_t q = 0; ok && q < all->queries; ++q) {
-      if (q < first || q >= last) kept[count++] = order[q];
-    }
     rank_dataset inner, held_out;
-    memset(&inner, 0, sizeof inner);
-    memset(&held_out, 0, sizeof held_out);
-    ok = ok && rank_dataset_subset(all, kept, count, &inner) &&
-         rank_dataset_subset(all, order + first, last - first, &held_out);
-    free(kept);
+    ok = rank_kfold_parts(all, order, folds, k, &inner, &held_out);
     rank_trainer *trainer =
         ok ? rank_trainer_create(&inner, selector, 0, base->scale, error, size) : NULL;
     if (!ok) snprintf(error, size, "out of memory for the folds");

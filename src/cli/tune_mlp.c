@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cli/options.h"
-#include "random.h"
 #include "rank/subset.h"
 
 enum { max_values = 16, max_settings = 10000 };
@@ -130,30 +129,15 @@ static int score_setting(mlp_setting *s, const rank_dataset *train, const rank_d
     s->ndcg = run.best_epoch > 0 ? run.best_ndcg : -1.0;
     s->diverged_at = run.diverged_at;
     s->seconds = run.seconds;
+  } else if (ok && all->queries < folds) {
+    snprintf(error, size, "%zu queries cannot make %zu folds", all->queries, folds);
+    ok = 0;
   } else if (ok) {
-    size_t *order = malloc(all->queries * sizeof *order);
+    size_t *order = rank_kfold_order(all->queries, r->options.seed);
     ok = order != NULL;
-    for (size_t q = 0; ok && q < all->queries; ++q)
-      order[q] = q;
-    mrank_random random = {r->options.seed ^ 0x666f6c6473ull};
-    for (size_t q = all->queries; ok && q > 1; --q) {
-      const size_t k = (size_t)(mrank_random_next(&random) % q), swap = order[q - 1];
-      order[q - 1] = order[k];
-      order[k] = swap;
-    }
     for (size_t k = 0; k < folds && ok; ++k) {
-      const size_t first = all->queries * k / folds, last = all->queries * (k + 1) / folds;
-      size_t *kept = malloc(all->queries * sizeof *kept), count = 0;
-      ok = kept != NULL;
-      for (size_t q = 0; ok && q < all->queries; ++q) {
-        if (q < first || q >= last) kept[count++] = order[q];
-      }
       rank_dataset inner, held_out;
-      memset(&inner, 0, sizeof inner);
-      memset(&held_out, 0, sizeof held_out);
-      ok = ok && rank_dataset_subset(all, kept, count, &inner) &&
-           rank_dataset_subset(all, order + first, last - first, &held_out);
-      free(kept);
+      ok = rank_kfold_parts(all, order, folds, k, &inner, &held_out);
       if (!ok) snprintf(error, size, "out of memory for the folds");
       ok = ok &&
            mrank_mlp_run(r, &inner, E, &held_out, 0, curve, best, NULL, NULL, &run, error, size);

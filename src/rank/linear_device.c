@@ -46,8 +46,10 @@ size_t rank_linear_program_options(cl_device_id device, char *options, size_t si
   return local;
 }
 
-static int build_kernels(rank_linear_device *dev, cl_device_id device, char *error,
-                         size_t error_size) {
+int rank_tool_kernels(cl_context cl, cl_device_id device, const char *file,
+                      const char *const *names, size_t count, cl_program *program,
+                      cl_kernel *kernels, size_t *local, int *cache_warned, char *error,
+                      size_t error_size) {
   char cache_dir[4096];
   char untrusted[8192]; /* the library's context has warned about an untrusted folder already */
   mrank_cache_dir(cache_dir, sizeof cache_dir, untrusted, sizeof untrusted);
@@ -55,33 +57,39 @@ static int build_kernels(rank_linear_device *dev, cl_device_id device, char *err
   const size_t fixed_local = rank_linear_program_options(device, options, sizeof options);
   const int fixed = options[0] != '\0';
   mrank_program_origin origin;
-  const mrank_program_request request = {.context = dev->cl,
+  const mrank_program_request request = {.context = cl,
                                          .device = device,
-                                         .file_name = "ranker.cl",
+                                         .file_name = file,
                                          .embedded = mrank_tool_kernels,
                                          .embedded_count = mrank_tool_kernels_count,
                                          .options = options,
                                          .cache_dir = cache_dir,
-                                         .cache_warned = &dev->cache_warned,
+                                         .cache_warned = cache_warned,
                                          .binary_dir = mrank_binary_dir_setting()};
-  if (mrank_program_build(&request, &dev->program, &origin, error, error_size) != MRANK_SUCCESS) {
+  if (mrank_program_build(&request, program, &origin, error, error_size) != MRANK_SUCCESS) {
     return 0;
   }
-  for (int k = 0; k < RANK_K_COUNT; ++k) {
+  for (size_t k = 0; k < count; ++k) {
     cl_int err = CL_SUCCESS;
-    dev->kernel[k] = clCreateKernel(dev->program, kernel_names[k], &err);
-    if (err != CL_SUCCESS) return cl_failed(error, error_size, kernel_names[k], err);
-    dev->local[k] = fixed_local;
+    kernels[k] = clCreateKernel(*program, names[k], &err);
+    if (err != CL_SUCCESS) return cl_failed(error, error_size, names[k], err);
+    local[k] = fixed_local;
     if (fixed) continue; /* built for that size: no other may be launched */
     size_t largest = 64;
-    if (clGetKernelWorkGroupInfo(dev->kernel[k], device, CL_KERNEL_WORK_GROUP_SIZE, sizeof largest,
+    if (clGetKernelWorkGroupInfo(kernels[k], device, CL_KERNEL_WORK_GROUP_SIZE, sizeof largest,
                                  &largest, NULL) != CL_SUCCESS) {
       largest = 1;
     }
-    while (dev->local[k] > 1 && dev->local[k] > largest)
-      dev->local[k] /= 2;
+    while (local[k] > 1 && local[k] > largest)
+      local[k] /= 2;
   }
   return 1;
+}
+
+static int build_kernels(rank_linear_device *dev, cl_device_id device, char *error,
+                         size_t error_size) {
+  return rank_tool_kernels(dev->cl, device, "ranker.cl", kernel_names, RANK_K_COUNT, &dev->program,
+                           dev->kernel, dev->local, &dev->cache_warned, error, error_size);
 }
 
 int rank_linear_device_init(rank_linear_device *dev, cl_context cl, cl_device_id device,

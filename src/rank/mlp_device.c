@@ -7,10 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "binary_dir.h"
-#include "disk_cache.h"
-#include "program_builder.h"
-
 static const char *const kernel_names[MLP_K_COUNT] = {
     "bias_relu", "output_backward", "relu_backward", "column_sum",
     "optimize",  "gather",          "scatter",       "accumulate"};
@@ -50,42 +46,12 @@ static int zero(rank_mlp_device *dev, cl_mem m, size_t floats, char *error, size
 }
 
 static int build(rank_mlp_device *dev, cl_device_id device, char *error, size_t error_size) {
-  char cache_dir[4096], untrusted[8192];
-  mrank_cache_dir(cache_dir, sizeof cache_dir, untrusted, sizeof untrusted);
-  char options[64];
-  const size_t local = rank_linear_program_options(device, options, sizeof options);
-  const char *files[2] = {"mlp.cl", "ranker.cl"};
-  for (int f = 0; f < 2; ++f) {
-    mrank_program_origin origin;
-    const mrank_program_request request = {.context = dev->cl,
-                                           .device = device,
-                                           .file_name = files[f],
-                                           .embedded = mrank_tool_kernels,
-                                           .embedded_count = mrank_tool_kernels_count,
-                                           .options = options,
-                                           .cache_dir = cache_dir,
-                                           .cache_warned = &dev->cache_warned,
-                                           .binary_dir = mrank_binary_dir_setting()};
-    if (mrank_program_build(&request, &dev->programs[f], &origin, error, error_size) !=
-        MRANK_SUCCESS) {
-      return 0;
-    }
-  }
-  for (int k = 0; k < MLP_K_COUNT; ++k) {
-    cl_int err = CL_SUCCESS;
-    dev->kernel[k] = clCreateKernel(dev->programs[k < MLP_K_GATHER ? 0 : 1], kernel_names[k], &err);
-    if (err != CL_SUCCESS) return cl_failed(error, error_size, kernel_names[k], err);
-    dev->local[k] = local;
-    if (options[0] != '\0') continue; /* built for that size */
-    size_t largest = 64;
-    if (clGetKernelWorkGroupInfo(dev->kernel[k], device, CL_KERNEL_WORK_GROUP_SIZE, sizeof largest,
-                                 &largest, NULL) != CL_SUCCESS) {
-      largest = 1;
-    }
-    while (dev->local[k] > 1 && dev->local[k] > largest)
-      dev->local[k] /= 2;
-  }
-  return 1;
+  return rank_tool_kernels(dev->cl, device, "mlp.cl", kernel_names, MLP_K_GATHER, &dev->programs[0],
+                           dev->kernel, dev->local, &dev->cache_warned, error, error_size) &&
+         rank_tool_kernels(dev->cl, device, "ranker.cl", kernel_names + MLP_K_GATHER,
+                           MLP_K_COUNT - MLP_K_GATHER, &dev->programs[1],
+                           dev->kernel + MLP_K_GATHER, dev->local + MLP_K_GATHER,
+                           &dev->cache_warned, error, error_size);
 }
 
 int rank_mlp_device_init(rank_mlp_device *dev, mrank_context *ctx, const float *x, size_t docs,

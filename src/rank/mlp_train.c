@@ -263,12 +263,11 @@ static void host_forward(rank_mlp_trainer *t, const host_batch *b) {
   }
 }
 
-static int unit_on(const rank_mlp_trainer *t, const host_batch *b, size_t layer, size_t i, size_t u,
-                   float z) {
+/* the unit was on at this step: positive and kept by the dropout mask */
+static int unit_on(const host_batch *b, size_t layer, size_t i, size_t u, float z) {
   return z > 0.0f &&
          (b->threshold == 0 || rank_mlp_keep(b->seed, b->step, (uint32_t)layer,
                                              (uint32_t)(b->d0 + i), (uint32_t)u, b->threshold));
-  (void)t;
 }
 
 static void host_backward(rank_mlp_trainer *t, const host_batch *b) {
@@ -288,8 +287,7 @@ static void host_backward(rank_mlp_trainer *t, const host_batch *b) {
   float *dz = t->d1, *da = t->d2;
   for (size_t i = 0; i < rows; ++i) {
     for (size_t u = 0; u < H; ++u) {
-      dz[i * H + u] =
-          unit_on(t, b, L - 1, i, u, t->z[L - 1][i * H + u]) ? g[i] * w[u] * scale : 0.0f;
+      dz[i * H + u] = unit_on(b, L - 1, i, u, t->z[L - 1][i * H + u]) ? g[i] * w[u] * scale : 0.0f;
     }
   }
   for (size_t l = L; l-- > 0;) {
@@ -317,8 +315,7 @@ static void host_backward(rank_mlp_trainer *t, const host_batch *b) {
         float total = 0.0f;
         for (size_t u = 0; u < out; ++u)
           total += dz[i * out + u] * W[k * out + u];
-        da[i * in + k] =
-            unit_on(t, b, l - 1, i, k, t->z[l - 1][i * in + k]) ? total * b->scale : 0.0f;
+        da[i * in + k] = unit_on(b, l - 1, i, k, t->z[l - 1][i * in + k]) ? total * b->scale : 0.0f;
       }
     }
     float *swap = dz;

@@ -134,3 +134,34 @@ int rank_fold_parts(const rank_dataset *train, const rank_folds *folds, size_t k
   if (!made) rank_dataset_free(inner);
   return made;
 }
+
+size_t *rank_kfold_order(size_t queries, unsigned long long seed) {
+  size_t *order = malloc((queries + 1) * sizeof *order);
+  if (order == NULL) return NULL;
+  for (size_t q = 0; q < queries; ++q)
+    order[q] = q;
+  mrank_random random = {seed ^ 0x666f6c6473ull};
+  for (size_t q = queries; q > 1; --q) {
+    const size_t k = (size_t)(mrank_random_next(&random) % q), swap = order[q - 1];
+    order[q - 1] = order[k];
+    order[k] = swap;
+  }
+  return order;
+}
+
+int rank_kfold_parts(const rank_dataset *all, const size_t *order, size_t folds, size_t k,
+                     rank_dataset *inner, rank_dataset *held_out) {
+  const size_t first = all->queries * k / folds, last = all->queries * (k + 1) / folds;
+  size_t *kept = malloc((all->queries + 1) * sizeof *kept), count = 0;
+  memset(inner, 0, sizeof *inner);
+  memset(held_out, 0, sizeof *held_out);
+  if (kept == NULL) return 0;
+  for (size_t q = 0; q < all->queries; ++q) {
+    if (q < first || q >= last) kept[count++] = order[q];
+  }
+  const int ok = rank_dataset_subset(all, kept, count, inner) &&
+                 rank_dataset_subset(all, order + first, last - first, held_out);
+  free(kept);
+  if (!ok) rank_dataset_free(inner);
+  return ok;
+}

@@ -37,4 +37,11 @@ int rank_make_folds(const rank_dataset *train, double holdout, rank_folds *folds
 int rank_fold_parts(const rank_dataset *train, const rank_folds *folds, size_t k,
                     rank_dataset *inner, rank_dataset *held_out);
 
+/* tune's K folds: the queries 0 .. queries - 1 in one shuffle from the seed (NULL when out of
+ * memory); fold k of `folds` holds out the k-th run of queries of it, [queries k / folds,
+ * queries (k + 1) / folds), and trains on the rest (order kept). 0 when out of memory. */
+size_t *rank_kfold_order(size_t queries, unsigned long long seed);
+int rank_kfold_parts(const rank_dataset *all, const size_t *order, size_t folds, size_t k,
+                     rank_dataset *inner, rank_dataset *held_out);
+
 #endif /* MRANK_RANK_SUBSET_H */
