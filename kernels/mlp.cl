@@ -77,10 +77,12 @@ MRANK_KERNEL void column_sum(__global const float *d, uint rows, uint units, __g
 }
 
 /* one step over every parameter: 0 SGD, 1 momentum (PyTorch's: v = mu v + g), 2 Adam (PyTorch's,
- * with bias1 = 1 - beta1^t and bias2 = 1 - beta2^t); weight decay is added to the gradient */
+ * with bias1 = 1 - beta1^t and bias2 = 1 - beta2^t); weight decay is added to the gradient; then the
+ * running average of the parameters over the steps (share = 1 / steps) */
 MRANK_KERNEL void optimize(__global float *p, __global const float *g, __global float *m,
                            __global float *v, uint count, int kind, float lr, float decay,
-                           float momentum, float bias1, float bias2) {
+                           float momentum, float bias1, float bias2, __global float *average,
+                           float share) {
   const uint k = get_global_id(0);
   if (k >= count) return;
   const float grad = g[k] + decay * p[k];
@@ -97,4 +99,5 @@ MRANK_KERNEL void optimize(__global float *p, __global const float *g, __global 
     v[k] = second;
     p[k] = p[k] - lr * (first / bias1) / (sqrt(second / bias2) + 1e-8f);
   }
+  average[k] = average[k] + (p[k] - average[k]) * share;
 }

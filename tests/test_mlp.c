@@ -64,11 +64,12 @@ Test(mlp, the_first_gradient_on_the_device_matches_the_host, .timeout = 120) {
 }
 
 static double train_ndcg(const rank_dataset *d, const char *selector, float *parameters,
-                         unsigned epochs) {
+                         unsigned epochs, int average) {
   char error[1024];
   rank_options o;
   rank_mlp_options m;
   small_options(&o, &m);
+  o.average = (unsigned)average;
   rank_mlp_trainer *t = trainer_on(d, selector);
   cr_assert(rank_mlp_trainer_reset(t, &o, &m, error, sizeof error), "%s", error);
   for (unsigned e = 1; e <= epochs; ++e) {
@@ -95,12 +96,18 @@ Test(mlp, device_and_host_train_alike_and_a_seed_repeats_itself, .timeout = 120)
   rank_mlp_shape shape = {d.features, 2, {16, 8}};
   const size_t P = rank_mlp_parameter_count(&shape);
   float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b), *h = malloc(P * sizeof *h);
-  const double device = train_ndcg(&d, NULL, a, 5), again = train_ndcg(&d, NULL, b, 5);
+  const double device = train_ndcg(&d, NULL, a, 5, 0), again = train_ndcg(&d, NULL, b, 5, 0);
   cr_assert_eq(memcmp(a, b, P * sizeof *a), 0, "the same seed gives the same parameters");
   cr_assert_eq(device, again);
-  const double host = train_ndcg(&d, "host", h, 5);
+  const double host = train_ndcg(&d, "host", h, 5, 0);
   /* the bound: the same network from the same seed on the host */
   cr_assert(fabs(device - host) <= 0.005, "device %.4f, host %.4f", device, host);
+  /* averaged parameters (--average): not the last step's, and host and device alike again */
+  const double averaged = train_ndcg(&d, NULL, b, 5, 1),
+               averaged_host = train_ndcg(&d, "host", h, 5, 1);
+  cr_assert_neq(memcmp(a, b, P * sizeof *a), 0, "the average is not the last iterate");
+  cr_assert(fabs(averaged - averaged_host) <= 0.005, "device %.4f, host %.4f", averaged,
+            averaged_host);
   free(a);
   free(b);
   free(h);

@@ -93,7 +93,7 @@ int rank_mlp_device_init(rank_mlp_device *dev, mrank_context *ctx, const float *
 }
 
 static void release_shape_buffers(rank_mlp_device *dev) {
-  cl_mem *list[] = {&dev->p, &dev->g, &dev->m, &dev->v, &dev->d1, &dev->d2};
+  cl_mem *list[] = {&dev->p, &dev->g, &dev->m, &dev->v, &dev->average, &dev->d1, &dev->d2};
   for (size_t k = 0; k < sizeof list / sizeof list[0]; ++k)
     release(list[k]);
   for (size_t l = 0; l < RANK_MLP_MAX_LAYERS; ++l) {
@@ -135,6 +135,7 @@ int rank_mlp_device_reset(rank_mlp_device *dev, const rank_mlp_shape *shape,
     dev->g = buffer(dev, P * sizeof(float), NULL, &err);
     dev->m = buffer(dev, P * sizeof(float), NULL, &err);
     dev->v = buffer(dev, P * sizeof(float), NULL, &err);
+    dev->average = buffer(dev, P * sizeof(float), NULL, &err);
     dev->d1 = buffer(dev, B * widest * sizeof(float), NULL, &err);
     dev->d2 = buffer(dev, B * widest * sizeof(float), NULL, &err);
     if (err != CL_SUCCESS) return cl_failed(error, error_size, "the network's buffers", err);
@@ -156,7 +157,7 @@ int rank_mlp_device_reset(rank_mlp_device *dev, const rank_mlp_shape *shape,
                                           parameters, 0, NULL, NULL);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "uploading the parameters", err);
   return zero(dev, dev->g, P, error, error_size) && zero(dev, dev->m, P, error, error_size) &&
-         zero(dev, dev->v, P, error, error_size);
+         zero(dev, dev->v, P, error, error_size) && zero(dev, dev->average, P, error, error_size);
 }
 
 int rank_mlp_device_begin_epoch(rank_mlp_device *dev, const rank_pairs *pairs, char *error,
@@ -411,6 +412,8 @@ int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *st, rank_sta
   ARG(MLP_K_OPTIMIZE, 8, st->momentum);
   ARG(MLP_K_OPTIMIZE, 9, st->bias1);
   ARG(MLP_K_OPTIMIZE, 10, st->bias2);
+  ARG(MLP_K_OPTIMIZE, 11, dev->average);
+  ARG(MLP_K_OPTIMIZE, 12, st->share);
   if ((err = launch(dev, MLP_K_OPTIMIZE, dev->parameters, e)) != CL_SUCCESS) {
     return cl_failed(error, error_size, "optimiser step", err);
   }
@@ -429,7 +432,8 @@ int rank_mlp_device_loss(rank_mlp_device *dev, double *total, char *error, size_
 
 int rank_mlp_device_read(rank_mlp_device *dev, int which, float *out, char *error,
                          size_t error_size) {
-  const cl_int err = clEnqueueReadBuffer(dev->queue, which == 0 ? dev->p : dev->g, CL_TRUE, 0,
+  const cl_mem from = which == 0 ? dev->p : which == 1 ? dev->g : dev->average;
+  const cl_int err = clEnqueueReadBuffer(dev->queue, from, CL_TRUE, 0,
                                          dev->parameters * sizeof(float), out, 0, NULL, NULL);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "reading the network", err);
   return 1;

@@ -41,7 +41,7 @@ typedef struct rank_mlp_device {
   int cache_warned;
   cl_kernel kernel[MLP_K_COUNT];
   size_t local[MLP_K_COUNT];
-  cl_mem x, p, g, m, v, z[RANK_MLP_MAX_LAYERS], a[RANK_MLP_MAX_LAYERS], d1, d2;
+  cl_mem x, p, g, m, v, average, z[RANK_MLP_MAX_LAYERS], a[RANK_MLP_MAX_LAYERS], d1, d2;
   cl_mem scores, doc_gradient, doc_start, doc_entries, pa, pb, x1, x2, y, dx1, dx2, loss, total;
   size_t pair_capacity;
   int pairs_on_device;
@@ -64,6 +64,7 @@ typedef struct rank_mlp_step {
   float margin, lr, weight_decay, momentum, dropout_scale;
   int optimizer;      /* rank_optimizer */
   float bias1, bias2; /* Adam's 1 - beta^t */
+  float share;        /* 1 / steps: the running average's weight for this step */
   uint32_t seed, step, threshold;
   int take_step; /* 0: the gradient only (the tests) */
 } rank_mlp_step;
@@ -71,7 +72,7 @@ typedef struct rank_mlp_step {
 int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *step, rank_stage_times *times,
                          char *error, size_t error_size);
 int rank_mlp_device_loss(rank_mlp_device *dev, double *total, char *error, size_t error_size);
-/* which 0: the parameters, 1: the last gradient */
+/* which 0: the parameters, 1: the last gradient, 2: the parameters' running average */
 int rank_mlp_device_read(rank_mlp_device *dev, int which, float *out, char *error,
                          size_t error_size);
 

@@ -27,7 +27,7 @@ struct rank_mlp_trainer {
   rank_mlp_device dev;
   unsigned long step; /* optimiser steps since the reset */
   /* the host's network and its batch state */
-  float *p, *g, *m, *v;
+  float *p, *g, *m, *v, *average;
   float *z[RANK_MLP_MAX_LAYERS], *a[RANK_MLP_MAX_LAYERS], *d1, *d2;
   float *scores, *doc_gradient, *x1, *x2, *ones, *dx1, *dx2;
   size_t pair_room;
@@ -86,6 +86,7 @@ void rank_mlp_trainer_destroy(rank_mlp_trainer *t) {
   if (!t->on_host) rank_mlp_device_free(&t->dev);
   mrank_context_destroy(t->ctx);
   rank_pairs_free(&t->pairs);
+  free(t->average);
   float *arrays[] = {t->x,  t->mean,   t->deviation,    t->p,  t->g,  t->m,    t->v,   t->d1,
                      t->d2, t->scores, t->doc_gradient, t->x1, t->x2, t->ones, t->dx1, t->dx2};
   for (size_t k = 0; k < sizeof arrays / sizeof arrays[0]; ++k)
@@ -161,8 +162,8 @@ const float *rank_mlp_trainer_deviation(const rank_mlp_trainer *t) {
 /* the host's per-batch arrays for this shape and batch size */
 static int host_arrays(rank_mlp_trainer *t, const rank_mlp_shape *s) {
   const size_t P = rank_mlp_parameter_count(s), B = t->max_batch_docs;
-  float **params[] = {&t->p, &t->g, &t->m, &t->v};
-  for (size_t k = 0; k < 4; ++k) {
+  float **params[] = {&t->p, &t->g, &t->m, &t->v, &t->average};
+  for (size_t k = 0; k < 5; ++k) {
     free(*params[k]);
     *params[k] = calloc(P + 1, sizeof(float));
     if (*params[k] == NULL) return 0;
@@ -210,6 +211,7 @@ int rank_mlp_trainer_reset(rank_mlp_trainer *t, const rank_options *options,
       memset(t->g, 0, t->parameters * sizeof(float));
       memset(t->m, 0, t->parameters * sizeof(float));
       memset(t->v, 0, t->parameters * sizeof(float));
+      memset(t->average, 0, t->parameters * sizeof(float));
     }
   } else {
     if (t->dev.x == NULL || largest > t->dev.max_batch_docs) {
@@ -324,7 +326,7 @@ static void host_backward(rank_mlp_trainer *t, const host_batch *b) {
   }
 }
 
-static void host_optimize(rank_mlp_trainer *t, float bias1, float bias2) {
+static void host_optimize(rank_mlp_trainer *t, float bias1, float bias2, float share) {
   const float lr = (float)t->options.lr, decay = (float)t->mlp.weight_decay,
               momentum = (float)t->options.momentum;
   for (size_t k = 0; k < t->parameters; ++k) {
@@ -342,6 +344,7 @@ static void host_optimize(rank_mlp_trainer *t, float bias1, float bias2) {
       t->v[k] = second;
       t->p[k] = t->p[k] - lr * (first / bias1) / (sqrtf(second / bias2) + 1e-8f);
     }
+    t->average[k] = t->average[k] + (t->p[k] - t->average[k]) * share;
   }
 }
 
@@ -384,7 +387,8 @@ static void host_step(rank_mlp_trainer *t, const host_batch *b, double *loss_tot
   host_backward(t, b);
   if (!take) return;
   const double steps = (double)t->step;
-  host_optimize(t, (float)(1.0 - pow(0.9, steps)), (float)(1.0 - pow(0.999, steps)));
+  host_optimize(t, (float)(1.0 - pow(0.9, steps)), (float)(1.0 - pow(0.999, steps)),
+                (float)(1.0 / steps));
 }
 
 /* ---- epochs ---- */
@@ -435,6 +439,7 @@ static int run_step(rank_mlp_trainer *t, size_t q0, size_t q1, int take, double 
                             (int)t->mlp.optimizer,
                             (float)(1.0 - pow(0.9, steps)),
                             (float)(1.0 - pow(0.999, steps)),
+                            (float)(1.0 / steps),
                             seed,
                             (uint32_t)t->step,
                             threshold,
@@ -487,11 +492,13 @@ int rank_mlp_trainer_epoch(rank_mlp_trainer *t, unsigned epoch, rank_epoch_repor
 
 int rank_mlp_trainer_parameters(rank_mlp_trainer *t, float *parameters, char *error,
                                 size_t error_size) {
+  /* with averaging (options.average), the running average of the parameters over the steps */
+  const int average = t->options.average != 0 && t->step > 0;
   if (t->on_host) {
-    memcpy(parameters, t->p, t->parameters * sizeof(float));
+    memcpy(parameters, average ? t->average : t->p, t->parameters * sizeof(float));
     return 1;
   }
-  return rank_mlp_device_read(&t->dev, 0, parameters, error, error_size);
+  return rank_mlp_device_read(&t->dev, average ? 2 : 0, parameters, error, error_size);
 }
 
 int rank_mlp_trainer_first_gradient(rank_mlp_trainer *t, float *gradient, char *error,
