@@ -84,6 +84,14 @@ status=$?
 set -e
 [ "$status" -ne 0 ] || fail "no pair: mpirun exited 0"
 grep -q "no pair to learn from" err.txt || fail "no pair: $(head -n 1 err.txt)"
+head -n 20 t.txt > one.txt # one query for two ranks
+set +e
+ranks 2 "$mrank" train --mpi --train one.txt "${options[@]}" --model one-query.model 2> err.txt
+status=$?
+set -e
+[ "$status" -ne 0 ] || fail "more ranks than queries: mpirun exited 0"
+grep -q "rank 1 of 2: one.txt: no query starts in this rank's part" err.txt ||
+  fail "more ranks than queries: $(head -n 1 err.txt)"
 set +e
 "$mrank" train --allreduce fast --train t.txt --model x.model 2> err.txt
 status=$?

@@ -259,7 +259,8 @@ int mpi_read_share(MPI_Comm comm, const char *path, const char *query_path,
     ok = 0;
   }
   if (file != NULL) fclose(file);
-  if (ok) {
+  /* no query starts in this rank's bytes: an empty share (the caller says what to do) */
+  if (ok && end > start) {
     char name[4200];
     snprintf(name, sizeof name, "%s (rank %d's share from line %zu)", path, rank,
              share->first_line);
