@@ -59,6 +59,11 @@ ranks 1 "$mrank" train --mpi --train tr.txt --valid va.txt --patience 2 "${optio
 ranks 4 "$mrank" train --mpi --train tr.txt --valid va.txt --patience 2 "${options[@]}" \
   --epochs 10 --model v4.model
 cmp v1.model v4.model || fail "--valid: 4 ranks chose another model than 1"
+# two validation queries for four ranks: the ranks without one add nothing
+awk '{ if ($2 != last) { n++; last = $2 } if (n <= 2) print }' va.txt > va2.txt
+ranks 1 "$mrank" train --mpi --train tr.txt --valid va2.txt "${options[@]}" --model w1.model
+ranks 4 "$mrank" train --mpi --train tr.txt --valid va2.txt "${options[@]}" --model w4.model
+cmp w1.model w4.model || fail "--valid with fewer queries than ranks: another model"
 
 echo "== failures: every rank exits non-zero, rank 0 names the failed rank, no model"
 awk 'NR == 1500 { $5 = "5:abc" } { print }' t.txt > bad.txt

@@ -247,10 +247,15 @@ static int print_epoch(const rank_fit_epoch *e, void *user, char *error, size_t 
 
 /* Reads a share and agrees on the outcome; a rank without a query is a failure too. */
 static int read_share(mpi_world *w, const char *path, const char *query,
-                      const rank_read_limits *limits, rank_dataset *data, mpi_share *share,
-                      char *error, size_t error_size) {
+                      const rank_read_limits *limits, int validation, rank_dataset *data,
+                      mpi_share *share, char *error, size_t error_size) {
   int ok = mpi_read_share(w->comm, path, query, limits, data, share, error, error_size);
-  if (ok && data->queries == 0) {
+  if (ok && validation && share->total_queries == 0) {
+    snprintf(error, error_size, "%s: no query groups (give qid: tokens or --valid-query)", path);
+    ok = 0;
+  }
+  /* a rank may hold no validation query (it then adds nothing to the NDCG), never no training */
+  if (ok && !validation && data->queries == 0) {
     snprintf(error, error_size,
              "%s: no query starts in this rank's part of the file (%zu queries for %d ranks); "
              "run fewer ranks",
@@ -288,11 +293,11 @@ static int run(mpi_world *w, const mpi_train_request *r, char *error, size_t err
   memset(&valid, 0, sizeof valid);
   mpi_share train_share, valid_share_info;
   const rank_read_limits limits = {r->features, r->max_label};
-  int ok = read_share(w, r->train, r->query, &limits, &train, &train_share, error, error_size) &&
+  int ok = read_share(w, r->train, r->query, &limits, 0, &train, &train_share, error, error_size) &&
            agree_features(w, &train, error, error_size);
   if (ok && r->valid != NULL) {
     const rank_read_limits valid_limits = {train.features, r->max_label};
-    ok = read_share(w, r->valid, r->valid_query, &valid_limits, &valid, &valid_share_info, error,
+    ok = read_share(w, r->valid, r->valid_query, &valid_limits, 1, &valid, &valid_share_info, error,
                     error_size) &&
          settle(w, widen(&valid, train.features), "out of memory widening the features", error,
                 error_size);
