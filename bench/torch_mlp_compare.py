@@ -2,7 +2,8 @@
 """bench/torch_mlp_compare.py: pairs/s of an MLP epoch in `mrank train --scorer mlp` (the default
 device, and --device host) against the same MLP trained with torch.nn.MarginRankingLoss in PyTorch
 on the same CPU, in one run: the same layers, batch of queries, pairs (every label_i > label_j
-within a query), optimiser (Adam 1e-3, weight decay), dropout and standardised features. PyTorch from PyPI is
+within a query), optimiser (Adam 1e-3, weight decay), dropout and standardised features (mrank's
+network alone: --skip none, as PyTorch's has no linear term). PyTorch from PyPI is
 tooling here (pip install torch numpy), never the library's.
 
 usage: bench/torch_mlp_compare.py [path/to/mrank] [--data FILE [--query FILE]] [--hidden 64,32]
@@ -113,7 +114,7 @@ def torch_pairs_per_second(x, labels, starts, hidden, batch, epochs, dropout, de
 def mrank_pairs_per_second(mrank, data, query, hidden, batch, epochs, device, dropout, decay):
     command = [mrank, "train", "--scorer", "mlp", "--train", data, "--holdout", "0",
                "--epochs", str(epochs + 1), "--batch-queries", str(batch), "--hidden", hidden,
-               "--dropout", str(dropout), "--weight-decay", str(decay),
+               "--dropout", str(dropout), "--weight-decay", str(decay), "--skip", "none",
                "--model", os.path.join(tempfile.gettempdir(), "mrank-mlp-bench.model")]
     if query:
         command += ["--query", query]

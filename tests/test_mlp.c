@@ -31,32 +31,42 @@ Test(mlp, the_first_gradient_on_the_device_matches_the_host, .timeout = 120) {
   char dir[] = "/tmp/mrank-mlp-XXXXXX", path[128], error[1024];
   rank_dataset d;
   load_synth(dir, path, sizeof path, "--queries 30 --docs 20 --features 10 --seed 4", &d);
-  rank_options o;
-  rank_mlp_options m;
-  small_options(&o, &m);
   rank_mlp_trainer *host = trainer_on(&d, "host"), *device = trainer_on(&d, NULL);
-  cr_assert(rank_mlp_trainer_reset(host, &o, &m, error, sizeof error), "%s", error);
-  cr_assert(rank_mlp_trainer_reset(device, &o, &m, error, sizeof error), "%s", error);
-  m.shape.features = d.features;
-  const size_t P = rank_mlp_parameter_count(&m.shape);
-  float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b);
-  cr_assert(rank_mlp_trainer_first_gradient(host, a, error, sizeof error), "%s", error);
-  cr_assert(rank_mlp_trainer_first_gradient(device, b, error, sizeof error), "%s", error);
-  double largest = 0.0, difference = 0.0;
-  size_t nonzero = 0;
-  for (size_t k = 0; k < P; ++k) {
-    largest = fmax(largest, fabs(a[k]));
-    difference = fmax(difference, fabs((double)a[k] - b[k]));
-    nonzero += a[k] != 0.0f;
+  for (int skip = 0; skip < 2; ++skip) { /* without and with the linear term */
+    rank_options o;
+    rank_mlp_options m;
+    small_options(&o, &m);
+    m.shape.skip = skip;
+    cr_assert(rank_mlp_trainer_reset(host, &o, &m, error, sizeof error), "%s", error);
+    cr_assert(rank_mlp_trainer_reset(device, &o, &m, error, sizeof error), "%s", error);
+    m.shape.features = d.features;
+    const size_t P = rank_mlp_parameter_count(&m.shape);
+    cr_assert_eq(P, 10 * 16 + 16 + 16 * 8 + 8 + 8 + (skip ? 10 : 0));
+    float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b);
+    cr_assert(rank_mlp_trainer_first_gradient(host, a, error, sizeof error), "%s", error);
+    cr_assert(rank_mlp_trainer_first_gradient(device, b, error, sizeof error), "%s", error);
+    double largest = 0.0, difference = 0.0;
+    size_t nonzero = 0;
+    for (size_t k = 0; k < P; ++k) {
+      largest = fmax(largest, fabs(a[k]));
+      difference = fmax(difference, fabs((double)a[k] - b[k]));
+      nonzero += a[k] != 0.0f;
+    }
+    /* Each entry is a float sum of at most (batch documents x units) products that CLBlast adds
+     * in another order than the host's loops: at most n * 2^-24 of the sum of the terms'
+     * magnitudes, n ~ 100 here, so 1e-4 of the largest entry bounds it with room. */
+    cr_assert(largest > 0.0 && nonzero > P / 4, "a gradient of zeros proves nothing");
+    cr_assert(difference <= 1e-4 * largest, "skip %d: gradients differ by %g (largest %g)", skip,
+              difference, largest);
+    if (skip) { /* the linear term's gradient is there */
+      size_t linear = 0;
+      for (size_t k = P - 10; k < P; ++k)
+        linear += a[k] != 0.0f;
+      cr_assert_gt(linear, 5);
+    }
+    free(a);
+    free(b);
   }
-  /* Each entry is a float sum of at most (batch documents x units) products that CLBlast adds in
-   * another order than the host's loops: at most n * 2^-24 of the sum of the terms' magnitudes,
-   * n ~ 100 here, so 1e-4 of the largest entry bounds it with room. */
-  cr_assert(largest > 0.0 && nonzero > P / 4, "a gradient of zeros proves nothing");
-  cr_assert(difference <= 1e-4 * largest, "device and host gradients differ by %g (largest %g)",
-            difference, largest);
-  free(a);
-  free(b);
   rank_mlp_trainer_destroy(host);
   rank_mlp_trainer_destroy(device);
   rank_dataset_free(&d);
@@ -93,7 +103,7 @@ Test(mlp, device_and_host_train_alike_and_a_seed_repeats_itself, .timeout = 120)
   char dir[] = "/tmp/mrank-mlp-XXXXXX", path[128];
   rank_dataset d;
   load_synth(dir, path, sizeof path, "--queries 40 --docs 20 --features 10 --seed 6", &d);
-  rank_mlp_shape shape = {d.features, 2, {16, 8}};
+  rank_mlp_shape shape = {d.features, 2, {16, 8}, 1}; /* small_options: the defaults */
   const size_t P = rank_mlp_parameter_count(&shape);
   float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b), *h = malloc(P * sizeof *h);
   const double device = train_ndcg(&d, NULL, a, 5, 0), again = train_ndcg(&d, NULL, b, 5, 0);
@@ -116,7 +126,7 @@ Test(mlp, device_and_host_train_alike_and_a_seed_repeats_itself, .timeout = 120)
 }
 
 Test(mlp, hidden_layer_sizes) {
-  rank_mlp_shape s = {5, 0, {0}};
+  rank_mlp_shape s = {5, 0, {0}, 0};
   char error[256], text[64];
   cr_assert(rank_mlp_parse_hidden("64,32", &s, error, sizeof error));
   cr_assert(s.layers == 2 && s.hidden[0] == 64 && s.hidden[1] == 32);
@@ -140,7 +150,7 @@ Test(mlp, train_eval_and_predict_as_a_user_runs_them, .timeout = 120) {
   snprintf(arguments, sizeof arguments,
            "train --scorer mlp --hidden 16,8 --holdout 0 --epochs 3 --train %s --model %s.model",
            path, path);
-  expect_cli(arguments, 0, "model (MLP 16,8, 288 parameters, epoch 3) written to");
+  expect_cli(arguments, 0, "model (MLP 16,8, 296 parameters, epoch 3) written to");
   snprintf(arguments, sizeof arguments, "eval --model %s.model --data %s", path, path);
   expect_cli(arguments, 0, "NDCG");
   snprintf(arguments, sizeof arguments, "predict --model %s.model --data %s", path, path);

@@ -202,7 +202,7 @@ Test(model, an_mlp_round_trips_and_scores_as_its_network) {
   memset(&model, 0, sizeof model);
   rank_default_options(&model.options);
   model.features = 3;
-  model.mlp = (rank_mlp_shape){3, 2, {4, 2}};
+  model.mlp = (rank_mlp_shape){3, 2, {4, 2}, 0};
   model.dropout = 0.1;
   model.weight_decay = 1e-5;
   snprintf(model.optimizer, sizeof model.optimizer, "adam");
@@ -261,6 +261,40 @@ Test(model, an_mlp_round_trips_and_scores_as_its_network) {
   cr_assert_not_null(strstr(error, "damaged:8: expected the mean and deviation of feature 1"), "%s",
                      error);
   free(text);
+  rank_dataset_free(&d);
+  rank_model_free(&back);
+  rank_model_free(&model);
+  unlink(path);
+}
+
+Test(model, an_mlp_with_a_linear_term_round_trips) {
+  char path[] = "/tmp/mrank-mlp-skip-XXXXXX", error[512];
+  const int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  close(fd);
+  rank_model model;
+  memset(&model, 0, sizeof model);
+  rank_default_options(&model.options);
+  model.features = 2;
+  model.mlp = (rank_mlp_shape){2, 1, {3}, 1};
+  snprintf(model.optimizer, sizeof model.optimizer, "adam");
+  const size_t P = rank_mlp_parameter_count(&model.mlp);
+  cr_assert_eq(P, 2 * 3 + 3 + 3 + 2);
+  model.weights = calloc(P, sizeof(float));
+  model.mean = calloc(2, sizeof(float));
+  model.deviation = malloc(2 * sizeof(float));
+  model.deviation[0] = model.deviation[1] = 1.0f;
+  model.weights[P - 2] = 2.0f; /* the network is all zero: the score is the linear term */
+  model.weights[P - 1] = -1.0f;
+  cr_assert(rank_model_save(&model, path, error, sizeof error), "%s", error);
+  rank_model back;
+  cr_assert(rank_model_load(path, 2, &back, error, sizeof error), "%s", error);
+  cr_assert_eq(back.mlp.skip, 1);
+  rank_dataset d;
+  cr_assert(parse("1 qid:1 1:3 2:1\n0 qid:1 1:1 2:4\n", NULL, 0, &d, error), "%s", error);
+  double scores[2];
+  cr_assert(rank_model_score(&back, &d, scores));
+  cr_assert(scores[0] == 5.0 && scores[1] == -2.0, "%g %g", scores[0], scores[1]);
   rank_dataset_free(&d);
   rank_model_free(&back);
   rank_model_free(&model);

@@ -103,6 +103,8 @@ const char mrank_train_help_more[] =
     "    --optimizer adam    sgd, momentum (--momentum) or adam; --lr default 1e-3 for adam,\n"
     "                        0.01 otherwise; --epochs default 60\n"
     "    --weight-decay 1e-4 added to the gradient (PyTorch's weight_decay)\n"
+    "    --skip linear       a linear term of the inputs beside the network (none: the network\n"
+    "                        alone)\n"
     "    --average           the model is the running average of the parameters (off for mlp)\n"
     "                        The epoch count is chosen as for linear; one device, no --mpi.\n"
     "  --quiet               no per-epoch or per-step lines\n"
@@ -131,10 +133,10 @@ typedef struct train_settings {
  * value (said) */
 static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s) {
   const char *arg = argv[*i];
-  static const char *const names[] = {"--scorer", "--hidden", "--dropout", "--optimizer",
-                                      "--weight-decay"};
+  static const char *const names[] = {"--scorer",    "--hidden",       "--dropout",
+                                      "--optimizer", "--weight-decay", "--skip"};
   int which = -1;
-  for (int k = 0; k < 5; ++k) {
+  for (int k = 0; k < 6; ++k) {
     if (mrank_is_option(arg, names[k])) which = k;
   }
   if (which < 0) return 0;
@@ -153,6 +155,12 @@ static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s)
       mrank_error("%s", error);
       return -1;
     }
+  } else if (which == 5) {
+    if (strcmp(value, "linear") != 0 && strcmp(value, "none") != 0) {
+      mrank_error("--skip is linear or none, not \"%s\"", value);
+      return -1;
+    }
+    m->shape.skip = strcmp(value, "linear") == 0;
   } else if (which == 3) {
     const int optimizer = rank_optimizer_parse(value);
     if (optimizer < 0) {
@@ -262,7 +270,7 @@ static int parse_train(int argc, char **argv, train_settings *s) {
     return 0;
   }
   if (s->mlp_given && !s->mlp) {
-    mrank_error("--hidden, --dropout, --optimizer and --weight-decay go with --scorer mlp");
+    mrank_error("--hidden, --dropout, --optimizer, --weight-decay and --skip go with --scorer mlp");
     return 0;
   }
   if (s->mlp && (s->mpi || s->checkpoint)) {

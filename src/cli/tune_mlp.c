@@ -14,17 +14,18 @@
 enum { max_values = 16, max_settings = 10000 };
 
 typedef struct mlp_grid {
-  int kind; /* 0 hidden, 1 dropout, 2 lr, 3 weight-decay */
+  int kind; /* 0 hidden, 1 dropout, 2 lr, 3 weight-decay, 4 skip (0 or 1) */
   rank_mlp_shape shapes[max_values];
   double values[max_values];
   int count;
 } mlp_grid;
 
-static const char *const grid_names[] = {"hidden", "dropout", "lr", "weight-decay"};
+static const char *const grid_names[] = {"hidden", "dropout", "lr", "weight-decay", "skip"};
+enum { grid_kinds = sizeof grid_names / sizeof grid_names[0] };
 
 int mrank_mlp_grid_name(const char *text) {
   const char *equals = strchr(text, '=');
-  for (int k = 0; k < 4 && equals != NULL; ++k) {
+  for (int k = 0; k < grid_kinds && equals != NULL; ++k) {
     if (strlen(grid_names[k]) == (size_t)(equals - text) &&
         strncmp(text, grid_names[k], (size_t)(equals - text)) == 0) {
       return k;
@@ -73,6 +74,7 @@ static int parse_grid(const char *text, mlp_grid *g) {
         mrank_error("--grid %s: \"%s\" is not %s", grid_names[g->kind], item,
                     g->kind == 1   ? "a probability in [0, 1)"
                     : g->kind == 2 ? "a number above 0"
+                    : g->kind == 4 ? "0 or 1"
                                    : "a number >= 0");
         return 0;
       }
@@ -100,8 +102,8 @@ typedef struct mlp_setting {
 static void describe(const mlp_request *r, char *out, size_t size) {
   char hidden[64];
   rank_mlp_hidden_text(&r->mlp.shape, hidden, sizeof hidden);
-  snprintf(out, size, "hidden=%s dropout=%g lr=%g weight-decay=%g", hidden, r->mlp.dropout,
-           r->options.lr, r->mlp.weight_decay);
+  snprintf(out, size, "hidden=%s dropout=%g lr=%g weight-decay=%g skip=%d", hidden, r->mlp.dropout,
+           r->options.lr, r->mlp.weight_decay, r->mlp.shape.skip);
 }
 
 static int by_ndcg(const void *a, const void *b) {
@@ -171,10 +173,10 @@ static int score_setting(mlp_setting *s, const rank_dataset *train, const rank_d
 int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int grid_count,
                    const rank_dataset *train, const rank_dataset *valid, const rank_dataset *all,
                    size_t folds, int refit, const char *model_path) {
-  mlp_grid grids[4];
-  int seen[4] = {0};
+  mlp_grid grids[grid_kinds];
+  int seen[grid_kinds] = {0};
   for (int g = 0; g < grid_count; ++g) {
-    if (grid_count > 4 || !parse_grid(grid_texts[g], &grids[g])) return 2;
+    if (grid_count > grid_kinds || !parse_grid(grid_texts[g], &grids[g])) return 2;
     if (seen[grids[g].kind]++) {
       mrank_error("--grid %s is given twice; list all its values in one",
                   grid_names[grids[g].kind]);
@@ -202,7 +204,12 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
     for (int g = 0; g < grid_count; ++g) {
       const int at = (int)(rest % (size_t)grids[g].count);
       rest /= (size_t)grids[g].count;
-      if (grids[g].kind == 0) r->request.mlp.shape = grids[g].shapes[at];
+      if (grids[g].kind == 0) {
+        const int skip = r->request.mlp.shape.skip;
+        r->request.mlp.shape = grids[g].shapes[at];
+        r->request.mlp.shape.skip = skip;
+      }
+      if (grids[g].kind == 4) r->request.mlp.shape.skip = grids[g].values[at] != 0.0;
       if (grids[g].kind == 1) r->request.mlp.dropout = grids[g].values[at];
       if (grids[g].kind == 2) r->request.options.lr = grids[g].values[at];
       if (grids[g].kind == 3) r->request.mlp.weight_decay = grids[g].values[at];

@@ -27,8 +27,12 @@ size_t rank_mlp_output_offset(const rank_mlp_shape *s) {
   return rank_mlp_weight_offset(s, s->layers);
 }
 
-size_t rank_mlp_parameter_count(const rank_mlp_shape *s) {
+size_t rank_mlp_skip_offset(const rank_mlp_shape *s) {
   return rank_mlp_output_offset(s) + s->hidden[s->layers - 1];
+}
+
+size_t rank_mlp_parameter_count(const rank_mlp_shape *s) {
+  return rank_mlp_skip_offset(s) + (s->skip ? s->features : 0);
 }
 
 int rank_mlp_parse_hidden(const char *text, rank_mlp_shape *shape, char *error, size_t error_size) {
@@ -160,6 +164,13 @@ int rank_mlp_score(const rank_mlp_shape *s, const float *p, const float *mean,
     double total = 0.0;
     for (size_t i = 0; i < width; ++i)
       total += in[i] * w[i];
+    if (s->skip) {
+      const float *v = p + rank_mlp_skip_offset(s);
+      for (size_t f = 0; f < F; ++f) {
+        const double x = f < columns ? row[f] : 0.0;
+        total += (x - mean[f]) / deviation[f] * v[f];
+      }
+    }
     scores[d] = total;
   }
   free(in);

@@ -18,16 +18,21 @@ typedef struct rank_mlp_shape {
   size_t features; /* inputs */
   size_t layers;   /* hidden layers, 1 .. RANK_MLP_MAX_LAYERS; 0: none (not an MLP) */
   size_t hidden[RANK_MLP_MAX_LAYERS];
+  /* a linear term of the (standardised) inputs added to the score beside the network's: the
+   * network then learns what a linear scorer cannot, on top of what it can */
+  int skip;
 } rank_mlp_shape;
 
 /* Parameters, in this order: for each hidden layer l, W_l (in_l x out_l, row-major: in_l rows)
- * then b_l (out_l); then the output layer's w (hidden[last]). The output has no bias: a constant
+ * then b_l (out_l); then the output layer's w (hidden[last]); with skip, the linear term's
+ * weights (features). The output has no bias: a constant
  * added to every score changes no pair's difference, so it would never learn. */
 size_t rank_mlp_parameter_count(const rank_mlp_shape *shape);
 size_t rank_mlp_layer_inputs(const rank_mlp_shape *shape, size_t layer);
 size_t rank_mlp_weight_offset(const rank_mlp_shape *shape, size_t layer); /* W_l */
 size_t rank_mlp_bias_offset(const rank_mlp_shape *shape, size_t layer);   /* b_l */
 size_t rank_mlp_output_offset(const rank_mlp_shape *shape);               /* the output's w */
+size_t rank_mlp_skip_offset(const rank_mlp_shape *shape); /* the linear term's (with skip) */
 
 /* "64,32" into shape->hidden (features untouched); 0 with a message when it is not 1 to 4 counts
  * of 1 .. RANK_MLP_MAX_UNITS. */

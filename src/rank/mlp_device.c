@@ -278,6 +278,13 @@ int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *st, rank_sta
                    e);
   if (b != CLBlastSuccess) return blas_failed(error, error_size, "scores (GEMV)", b);
   timed(dev, &ev, &times->gemv);
+  if (s->skip) { /* the linear term, added to the scores (beta 1) */
+    b = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, rows, F, 1.0f, dev->x, st->d0 * F,
+                     F, dev->p, rank_mlp_skip_offset(s), 1, 1.0f, dev->scores, st->d0, 1,
+                     &dev->queue, e);
+    if (b != CLBlastSuccess) return blas_failed(error, error_size, "linear term (GEMV)", b);
+    timed(dev, &ev, &times->gemv);
+  }
   /* the pairs: loss summed (each pair's gradient -1, 0 or +1), 1 / pairs applied below */
   const cl_uint first_pair = (cl_uint)st->p0, pair_count = (cl_uint)count;
   ARG(MLP_K_GATHER, 0, dev->scores);
@@ -335,6 +342,13 @@ int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *st, rank_sta
                    &dev->queue, e);
   if (b != CLBlastSuccess) return blas_failed(error, error_size, "output gradient (GEMV)", b);
   timed(dev, &ev, &times->gemv);
+  if (s->skip) {
+    b = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, rows, F, per_pair, dev->x,
+                     st->d0 * F, F, dev->doc_gradient, st->d0, 1, 0.0f, dev->g,
+                     rank_mlp_skip_offset(s), 1, &dev->queue, e);
+    if (b != CLBlastSuccess) return blas_failed(error, error_size, "linear term gradient", b);
+    timed(dev, &ev, &times->gemv);
+  }
   const cl_uint w_out = (cl_uint)rank_mlp_output_offset(s);
   const float scale = st->dropout_scale * per_pair;
   const cl_uint last_units = (cl_uint)H, last_layer = (cl_uint)(L - 1);

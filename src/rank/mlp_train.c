@@ -52,6 +52,9 @@ void rank_mlp_default_options(rank_mlp_options *m) {
   m->shape.layers = 2;
   m->shape.hidden[0] = 64;
   m->shape.hidden[1] = 32;
+  /* the linear term beside the network held out better on both shared collections' selection
+   * splits (+0.010 and +0.002 mean NDCG@10) */
+  m->shape.skip = 1;
   /* dropout 0.3 and weight decay 1e-4 held out better than 0.1 and 0 on both shared collections'
    * selection splits (seeds 101-103, never the reported ones: bench/ltr_compare.sh) */
   m->dropout = 0.3;
@@ -256,11 +259,17 @@ static void host_forward(rank_mlp_trainer *t, const host_batch *b) {
     }
   }
   const size_t H = s->hidden[L - 1];
-  const float *w = t->p + rank_mlp_output_offset(s);
+  const float *w = t->p + rank_mlp_output_offset(s), *v = t->p + rank_mlp_skip_offset(s);
   for (size_t i = 0; i < rows; ++i) {
     float total = 0.0f;
     for (size_t u = 0; u < H; ++u)
       total += t->a[L - 1][i * H + u] * w[u];
+    if (s->skip) {
+      float linear = 0.0f;
+      for (size_t f = 0; f < F; ++f)
+        linear += t->x[(b->d0 + i) * F + f] * v[f];
+      total = total + linear;
+    }
     t->scores[b->d0 + i] = total;
   }
 }
@@ -284,6 +293,15 @@ static void host_backward(rank_mlp_trainer *t, const host_batch *b) {
     for (size_t i = 0; i < rows; ++i)
       total += t->a[L - 1][i * H + u] * g[i];
     gw[u] = per_pair * total;
+  }
+  if (s->skip) {
+    float *gv = t->g + rank_mlp_skip_offset(s);
+    for (size_t f = 0; f < F; ++f) {
+      float total = 0.0f;
+      for (size_t i = 0; i < rows; ++i)
+        total += t->x[(b->d0 + i) * F + f] * g[i];
+      gv[f] = per_pair * total;
+    }
   }
   const float scale = b->scale * per_pair;
   float *dz = t->d1, *da = t->d2;

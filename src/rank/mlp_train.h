@@ -26,7 +26,7 @@ typedef struct rank_mlp_options {
   double weight_decay; /* added to the gradient as weight_decay * p (PyTorch's weight_decay) */
 } rank_mlp_options;
 
-/* 64,32, dropout 0.3, Adam, weight decay 1e-4 */
+/* 64,32 with the linear term, dropout 0.3, Adam, weight decay 1e-4 */
 void rank_mlp_default_options(rank_mlp_options *m);
 
 typedef struct rank_mlp_trainer rank_mlp_trainer;

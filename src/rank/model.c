@@ -34,10 +34,10 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
     char hidden[128];
     rank_mlp_hidden_text(&model->mlp, hidden, sizeof hidden);
     fprintf(file,
-            "scorer mlp hidden=%s activation=relu dropout=%.9g optimizer=%s weight-decay=%.9g\n"
+            "scorer mlp hidden=%s activation=relu dropout=%.9g optimizer=%s weight-decay=%.9g%s\n"
             "standardisation\n",
             hidden, model->dropout, model->optimizer[0] ? model->optimizer : "adam",
-            model->weight_decay);
+            model->weight_decay, model->mlp.skip ? " skip=linear" : "");
     for (size_t f = 0; f < model->features; ++f)
       fprintf(file, "%.9g %.9g\n", model->mean[f], model->deviation[f]);
   }
@@ -77,16 +77,26 @@ static int parse_mlp(const char *name, const char **p, size_t *line, rank_model 
                      size_t error_size) {
   char hidden[128] = "", optimizer[16] = "", activation[16] = "";
   int consumed = -1;
+  int skip = 0;
   if (sscanf(*p,
              "scorer mlp hidden=%127[0-9,] activation=%15[a-z] dropout=%lf optimizer=%15[a-z] "
-             "weight-decay=%lf\n%n",
+             "weight-decay=%lf%n",
              hidden, activation, &model->dropout, optimizer, &model->weight_decay,
-             &consumed) != 5 ||
-      consumed <= 0 || strcmp(activation, "relu") != 0 || !(model->dropout >= 0) ||
+             &consumed) == 5 &&
+      consumed > 0 && strncmp(*p + consumed, " skip=linear", 12) == 0) {
+    skip = 1;
+    consumed += 12;
+  }
+  if (consumed > 0 && (*p)[consumed] == '\n') {
+    consumed++;
+  } else {
+    consumed = -1;
+  }
+  if (consumed <= 0 || strcmp(activation, "relu") != 0 || !(model->dropout >= 0) ||
       !(model->dropout < 1) || !(model->weight_decay >= 0)) {
     snprintf(error, error_size,
              "%s:%zu: expected \"scorer mlp hidden=N,... activation=relu dropout=P "
-             "optimizer=NAME weight-decay=D\"",
+             "optimizer=NAME weight-decay=D [skip=linear]\"",
              name, *line);
     return 0;
   }
@@ -97,6 +107,7 @@ static int parse_mlp(const char *name, const char **p, size_t *line, rank_model 
     return 0;
   }
   snprintf(model->optimizer, sizeof model->optimizer, "%s", optimizer);
+  model->mlp.skip = skip;
   *p += consumed;
   (*line)++;
   if (strncmp(*p, "standardisation\n", 16) != 0) {
