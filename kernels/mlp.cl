@@ -76,6 +76,187 @@ MRANK_KERNEL void column_sum(__global const float *d, uint rows, uint units, __g
   out[at + u] = total;
 }
 
+/* ---- mrank's own dense-layer kernels (the default on CPUs and accelerators; see
+ * src/rank/mlp_device.c): each work-item holds a block of 4 rows by 8 units in registers, so one
+ * vector load of weights serves 4 rows, and a layer is one launch with its bias, ReLU and dropout.
+ * A weight matrix W (K x U, row-major) is followed in the parameters by its bias b (U): the bias
+ * is row K of a (K + 1) x U matrix, which lets one kernel give both gradients. */
+#define MLP_ROWS 4
+
+/* 8 floats of row from column u0, zeros beyond U */
+float8 part8(__global const float *row, uint u0, uint U) {
+  if (u0 + 8u <= U) return vload8(0, row + u0);
+  float v[8];
+  for (uint j = 0; j < 8u; ++j)
+    v[j] = u0 + j < U ? row[u0 + j] : 0.0f;
+  return vload8(0, v);
+}
+
+/* Z[i] = in[i] W + b, A[i] = dropout(relu(Z[i])) for rows i of the batch (documents first_doc + i) */
+MRANK_KERNEL void dense_forward(__global const float *in, uint in_at, uint K, __global const float *p,
+                                uint w, uint U, __global float *z, __global float *a, uint rows,
+                                uint seed, uint step, uint layer, uint first_doc, uint threshold,
+                                float scale) {
+  const uint blocks = (U + 7u) / 8u, item = get_global_id(0);
+  const uint i0 = item / blocks * MLP_ROWS, u0 = item % blocks * 8u;
+  if (i0 >= rows) return;
+  __global const float *W = p + w;
+  __global const float *x0 = in + in_at + i0 * K;
+  __global const float *x1 = in + in_at + min(i0 + 1u, rows - 1u) * K;
+  __global const float *x2 = in + in_at + min(i0 + 2u, rows - 1u) * K;
+  __global const float *x3 = in + in_at + min(i0 + 3u, rows - 1u) * K;
+  const float8 bias = part8(W + K * U, u0, U);
+  float8 s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+  if (u0 + 8u <= U) {
+    for (uint k = 0; k < K; ++k) {
+      const float8 wk = vload8(0, W + k * U + u0);
+      s0 = mad((float8)(x0[k]), wk, s0);
+      s1 = mad((float8)(x1[k]), wk, s1);
+      s2 = mad((float8)(x2[k]), wk, s2);
+      s3 = mad((float8)(x3[k]), wk, s3);
+    }
+  } else {
+    for (uint k = 0; k < K; ++k) {
+      const float8 wk = part8(W + k * U, u0, U);
+      s0 = mad((float8)(x0[k]), wk, s0);
+      s1 = mad((float8)(x1[k]), wk, s1);
+      s2 = mad((float8)(x2[k]), wk, s2);
+      s3 = mad((float8)(x3[k]), wk, s3);
+    }
+  }
+  float sums[MLP_ROWS][8];
+  vstore8(s0, 0, sums[0]);
+  vstore8(s1, 0, sums[1]);
+  vstore8(s2, 0, sums[2]);
+  vstore8(s3, 0, sums[3]);
+  for (uint r = 0; r < MLP_ROWS && i0 + r < rows; ++r) {
+    for (uint j = 0; j < 8u && u0 + j < U; ++j) {
+      const uint i = i0 + r, u = u0 + j, at = i * U + u;
+      const float value = sums[r][j];
+      z[at] = value;
+      const int on = value > 0.0f &&
+                     (threshold == 0u || keep(seed, step, layer, first_doc + i, u, threshold));
+      a[at] = on ? value * scale : 0.0f;
+    }
+  }
+}
+
+float dot_row(__global const float *x, __global const float *w, uint n) {
+  float8 s = (float8)(0.0f);
+  uint k = 0;
+  for (; k + 8u <= n; k += 8u)
+    s = mad(vload8(0, x + k), vload8(0, w + k), s);
+  float total = ((s.s0 + s.s1) + (s.s2 + s.s3)) + ((s.s4 + s.s5) + (s.s6 + s.s7));
+  for (; k < n; ++k)
+    total = mad(x[k], w[k], total);
+  return total;
+}
+
+/* scores[first_doc + i] = A[i] . p[w..] (+ x[first_doc + i] . p[v..] with the linear term) */
+MRANK_KERNEL void dense_score(__global const float *a, uint H, __global const float *x, uint F,
+                              __global const float *p, uint w, uint v, uint skip,
+                              __global float *scores, uint first_doc, uint rows) {
+  const uint i = get_global_id(0);
+  if (i >= rows) return;
+  float s = dot_row(a + i * H, p + w, H);
+  if (skip) s = s + dot_row(x + (first_doc + i) * F, p + v, F);
+  scores[first_doc + i] = s;
+}
+
+/* the output layer's gradient and the linear term's: g[w + c] = per_pair * sum over rows of
+ * column c of [A | X] times the document's gradient, 8 columns a work-item */
+MRANK_KERNEL void dense_output_gradient(__global const float *a, uint H, __global const float *x,
+                                        uint F, uint skip, __global const float *gd,
+                                        uint first_doc, uint rows, __global float *g, uint w,
+                                        float per_pair) {
+  const uint item = get_global_id(0), a_blocks = (H + 7u) / 8u;
+  const uint blocks = a_blocks + (skip ? (F + 7u) / 8u : 0u);
+  if (item >= blocks) return;
+  const int of_a = item < a_blocks;
+  const uint c0 = of_a ? item * 8u : (item - a_blocks) * 8u, width = of_a ? H : F;
+  __global const float *m = of_a ? a : x + first_doc * F;
+  float8 s = (float8)(0.0f);
+  for (uint i = 0; i < rows; ++i)
+    s = mad((float8)(gd[first_doc + i]), part8(m + i * width, c0, width), s);
+  float sums[8];
+  vstore8(s * per_pair, 0, sums);
+  const uint at = w + (of_a ? 0u : H) + c0;
+  for (uint j = 0; j < 8u && c0 + j < width; ++j)
+    g[at + j] = sums[j];
+}
+
+/* the gradient of W and b together, (K + 1) x U at g + w: row k < K is sum over rows of
+ * in[i][k] dz[i], row K (the bias) the sum of dz[i]; 4 rows of it by 8 units a work-item */
+MRANK_KERNEL void dense_weight_gradient(__global const float *in, uint in_at, uint K,
+                                        __global const float *dz, uint U, uint rows,
+                                        __global float *g, uint w) {
+  const uint blocks = (U + 7u) / 8u, item = get_global_id(0);
+  const uint k0 = item / blocks * MLP_ROWS, u0 = item % blocks * 8u;
+  if (k0 > K) return;
+  __global const float *x = in + in_at;
+  const uint c0 = min(k0, K - 1u), c1 = min(k0 + 1u, K - 1u), c2 = min(k0 + 2u, K - 1u),
+             c3 = min(k0 + 3u, K - 1u);
+  float8 s0 = (float8)(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  for (uint i = 0; i < rows; ++i) {
+    const float8 d = part8(dz + i * U, u0, U);
+    __global const float *row = x + i * K;
+    s0 = mad((float8)(k0 < K ? row[c0] : 1.0f), d, s0);
+    s1 = mad((float8)(k0 + 1u < K ? row[c1] : 1.0f), d, s1);
+    s2 = mad((float8)(k0 + 2u < K ? row[c2] : 1.0f), d, s2);
+    s3 = mad((float8)(k0 + 3u < K ? row[c3] : 1.0f), d, s3);
+  }
+  float sums[MLP_ROWS][8];
+  vstore8(s0, 0, sums[0]);
+  vstore8(s1, 0, sums[1]);
+  vstore8(s2, 0, sums[2]);
+  vstore8(s3, 0, sums[3]);
+  for (uint r = 0; r < MLP_ROWS && k0 + r <= K; ++r)
+    for (uint j = 0; j < 8u && u0 + j < U; ++j)
+      g[w + (k0 + r) * U + u0 + j] = sums[r][j];
+}
+
+/* dA[i][k] = dz[i] . W[k] (the layer below's units), then that layer's ReLU and dropout mask and
+ * scale: 4 rows a work-item, so each loaded piece of W[k] serves 4 rows */
+MRANK_KERNEL void dense_input_gradient(__global const float *dz, uint U, __global const float *p,
+                                       uint w, uint K, uint rows, __global float *da,
+                                       __global const float *z, uint seed, uint step, uint layer,
+                                       uint first_doc, uint threshold, float scale) {
+  const uint item = get_global_id(0);
+  const uint i0 = item / K * MLP_ROWS, k = item % K;
+  if (i0 >= rows) return;
+  __global const float *W = p + w + k * U;
+  __global const float *d0 = dz + i0 * U;
+  __global const float *d1 = dz + min(i0 + 1u, rows - 1u) * U;
+  __global const float *d2 = dz + min(i0 + 2u, rows - 1u) * U;
+  __global const float *d3 = dz + min(i0 + 3u, rows - 1u) * U;
+  float8 s0 = (float8)(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  uint u = 0;
+  for (; u + 8u <= U; u += 8u) {
+    const float8 wk = vload8(0, W + u);
+    s0 = mad(vload8(0, d0 + u), wk, s0);
+    s1 = mad(vload8(0, d1 + u), wk, s1);
+    s2 = mad(vload8(0, d2 + u), wk, s2);
+    s3 = mad(vload8(0, d3 + u), wk, s3);
+  }
+  float t[MLP_ROWS];
+  t[0] = ((s0.s0 + s0.s1) + (s0.s2 + s0.s3)) + ((s0.s4 + s0.s5) + (s0.s6 + s0.s7));
+  t[1] = ((s1.s0 + s1.s1) + (s1.s2 + s1.s3)) + ((s1.s4 + s1.s5) + (s1.s6 + s1.s7));
+  t[2] = ((s2.s0 + s2.s1) + (s2.s2 + s2.s3)) + ((s2.s4 + s2.s5) + (s2.s6 + s2.s7));
+  t[3] = ((s3.s0 + s3.s1) + (s3.s2 + s3.s3)) + ((s3.s4 + s3.s5) + (s3.s6 + s3.s7));
+  for (; u < U; ++u) {
+    t[0] = mad(d0[u], W[u], t[0]);
+    t[1] = mad(d1[u], W[u], t[1]);
+    t[2] = mad(d2[u], W[u], t[2]);
+    t[3] = mad(d3[u], W[u], t[3]);
+  }
+  for (uint r = 0; r < MLP_ROWS && i0 + r < rows; ++r) {
+    const uint i = i0 + r, at = i * K + k;
+    const int on = z[at] > 0.0f &&
+                   (threshold == 0u || keep(seed, step, layer, first_doc + i, k, threshold));
+    da[at] = on ? t[r] * scale : 0.0f;
+  }
+}
+
 /* one step over every parameter: 0 SGD, 1 momentum (PyTorch's: v = mu v + g), 2 Adam (PyTorch's,
  * with bias1 = 1 - beta1^t and bias2 = 1 - beta2^t); weight decay is added to the gradient; then the
  * running average of the parameters over the steps (share = 1 / steps) */

@@ -106,6 +106,10 @@ const char mrank_train_help_more[] =
     "    --skip linear       a linear term of the inputs beside the network (none: the network\n"
     "                        alone)\n"
     "    --average           the model is the running average of the parameters (off for mlp)\n"
+    "    --gemm auto         the device's kernels for the layers: dense (mrank's own: one launch\n"
+    "                        a layer, built offline by mrank compile too), clblast (CLBlast's\n"
+    "                        GEMM), or auto (clblast on GPUs, dense elsewhere). Same network,\n"
+    "                        same maths; the sums' order, so the last bits, differ\n"
     "                        The epoch count is chosen as for linear; one device, no --mpi.\n"
     "  --quiet               no per-epoch or per-step lines\n"
     "  --profile             time each stage on the device (scores and gradient rows, gather,\n"
@@ -129,14 +133,14 @@ typedef struct train_settings {
   rank_options options;
 } train_settings;
 
-/* --scorer, --hidden, --dropout, --optimizer, --weight-decay: 1 taken, 0 not one of them, -1 a bad
+/* --scorer, --hidden, --dropout, --optimizer, --weight-decay, --skip, --gemm: 1 taken, 0 not one of them, -1 a bad
  * value (said) */
 static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s) {
   const char *arg = argv[*i];
-  static const char *const names[] = {"--scorer",    "--hidden",       "--dropout",
-                                      "--optimizer", "--weight-decay", "--skip"};
+  static const char *const names[] = {"--scorer",       "--hidden", "--dropout", "--optimizer",
+                                      "--weight-decay", "--skip",   "--gemm"};
   int which = -1;
-  for (int k = 0; k < 6; ++k) {
+  for (int k = 0; k < 7; ++k) {
     if (mrank_is_option(arg, names[k])) which = k;
   }
   if (which < 0) return 0;
@@ -161,6 +165,13 @@ static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s)
       return -1;
     }
     m->shape.skip = strcmp(value, "linear") == 0;
+  } else if (which == 6) {
+    const int layers = rank_mlp_layers_parse(value);
+    if (layers < 0) {
+      mrank_error("--gemm is auto, dense or clblast, not \"%s\"", value);
+      return -1;
+    }
+    m->layers = (rank_mlp_layers)layers;
   } else if (which == 3) {
     const int optimizer = rank_optimizer_parse(value);
     if (optimizer < 0) {
@@ -270,7 +281,8 @@ static int parse_train(int argc, char **argv, train_settings *s) {
     return 0;
   }
   if (s->mlp_given && !s->mlp) {
-    mrank_error("--hidden, --dropout, --optimizer, --weight-decay and --skip go with --scorer mlp");
+    mrank_error("--hidden, --dropout, --optimizer, --weight-decay, --skip and --gemm go with "
+                "--scorer mlp");
     return 0;
   }
   if (s->mlp && (s->mpi || s->checkpoint)) {

@@ -177,3 +177,16 @@ int rank_mlp_score(const rank_mlp_shape *s, const float *p, const float *mean,
   free(out);
   return 1;
 }
+
+static const char *const layers_names[] = {"auto", "dense", "clblast"};
+
+const char *rank_mlp_layers_name(rank_mlp_layers layers) {
+  return (unsigned)layers < 3u ? layers_names[layers] : "?";
+}
+
+int rank_mlp_layers_parse(const char *name) {
+  for (int k = 0; k < 3; ++k)
+    if (strcmp(name, layers_names[k]) == 0) return k;
+  return -1;
+}
+

@@ -23,6 +23,17 @@ typedef struct rank_mlp_shape {
   int skip;
 } rank_mlp_shape;
 
+/* how a device runs the layers' products (rank/mlp_pass.h) */
+typedef enum rank_mlp_layers {
+  RANK_MLP_LAYERS_AUTO,    /* dense on CPUs and accelerators, CLBlast on GPUs */
+  RANK_MLP_LAYERS_DENSE,   /* kernels/mlp.cl's own */
+  RANK_MLP_LAYERS_CLBLAST, /* CLBlast's GEMM and GEMV */
+} rank_mlp_layers;
+
+/* "auto", "dense", "clblast" and back (-1 for another name) */
+const char *rank_mlp_layers_name(rank_mlp_layers layers);
+int rank_mlp_layers_parse(const char *name);
+
 /* Parameters, in this order: for each hidden layer l, W_l (in_l x out_l, row-major: in_l rows)
  * then b_l (out_l); then the output layer's w (hidden[last]); with skip, the linear term's
  * weights (features). The output has no bias: a constant

@@ -2,14 +2,26 @@
  * kernels/ranker.cl, a queue of its own) and the launches of one step (see mlp_device.h). */
 #include "rank/mlp_device.h"
 
-#include <clblast_c.h>
+#include "rank/mlp_pass.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static const char *const kernel_names[MLP_K_COUNT] = {
-    "bias_relu", "output_backward", "relu_backward", "column_sum",
-    "optimize",  "gather",          "scatter",       "accumulate"};
+    "bias_relu",
+    "output_backward",
+    "relu_backward",
+    "column_sum",
+    "optimize",
+    "dense_forward",
+    "dense_score",
+    "dense_output_gradient",
+    "dense_weight_gradient",
+    "dense_input_gradient",
+    "gather",
+    "scatter",
+    "accumulate"};
 
 static int say(char *error, size_t size, const char *what, const char *detail) {
   snprintf(error, size, "%s%s%s", what, detail[0] ? ": " : "", detail);
@@ -18,12 +30,6 @@ static int say(char *error, size_t size, const char *what, const char *detail) {
 
 static int cl_failed(char *error, size_t size, const char *what, cl_int code) {
   return say(error, size, what, mrank_cl_error_name(code));
-}
-
-static int blas_failed(char *error, size_t size, const char *what, CLBlastStatusCode code) {
-  char detail[48];
-  snprintf(detail, sizeof detail, "CLBlast status %d", (int)code);
-  return say(error, size, what, detail);
 }
 
 static cl_mem buffer(rank_mlp_device *dev, size_t bytes, const void *init, cl_int *err) {
@@ -54,6 +60,16 @@ static int build(rank_mlp_device *dev, cl_device_id device, char *error, size_t 
                            &dev->cache_warned, error, error_size);
 }
 
+/* auto: CLBlast's tuned GEMMs where they were made for (GPUs); elsewhere mrank's own kernels,
+ * which on a CPU beat CLBlast's by a measured factor (README, "The MLP scorer") and which, unlike
+ * CLBlast's, `mrank compile` can build offline for a device without a compiler */
+static rank_mlp_layers resolve_layers(rank_mlp_layers layers, cl_device_id device) {
+  if (layers != RANK_MLP_LAYERS_AUTO) return layers;
+  cl_device_type type = 0;
+  clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+  return (type & CL_DEVICE_TYPE_GPU) ? RANK_MLP_LAYERS_CLBLAST : RANK_MLP_LAYERS_DENSE;
+}
+
 int rank_mlp_device_init(rank_mlp_device *dev, mrank_context *ctx, const float *x, size_t docs,
                          size_t features, size_t max_batch_docs, int profile, char *error,
                          size_t error_size) {
@@ -65,6 +81,7 @@ int rank_mlp_device_init(rank_mlp_device *dev, mrank_context *ctx, const float *
   dev->cl = mrank_context_cl_context(ctx);
   cl_device_id device = NULL;
   clGetCommandQueueInfo(mrank_context_queue(ctx), CL_QUEUE_DEVICE, sizeof device, &device, NULL);
+  dev->device = device;
   if (docs > UINT32_MAX) {
     return say(error, error_size, "more than 2^32 documents", "split the data");
   }
@@ -119,8 +136,9 @@ void rank_mlp_device_free(rank_mlp_device *dev) {
   memset(dev, 0, sizeof *dev);
 }
 
-int rank_mlp_device_reset(rank_mlp_device *dev, const rank_mlp_shape *shape,
+int rank_mlp_device_reset(rank_mlp_device *dev, const rank_mlp_shape *shape, rank_mlp_layers layers,
                           const float *parameters, char *error, size_t error_size) {
+  dev->layers = resolve_layers(layers, dev->device);
   const size_t P = rank_mlp_parameter_count(shape), B = dev->max_batch_docs;
   if (memcmp(shape, &dev->shape, sizeof *shape) != 0) {
     release_shape_buffers(dev);
@@ -208,10 +226,8 @@ int rank_mlp_device_begin_epoch(rank_mlp_device *dev, const rank_pairs *pairs, c
   return zero(dev, dev->total, 1, error, error_size);
 }
 
-static cl_int launch(rank_mlp_device *dev, int k, size_t items, cl_event *event) {
-  const size_t local = dev->local[k], global = (items + local - 1) / local * local;
-  return clEnqueueNDRangeKernel(dev->queue, dev->kernel[k], 1, NULL, &global, &local, 0, NULL,
-                                event);
+int rank_mlp_failed(char *error, size_t size, const char *what, const char *detail) {
+  return say(error, size, what, detail);
 }
 
 static double seconds_of(cl_event event) {
@@ -224,85 +240,50 @@ static double seconds_of(cl_event event) {
   return end > start ? (double)(end - start) * 1e-9 : 0.0;
 }
 
-/* the stage a launch's time goes to, when profiling */
-static void timed(rank_mlp_device *dev, cl_event *event, double *stage) {
+void rank_mlp_timed(rank_mlp_device *dev, cl_event *event, double *stage) {
   if (dev->profile) *stage += seconds_of(*event);
   *event = NULL;
 }
 
-#define ARG(k, i, v) clSetKernelArg(dev->kernel[k], i, sizeof(v), &(v))
+static cl_int enqueue(rank_mlp_device *dev, int k, size_t items, cl_event *event) {
+  const size_t local = dev->local[k], global = (items + local - 1) / local * local;
+  return clEnqueueNDRangeKernel(dev->queue, dev->kernel[k], 1, NULL, &global, &local, 0, NULL,
+                                dev->profile ? event : NULL);
+}
 
-int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
-                         char *error, size_t error_size) {
-  const rank_mlp_shape *s = &dev->shape;
-  const size_t rows = st->d1 - st->d0, count = st->p1 - st->p0, F = dev->features;
-  const size_t L = s->layers, H = s->hidden[L - 1];
-  if (count == 0 || rows == 0) return 1;
-  cl_event ev = NULL;
-  cl_event *e = dev->profile ? &ev : NULL;
-  rank_stage_times none;
-  if (times == NULL) times = &none;
-  const cl_uint n_rows = (cl_uint)rows, first_doc = (cl_uint)st->d0;
-  CLBlastStatusCode b;
-  cl_int err;
-  /* forward */
-  for (size_t l = 0; l < L; ++l) {
-    const size_t in = rank_mlp_layer_inputs(s, l), out = s->hidden[l];
-    const cl_mem input = l == 0 ? dev->x : dev->a[l - 1];
-    const size_t input_offset = l == 0 ? st->d0 * F : 0;
-    b = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeNo, rows, out, in,
-                     1.0f, input, input_offset, in, dev->p, rank_mlp_weight_offset(s, l), out, 0.0f,
-                     dev->z[l], 0, out, &dev->queue, e);
-    if (b != CLBlastSuccess) return blas_failed(error, error_size, "layer (GEMM)", b);
-    timed(dev, &ev, &times->gemv);
-    const cl_uint units = (cl_uint)out, layer = (cl_uint)l;
-    const cl_uint bias = (cl_uint)rank_mlp_bias_offset(s, l);
-    ARG(MLP_K_BIAS_RELU, 0, dev->z[l]);
-    ARG(MLP_K_BIAS_RELU, 1, dev->p);
-    ARG(MLP_K_BIAS_RELU, 2, bias);
-    ARG(MLP_K_BIAS_RELU, 3, dev->a[l]);
-    ARG(MLP_K_BIAS_RELU, 4, n_rows);
-    ARG(MLP_K_BIAS_RELU, 5, units);
-    ARG(MLP_K_BIAS_RELU, 6, st->seed);
-    ARG(MLP_K_BIAS_RELU, 7, st->step);
-    ARG(MLP_K_BIAS_RELU, 8, layer);
-    ARG(MLP_K_BIAS_RELU, 9, first_doc);
-    ARG(MLP_K_BIAS_RELU, 10, st->threshold);
-    ARG(MLP_K_BIAS_RELU, 11, st->dropout_scale);
-    err = launch(dev, MLP_K_BIAS_RELU, rows * out, e);
-    if (err != CL_SUCCESS) return cl_failed(error, error_size, "bias and ReLU", err);
-    timed(dev, &ev, &times->activation);
-  }
-  b = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, rows, H, 1.0f, dev->a[L - 1], 0, H,
-                   dev->p, rank_mlp_output_offset(s), 1, 0.0f, dev->scores, st->d0, 1, &dev->queue,
-                   e);
-  if (b != CLBlastSuccess) return blas_failed(error, error_size, "scores (GEMV)", b);
-  timed(dev, &ev, &times->gemv);
-  if (s->skip) { /* the linear term, added to the scores (beta 1) */
-    b = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeNo, rows, F, 1.0f, dev->x, st->d0 * F,
-                     F, dev->p, rank_mlp_skip_offset(s), 1, 1.0f, dev->scores, st->d0, 1,
-                     &dev->queue, e);
-    if (b != CLBlastSuccess) return blas_failed(error, error_size, "linear term (GEMV)", b);
-    timed(dev, &ev, &times->gemv);
-  }
-  /* the pairs: loss summed (each pair's gradient -1, 0 or +1), 1 / pairs applied below */
+int rank_mlp_launch(rank_mlp_device *dev, int k, size_t items, double *stage, const char *what,
+                    char *error, size_t error_size) {
+  cl_event event = NULL;
+  const cl_int err = enqueue(dev, k, items, &event);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, what, err);
+  rank_mlp_timed(dev, &event, stage);
+  return 1;
+}
+
+/* the pairs' scores, the fused loss and gradients, the epoch's loss total, and each document's
+ * gradient (the sum over its pairs, in pair order) */
+static int pairs_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
+                      char *error, size_t error_size) {
+  const size_t count = st->p1 - st->p0, rows = st->d1 - st->d0;
   const cl_uint first_pair = (cl_uint)st->p0, pair_count = (cl_uint)count;
-  ARG(MLP_K_GATHER, 0, dev->scores);
-  ARG(MLP_K_GATHER, 1, dev->pa);
-  ARG(MLP_K_GATHER, 2, dev->pb);
-  ARG(MLP_K_GATHER, 3, dev->x1);
-  ARG(MLP_K_GATHER, 4, dev->x2);
-  ARG(MLP_K_GATHER, 5, first_pair);
-  ARG(MLP_K_GATHER, 6, pair_count);
-  if ((err = launch(dev, MLP_K_GATHER, count, e)) != CL_SUCCESS) {
-    return cl_failed(error, error_size, "gather", err);
-  }
+  const cl_uint n_rows = (cl_uint)rows, first_doc = (cl_uint)st->d0;
+  int k = MLP_K_GATHER;
+  MLP_ARG(k, 0, dev->scores);
+  MLP_ARG(k, 1, dev->pa);
+  MLP_ARG(k, 2, dev->pb);
+  MLP_ARG(k, 3, dev->x1);
+  MLP_ARG(k, 4, dev->x2);
+  MLP_ARG(k, 5, first_pair);
+  MLP_ARG(k, 6, pair_count);
+  cl_event ev = NULL;
+  const cl_int err = enqueue(dev, k, count, &ev);
+  if (err != CL_SUCCESS) return cl_failed(error, error_size, "gather", err);
   cl_ulong gather_end = 0;
   if (dev->profile) {
     clWaitForEvents(1, &ev);
     clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof gather_end, &gather_end, NULL);
   }
-  timed(dev, &ev, &times->gather);
+  rank_mlp_timed(dev, &ev, &times->gather);
   cl_event loss_event = NULL;
   if (mrank_forward_backward_buffers(dev->ctx, count, dev->x1, st->p0, dev->x2, st->p0, dev->y,
                                      st->p0, st->margin, MRANK_REDUCTION_SUM, dev->loss, 0,
@@ -319,120 +300,57 @@ int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *st, rank_sta
     clReleaseEvent(loss_event);
     times->loss += loss_end > gather_end ? (double)(loss_end - gather_end) * 1e-9 : 0.0;
   }
-  ARG(MLP_K_ACCUMULATE, 0, dev->total);
-  ARG(MLP_K_ACCUMULATE, 1, dev->loss);
-  if ((err = launch(dev, MLP_K_ACCUMULATE, 1, NULL)) != CL_SUCCESS) {
-    return cl_failed(error, error_size, "accumulate", err);
-  }
-  ARG(MLP_K_SCATTER, 0, dev->doc_start);
-  ARG(MLP_K_SCATTER, 1, dev->doc_entries);
-  ARG(MLP_K_SCATTER, 2, dev->dx1);
-  ARG(MLP_K_SCATTER, 3, dev->dx2);
-  ARG(MLP_K_SCATTER, 4, dev->doc_gradient);
-  ARG(MLP_K_SCATTER, 5, first_doc);
-  ARG(MLP_K_SCATTER, 6, n_rows);
-  if ((err = launch(dev, MLP_K_SCATTER, rows, e)) != CL_SUCCESS) {
-    return cl_failed(error, error_size, "scatter", err);
-  }
-  timed(dev, &ev, &times->scatter);
-  /* backward */
-  const float per_pair = (float)(1.0 / (double)count);
-  b = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, rows, H, per_pair, dev->a[L - 1], 0,
-                   H, dev->doc_gradient, st->d0, 1, 0.0f, dev->g, rank_mlp_output_offset(s), 1,
-                   &dev->queue, e);
-  if (b != CLBlastSuccess) return blas_failed(error, error_size, "output gradient (GEMV)", b);
-  timed(dev, &ev, &times->gemv);
-  if (s->skip) {
-    b = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, rows, F, per_pair, dev->x,
-                     st->d0 * F, F, dev->doc_gradient, st->d0, 1, 0.0f, dev->g,
-                     rank_mlp_skip_offset(s), 1, &dev->queue, e);
-    if (b != CLBlastSuccess) return blas_failed(error, error_size, "linear term gradient", b);
-    timed(dev, &ev, &times->gemv);
-  }
-  const cl_uint w_out = (cl_uint)rank_mlp_output_offset(s);
-  const float scale = st->dropout_scale * per_pair;
-  const cl_uint last_units = (cl_uint)H, last_layer = (cl_uint)(L - 1);
-  ARG(MLP_K_OUTPUT_BACKWARD, 0, dev->doc_gradient);
-  ARG(MLP_K_OUTPUT_BACKWARD, 1, first_doc);
-  ARG(MLP_K_OUTPUT_BACKWARD, 2, dev->p);
-  ARG(MLP_K_OUTPUT_BACKWARD, 3, w_out);
-  ARG(MLP_K_OUTPUT_BACKWARD, 4, dev->z[L - 1]);
-  ARG(MLP_K_OUTPUT_BACKWARD, 5, dev->d1);
-  ARG(MLP_K_OUTPUT_BACKWARD, 6, n_rows);
-  ARG(MLP_K_OUTPUT_BACKWARD, 7, last_units);
-  ARG(MLP_K_OUTPUT_BACKWARD, 8, st->seed);
-  ARG(MLP_K_OUTPUT_BACKWARD, 9, st->step);
-  ARG(MLP_K_OUTPUT_BACKWARD, 10, last_layer);
-  ARG(MLP_K_OUTPUT_BACKWARD, 11, st->threshold);
-  ARG(MLP_K_OUTPUT_BACKWARD, 12, scale);
-  err = launch(dev, MLP_K_OUTPUT_BACKWARD, rows * H, e);
-  if (err != CL_SUCCESS) return cl_failed(error, error_size, "output backward", err);
-  timed(dev, &ev, &times->activation);
-  cl_mem dz = dev->d1, da = dev->d2;
-  for (size_t l = L; l-- > 0;) {
-    const size_t in = rank_mlp_layer_inputs(s, l), out = s->hidden[l];
-    const cl_mem input = l == 0 ? dev->x : dev->a[l - 1];
-    const size_t input_offset = l == 0 ? st->d0 * F : 0;
-    b = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, in, out, rows,
-                     1.0f, input, input_offset, in, dz, 0, out, 0.0f, dev->g,
-                     rank_mlp_weight_offset(s, l), out, &dev->queue, e);
-    if (b != CLBlastSuccess) return blas_failed(error, error_size, "weight gradient (GEMM)", b);
-    timed(dev, &ev, &times->gemv);
-    const cl_uint units = (cl_uint)out, bias_at = (cl_uint)rank_mlp_bias_offset(s, l);
-    ARG(MLP_K_COLUMN_SUM, 0, dz);
-    ARG(MLP_K_COLUMN_SUM, 1, n_rows);
-    ARG(MLP_K_COLUMN_SUM, 2, units);
-    ARG(MLP_K_COLUMN_SUM, 3, dev->g);
-    ARG(MLP_K_COLUMN_SUM, 4, bias_at);
-    err = launch(dev, MLP_K_COLUMN_SUM, out, e);
-    if (err != CL_SUCCESS) return cl_failed(error, error_size, "bias gradient", err);
-    timed(dev, &ev, &times->activation);
-    if (l == 0) break;
-    b = CLBlastSgemm(CLBlastLayoutRowMajor, CLBlastTransposeNo, CLBlastTransposeYes, rows, in, out,
-                     1.0f, dz, 0, out, dev->p, rank_mlp_weight_offset(s, l), out, 0.0f, da, 0, in,
-                     &dev->queue, e);
-    if (b != CLBlastSuccess) return blas_failed(error, error_size, "back a layer (GEMM)", b);
-    timed(dev, &ev, &times->gemv);
-    const cl_uint below = (cl_uint)in, layer = (cl_uint)(l - 1);
-    ARG(MLP_K_RELU_BACKWARD, 0, da);
-    ARG(MLP_K_RELU_BACKWARD, 1, dev->z[l - 1]);
-    ARG(MLP_K_RELU_BACKWARD, 2, n_rows);
-    ARG(MLP_K_RELU_BACKWARD, 3, below);
-    ARG(MLP_K_RELU_BACKWARD, 4, st->seed);
-    ARG(MLP_K_RELU_BACKWARD, 5, st->step);
-    ARG(MLP_K_RELU_BACKWARD, 6, layer);
-    ARG(MLP_K_RELU_BACKWARD, 7, first_doc);
-    ARG(MLP_K_RELU_BACKWARD, 8, st->threshold);
-    ARG(MLP_K_RELU_BACKWARD, 9, st->dropout_scale);
-    if ((err = launch(dev, MLP_K_RELU_BACKWARD, rows * in, e)) != CL_SUCCESS) {
-      return cl_failed(error, error_size, "ReLU backward", err);
-    }
-    timed(dev, &ev, &times->activation);
-    const cl_mem swap = dz;
-    dz = da;
-    da = swap;
-  }
-  if (!st->take_step) return 1;
+  k = MLP_K_ACCUMULATE;
+  MLP_ARG(k, 0, dev->total);
+  MLP_ARG(k, 1, dev->loss);
+  if (!rank_mlp_launch(dev, k, 1, &times->loss, "accumulate", error, error_size)) return 0;
+  k = MLP_K_SCATTER;
+  MLP_ARG(k, 0, dev->doc_start);
+  MLP_ARG(k, 1, dev->doc_entries);
+  MLP_ARG(k, 2, dev->dx1);
+  MLP_ARG(k, 3, dev->dx2);
+  MLP_ARG(k, 4, dev->doc_gradient);
+  MLP_ARG(k, 5, first_doc);
+  MLP_ARG(k, 6, n_rows);
+  return rank_mlp_launch(dev, k, rows, &times->scatter, "scatter", error, error_size);
+}
+
+static int optimiser_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
+                          char *error, size_t error_size) {
   const cl_uint params = (cl_uint)dev->parameters;
   const cl_int kind = st->optimizer;
-  ARG(MLP_K_OPTIMIZE, 0, dev->p);
-  ARG(MLP_K_OPTIMIZE, 1, dev->g);
-  ARG(MLP_K_OPTIMIZE, 2, dev->m);
-  ARG(MLP_K_OPTIMIZE, 3, dev->v);
-  ARG(MLP_K_OPTIMIZE, 4, params);
-  ARG(MLP_K_OPTIMIZE, 5, kind);
-  ARG(MLP_K_OPTIMIZE, 6, st->lr);
-  ARG(MLP_K_OPTIMIZE, 7, st->weight_decay);
-  ARG(MLP_K_OPTIMIZE, 8, st->momentum);
-  ARG(MLP_K_OPTIMIZE, 9, st->bias1);
-  ARG(MLP_K_OPTIMIZE, 10, st->bias2);
-  ARG(MLP_K_OPTIMIZE, 11, dev->average);
-  ARG(MLP_K_OPTIMIZE, 12, st->share);
-  if ((err = launch(dev, MLP_K_OPTIMIZE, dev->parameters, e)) != CL_SUCCESS) {
-    return cl_failed(error, error_size, "optimiser step", err);
+  const int k = MLP_K_OPTIMIZE;
+  MLP_ARG(k, 0, dev->p);
+  MLP_ARG(k, 1, dev->g);
+  MLP_ARG(k, 2, dev->m);
+  MLP_ARG(k, 3, dev->v);
+  MLP_ARG(k, 4, params);
+  MLP_ARG(k, 5, kind);
+  MLP_ARG(k, 6, st->lr);
+  MLP_ARG(k, 7, st->weight_decay);
+  MLP_ARG(k, 8, st->momentum);
+  MLP_ARG(k, 9, st->bias1);
+  MLP_ARG(k, 10, st->bias2);
+  MLP_ARG(k, 11, dev->average);
+  MLP_ARG(k, 12, st->share);
+  return rank_mlp_launch(dev, k, dev->parameters, &times->update, "optimiser step", error,
+                         error_size);
+}
+
+int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
+                         char *error, size_t error_size) {
+  if (st->p1 == st->p0 || st->d1 == st->d0) return 1;
+  rank_stage_times none;
+  if (times == NULL) times = &none;
+  const int dense = dev->layers == RANK_MLP_LAYERS_DENSE;
+  if (!(dense ? rank_mlp_forward_dense : rank_mlp_forward_clblast)(dev, st, times, error,
+                                                                     error_size) ||
+      !pairs_pass(dev, st, times, error, error_size) ||
+      !(dense ? rank_mlp_backward_dense : rank_mlp_backward_clblast)(dev, st, times, error,
+                                                                       error_size)) {
+    return 0;
   }
-  timed(dev, &ev, &times->update);
-  return 1;
+  return !st->take_step || optimiser_pass(dev, st, times, error, error_size);
 }
 
 int rank_mlp_device_loss(rank_mlp_device *dev, double *total, char *error, size_t error_size) {

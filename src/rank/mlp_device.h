@@ -23,6 +23,11 @@ enum {
   MLP_K_RELU_BACKWARD,
   MLP_K_COLUMN_SUM,
   MLP_K_OPTIMIZE,
+  MLP_K_DENSE_FORWARD,
+  MLP_K_DENSE_SCORE,
+  MLP_K_DENSE_OUTPUT_GRADIENT,
+  MLP_K_DENSE_WEIGHT_GRADIENT,
+  MLP_K_DENSE_INPUT_GRADIENT,
   MLP_K_GATHER, /* from kernels/ranker.cl */
   MLP_K_SCATTER,
   MLP_K_ACCUMULATE,
@@ -31,6 +36,8 @@ enum {
 
 typedef struct rank_mlp_device {
   int profile;
+  rank_mlp_layers layers; /* dense or clblast (auto resolved by rank_mlp_device_reset) */
+  cl_device_id device;
   size_t docs, features, max_batch_docs;
   rank_mlp_shape shape; /* of the buffers below (layers 0: none yet) */
   size_t parameters;
@@ -53,8 +60,9 @@ int rank_mlp_device_init(rank_mlp_device *dev, mrank_context *ctx, const float *
                          size_t features, size_t max_batch_docs, int profile, char *error,
                          size_t error_size);
 void rank_mlp_device_free(rank_mlp_device *dev);
-/* Buffers for this shape; the parameters from the host; gradient and moments to zero. */
-int rank_mlp_device_reset(rank_mlp_device *dev, const rank_mlp_shape *shape,
+/* Buffers for this shape; the parameters from the host; gradient and moments to zero; the
+ * layers' kernels (auto resolved for the device). */
+int rank_mlp_device_reset(rank_mlp_device *dev, const rank_mlp_shape *shape, rank_mlp_layers layers,
                           const float *parameters, char *error, size_t error_size);
 int rank_mlp_device_begin_epoch(rank_mlp_device *dev, const rank_pairs *pairs, char *error,
                                 size_t error_size);

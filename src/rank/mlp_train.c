@@ -222,7 +222,7 @@ int rank_mlp_trainer_reset(rank_mlp_trainer *t, const rank_options *options,
       ok = rank_mlp_device_init(&t->dev, t->ctx, t->x, t->data->docs, t->data->features, largest,
                                 t->profile, error, error_size);
     }
-    ok = ok && rank_mlp_device_reset(&t->dev, s, initial, error, error_size);
+    ok = ok && rank_mlp_device_reset(&t->dev, s, mlp->layers, initial, error, error_size);
   }
   free(initial);
   return ok;

@@ -1,8 +1,8 @@
 /* mlp_train.h: training the MLP scorer with the margin ranking loss: minibatches of queries in a
  * seeded order, the pairs' loss and gradients from mrank's fused operator, back through the layers,
  * and an optimiser step (SGD, momentum or Adam, with weight decay). On an OpenCL device
- * (rank/mlp_device.c: CLBlast GEMM for the layers, kernels/mlp.cl for the rest, no host round trip
- * within an epoch) or on the host (the same steps in plain loops: the CPU reference). */
+ * (rank/mlp_device.c: kernels/mlp.cl's dense kernels or CLBlast GEMM for the layers, no host round
+ * trip within an epoch) or on the host (the same steps in plain loops: the CPU reference). */
 #ifndef MRANK_RANK_MLP_TRAIN_H
 #define MRANK_RANK_MLP_TRAIN_H
 
@@ -24,9 +24,10 @@ typedef struct rank_mlp_options {
   double dropout;       /* after each hidden ReLU, in [0, 1) */
   rank_optimizer optimizer;
   double weight_decay; /* added to the gradient as weight_decay * p (PyTorch's weight_decay) */
+  rank_mlp_layers layers; /* the device's kernels for the layers (the host ignores it) */
 } rank_mlp_options;
 
-/* 64,32 with the linear term, dropout 0.3, Adam, weight decay 1e-4 */
+/* 64,32 with the linear term, dropout 0.3, Adam, weight decay 1e-4, layers auto */
 void rank_mlp_default_options(rank_mlp_options *m);
 
 typedef struct rank_mlp_trainer rank_mlp_trainer;
