@@ -18,12 +18,15 @@ uint mix(uint h) {
   return h;
 }
 
-int keep(uint seed, uint step, uint layer, uint doc, uint unit, uint threshold) {
+/* the hash of (seed, step, layer, document) that keep() finishes with the unit */
+uint row_hash(uint seed, uint step, uint layer, uint doc) {
   uint h = mix(seed ^ 0x9e3779b9u);
   h = mix(h ^ step);
-  h = mix(h ^ (layer * 0x27d4eb2fu) ^ doc);
-  h = mix(h ^ unit);
-  return h >= threshold;
+  return mix(h ^ (layer * 0x27d4eb2fu) ^ doc);
+}
+
+int keep(uint seed, uint step, uint layer, uint doc, uint unit, uint threshold) {
+  return mix(row_hash(seed, step, layer, doc) ^ unit) >= threshold;
 }
 
 /* z[i][u] += p[b + u] (the layer's bias); a[i][u] = z > 0 and kept ? z * scale : 0 (rows x units, row-major) */
@@ -40,29 +43,25 @@ MRANK_KERNEL void bias_relu(__global float *z, __global const float *p, uint b, 
   a[item] = on ? value * scale : 0.0f;
 }
 
+/* A unit was on (positive and kept by dropout) exactly where its activation a = z * scale is
+ * above 0, so the backward pass reads the mask from a instead of hashing again. */
+
 /* dz[i][u] = g[first + i] * p[w + u] * scale where the unit was on, else 0 */
 MRANK_KERNEL void output_backward(__global const float *g, uint first, __global const float *p,
-                                  uint w, __global const float *z, __global float *dz, uint rows,
-                                  uint units, uint seed, uint step, uint layer, uint threshold,
-                                  float scale) {
+                                  uint w, __global const float *a, __global float *dz, uint rows,
+                                  uint units, float scale) {
   const uint item = get_global_id(0);
   if (item >= rows * units) return;
   const uint i = item / units, u = item % units;
-  const int on = z[item] > 0.0f && (threshold == 0u || keep(seed, step, layer, first + i, u,
-                                                            threshold));
-  dz[item] = on ? g[first + i] * p[w + u] * scale : 0.0f;
+  dz[item] = a[item] > 0.0f ? g[first + i] * p[w + u] * scale : 0.0f;
 }
 
 /* d[i][u] = d[i][u] * scale where the unit was on, else 0 (dA into dZ, in place) */
-MRANK_KERNEL void relu_backward(__global float *d, __global const float *z, uint rows, uint units,
-                                uint seed, uint step, uint layer, uint first_doc, uint threshold,
+MRANK_KERNEL void relu_backward(__global float *d, __global const float *a, uint rows, uint units,
                                 float scale) {
   const uint item = get_global_id(0);
   if (item >= rows * units) return;
-  const uint i = item / units, u = item % units;
-  const int on = z[item] > 0.0f && (threshold == 0u || keep(seed, step, layer, first_doc + i, u,
-                                                            threshold));
-  d[item] = on ? d[item] * scale : 0.0f;
+  d[item] = a[item] > 0.0f ? d[item] * scale : 0.0f;
 }
 
 /* out[at + u] = sum over rows, in row order */
@@ -77,76 +76,129 @@ MRANK_KERNEL void column_sum(__global const float *d, uint rows, uint units, __g
 }
 
 /* ---- mrank's own dense-layer kernels (the default on CPUs and accelerators; see
- * src/rank/mlp_device.c): each work-item holds a block of 4 rows by 8 units in registers, so one
+ * src/rank/mlp_device.c): each work-item holds a block of 4 rows by MLP_VW units in registers, so one
  * vector load of weights serves 4 rows, and a layer is one launch with its bias, ReLU and dropout.
  * A weight matrix W (K x U, row-major) is followed in the parameters by its bias b (U): the bias
  * is row K of a (K + 1) x U matrix, which lets one kernel give both gradients. */
 #define MLP_ROWS 4
+/* MLP_VW, the units a work-item holds in one vector, is a build option: the device's preferred
+ * float vector width where that is 16 (AVX-512), else 8 (rank_mlp_program_options) */
+#ifndef MLP_VW
+#define MLP_VW 8
+#endif
+#if MLP_VW == 16
+#define floatv float16
+#define vloadv vload16
+#define vstorev vstore16
+#elif MLP_VW == 8
+#define floatv floatv
+#define vloadv vloadv
+#define vstorev vstorev
+#else
+#error "MLP_VW is 8 or 16"
+#endif
+#define VW ((uint)MLP_VW)
+#if MLP_VW == 16
+#define uintv uint16
+#define intv int16
+#define LANES ((uint16)(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15))
+#else
+#define uintv uint8
+#define intv int8
+#define LANES ((uint8)(0, 1, 2, 3, 4, 5, 6, 7))
+#endif
 
-/* 8 floats of row from column u0, zeros beyond U */
-float8 part8(__global const float *row, uint u0, uint U) {
-  if (u0 + 8u <= U) return vload8(0, row + u0);
-  float v[8];
-  for (uint j = 0; j < 8u; ++j)
-    v[j] = u0 + j < U ? row[u0 + j] : 0.0f;
-  return vload8(0, v);
+uintv mixv(uintv h) {
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
+  return h;
 }
 
-/* Z[i] = in[i] W + b, A[i] = dropout(relu(Z[i])) for rows i of the batch (documents first_doc + i) */
+/* row r's activations from its sums: relu, then dropout (mix(row hash ^ unit) >= threshold keeps,
+ * as keep()), stored for the units below U */
+void activate(floatv value, uint row_hash_value, uint u0, uint U, uint threshold, float scale,
+              __global float *a) {
+  intv on = value > (floatv)(0.0f);
+  if (threshold != 0u) on = on & (mixv((uintv)(row_hash_value) ^ ((uintv)(u0) + LANES)) >=
+                                  (uintv)(threshold));
+  const floatv out = select((floatv)(0.0f), value * scale, on);
+  if (u0 + VW <= U) {
+    vstorev(out, 0, a + u0);
+  } else {
+    float t[MLP_VW];
+    vstorev(out, 0, t);
+    for (uint j = 0; u0 + j < U; ++j)
+      a[u0 + j] = t[j];
+  }
+}
+
+/* the lanes' sum as a fixed tree */
+float hsum8(float8 s) {
+  return ((s.s0 + s.s1) + (s.s2 + s.s3)) + ((s.s4 + s.s5) + (s.s6 + s.s7));
+}
+#if MLP_VW == 16
+float hsum(float16 s) { return hsum8(s.lo) + hsum8(s.hi); }
+#else
+float hsum(float8 s) { return hsum8(s); }
+#endif
+
+/* VW floats of row from column u0, zeros beyond U */
+floatv partv(__global const float *row, uint u0, uint U) {
+  if (u0 + VW <= U) return vloadv(0, row + u0);
+  float v[MLP_VW];
+  for (uint j = 0; j < VW; ++j)
+    v[j] = u0 + j < U ? row[u0 + j] : 0.0f;
+  return vloadv(0, v);
+}
+
+/* A[i] = dropout(relu(in[i] W + b)) for rows i of the batch (documents first_doc + i) */
 MRANK_KERNEL void dense_forward(__global const float *in, uint in_at, uint K, __global const float *p,
-                                uint w, uint U, __global float *z, __global float *a, uint rows,
-                                uint seed, uint step, uint layer, uint first_doc, uint threshold,
-                                float scale) {
-  const uint blocks = (U + 7u) / 8u, item = get_global_id(0);
-  const uint i0 = item / blocks * MLP_ROWS, u0 = item % blocks * 8u;
+                                uint w, uint U, __global float *a, uint rows, uint seed, uint step,
+                                uint layer, uint first_doc, uint threshold, float scale) {
+  const uint blocks = (U + VW - 1u) / VW, item = get_global_id(0);
+  const uint i0 = item / blocks * MLP_ROWS, u0 = item % blocks * VW;
   if (i0 >= rows) return;
   __global const float *W = p + w;
   __global const float *x0 = in + in_at + i0 * K;
   __global const float *x1 = in + in_at + min(i0 + 1u, rows - 1u) * K;
   __global const float *x2 = in + in_at + min(i0 + 2u, rows - 1u) * K;
   __global const float *x3 = in + in_at + min(i0 + 3u, rows - 1u) * K;
-  const float8 bias = part8(W + K * U, u0, U);
-  float8 s0 = bias, s1 = bias, s2 = bias, s3 = bias;
-  if (u0 + 8u <= U) {
+  const floatv bias = partv(W + K * U, u0, U);
+  floatv s0 = bias, s1 = bias, s2 = bias, s3 = bias;
+  if (u0 + VW <= U) {
     for (uint k = 0; k < K; ++k) {
-      const float8 wk = vload8(0, W + k * U + u0);
-      s0 = mad((float8)(x0[k]), wk, s0);
-      s1 = mad((float8)(x1[k]), wk, s1);
-      s2 = mad((float8)(x2[k]), wk, s2);
-      s3 = mad((float8)(x3[k]), wk, s3);
+      const floatv wk = vloadv(0, W + k * U + u0);
+      s0 = mad((floatv)(x0[k]), wk, s0);
+      s1 = mad((floatv)(x1[k]), wk, s1);
+      s2 = mad((floatv)(x2[k]), wk, s2);
+      s3 = mad((floatv)(x3[k]), wk, s3);
     }
   } else {
     for (uint k = 0; k < K; ++k) {
-      const float8 wk = part8(W + k * U, u0, U);
-      s0 = mad((float8)(x0[k]), wk, s0);
-      s1 = mad((float8)(x1[k]), wk, s1);
-      s2 = mad((float8)(x2[k]), wk, s2);
-      s3 = mad((float8)(x3[k]), wk, s3);
+      const floatv wk = partv(W + k * U, u0, U);
+      s0 = mad((floatv)(x0[k]), wk, s0);
+      s1 = mad((floatv)(x1[k]), wk, s1);
+      s2 = mad((floatv)(x2[k]), wk, s2);
+      s3 = mad((floatv)(x3[k]), wk, s3);
     }
   }
-  float sums[MLP_ROWS][8];
-  vstore8(s0, 0, sums[0]);
-  vstore8(s1, 0, sums[1]);
-  vstore8(s2, 0, sums[2]);
-  vstore8(s3, 0, sums[3]);
+  const floatv sums[MLP_ROWS] = {s0, s1, s2, s3};
   for (uint r = 0; r < MLP_ROWS && i0 + r < rows; ++r) {
-    for (uint j = 0; j < 8u && u0 + j < U; ++j) {
-      const uint i = i0 + r, u = u0 + j, at = i * U + u;
-      const float value = sums[r][j];
-      z[at] = value;
-      const int on = value > 0.0f &&
-                     (threshold == 0u || keep(seed, step, layer, first_doc + i, u, threshold));
-      a[at] = on ? value * scale : 0.0f;
-    }
+    const uint i = i0 + r;
+    activate(sums[r], row_hash(seed, step, layer, first_doc + i), u0, U, threshold, scale,
+             a + i * U);
   }
 }
 
 float dot_row(__global const float *x, __global const float *w, uint n) {
-  float8 s = (float8)(0.0f);
+  floatv s = (floatv)(0.0f);
   uint k = 0;
-  for (; k + 8u <= n; k += 8u)
-    s = mad(vload8(0, x + k), vload8(0, w + k), s);
-  float total = ((s.s0 + s.s1) + (s.s2 + s.s3)) + ((s.s4 + s.s5) + (s.s6 + s.s7));
+  for (; k + VW <= n; k += VW)
+    s = mad(vloadv(0, x + k), vloadv(0, w + k), s);
+  float total = hsum(s);
   for (; k < n; ++k)
     total = mad(x[k], w[k], total);
   return total;
@@ -164,63 +216,62 @@ MRANK_KERNEL void dense_score(__global const float *a, uint H, __global const fl
 }
 
 /* the output layer's gradient and the linear term's: g[w + c] = per_pair * sum over rows of
- * column c of [A | X] times the document's gradient, 8 columns a work-item */
+ * column c of [A | X] times the document's gradient, VW columns a work-item */
 MRANK_KERNEL void dense_output_gradient(__global const float *a, uint H, __global const float *x,
                                         uint F, uint skip, __global const float *gd,
                                         uint first_doc, uint rows, __global float *g, uint w,
                                         float per_pair) {
-  const uint item = get_global_id(0), a_blocks = (H + 7u) / 8u;
-  const uint blocks = a_blocks + (skip ? (F + 7u) / 8u : 0u);
+  const uint item = get_global_id(0), a_blocks = (H + VW - 1u) / VW;
+  const uint blocks = a_blocks + (skip ? (F + VW - 1u) / VW : 0u);
   if (item >= blocks) return;
   const int of_a = item < a_blocks;
-  const uint c0 = of_a ? item * 8u : (item - a_blocks) * 8u, width = of_a ? H : F;
+  const uint c0 = of_a ? item * VW : (item - a_blocks) * VW, width = of_a ? H : F;
   __global const float *m = of_a ? a : x + first_doc * F;
-  float8 s = (float8)(0.0f);
+  floatv s = (floatv)(0.0f);
   for (uint i = 0; i < rows; ++i)
-    s = mad((float8)(gd[first_doc + i]), part8(m + i * width, c0, width), s);
-  float sums[8];
-  vstore8(s * per_pair, 0, sums);
+    s = mad((floatv)(gd[first_doc + i]), partv(m + i * width, c0, width), s);
+  float sums[MLP_VW];
+  vstorev(s * per_pair, 0, sums);
   const uint at = w + (of_a ? 0u : H) + c0;
-  for (uint j = 0; j < 8u && c0 + j < width; ++j)
+  for (uint j = 0; j < VW && c0 + j < width; ++j)
     g[at + j] = sums[j];
 }
 
 /* the gradient of W and b together, (K + 1) x U at g + w: row k < K is sum over rows of
- * in[i][k] dz[i], row K (the bias) the sum of dz[i]; 4 rows of it by 8 units a work-item */
+ * in[i][k] dz[i], row K (the bias) the sum of dz[i]; 4 rows of it by VW units a work-item */
 MRANK_KERNEL void dense_weight_gradient(__global const float *in, uint in_at, uint K,
                                         __global const float *dz, uint U, uint rows,
                                         __global float *g, uint w) {
-  const uint blocks = (U + 7u) / 8u, item = get_global_id(0);
-  const uint k0 = item / blocks * MLP_ROWS, u0 = item % blocks * 8u;
+  const uint blocks = (U + VW - 1u) / VW, item = get_global_id(0);
+  const uint k0 = item / blocks * MLP_ROWS, u0 = item % blocks * VW;
   if (k0 > K) return;
   __global const float *x = in + in_at;
   const uint c0 = min(k0, K - 1u), c1 = min(k0 + 1u, K - 1u), c2 = min(k0 + 2u, K - 1u),
              c3 = min(k0 + 3u, K - 1u);
-  float8 s0 = (float8)(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  floatv s0 = (floatv)(0.0f), s1 = s0, s2 = s0, s3 = s0;
   for (uint i = 0; i < rows; ++i) {
-    const float8 d = part8(dz + i * U, u0, U);
+    const floatv d = partv(dz + i * U, u0, U);
     __global const float *row = x + i * K;
-    s0 = mad((float8)(k0 < K ? row[c0] : 1.0f), d, s0);
-    s1 = mad((float8)(k0 + 1u < K ? row[c1] : 1.0f), d, s1);
-    s2 = mad((float8)(k0 + 2u < K ? row[c2] : 1.0f), d, s2);
-    s3 = mad((float8)(k0 + 3u < K ? row[c3] : 1.0f), d, s3);
+    s0 = mad((floatv)(k0 < K ? row[c0] : 1.0f), d, s0);
+    s1 = mad((floatv)(k0 + 1u < K ? row[c1] : 1.0f), d, s1);
+    s2 = mad((floatv)(k0 + 2u < K ? row[c2] : 1.0f), d, s2);
+    s3 = mad((floatv)(k0 + 3u < K ? row[c3] : 1.0f), d, s3);
   }
-  float sums[MLP_ROWS][8];
-  vstore8(s0, 0, sums[0]);
-  vstore8(s1, 0, sums[1]);
-  vstore8(s2, 0, sums[2]);
-  vstore8(s3, 0, sums[3]);
+  float sums[MLP_ROWS][MLP_VW];
+  vstorev(s0, 0, sums[0]);
+  vstorev(s1, 0, sums[1]);
+  vstorev(s2, 0, sums[2]);
+  vstorev(s3, 0, sums[3]);
   for (uint r = 0; r < MLP_ROWS && k0 + r <= K; ++r)
-    for (uint j = 0; j < 8u && u0 + j < U; ++j)
+    for (uint j = 0; j < VW && u0 + j < U; ++j)
       g[w + (k0 + r) * U + u0 + j] = sums[r][j];
 }
 
-/* dA[i][k] = dz[i] . W[k] (the layer below's units), then that layer's ReLU and dropout mask and
- * scale: 4 rows a work-item, so each loaded piece of W[k] serves 4 rows */
+/* dA[i][k] = dz[i] . W[k] (the layer below's units), then that layer's ReLU and dropout mask (from
+ * its activations) and scale: 4 rows a work-item, so each loaded piece of W[k] serves 4 rows */
 MRANK_KERNEL void dense_input_gradient(__global const float *dz, uint U, __global const float *p,
                                        uint w, uint K, uint rows, __global float *da,
-                                       __global const float *z, uint seed, uint step, uint layer,
-                                       uint first_doc, uint threshold, float scale) {
+                                       __global const float *a, float scale) {
   const uint item = get_global_id(0);
   const uint i0 = item / K * MLP_ROWS, k = item % K;
   if (i0 >= rows) return;
@@ -239,10 +290,10 @@ MRANK_KERNEL void dense_input_gradient(__global const float *dz, uint U, __globa
     s3 = mad(vload8(0, d3 + u), wk, s3);
   }
   float t[MLP_ROWS];
-  t[0] = ((s0.s0 + s0.s1) + (s0.s2 + s0.s3)) + ((s0.s4 + s0.s5) + (s0.s6 + s0.s7));
-  t[1] = ((s1.s0 + s1.s1) + (s1.s2 + s1.s3)) + ((s1.s4 + s1.s5) + (s1.s6 + s1.s7));
-  t[2] = ((s2.s0 + s2.s1) + (s2.s2 + s2.s3)) + ((s2.s4 + s2.s5) + (s2.s6 + s2.s7));
-  t[3] = ((s3.s0 + s3.s1) + (s3.s2 + s3.s3)) + ((s3.s4 + s3.s5) + (s3.s6 + s3.s7));
+  t[0] = hsum8(s0);
+  t[1] = hsum8(s1);
+  t[2] = hsum8(s2);
+  t[3] = hsum8(s3);
   for (; u < U; ++u) {
     t[0] = mad(d0[u], W[u], t[0]);
     t[1] = mad(d1[u], W[u], t[1]);
@@ -250,10 +301,8 @@ MRANK_KERNEL void dense_input_gradient(__global const float *dz, uint U, __globa
     t[3] = mad(d3[u], W[u], t[3]);
   }
   for (uint r = 0; r < MLP_ROWS && i0 + r < rows; ++r) {
-    const uint i = i0 + r, at = i * K + k;
-    const int on = z[at] > 0.0f &&
-                   (threshold == 0u || keep(seed, step, layer, first_doc + i, k, threshold));
-    da[at] = on ? t[r] * scale : 0.0f;
+    const uint at = (i0 + r) * K + k;
+    da[at] = a[at] > 0.0f ? t[r] * scale : 0.0f;
   }
 }
 

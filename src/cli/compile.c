@@ -12,6 +12,7 @@
 #include "cli/options.h"
 #include "cli/roofline.h"
 #include "rank/linear_device.h"
+#include "rank/mlp_device.h"
 
 const char mrank_compile_help[] =
     "usage: mrank compile [--device SEL] (--out DIR | --emit-source DIR) [--dtype LIST]\n"
@@ -242,12 +243,15 @@ int mrank_cmd_compile(int argc, char **argv) {
          s.dir);
   fflush(stdout);
   int count = 0;
-  char ranker_options[64];
+  char ranker_options[64], mlp_options[128], mlp_extra[32];
   rank_linear_program_options(device, ranker_options, sizeof ranker_options);
+  rank_mlp_program_options(device, mlp_extra, sizeof mlp_extra);
+  snprintf(mlp_options, sizeof mlp_options, "%s%s%s", ranker_options,
+           ranker_options[0] != '\0' ? " " : "", mlp_extra);
   const int ok =
       export_operator(&s, ctx, &count) &&
       export_tool_program(&s, context, device, "ranker.cl", ranker_options, "trainer", &count) &&
-      export_tool_program(&s, context, device, "mlp.cl", ranker_options, "MLP trainer", &count) &&
+      export_tool_program(&s, context, device, "mlp.cl", mlp_options, "MLP trainer", &count) &&
       export_roofline(&s, context, device, &count);
   if (ok && s.emit_source) {
     printf(

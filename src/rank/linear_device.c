@@ -46,16 +46,20 @@ size_t rank_linear_program_options(cl_device_id device, char *options, size_t si
   return local;
 }
 
-int rank_tool_kernels(cl_context cl, cl_device_id device, const char *file,
+int rank_tool_kernels(cl_context cl, cl_device_id device, const char *file, const char *extra,
                       const char *const *names, size_t count, cl_program *program,
                       cl_kernel *kernels, size_t *local, int *cache_warned, char *error,
                       size_t error_size) {
   char cache_dir[4096];
   char untrusted[8192]; /* the library's context has warned about an untrusted folder already */
   mrank_cache_dir(cache_dir, sizeof cache_dir, untrusted, sizeof untrusted);
-  char options[64];
+  char options[256];
   const size_t fixed_local = rank_linear_program_options(device, options, sizeof options);
   const int fixed = options[0] != '\0';
+  if (extra[0] != '\0') {
+    const size_t used = strlen(options);
+    snprintf(options + used, sizeof options - used, "%s%s", used > 0 ? " " : "", extra);
+  }
   mrank_program_origin origin;
   const mrank_program_request request = {.context = cl,
                                          .device = device,
@@ -88,7 +92,7 @@ int rank_tool_kernels(cl_context cl, cl_device_id device, const char *file,
 
 static int build_kernels(rank_linear_device *dev, cl_device_id device, char *error,
                          size_t error_size) {
-  return rank_tool_kernels(dev->cl, device, "ranker.cl", kernel_names, RANK_K_COUNT, &dev->program,
+  return rank_tool_kernels(dev->cl, device, "ranker.cl", "", kernel_names, RANK_K_COUNT, &dev->program,
                            dev->kernel, dev->local, &dev->cache_warned, error, error_size);
 }
 

@@ -51,10 +51,26 @@ static int zero(rank_mlp_device *dev, cl_mem m, size_t floats, char *error, size
   return err == CL_SUCCESS ? 1 : cl_failed(error, error_size, "clearing a buffer", err);
 }
 
+size_t rank_mlp_vector_width(cl_device_id device) {
+  cl_uint preferred = 0;
+  if (clGetDeviceInfo(device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof preferred, &preferred,
+                      NULL) != CL_SUCCESS) {
+    preferred = 0;
+  }
+  return preferred >= 16 ? 16 : 8;
+}
+
+void rank_mlp_program_options(cl_device_id device, char *options, size_t size) {
+  snprintf(options, size, "-DMLP_VW=%zu", rank_mlp_vector_width(device));
+}
+
 static int build(rank_mlp_device *dev, cl_device_id device, char *error, size_t error_size) {
-  return rank_tool_kernels(dev->cl, device, "mlp.cl", kernel_names, MLP_K_GATHER, &dev->programs[0],
+  char options[32];
+  rank_mlp_program_options(device, options, sizeof options);
+  dev->vector_width = rank_mlp_vector_width(device);
+  return rank_tool_kernels(dev->cl, device, "mlp.cl", options, kernel_names, MLP_K_GATHER, &dev->programs[0],
                            dev->kernel, dev->local, &dev->cache_warned, error, error_size) &&
-         rank_tool_kernels(dev->cl, device, "ranker.cl", kernel_names + MLP_K_GATHER,
+         rank_tool_kernels(dev->cl, device, "ranker.cl", "", kernel_names + MLP_K_GATHER,
                            MLP_K_COUNT - MLP_K_GATHER, &dev->programs[1],
                            dev->kernel + MLP_K_GATHER, dev->local + MLP_K_GATHER,
                            &dev->cache_warned, error, error_size);

@@ -38,6 +38,7 @@ typedef struct rank_mlp_device {
   int profile;
   rank_mlp_layers layers; /* dense or clblast (auto resolved by rank_mlp_device_reset) */
   cl_device_id device;
+  size_t vector_width; /* kernels/mlp.cl's MLP_VW */
   size_t docs, features, max_batch_docs;
   rank_mlp_shape shape; /* of the buffers below (layers 0: none yet) */
   size_t parameters;
@@ -53,6 +54,11 @@ typedef struct rank_mlp_device {
   size_t pair_capacity;
   int pairs_on_device;
 } rank_mlp_device;
+
+/* kernels/mlp.cl's vector width for the device (16 where its preferred float width is 16, else
+ * 8), and its build options for it (`mrank compile` builds the same) */
+size_t rank_mlp_vector_width(cl_device_id device);
+void rank_mlp_program_options(cl_device_id device, char *options, size_t size);
 
 /* x: docs x features, standardised. The device is ctx's; a queue of its own (profiling when
  * asked). 0 and a message on failure (then rank_mlp_device_free). */

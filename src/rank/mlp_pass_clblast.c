@@ -87,21 +87,17 @@ int rank_mlp_backward_clblast(rank_mlp_device *dev, const rank_mlp_step *st,
   }
   const cl_uint w_out = (cl_uint)rank_mlp_output_offset(s);
   const float scale = st->dropout_scale * per_pair;
-  const cl_uint last_units = (cl_uint)H, last_layer = (cl_uint)(L - 1);
+  const cl_uint last_units = (cl_uint)H;
   int k = MLP_K_OUTPUT_BACKWARD;
   MLP_ARG(k, 0, dev->doc_gradient);
   MLP_ARG(k, 1, first_doc);
   MLP_ARG(k, 2, dev->p);
   MLP_ARG(k, 3, w_out);
-  MLP_ARG(k, 4, dev->z[L - 1]);
+  MLP_ARG(k, 4, dev->a[L - 1]);
   MLP_ARG(k, 5, dev->d1);
   MLP_ARG(k, 6, n_rows);
   MLP_ARG(k, 7, last_units);
-  MLP_ARG(k, 8, st->seed);
-  MLP_ARG(k, 9, st->step);
-  MLP_ARG(k, 10, last_layer);
-  MLP_ARG(k, 11, st->threshold);
-  MLP_ARG(k, 12, scale);
+  MLP_ARG(k, 8, scale);
   if (!rank_mlp_launch(dev, k, rows * H, &times->activation, "output backward", error,
                        error_size)) {
     return 0;
@@ -132,18 +128,13 @@ int rank_mlp_backward_clblast(rank_mlp_device *dev, const rank_mlp_step *st,
                      &dev->queue, e);
     if (b != CLBlastSuccess) return blas_failed(error, error_size, "back a layer (GEMM)", b);
     rank_mlp_timed(dev, &ev, &times->gemv);
-    const cl_uint below = (cl_uint)in, layer = (cl_uint)(l - 1);
+    const cl_uint below = (cl_uint)in;
     k = MLP_K_RELU_BACKWARD;
     MLP_ARG(k, 0, da);
-    MLP_ARG(k, 1, dev->z[l - 1]);
+    MLP_ARG(k, 1, dev->a[l - 1]);
     MLP_ARG(k, 2, n_rows);
     MLP_ARG(k, 3, below);
-    MLP_ARG(k, 4, st->seed);
-    MLP_ARG(k, 5, st->step);
-    MLP_ARG(k, 6, layer);
-    MLP_ARG(k, 7, first_doc);
-    MLP_ARG(k, 8, st->threshold);
-    MLP_ARG(k, 9, st->dropout_scale);
+    MLP_ARG(k, 4, st->dropout_scale);
     if (!rank_mlp_launch(dev, k, rows * in, &times->activation, "ReLU backward", error,
                          error_size)) {
       return 0;

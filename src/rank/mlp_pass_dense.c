@@ -2,7 +2,7 @@
  * rank/mlp_pass.h): a work-item holds 4 rows by 8 units, so the launches are few and small. */
 #include "rank/mlp_pass.h"
 
-enum { DENSE_ROWS = 4, DENSE_UNITS = 8 }; /* MLP_ROWS and the float8 of kernels/mlp.cl */
+enum { DENSE_ROWS = 4 }; /* kernels/mlp.cl's MLP_ROWS; its MLP_VW is dev->vector_width */
 
 static size_t blocks(size_t n, size_t per) { return (n + per - 1) / per; }
 
@@ -24,16 +24,15 @@ int rank_mlp_forward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_s
     MLP_ARG(k, 3, dev->p);
     MLP_ARG(k, 4, w);
     MLP_ARG(k, 5, out);
-    MLP_ARG(k, 6, dev->z[l]);
-    MLP_ARG(k, 7, dev->a[l]);
-    MLP_ARG(k, 8, n_rows);
-    MLP_ARG(k, 9, st->seed);
-    MLP_ARG(k, 10, st->step);
-    MLP_ARG(k, 11, layer);
-    MLP_ARG(k, 12, first_doc);
-    MLP_ARG(k, 13, st->threshold);
-    MLP_ARG(k, 14, st->dropout_scale);
-    if (!rank_mlp_launch(dev, k, blocks(rows, DENSE_ROWS) * blocks(out, DENSE_UNITS),
+    MLP_ARG(k, 6, dev->a[l]);
+    MLP_ARG(k, 7, n_rows);
+    MLP_ARG(k, 8, st->seed);
+    MLP_ARG(k, 9, st->step);
+    MLP_ARG(k, 10, layer);
+    MLP_ARG(k, 11, first_doc);
+    MLP_ARG(k, 12, st->threshold);
+    MLP_ARG(k, 13, st->dropout_scale);
+    if (!rank_mlp_launch(dev, k, blocks(rows, DENSE_ROWS) * blocks(out, dev->vector_width),
                          &times->gemv, "a layer (dense kernel)", error, error_size)) {
       return 0;
     }
@@ -64,22 +63,17 @@ static int last_layer_delta(rank_mlp_device *dev, const rank_mlp_step *st, float
   const size_t rows = st->d1 - st->d0, L = s->layers;
   const cl_uint n_rows = (cl_uint)rows, first_doc = (cl_uint)st->d0;
   const cl_uint w_out = (cl_uint)rank_mlp_output_offset(s), H = (cl_uint)s->hidden[L - 1];
-  const cl_uint last_layer = (cl_uint)(L - 1);
   const float scale = st->dropout_scale * per_pair;
   const int k = MLP_K_OUTPUT_BACKWARD;
   MLP_ARG(k, 0, dev->doc_gradient);
   MLP_ARG(k, 1, first_doc);
   MLP_ARG(k, 2, dev->p);
   MLP_ARG(k, 3, w_out);
-  MLP_ARG(k, 4, dev->z[L - 1]);
+  MLP_ARG(k, 4, dev->a[L - 1]);
   MLP_ARG(k, 5, dev->d1);
   MLP_ARG(k, 6, n_rows);
   MLP_ARG(k, 7, H);
-  MLP_ARG(k, 8, st->seed);
-  MLP_ARG(k, 9, st->step);
-  MLP_ARG(k, 10, last_layer);
-  MLP_ARG(k, 11, st->threshold);
-  MLP_ARG(k, 12, scale);
+  MLP_ARG(k, 8, scale);
   return rank_mlp_launch(dev, k, rows * H, &times->activation, "output backward", error,
                          error_size);
 }
@@ -103,7 +97,7 @@ static int output_gradient(rank_mlp_device *dev, const rank_mlp_step *st, float 
   MLP_ARG(k, 8, dev->g);
   MLP_ARG(k, 9, w);
   MLP_ARG(k, 10, per_pair);
-  const size_t items = blocks(H, DENSE_UNITS) + (skip ? blocks(dev->features, DENSE_UNITS) : 0);
+  const size_t items = blocks(H, dev->vector_width) + (skip ? blocks(dev->features, dev->vector_width) : 0);
   return rank_mlp_launch(dev, k, items, &times->gemv, "the output gradient (dense kernel)", error,
                          error_size);
 }
@@ -134,13 +128,12 @@ int rank_mlp_backward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_
     MLP_ARG(k, 5, n_rows);
     MLP_ARG(k, 6, dev->g);
     MLP_ARG(k, 7, w);
-    if (!rank_mlp_launch(dev, k, blocks(in + 1u, DENSE_ROWS) * blocks(out, DENSE_UNITS),
+    if (!rank_mlp_launch(dev, k, blocks(in + 1u, DENSE_ROWS) * blocks(out, dev->vector_width),
                          &times->gemv, "a layer's weight gradient (dense kernel)", error,
                          error_size)) {
       return 0;
     }
     if (l == 0) break;
-    const cl_uint below = (cl_uint)(l - 1);
     k = MLP_K_DENSE_INPUT_GRADIENT;
     MLP_ARG(k, 0, dz);
     MLP_ARG(k, 1, out);
@@ -149,13 +142,8 @@ int rank_mlp_backward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_
     MLP_ARG(k, 4, in);
     MLP_ARG(k, 5, n_rows);
     MLP_ARG(k, 6, da);
-    MLP_ARG(k, 7, dev->z[l - 1]);
-    MLP_ARG(k, 8, st->seed);
-    MLP_ARG(k, 9, st->step);
-    MLP_ARG(k, 10, below);
-    MLP_ARG(k, 11, first_doc);
-    MLP_ARG(k, 12, st->threshold);
-    MLP_ARG(k, 13, st->dropout_scale);
+    MLP_ARG(k, 7, dev->a[l - 1]);
+    MLP_ARG(k, 8, st->dropout_scale);
     if (!rank_mlp_launch(dev, k, blocks(rows, DENSE_ROWS) * in, &times->gemv,
                          "back through a layer (dense kernel)", error, error_size)) {
       return 0;
