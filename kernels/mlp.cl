@@ -46,16 +46,6 @@ MRANK_KERNEL void bias_relu(__global float *z, __global const float *p, uint b, 
 /* A unit was on (positive and kept by dropout) exactly where its activation a = z * scale is
  * above 0, so the backward pass reads the mask from a instead of hashing again. */
 
-/* dz[i][u] = g[first + i] * p[w + u] * scale where the unit was on, else 0 */
-MRANK_KERNEL void output_backward(__global const float *g, uint first, __global const float *p,
-                                  uint w, __global const float *a, __global float *dz, uint rows,
-                                  uint units, float scale) {
-  const uint item = get_global_id(0);
-  if (item >= rows * units) return;
-  const uint i = item / units, u = item % units;
-  dz[item] = a[item] > 0.0f ? g[first + i] * p[w + u] * scale : 0.0f;
-}
-
 /* d[i][u] = d[i][u] * scale where the unit was on, else 0 (dA into dZ, in place) */
 MRANK_KERNEL void relu_backward(__global float *d, __global const float *a, uint rows, uint units,
                                 float scale) {
@@ -108,6 +98,18 @@ MRANK_KERNEL void column_sum(__global const float *d, uint rows, uint units, __g
 #define LANES ((uint8)(0, 1, 2, 3, 4, 5, 6, 7))
 #endif
 
+/* row[u0 ..] = the vector's lanes, those below U */
+void store_part(floatv value, __global float *row, uint u0, uint U) {
+  if (u0 + VW <= U) {
+    vstorev(value, 0, row + u0);
+  } else {
+    float t[MLP_VW];
+    vstorev(value, 0, t);
+    for (uint j = 0; u0 + j < U; ++j)
+      row[u0 + j] = t[j];
+  }
+}
+
 uintv mixv(uintv h) {
   h ^= h >> 16;
   h *= 0x85ebca6bu;
@@ -124,15 +126,7 @@ void activate(floatv value, uint row_hash_value, uint u0, uint U, uint threshold
   intv on = value > (floatv)(0.0f);
   if (threshold != 0u) on = on & (mixv((uintv)(row_hash_value) ^ ((uintv)(u0) + LANES)) >=
                                   (uintv)(threshold));
-  const floatv out = select((floatv)(0.0f), value * scale, on);
-  if (u0 + VW <= U) {
-    vstorev(out, 0, a + u0);
-  } else {
-    float t[MLP_VW];
-    vstorev(out, 0, t);
-    for (uint j = 0; u0 + j < U; ++j)
-      a[u0 + j] = t[j];
-  }
+  store_part(select((floatv)(0.0f), value * scale, on), a, u0, U);
 }
 
 /* the lanes' sum as a fixed tree */
@@ -267,52 +261,67 @@ MRANK_KERNEL void dense_weight_gradient(__global const float *in, uint in_at, ui
       g[w + (k0 + r) * U + u0 + j] = sums[r][j];
 }
 
-/* dA[i][k] = dz[i] . W[k] (the layer below's units), then that layer's ReLU and dropout mask (from
- * its activations) and scale: 4 rows a work-item, so each loaded piece of W[k] serves 4 rows */
-MRANK_KERNEL void dense_input_gradient(__global const float *dz, uint U, __global const float *p,
+/* dz[i][u] = g[first + i] * p[w + u] * scale where the unit was on, else 0: the last hidden
+ * layer's delta, VW units of a row a work-item */
+MRANK_KERNEL void output_backward(__global const float *g, uint first, __global const float *p,
+                                  uint w, __global const float *a, __global float *dz, uint rows,
+                                  uint units, float scale) {
+  const uint blocks = (units + VW - 1u) / VW, item = get_global_id(0);
+  const uint i = item / blocks, u0 = item % blocks * VW;
+  if (i >= rows) return;
+  const floatv value = (floatv)(g[first + i]) * partv(p + w, u0, units) * scale;
+  const intv on = partv(a + i * units, u0, units) > (floatv)(0.0f);
+  store_part(select((floatv)(0.0f), value, on), dz + i * units, u0, units);
+}
+
+/* dA[i][k] = sum over u of dz[i][u] W[k][u], read from W's transpose (U x K at pt + w, which the
+ * optimiser keeps beside the parameters) so that, as in dense_forward, a work-item holds 4 rows by
+ * VW outputs; then the layer below's mask (from its activations) and dropout scale */
+MRANK_KERNEL void dense_input_gradient(__global const float *dz, uint U, __global const float *pt,
                                        uint w, uint K, uint rows, __global float *da,
                                        __global const float *a, float scale) {
-  const uint item = get_global_id(0);
-  const uint i0 = item / K * MLP_ROWS, k = item % K;
+  const uint blocks = (K + VW - 1u) / VW, item = get_global_id(0);
+  const uint i0 = item / blocks * MLP_ROWS, k0 = item % blocks * VW;
   if (i0 >= rows) return;
-  __global const float *W = p + w + k * U;
+  __global const float *Wt = pt + w;
   __global const float *d0 = dz + i0 * U;
   __global const float *d1 = dz + min(i0 + 1u, rows - 1u) * U;
   __global const float *d2 = dz + min(i0 + 2u, rows - 1u) * U;
   __global const float *d3 = dz + min(i0 + 3u, rows - 1u) * U;
-  float8 s0 = (float8)(0.0f), s1 = s0, s2 = s0, s3 = s0;
-  uint u = 0;
-  for (; u + 8u <= U; u += 8u) {
-    const float8 wk = vload8(0, W + u);
-    s0 = mad(vload8(0, d0 + u), wk, s0);
-    s1 = mad(vload8(0, d1 + u), wk, s1);
-    s2 = mad(vload8(0, d2 + u), wk, s2);
-    s3 = mad(vload8(0, d3 + u), wk, s3);
+  floatv s0 = (floatv)(0.0f), s1 = s0, s2 = s0, s3 = s0;
+  if (k0 + VW <= K) {
+    for (uint u = 0; u < U; ++u) {
+      const floatv wu = vloadv(0, Wt + u * K + k0);
+      s0 = mad((floatv)(d0[u]), wu, s0);
+      s1 = mad((floatv)(d1[u]), wu, s1);
+      s2 = mad((floatv)(d2[u]), wu, s2);
+      s3 = mad((floatv)(d3[u]), wu, s3);
+    }
+  } else {
+    for (uint u = 0; u < U; ++u) {
+      const floatv wu = partv(Wt + u * K, k0, K);
+      s0 = mad((floatv)(d0[u]), wu, s0);
+      s1 = mad((floatv)(d1[u]), wu, s1);
+      s2 = mad((floatv)(d2[u]), wu, s2);
+      s3 = mad((floatv)(d3[u]), wu, s3);
+    }
   }
-  float t[MLP_ROWS];
-  t[0] = hsum8(s0);
-  t[1] = hsum8(s1);
-  t[2] = hsum8(s2);
-  t[3] = hsum8(s3);
-  for (; u < U; ++u) {
-    t[0] = mad(d0[u], W[u], t[0]);
-    t[1] = mad(d1[u], W[u], t[1]);
-    t[2] = mad(d2[u], W[u], t[2]);
-    t[3] = mad(d3[u], W[u], t[3]);
-  }
+  const floatv sums[MLP_ROWS] = {s0, s1, s2, s3};
   for (uint r = 0; r < MLP_ROWS && i0 + r < rows; ++r) {
-    const uint at = (i0 + r) * K + k;
-    da[at] = a[at] > 0.0f ? t[r] * scale : 0.0f;
+    const uint i = i0 + r;
+    const intv on = partv(a + i * K, k0, K) > (floatv)(0.0f);
+    store_part(select((floatv)(0.0f), sums[r] * scale, on), da + i * K, k0, K);
   }
 }
 
 /* one step over every parameter: 0 SGD, 1 momentum (PyTorch's: v = mu v + g), 2 Adam (PyTorch's,
  * with bias1 = 1 - beta1^t and bias2 = 1 - beta2^t); weight decay is added to the gradient; then the
- * running average of the parameters over the steps (share = 1 / steps) */
+ * running average of the parameters over the steps (share = 1 / steps); and the weights' transposed
+ * copy for dense_input_gradient (mirror[k]: where parameter k goes in pt, or none) */
 MRANK_KERNEL void optimize(__global float *p, __global const float *g, __global float *m,
                            __global float *v, uint count, int kind, float lr, float decay,
                            float momentum, float bias1, float bias2, __global float *average,
-                           float share) {
+                           float share, __global const uint *mirror, __global float *pt) {
   const uint k = get_global_id(0);
   if (k >= count) return;
   const float grad = g[k] + decay * p[k];
@@ -330,4 +339,5 @@ MRANK_KERNEL void optimize(__global float *p, __global const float *g, __global 
     p[k] = p[k] - lr * (first / bias1) / (sqrt(second / bias2) + 1e-8f);
   }
   average[k] = average[k] + (p[k] - average[k]) * share;
+  if (mirror[k] != 0xffffffffu) pt[mirror[k]] = p[k];
 }

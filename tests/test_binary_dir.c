@@ -434,6 +434,32 @@ Test(binary_dir, compile_then_validate_and_train_without_a_compiler) {
   cr_assert_str_eq(a, b, "same seed, same data: the same model from the folder's programs");
   free(a);
   free(b);
+  /* the MLP scorer too (its layers on mrank's dense kernels, which the folder holds) */
+  snprintf(arguments, sizeof arguments,
+           "train --scorer mlp --hidden 16,8 --holdout 0 --train %s --model %s --epochs 2 2>&1",
+           data, from_folder);
+  cr_assert_eq(run_cli(prefix, arguments, &out), 0, "%s", out);
+  free(out);
+  snprintf(arguments, sizeof arguments,
+           "train --scorer mlp --hidden 16,8 --holdout 0 --train %s --model %s --epochs 2 2>&1",
+           data, from_source);
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  free(out);
+  a = read_text_file(from_folder);
+  b = read_text_file(from_source);
+  cr_assert(a != NULL && b != NULL);
+  cr_assert_str_eq(a, b, "the MLP from the folder's programs is the MLP from source");
+  free(a);
+  free(b);
+  /* CLBlast's layers cannot run there: said, with the way out */
+  snprintf(arguments, sizeof arguments,
+           "train --scorer mlp --gemm clblast --holdout 0 --train %s --model %s --epochs 1 2>&1",
+           data, from_folder);
+  cr_assert_eq(run_cli(prefix, arguments, &out), 2, "%s", out);
+  cr_assert_not_null(strstr(out, "use --gemm dense"), "%s", out);
+  free(out);
+  snprintf(arguments, sizeof arguments, "train --train %s --model %s --epochs 2 2>&1", data,
+           from_source);
   /* without the folder, the compiler-less device names the fix */
   cr_assert_eq(run_cli("MRANK_ASSUME_NO_COMPILER=1", arguments, &out), 2, "%s", out);
   cr_assert_not_null(strstr(out, "MRANK_BINARY_DIR"), "%s", out);

@@ -27,45 +27,64 @@ static void small_options(rank_options *o, rank_mlp_options *m) {
   m->shape.hidden[1] = 8;
 }
 
+/* the first step's gradient of one network on the host and on the device (both ways of running
+ * the layers), compared entry by entry */
+static void first_gradients_agree(rank_mlp_trainer *host, rank_mlp_trainer *device,
+                                  const rank_dataset *d, const rank_mlp_shape *shape,
+                                  rank_mlp_layers layers) {
+  char error[1024], hidden[64];
+  rank_options o;
+  rank_mlp_options m;
+  small_options(&o, &m);
+  o.batch_queries = 3; /* 69 documents: rows that do not fill the kernels' blocks of 4 */
+  m.shape = *shape;
+  m.layers = layers;
+  cr_assert(rank_mlp_trainer_reset(host, &o, &m, error, sizeof error), "%s", error);
+  cr_assert(rank_mlp_trainer_reset(device, &o, &m, error, sizeof error), "%s", error);
+  m.shape.features = d->features;
+  rank_mlp_hidden_text(&m.shape, hidden, sizeof hidden);
+  const size_t P = rank_mlp_parameter_count(&m.shape);
+  float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b);
+  cr_assert(rank_mlp_trainer_first_gradient(host, a, error, sizeof error), "%s", error);
+  cr_assert(rank_mlp_trainer_first_gradient(device, b, error, sizeof error), "%s", error);
+  double largest = 0.0, difference = 0.0;
+  size_t nonzero = 0, worst = 0;
+  for (size_t k = 0; k < P; ++k) {
+    largest = fmax(largest, fabs(a[k]));
+    if (fabs((double)a[k] - b[k]) > difference) worst = k;
+    difference = fmax(difference, fabs((double)a[k] - b[k]));
+    nonzero += a[k] != 0.0f;
+  }
+  /* Each entry is a float sum of at most (batch documents x units) products that the device adds
+   * in another order than the host's loops (and, with mad, may fuse): at most n * 2^-24 of the
+   * sum of the terms' magnitudes, n ~ 100 here, so 1e-4 of the largest entry bounds it with room.
+   */
+  cr_assert(largest > 0.0 && nonzero > P / 4, "%s: a gradient of zeros proves nothing", hidden);
+  cr_assert(difference <= 1e-4 * largest,
+            "%s skip %d %s: gradients differ by %g at %zu of %zu (largest %g)", hidden, shape->skip,
+            rank_mlp_layers_name(layers), difference, worst, P, largest);
+  if (shape->skip) { /* the linear term's gradient is there */
+    size_t linear = 0;
+    for (size_t k = P - d->features; k < P; ++k)
+      linear += a[k] != 0.0f;
+    cr_assert_gt(linear, d->features / 2);
+  }
+  free(a);
+  free(b);
+}
+
 Test(mlp, the_first_gradient_on_the_device_matches_the_host, .timeout = 120) {
-  char dir[] = "/tmp/mrank-mlp-XXXXXX", path[128], error[1024];
+  char dir[] = "/tmp/mrank-mlp-XXXXXX", path[128];
   rank_dataset d;
-  load_synth(dir, path, sizeof path, "--queries 30 --docs 20 --features 10 --seed 4", &d);
+  load_synth(dir, path, sizeof path, "--queries 30 --docs 23 --features 10 --seed 4", &d);
   rank_mlp_trainer *host = trainer_on(&d, "host"), *device = trainer_on(&d, NULL);
-  for (int skip = 0; skip < 2; ++skip) { /* without and with the linear term */
-    rank_options o;
-    rank_mlp_options m;
-    small_options(&o, &m);
-    m.shape.skip = skip;
-    cr_assert(rank_mlp_trainer_reset(host, &o, &m, error, sizeof error), "%s", error);
-    cr_assert(rank_mlp_trainer_reset(device, &o, &m, error, sizeof error), "%s", error);
-    m.shape.features = d.features;
-    const size_t P = rank_mlp_parameter_count(&m.shape);
-    cr_assert_eq(P, 10 * 16 + 16 + 16 * 8 + 8 + 8 + (skip ? 10 : 0));
-    float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b);
-    cr_assert(rank_mlp_trainer_first_gradient(host, a, error, sizeof error), "%s", error);
-    cr_assert(rank_mlp_trainer_first_gradient(device, b, error, sizeof error), "%s", error);
-    double largest = 0.0, difference = 0.0;
-    size_t nonzero = 0;
-    for (size_t k = 0; k < P; ++k) {
-      largest = fmax(largest, fabs(a[k]));
-      difference = fmax(difference, fabs((double)a[k] - b[k]));
-      nonzero += a[k] != 0.0f;
-    }
-    /* Each entry is a float sum of at most (batch documents x units) products that CLBlast adds
-     * in another order than the host's loops: at most n * 2^-24 of the sum of the terms'
-     * magnitudes, n ~ 100 here, so 1e-4 of the largest entry bounds it with room. */
-    cr_assert(largest > 0.0 && nonzero > P / 4, "a gradient of zeros proves nothing");
-    cr_assert(difference <= 1e-4 * largest, "skip %d: gradients differ by %g (largest %g)", skip,
-              difference, largest);
-    if (skip) { /* the linear term's gradient is there */
-      size_t linear = 0;
-      for (size_t k = P - 10; k < P; ++k)
-        linear += a[k] != 0.0f;
-      cr_assert_gt(linear, 5);
-    }
-    free(a);
-    free(b);
+  /* sizes below, at and across the kernels' vector widths (8 or 16 units) and 1 to 4 layers */
+  const rank_mlp_shape shapes[] = {
+      {0, 2, {16, 8}, 0}, {0, 2, {16, 8}, 1},     {0, 2, {20, 3}, 1},       {0, 1, {5}, 0},
+      {0, 1, {33}, 1},    {0, 3, {17, 9, 40}, 0}, {0, 4, {8, 16, 24, 7}, 1}};
+  for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; ++k) {
+    first_gradients_agree(host, device, &d, &shapes[k], RANK_MLP_LAYERS_DENSE);
+    first_gradients_agree(host, device, &d, &shapes[k], RANK_MLP_LAYERS_CLBLAST);
   }
   rank_mlp_trainer_destroy(host);
   rank_mlp_trainer_destroy(device);
@@ -74,12 +93,13 @@ Test(mlp, the_first_gradient_on_the_device_matches_the_host, .timeout = 120) {
 }
 
 static double train_ndcg(const rank_dataset *d, const char *selector, float *parameters,
-                         unsigned epochs, int average) {
+                         unsigned epochs, int average, rank_mlp_layers layers) {
   char error[1024];
   rank_options o;
   rank_mlp_options m;
   small_options(&o, &m);
   o.average = (unsigned)average;
+  m.layers = layers;
   rank_mlp_trainer *t = trainer_on(d, selector);
   cr_assert(rank_mlp_trainer_reset(t, &o, &m, error, sizeof error), "%s", error);
   for (unsigned e = 1; e <= epochs; ++e) {
@@ -106,15 +126,20 @@ Test(mlp, device_and_host_train_alike_and_a_seed_repeats_itself, .timeout = 120)
   rank_mlp_shape shape = {d.features, 2, {16, 8}, 1}; /* small_options: the defaults */
   const size_t P = rank_mlp_parameter_count(&shape);
   float *a = malloc(P * sizeof *a), *b = malloc(P * sizeof *b), *h = malloc(P * sizeof *h);
-  const double device = train_ndcg(&d, NULL, a, 5, 0), again = train_ndcg(&d, NULL, b, 5, 0);
-  cr_assert_eq(memcmp(a, b, P * sizeof *a), 0, "the same seed gives the same parameters");
-  cr_assert_eq(device, again);
-  const double host = train_ndcg(&d, "host", h, 5, 0);
-  /* the bound: the same network from the same seed on the host */
-  cr_assert(fabs(device - host) <= 0.005, "device %.4f, host %.4f", device, host);
+  const double host = train_ndcg(&d, "host", h, 5, 0, RANK_MLP_LAYERS_AUTO);
+  for (int layers = RANK_MLP_LAYERS_DENSE; layers <= RANK_MLP_LAYERS_CLBLAST; ++layers) {
+    const double device = train_ndcg(&d, NULL, a, 5, 0, (rank_mlp_layers)layers),
+                 again = train_ndcg(&d, NULL, b, 5, 0, (rank_mlp_layers)layers);
+    cr_assert_eq(memcmp(a, b, P * sizeof *a), 0, "the same seed gives the same parameters");
+    cr_assert_eq(device, again);
+    /* the bound: the same network from the same seed on the host */
+    cr_assert(fabs(device - host) <= 0.005, "%s: device %.4f, host %.4f",
+              rank_mlp_layers_name((rank_mlp_layers)layers), device, host);
+  }
+  train_ndcg(&d, NULL, a, 5, 0, RANK_MLP_LAYERS_AUTO);
   /* averaged parameters (--average): not the last step's, and host and device alike again */
-  const double averaged = train_ndcg(&d, NULL, b, 5, 1),
-               averaged_host = train_ndcg(&d, "host", h, 5, 1);
+  const double averaged = train_ndcg(&d, NULL, b, 5, 1, RANK_MLP_LAYERS_AUTO),
+               averaged_host = train_ndcg(&d, "host", h, 5, 1, RANK_MLP_LAYERS_AUTO);
   cr_assert_neq(memcmp(a, b, P * sizeof *a), 0, "the average is not the last iterate");
   cr_assert(fabs(averaged - averaged_host) <= 0.005, "device %.4f, host %.4f", averaged,
             averaged_host);

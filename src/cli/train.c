@@ -133,8 +133,8 @@ typedef struct train_settings {
   rank_options options;
 } train_settings;
 
-/* --scorer, --hidden, --dropout, --optimizer, --weight-decay, --skip, --gemm: 1 taken, 0 not one of them, -1 a bad
- * value (said) */
+/* --scorer, --hidden, --dropout, --optimizer, --weight-decay, --skip, --gemm: 1 taken, 0 not one of
+ * them, -1 a bad value (said) */
 static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s) {
   const char *arg = argv[*i];
   static const char *const names[] = {"--scorer",       "--hidden", "--dropout", "--optimizer",
@@ -281,8 +281,9 @@ static int parse_train(int argc, char **argv, train_settings *s) {
     return 0;
   }
   if (s->mlp_given && !s->mlp) {
-    mrank_error("--hidden, --dropout, --optimizer, --weight-decay, --skip and --gemm go with "
-                "--scorer mlp");
+    mrank_error(
+        "--hidden, --dropout, --optimizer, --weight-decay, --skip and --gemm go with "
+        "--scorer mlp");
     return 0;
   }
   if (s->mlp && (s->mpi || s->checkpoint)) {

@@ -92,8 +92,9 @@ int rank_tool_kernels(cl_context cl, cl_device_id device, const char *file, cons
 
 static int build_kernels(rank_linear_device *dev, cl_device_id device, char *error,
                          size_t error_size) {
-  return rank_tool_kernels(dev->cl, device, "ranker.cl", "", kernel_names, RANK_K_COUNT, &dev->program,
-                           dev->kernel, dev->local, &dev->cache_warned, error, error_size);
+  return rank_tool_kernels(dev->cl, device, "ranker.cl", "", kernel_names, RANK_K_COUNT,
+                           &dev->program, dev->kernel, dev->local, &dev->cache_warned, error,
+                           error_size);
 }
 
 int rank_linear_device_init(rank_linear_device *dev, cl_context cl, cl_device_id device,

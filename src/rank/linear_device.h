@@ -96,8 +96,9 @@ int rank_linear_device_weights(rank_linear_device *dev, int average, float *weig
                                char *error, size_t error_size);
 
 /* Builds the tool's kernels/FILE (embedded, or from the caches or a binary folder) for the device
- * with the trainers' options followed by `extra` (a file's own, "" for none), and creates `count` of its kernels by name, with the work-group size
- * each launches with. 0 and a message on failure (the caller releases what was made). */
+ * with the trainers' options followed by `extra` (a file's own, "" for none), and creates `count`
+ * of its kernels by name, with the work-group size each launches with. 0 and a message on failure
+ * (the caller releases what was made). */
 int rank_tool_kernels(cl_context cl, cl_device_id device, const char *file, const char *extra,
                       const char *const *names, size_t count, cl_program *program,
                       cl_kernel *kernels, size_t *local, int *cache_warned, char *error,

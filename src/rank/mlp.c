@@ -189,4 +189,3 @@ int rank_mlp_layers_parse(const char *name) {
     if (strcmp(name, layers_names[k]) == 0) return k;
   return -1;
 }
-

@@ -2,26 +2,27 @@
  * kernels/ranker.cl, a queue of its own) and the launches of one step (see mlp_device.h). */
 #include "rank/mlp_device.h"
 
+#include "binary_dir.h"
+#include "device_traits.h"
 #include "rank/mlp_pass.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const kernel_names[MLP_K_COUNT] = {
-    "bias_relu",
-    "output_backward",
-    "relu_backward",
-    "column_sum",
-    "optimize",
-    "dense_forward",
-    "dense_score",
-    "dense_output_gradient",
-    "dense_weight_gradient",
-    "dense_input_gradient",
-    "gather",
-    "scatter",
-    "accumulate"};
+static const char *const kernel_names[MLP_K_COUNT] = {"bias_relu",
+                                                      "output_backward",
+                                                      "relu_backward",
+                                                      "column_sum",
+                                                      "optimize",
+                                                      "dense_forward",
+                                                      "dense_score",
+                                                      "dense_output_gradient",
+                                                      "dense_weight_gradient",
+                                                      "dense_input_gradient",
+                                                      "gather",
+                                                      "scatter",
+                                                      "accumulate"};
 
 static int say(char *error, size_t size, const char *what, const char *detail) {
   snprintf(error, size, "%s%s%s", what, detail[0] ? ": " : "", detail);
@@ -68,22 +69,35 @@ static int build(rank_mlp_device *dev, cl_device_id device, char *error, size_t 
   char options[32];
   rank_mlp_program_options(device, options, sizeof options);
   dev->vector_width = rank_mlp_vector_width(device);
-  return rank_tool_kernels(dev->cl, device, "mlp.cl", options, kernel_names, MLP_K_GATHER, &dev->programs[0],
-                           dev->kernel, dev->local, &dev->cache_warned, error, error_size) &&
+  return rank_tool_kernels(dev->cl, device, "mlp.cl", options, kernel_names, MLP_K_GATHER,
+                           &dev->programs[0], dev->kernel, dev->local, &dev->cache_warned, error,
+                           error_size) &&
          rank_tool_kernels(dev->cl, device, "ranker.cl", "", kernel_names + MLP_K_GATHER,
                            MLP_K_COUNT - MLP_K_GATHER, &dev->programs[1],
                            dev->kernel + MLP_K_GATHER, dev->local + MLP_K_GATHER,
                            &dev->cache_warned, error, error_size);
 }
 
-/* auto: CLBlast's tuned GEMMs where they were made for (GPUs); elsewhere mrank's own kernels,
- * which on a CPU beat CLBlast's by a measured factor (README, "The MLP scorer") and which, unlike
- * CLBlast's, `mrank compile` can build offline for a device without a compiler */
-static rank_mlp_layers resolve_layers(rank_mlp_layers layers, cl_device_id device) {
-  if (layers != RANK_MLP_LAYERS_AUTO) return layers;
-  cl_device_type type = 0;
-  clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
-  return (type & CL_DEVICE_TYPE_GPU) ? RANK_MLP_LAYERS_CLBLAST : RANK_MLP_LAYERS_DENSE;
+/* auto: CLBlast's tuned GEMMs where they were made for (GPUs with a compiler, no binary folder);
+ * elsewhere mrank's own kernels, which on a CPU beat CLBlast's by a measured factor (README, "The
+ * MLP scorer") and which, unlike CLBlast's, `mrank compile` builds offline. 0 with a message when
+ * CLBlast is asked for where it cannot build its kernels. */
+static int resolve_layers(rank_mlp_device *dev, rank_mlp_layers layers, char *error,
+                          size_t error_size) {
+  const int offline = !mrank_device_has_compiler(dev->device) || mrank_binary_dir_setting() != NULL;
+  if (layers == RANK_MLP_LAYERS_AUTO) {
+    cl_device_type type = 0;
+    clGetDeviceInfo(dev->device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    layers =
+        (type & CL_DEVICE_TYPE_GPU) && !offline ? RANK_MLP_LAYERS_CLBLAST : RANK_MLP_LAYERS_DENSE;
+  }
+  if (layers == RANK_MLP_LAYERS_CLBLAST && offline) {
+    return say(error, error_size, "--gemm clblast",
+               "CLBlast builds its kernels at run time, and this device has no compiler or runs "
+               "from a folder of offline-built programs (MRANK_BINARY_DIR): use --gemm dense");
+  }
+  dev->layers = layers;
+  return 1;
 }
 
 int rank_mlp_device_init(rank_mlp_device *dev, mrank_context *ctx, const float *x, size_t docs,
@@ -126,7 +140,8 @@ int rank_mlp_device_init(rank_mlp_device *dev, mrank_context *ctx, const float *
 }
 
 static void release_shape_buffers(rank_mlp_device *dev) {
-  cl_mem *list[] = {&dev->p, &dev->g, &dev->m, &dev->v, &dev->average, &dev->d1, &dev->d2};
+  cl_mem *list[] = {&dev->p,  &dev->g,  &dev->m,  &dev->v,     &dev->average,
+                    &dev->d1, &dev->d2, &dev->pt, &dev->mirror};
   for (size_t k = 0; k < sizeof list / sizeof list[0]; ++k)
     release(list[k]);
   for (size_t l = 0; l < RANK_MLP_MAX_LAYERS; ++l) {
@@ -152,9 +167,46 @@ void rank_mlp_device_free(rank_mlp_device *dev) {
   memset(dev, 0, sizeof *dev);
 }
 
+/* the parameters, and the transposed copy of the weights of every layer above the first (what
+ * dense_input_gradient reads) with the map the optimiser keeps it by */
+static int upload(rank_mlp_device *dev, const rank_mlp_shape *shape, const float *parameters,
+                  char *error, size_t error_size) {
+  const size_t P = dev->parameters;
+  float *transposed = calloc(P + 1, sizeof *transposed);
+  uint32_t *mirror = malloc((P + 1) * sizeof *mirror);
+  if (transposed == NULL || mirror == NULL) {
+    free(transposed);
+    free(mirror);
+    return say(error, error_size, "out of memory", "");
+  }
+  for (size_t k = 0; k < P; ++k)
+    mirror[k] = UINT32_MAX;
+  for (size_t l = 1; l < shape->layers; ++l) {
+    const size_t K = rank_mlp_layer_inputs(shape, l), U = shape->hidden[l];
+    const size_t at = rank_mlp_weight_offset(shape, l);
+    for (size_t row = 0; row < K; ++row) {
+      for (size_t u = 0; u < U; ++u) {
+        mirror[at + row * U + u] = (uint32_t)(at + u * K + row);
+        transposed[at + u * K + row] = parameters[at + row * U + u];
+      }
+    }
+  }
+  cl_int err = clEnqueueWriteBuffer(dev->queue, dev->p, CL_TRUE, 0, P * sizeof(float), parameters,
+                                    0, NULL, NULL);
+  if (err == CL_SUCCESS)
+    err = clEnqueueWriteBuffer(dev->queue, dev->pt, CL_TRUE, 0, P * sizeof(float), transposed, 0,
+                               NULL, NULL);
+  if (err == CL_SUCCESS)
+    err = clEnqueueWriteBuffer(dev->queue, dev->mirror, CL_TRUE, 0, P * sizeof(uint32_t), mirror, 0,
+                               NULL, NULL);
+  free(transposed);
+  free(mirror);
+  return err == CL_SUCCESS ? 1 : cl_failed(error, error_size, "uploading the parameters", err);
+}
+
 int rank_mlp_device_reset(rank_mlp_device *dev, const rank_mlp_shape *shape, rank_mlp_layers layers,
                           const float *parameters, char *error, size_t error_size) {
-  dev->layers = resolve_layers(layers, dev->device);
+  if (!resolve_layers(dev, layers, error, error_size)) return 0;
   const size_t P = rank_mlp_parameter_count(shape), B = dev->max_batch_docs;
   if (memcmp(shape, &dev->shape, sizeof *shape) != 0) {
     release_shape_buffers(dev);
@@ -170,6 +222,8 @@ int rank_mlp_device_reset(rank_mlp_device *dev, const rank_mlp_shape *shape, ran
     dev->m = buffer(dev, P * sizeof(float), NULL, &err);
     dev->v = buffer(dev, P * sizeof(float), NULL, &err);
     dev->average = buffer(dev, P * sizeof(float), NULL, &err);
+    dev->pt = buffer(dev, P * sizeof(float), NULL, &err);
+    dev->mirror = buffer(dev, P * sizeof(uint32_t), NULL, &err);
     dev->d1 = buffer(dev, B * widest * sizeof(float), NULL, &err);
     dev->d2 = buffer(dev, B * widest * sizeof(float), NULL, &err);
     if (err != CL_SUCCESS) return cl_failed(error, error_size, "the network's buffers", err);
@@ -187,9 +241,7 @@ int rank_mlp_device_reset(rank_mlp_device *dev, const rank_mlp_shape *shape, ran
       return 0;
     }
   }
-  const cl_int err = clEnqueueWriteBuffer(dev->queue, dev->p, CL_TRUE, 0, P * sizeof(float),
-                                          parameters, 0, NULL, NULL);
-  if (err != CL_SUCCESS) return cl_failed(error, error_size, "uploading the parameters", err);
+  if (!upload(dev, shape, parameters, error, error_size)) return 0;
   return zero(dev, dev->g, P, error, error_size) && zero(dev, dev->m, P, error, error_size) &&
          zero(dev, dev->v, P, error, error_size) && zero(dev, dev->average, P, error, error_size);
 }
@@ -349,6 +401,8 @@ static int optimiser_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_st
   MLP_ARG(k, 10, st->bias2);
   MLP_ARG(k, 11, dev->average);
   MLP_ARG(k, 12, st->share);
+  MLP_ARG(k, 13, dev->mirror);
+  MLP_ARG(k, 14, dev->pt);
   return rank_mlp_launch(dev, k, dev->parameters, &times->update, "optimiser step", error,
                          error_size);
 }
@@ -360,10 +414,10 @@ int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *st, rank_sta
   if (times == NULL) times = &none;
   const int dense = dev->layers == RANK_MLP_LAYERS_DENSE;
   if (!(dense ? rank_mlp_forward_dense : rank_mlp_forward_clblast)(dev, st, times, error,
-                                                                     error_size) ||
+                                                                   error_size) ||
       !pairs_pass(dev, st, times, error, error_size) ||
       !(dense ? rank_mlp_backward_dense : rank_mlp_backward_clblast)(dev, st, times, error,
-                                                                       error_size)) {
+                                                                     error_size)) {
     return 0;
   }
   return !st->take_step || optimiser_pass(dev, st, times, error, error_size);

@@ -50,6 +50,7 @@ typedef struct rank_mlp_device {
   cl_kernel kernel[MLP_K_COUNT];
   size_t local[MLP_K_COUNT];
   cl_mem x, p, g, m, v, average, z[RANK_MLP_MAX_LAYERS], a[RANK_MLP_MAX_LAYERS], d1, d2;
+  cl_mem pt, mirror; /* the weights transposed (layers above the first) and where each goes */
   cl_mem scores, doc_gradient, doc_start, doc_entries, pa, pb, x1, x2, y, dx1, dx2, loss, total;
   size_t pair_capacity;
   int pairs_on_device;

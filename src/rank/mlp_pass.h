@@ -15,8 +15,8 @@ int rank_mlp_forward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_s
                            char *error, size_t error_size);
 int rank_mlp_backward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
                             char *error, size_t error_size);
-int rank_mlp_forward_clblast(rank_mlp_device *dev, const rank_mlp_step *st,
-                             rank_stage_times *times, char *error, size_t error_size);
+int rank_mlp_forward_clblast(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
+                             char *error, size_t error_size);
 int rank_mlp_backward_clblast(rank_mlp_device *dev, const rank_mlp_step *st,
                               rank_stage_times *times, char *error, size_t error_size);
 

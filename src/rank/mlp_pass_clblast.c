@@ -11,8 +11,8 @@ static int blas_failed(char *error, size_t size, const char *what, CLBlastStatus
   return rank_mlp_failed(error, size, what, detail);
 }
 
-int rank_mlp_forward_clblast(rank_mlp_device *dev, const rank_mlp_step *st,
-                             rank_stage_times *times, char *error, size_t error_size) {
+int rank_mlp_forward_clblast(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
+                             char *error, size_t error_size) {
   const rank_mlp_shape *s = &dev->shape;
   const size_t rows = st->d1 - st->d0, F = dev->features, L = s->layers, H = s->hidden[L - 1];
   cl_event ev = NULL;
@@ -98,7 +98,8 @@ int rank_mlp_backward_clblast(rank_mlp_device *dev, const rank_mlp_step *st,
   MLP_ARG(k, 6, n_rows);
   MLP_ARG(k, 7, last_units);
   MLP_ARG(k, 8, scale);
-  if (!rank_mlp_launch(dev, k, rows * H, &times->activation, "output backward", error,
+  const size_t blocks = (H + dev->vector_width - 1) / dev->vector_width;
+  if (!rank_mlp_launch(dev, k, rows * blocks, &times->activation, "output backward", error,
                        error_size)) {
     return 0;
   }

@@ -4,7 +4,9 @@
 
 enum { DENSE_ROWS = 4 }; /* kernels/mlp.cl's MLP_ROWS; its MLP_VW is dev->vector_width */
 
-static size_t blocks(size_t n, size_t per) { return (n + per - 1) / per; }
+static size_t blocks(size_t n, size_t per) {
+  return (n + per - 1) / per;
+}
 
 int rank_mlp_forward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
                            char *error, size_t error_size) {
@@ -74,8 +76,8 @@ static int last_layer_delta(rank_mlp_device *dev, const rank_mlp_step *st, float
   MLP_ARG(k, 6, n_rows);
   MLP_ARG(k, 7, H);
   MLP_ARG(k, 8, scale);
-  return rank_mlp_launch(dev, k, rows * H, &times->activation, "output backward", error,
-                         error_size);
+  return rank_mlp_launch(dev, k, rows * blocks(H, dev->vector_width), &times->activation,
+                         "output backward", error, error_size);
 }
 
 static int output_gradient(rank_mlp_device *dev, const rank_mlp_step *st, float per_pair,
@@ -97,7 +99,8 @@ static int output_gradient(rank_mlp_device *dev, const rank_mlp_step *st, float 
   MLP_ARG(k, 8, dev->g);
   MLP_ARG(k, 9, w);
   MLP_ARG(k, 10, per_pair);
-  const size_t items = blocks(H, dev->vector_width) + (skip ? blocks(dev->features, dev->vector_width) : 0);
+  const size_t items =
+      blocks(H, dev->vector_width) + (skip ? blocks(dev->features, dev->vector_width) : 0);
   return rank_mlp_launch(dev, k, items, &times->gemv, "the output gradient (dense kernel)", error,
                          error_size);
 }
@@ -137,15 +140,15 @@ int rank_mlp_backward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_
     k = MLP_K_DENSE_INPUT_GRADIENT;
     MLP_ARG(k, 0, dz);
     MLP_ARG(k, 1, out);
-    MLP_ARG(k, 2, dev->p);
+    MLP_ARG(k, 2, dev->pt);
     MLP_ARG(k, 3, w);
     MLP_ARG(k, 4, in);
     MLP_ARG(k, 5, n_rows);
     MLP_ARG(k, 6, da);
     MLP_ARG(k, 7, dev->a[l - 1]);
     MLP_ARG(k, 8, st->dropout_scale);
-    if (!rank_mlp_launch(dev, k, blocks(rows, DENSE_ROWS) * in, &times->gemv,
-                         "back through a layer (dense kernel)", error, error_size)) {
+    if (!rank_mlp_launch(dev, k, blocks(rows, DENSE_ROWS) * blocks(in, dev->vector_width),
+                         &times->gemv, "back through a layer (dense kernel)", error, error_size)) {
       return 0;
     }
     const cl_mem swap = dz;

@@ -23,7 +23,7 @@ typedef struct rank_mlp_options {
   rank_mlp_shape shape; /* features set from the data */
   double dropout;       /* after each hidden ReLU, in [0, 1) */
   rank_optimizer optimizer;
-  double weight_decay; /* added to the gradient as weight_decay * p (PyTorch's weight_decay) */
+  double weight_decay;    /* added to the gradient as weight_decay * p (PyTorch's weight_decay) */
   rank_mlp_layers layers; /* the device's kernels for the layers (the host ignores it) */
 } rank_mlp_options;
 
