@@ -317,7 +317,8 @@ MRANK_KERNEL void dense_input_gradient(__global const float *dz, uint U, __globa
 /* one step over every parameter: 0 SGD, 1 momentum (PyTorch's: v = mu v + g), 2 Adam (PyTorch's,
  * with bias1 = 1 - beta1^t and bias2 = 1 - beta2^t); weight decay is added to the gradient; then the
  * running average of the parameters over the steps (share = 1 / steps); and the weights' transposed
- * copy for dense_input_gradient (mirror[k]: where parameter k goes in pt, or none) */
+ * copy for dense_input_gradient (mirror: a permutation of the parameters, transposing each weight
+ * matrix above the first layer and leaving the rest in place; unconditional, so it vectorises) */
 MRANK_KERNEL void optimize(__global float *p, __global const float *g, __global float *m,
                            __global float *v, uint count, int kind, float lr, float decay,
                            float momentum, float bias1, float bias2, __global float *average,
@@ -339,5 +340,5 @@ MRANK_KERNEL void optimize(__global float *p, __global const float *g, __global 
     p[k] = p[k] - lr * (first / bias1) / (sqrt(second / bias2) + 1e-8f);
   }
   average[k] = average[k] + (p[k] - average[k]) * share;
-  if (mirror[k] != 0xffffffffu) pt[mirror[k]] = p[k];
+  pt[mirror[k]] = p[k];
 }

@@ -167,8 +167,8 @@ void rank_mlp_device_free(rank_mlp_device *dev) {
   memset(dev, 0, sizeof *dev);
 }
 
-/* the parameters, and the transposed copy of the weights of every layer above the first (what
- * dense_input_gradient reads) with the map the optimiser keeps it by */
+/* the parameters, and their copy with the weights of every layer above the first transposed (what
+ * dense_input_gradient reads) with the permutation the optimiser keeps it by */
 static int upload(rank_mlp_device *dev, const rank_mlp_shape *shape, const float *parameters,
                   char *error, size_t error_size) {
   const size_t P = dev->parameters;
@@ -179,8 +179,10 @@ static int upload(rank_mlp_device *dev, const rank_mlp_shape *shape, const float
     free(mirror);
     return say(error, error_size, "out of memory", "");
   }
-  for (size_t k = 0; k < P; ++k)
-    mirror[k] = UINT32_MAX;
+  for (size_t k = 0; k < P; ++k) { /* in place, but for the weights transposed below */
+    mirror[k] = (uint32_t)k;
+    transposed[k] = parameters[k];
+  }
   for (size_t l = 1; l < shape->layers; ++l) {
     const size_t K = rank_mlp_layer_inputs(shape, l), U = shape->hidden[l];
     const size_t at = rank_mlp_weight_offset(shape, l);
