@@ -314,15 +314,24 @@ MRANK_KERNEL void dense_input_gradient(__global const float *dz, uint U, __globa
   }
 }
 
+/* pt[w + u K + k] = p[w + k U + u]: a layer's weights transposed for dense_input_gradient (after
+ * each optimiser step; a kernel of its own, as a scattered store would keep the optimiser from
+ * vectorising) */
+MRANK_KERNEL void transpose_weights(__global const float *p, uint w, uint K, uint U,
+                                    __global float *pt) {
+  const uint item = get_global_id(0);
+  if (item >= K * U) return;
+  const uint u = item / K, k = item % K;
+  pt[w + item] = p[w + k * U + u];
+}
+
 /* one step over every parameter: 0 SGD, 1 momentum (PyTorch's: v = mu v + g), 2 Adam (PyTorch's,
  * with bias1 = 1 - beta1^t and bias2 = 1 - beta2^t); weight decay is added to the gradient; then the
- * running average of the parameters over the steps (share = 1 / steps); and the weights' transposed
- * copy for dense_input_gradient (mirror: a permutation of the parameters, transposing each weight
- * matrix above the first layer and leaving the rest in place; unconditional, so it vectorises) */
+ * running average of the parameters over the steps (share = 1 / steps) */
 MRANK_KERNEL void optimize(__global float *p, __global const float *g, __global float *m,
                            __global float *v, uint count, int kind, float lr, float decay,
                            float momentum, float bias1, float bias2, __global float *average,
-                           float share, __global const uint *mirror, __global float *pt) {
+                           float share) {
   const uint k = get_global_id(0);
   if (k >= count) return;
   const float grad = g[k] + decay * p[k];
@@ -340,5 +349,4 @@ MRANK_KERNEL void optimize(__global float *p, __global const float *g, __global 
     p[k] = p[k] - lr * (first / bias1) / (sqrt(second / bias2) + 1e-8f);
   }
   average[k] = average[k] + (p[k] - average[k]) * share;
-  pt[mirror[k]] = p[k];
 }

@@ -52,6 +52,7 @@ static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, size_t features
     free(current);
     return 0;
   }
+  run->layers = rank_mlp_trainer_layers(t);
   unsigned stale = 0;
   int ok = 1;
   for (unsigned e = 1; e <= epochs && ok && !mrank_interrupted; ++e) {
@@ -215,14 +216,19 @@ static int choose_epochs(const mlp_request *r, unsigned *chosen, double *mean_nd
 static void print_profile(const mlp_run *run) {
   const rank_stage_times *t = &run->stages;
   const double device = t->gemv + t->activation + t->gather + t->loss + t->scatter + t->update;
-  printf("%zu pairs in %.3f s: %.3g pairs/s; device time by stage (profiling events):\n",
-         run->pairs, run->seconds, run->seconds > 0 ? (double)run->pairs / run->seconds : 0.0);
-  const char *names[] = {"GEMM and GEMV (layers)",
-                         "activation (bias, ReLU, dropout)",
-                         "gather",
-                         "loss (fused)",
-                         "scatter",
-                         "update (optimiser)"};
+  const int dense = run->layers != NULL && strcmp(run->layers, "dense") == 0;
+  printf(
+      "%zu pairs in %.3f s: %.3g pairs/s; device time by stage (profiling events; layers: "
+      "%s):\n",
+      run->pairs, run->seconds, run->seconds > 0 ? (double)run->pairs / run->seconds : 0.0,
+      run->layers != NULL ? run->layers : "?");
+  const char *names[] = {
+      dense ? "layers (GEMM with bias, ReLU, dropout)" : "GEMM and GEMV (layers)",
+      dense ? "last layer's delta (mask)" : "activation (bias, ReLU, dropout)",
+      "gather",
+      "loss (fused)",
+      "scatter",
+      "update (optimiser)"};
   const double times[] = {t->gemv, t->activation, t->gather, t->loss, t->scatter, t->update};
   for (int k = 0; k < 6; ++k) {
     printf("  %-34s %9.3f ms  %5.1f%%\n", names[k], times[k] * 1e3,

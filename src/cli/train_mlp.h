@@ -25,6 +25,7 @@ typedef struct mlp_run {
   double best_ndcg, seconds;
   size_t pairs;
   rank_stage_times stages;
+  const char *layers; /* how the layers ran: "dense", "clblast" or "host loops" */
 } mlp_run;
 
 /* Trains request's network from scratch on `data` (a trainer of its own) for up to `epochs`; with

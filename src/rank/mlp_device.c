@@ -20,6 +20,7 @@ static const char *const kernel_names[MLP_K_COUNT] = {"bias_relu",
                                                       "dense_output_gradient",
                                                       "dense_weight_gradient",
                                                       "dense_input_gradient",
+                                                      "transpose_weights",
                                                       "gather",
                                                       "scatter",
                                                       "accumulate"};
@@ -140,8 +141,8 @@ int rank_mlp_device_init(rank_mlp_device *dev, mrank_context *ctx, const float *
 }
 
 static void release_shape_buffers(rank_mlp_device *dev) {
-  cl_mem *list[] = {&dev->p,  &dev->g,  &dev->m,  &dev->v,     &dev->average,
-                    &dev->d1, &dev->d2, &dev->pt, &dev->mirror};
+  cl_mem *list[] = {&dev->p,       &dev->g,  &dev->m,  &dev->v,
+                    &dev->average, &dev->d1, &dev->d2, &dev->pt};
   for (size_t k = 0; k < sizeof list / sizeof list[0]; ++k)
     release(list[k]);
   for (size_t l = 0; l < RANK_MLP_MAX_LAYERS; ++l) {
@@ -167,42 +168,26 @@ void rank_mlp_device_free(rank_mlp_device *dev) {
   memset(dev, 0, sizeof *dev);
 }
 
-/* the parameters, and their copy with the weights of every layer above the first transposed (what
- * dense_input_gradient reads) with the permutation the optimiser keeps it by */
+/* the parameters, and the transposed weights of every layer above the first (what
+ * dense_input_gradient reads; kept by the transpose kernel after each step) */
 static int upload(rank_mlp_device *dev, const rank_mlp_shape *shape, const float *parameters,
                   char *error, size_t error_size) {
   const size_t P = dev->parameters;
   float *transposed = calloc(P + 1, sizeof *transposed);
-  uint32_t *mirror = malloc((P + 1) * sizeof *mirror);
-  if (transposed == NULL || mirror == NULL) {
-    free(transposed);
-    free(mirror);
-    return say(error, error_size, "out of memory", "");
-  }
-  for (size_t k = 0; k < P; ++k) { /* in place, but for the weights transposed below */
-    mirror[k] = (uint32_t)k;
-    transposed[k] = parameters[k];
-  }
+  if (transposed == NULL) return say(error, error_size, "out of memory", "");
   for (size_t l = 1; l < shape->layers; ++l) {
     const size_t K = rank_mlp_layer_inputs(shape, l), U = shape->hidden[l];
     const size_t at = rank_mlp_weight_offset(shape, l);
-    for (size_t row = 0; row < K; ++row) {
-      for (size_t u = 0; u < U; ++u) {
-        mirror[at + row * U + u] = (uint32_t)(at + u * K + row);
+    for (size_t row = 0; row < K; ++row)
+      for (size_t u = 0; u < U; ++u)
         transposed[at + u * K + row] = parameters[at + row * U + u];
-      }
-    }
   }
   cl_int err = clEnqueueWriteBuffer(dev->queue, dev->p, CL_TRUE, 0, P * sizeof(float), parameters,
                                     0, NULL, NULL);
   if (err == CL_SUCCESS)
     err = clEnqueueWriteBuffer(dev->queue, dev->pt, CL_TRUE, 0, P * sizeof(float), transposed, 0,
                                NULL, NULL);
-  if (err == CL_SUCCESS)
-    err = clEnqueueWriteBuffer(dev->queue, dev->mirror, CL_TRUE, 0, P * sizeof(uint32_t), mirror, 0,
-                               NULL, NULL);
   free(transposed);
-  free(mirror);
   return err == CL_SUCCESS ? 1 : cl_failed(error, error_size, "uploading the parameters", err);
 }
 
@@ -225,7 +210,6 @@ int rank_mlp_device_reset(rank_mlp_device *dev, const rank_mlp_shape *shape, ran
     dev->v = buffer(dev, P * sizeof(float), NULL, &err);
     dev->average = buffer(dev, P * sizeof(float), NULL, &err);
     dev->pt = buffer(dev, P * sizeof(float), NULL, &err);
-    dev->mirror = buffer(dev, P * sizeof(uint32_t), NULL, &err);
     dev->d1 = buffer(dev, B * widest * sizeof(float), NULL, &err);
     dev->d2 = buffer(dev, B * widest * sizeof(float), NULL, &err);
     if (err != CL_SUCCESS) return cl_failed(error, error_size, "the network's buffers", err);
@@ -385,6 +369,28 @@ static int pairs_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_
   return rank_mlp_launch(dev, k, rows, &times->scatter, "scatter", error, error_size);
 }
 
+/* the dense path's transposed weights of every layer above the first, from dev->p */
+static int transposes(rank_mlp_device *dev, rank_stage_times *times, char *error,
+                      size_t error_size) {
+  if (dev->layers != RANK_MLP_LAYERS_DENSE) return 1;
+  const rank_mlp_shape *s = &dev->shape;
+  for (size_t l = 1; l < s->layers; ++l) {
+    const cl_uint w = (cl_uint)rank_mlp_weight_offset(s, l);
+    const cl_uint K = (cl_uint)rank_mlp_layer_inputs(s, l), U = (cl_uint)s->hidden[l];
+    const int k = MLP_K_TRANSPOSE;
+    MLP_ARG(k, 0, dev->p);
+    MLP_ARG(k, 1, w);
+    MLP_ARG(k, 2, K);
+    MLP_ARG(k, 3, U);
+    MLP_ARG(k, 4, dev->pt);
+    if (!rank_mlp_launch(dev, k, (size_t)K * U, &times->update, "transposing the weights", error,
+                         error_size)) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
 static int optimiser_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
                           char *error, size_t error_size) {
   const cl_uint params = (cl_uint)dev->parameters;
@@ -403,10 +409,9 @@ static int optimiser_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_st
   MLP_ARG(k, 10, st->bias2);
   MLP_ARG(k, 11, dev->average);
   MLP_ARG(k, 12, st->share);
-  MLP_ARG(k, 13, dev->mirror);
-  MLP_ARG(k, 14, dev->pt);
   return rank_mlp_launch(dev, k, dev->parameters, &times->update, "optimiser step", error,
-                         error_size);
+                         error_size) &&
+         transposes(dev, times, error, error_size);
 }
 
 int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,

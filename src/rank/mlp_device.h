@@ -28,6 +28,7 @@ enum {
   MLP_K_DENSE_OUTPUT_GRADIENT,
   MLP_K_DENSE_WEIGHT_GRADIENT,
   MLP_K_DENSE_INPUT_GRADIENT,
+  MLP_K_TRANSPOSE,
   MLP_K_GATHER, /* from kernels/ranker.cl */
   MLP_K_SCATTER,
   MLP_K_ACCUMULATE,
@@ -50,7 +51,7 @@ typedef struct rank_mlp_device {
   cl_kernel kernel[MLP_K_COUNT];
   size_t local[MLP_K_COUNT];
   cl_mem x, p, g, m, v, average, z[RANK_MLP_MAX_LAYERS], a[RANK_MLP_MAX_LAYERS], d1, d2;
-  cl_mem pt, mirror; /* the weights transposed (layers above the first) and where each goes */
+  cl_mem pt; /* the weights of the layers above the first, transposed (the dense path) */
   cl_mem scores, doc_gradient, doc_start, doc_entries, pa, pb, x1, x2, y, dx1, dx2, loss, total;
   size_t pair_capacity;
   int pairs_on_device;

@@ -154,6 +154,10 @@ const char *rank_mlp_trainer_device(const rank_mlp_trainer *t) {
   return t->device;
 }
 
+const char *rank_mlp_trainer_layers(const rank_mlp_trainer *t) {
+  return t->on_host ? "host loops" : rank_mlp_layers_name(t->dev.layers);
+}
+
 const float *rank_mlp_trainer_mean(const rank_mlp_trainer *t) {
   return t->mean;
 }

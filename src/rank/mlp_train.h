@@ -44,6 +44,8 @@ const float *rank_mlp_trainer_deviation(const rank_mlp_trainer *trainer);
 /* A fresh network (He initialisation from options->seed) and optimiser state. */
 int rank_mlp_trainer_reset(rank_mlp_trainer *trainer, const rank_options *options,
                            const rank_mlp_options *mlp, char *error, size_t error_size);
+/* How the last reset runs the layers: "dense", "clblast" (on a device) or "host loops". */
+const char *rank_mlp_trainer_layers(const rank_mlp_trainer *trainer);
 /* One epoch; report->stages: gemv = the GEMMs, update = activations and the optimiser. */
 int rank_mlp_trainer_epoch(rank_mlp_trainer *trainer, unsigned epoch, rank_epoch_report *report,
                            void (*progress)(double done, void *user), void *user, char *error,
