@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """bench/torch_mlp_compare.py: pairs/s of an MLP epoch in `mrank train --scorer mlp` (the default
-device, and --device host) against the same MLP trained with torch.nn.MarginRankingLoss in PyTorch
+device with its default layers' kernels and with --gemm clblast, and --device host) against the same MLP trained with torch.nn.MarginRankingLoss in PyTorch
 on the same CPU, in one run: the same layers, batch of queries, pairs (every label_i > label_j
 within a query), optimiser (Adam 1e-3, weight decay), dropout and standardised features (mrank's
 network alone: --skip none, as PyTorch's has no linear term). PyTorch from PyPI is
@@ -111,7 +111,8 @@ def torch_pairs_per_second(x, labels, starts, hidden, batch, epochs, dropout, de
     return best
 
 
-def mrank_pairs_per_second(mrank, data, query, hidden, batch, epochs, device, dropout, decay):
+def mrank_pairs_per_second(mrank, data, query, hidden, batch, epochs, device, dropout, decay,
+                           gemm=None):
     command = [mrank, "train", "--scorer", "mlp", "--train", data, "--holdout", "0",
                "--epochs", str(epochs + 1), "--batch-queries", str(batch), "--hidden", hidden,
                "--dropout", str(dropout), "--weight-decay", str(decay), "--skip", "none",
@@ -120,6 +121,8 @@ def mrank_pairs_per_second(mrank, data, query, hidden, batch, epochs, device, dr
         command += ["--query", query]
     if device:
         command += ["--device", device]
+    if gemm:
+        command += ["--gemm", gemm]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rates = [float(m.group(1)) for m in re.finditer(r"^epoch +\d+ .* ([0-9.e+]+) pairs/s", out,
                                                     re.M)]
@@ -151,6 +154,8 @@ def main():
               args.dropout, args.weight_decay, torch.__version__, torch.get_num_threads()))
     device = mrank_pairs_per_second(args.mrank, data, query, args.hidden, args.batch_queries,
                                     args.epochs, None, args.dropout, args.weight_decay)
+    clblast = mrank_pairs_per_second(args.mrank, data, query, args.hidden, args.batch_queries,
+                                     args.epochs, None, args.dropout, args.weight_decay, "clblast")
     host = mrank_pairs_per_second(args.mrank, data, query, args.hidden, args.batch_queries,
                                   args.epochs, "host", args.dropout, args.weight_decay)
     torch_rate = torch_pairs_per_second(x, labels, starts, hidden, args.batch_queries, args.epochs,
@@ -159,6 +164,7 @@ def main():
     print("%-40s %12.3g %8.2f" % ("PyTorch, MarginRankingLoss", torch_rate, 1.0))
     print("%-40s %12.3g %8.2f" % ("mrank train --scorer mlp (default device)", device,
                                    device / torch_rate))
+    print("%-40s %12.3g %8.2f" % ("the same with --gemm clblast", clblast, clblast / torch_rate))
     print("%-40s %12.3g %8.2f" % ("mrank train --scorer mlp --device host", host,
                                    host / torch_rate))
     print("(one machine's figures; the ratios are what carries over)")
