@@ -191,6 +191,21 @@ Test(mlp, train_eval_and_predict_as_a_user_runs_them, .timeout = 120) {
   snprintf(arguments, sizeof arguments,
            "train --scorer mlp --hidden 8 --epochs 4 --train %s --model %s.model", path, path);
   expect_cli(arguments, 0, "chosen: ");
+  /* --scorer linear, said out loud, is the linear scorer (it once counted as an MLP option) */
+  snprintf(arguments, sizeof arguments,
+           "train --scorer linear --holdout 0 --epochs 2 --train %s --model %s.model", path, path);
+  expect_cli(arguments, 0, "written to");
+  char model_path[160];
+  snprintf(model_path, sizeof model_path, "%s.model", path);
+  char *text = read_text_file(model_path);
+  cr_assert(text != NULL && strstr(text, "scorer mlp") == NULL, "%s", text ? text : "");
+  free(text);
+  /* the layers' kernels by name; a name that is not one is refused */
+  snprintf(arguments, sizeof arguments,
+           "train --scorer mlp --gemm clblast --hidden 8 --holdout 0 --epochs 2 --train %s "
+           "--model %s.model",
+           path, path);
+  expect_cli(arguments, 0, "written to");
   /* options that are not an MLP's, or not valid */
   const struct {
     const char *options, *said;
@@ -202,6 +217,8 @@ Test(mlp, train_eval_and_predict_as_a_user_runs_them, .timeout = 120) {
       {"--scorer mlp --optimizer rmsprop", "--optimizer is sgd, momentum or adam"},
       {"--scorer mlp --weight-decay -1", "--weight-decay must be a number >= 0"},
       {"--scorer tree", "--scorer is linear or mlp"},
+      {"--scorer mlp --gemm blas", "--gemm is auto, dense or clblast"},
+      {"--scorer linear --gemm dense", "go with --scorer mlp"},
       {"--scorer mlp --checkpoint", "--scorer mlp trains on one device, without --checkpoint"},
   };
   for (size_t k = 0; k < sizeof refused / sizeof refused[0]; ++k) {

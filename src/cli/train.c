@@ -192,7 +192,7 @@ static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s)
     if (which == 2) m->dropout = number;
     if (which == 4) m->weight_decay = number;
   }
-  s->mlp_given = 1;
+  s->mlp_given |= which != 0; /* --scorer itself is no MLP option: --scorer linear is fine */
   return 1;
 }
 
