@@ -23,7 +23,8 @@ trap 'rm -rf "$work"' EXIT
 ndcg() { sed 's/.*"ndcg@10": \([0-9.]*\).*/\1/'; }
 methods="defaults mlp tune best-feature"
 [ $peers = 1 ] && methods="$methods lightgbm xgboost"
-# LTR_METHODS="defaults mlp" runs only those
+# LTR_METHODS="defaults mlp" runs only those; torch-mlp and torch-linear (PyTorch from PyPI) are the
+# issue-16 pipeline's MLP and linear scorer, run only when named there
 methods=${LTR_METHODS:-$methods}
 printf '%-9s %4s' set seed
 for m in $methods; do printf ' %12s' "$m"; done
@@ -58,7 +59,7 @@ for set in lightgbm mq2008; do
         best-feature)
           v=$("$mrank" eval --baseline best-feature --train "$work/all" --data "$work/test" \
             --json | ndcg) ;;
-        lightgbm | xgboost)
+        lightgbm | xgboost | torch-mlp | torch-linear)
           python3 "$here/ltr_peers.py" "$m" "$work/all" "$work/test" "$work/scores" "$seed"
           v=$("$mrank" eval --scores "$work/scores" --data "$work/test" --json | ndcg) ;;
       esac
