@@ -164,10 +164,11 @@ Test(model, non_finite_weights_are_refused) {
       "mrank-model 2\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 "
       "batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto\nbest-epoch 3\n"
       "weights\n";
-  const char *weights[] = {"0.5\nnan\n", "inf\n1\n", "0.5\n-inf\n"};
+  const char *weights[] = {"0.5\nnan\n", "inf\n1\n", "0.5\n-inf\n", "1e39\n1\n"};
   const char *where[] = {"m:7:1: weight 2 of 2 is nan", "m:6:1: weight 1 of 2 is inf",
-                         "m:7:1: weight 2 of 2 is -inf"};
-  for (int k = 0; k < 3; ++k) {
+                         "m:7:1: weight 2 of 2 is -inf",
+                         "m:6:1: weight 1 of 2 is 1e39, not a finite number"};
+  for (int k = 0; k < 4; ++k) {
     char text[512], error[512];
     rank_model model;
     snprintf(text, sizeof text, "%s%s", head, weights[k]);
@@ -175,6 +176,30 @@ Test(model, non_finite_weights_are_refused) {
               weights[k]);
     cr_assert_not_null(strstr(error, where[k]), "%s", error);
   }
+}
+
+/* Weights that training drives towards 0 (an MLP's weights of a constant feature, under weight
+ * decay) become subnormal; the writer prints them with 9 digits and the reader must take them back
+ * as they were (strtof reports ERANGE for them). */
+Test(model, subnormal_weights_round_trip) {
+  const char *head =
+      "mrank-model 2\nfeatures 3\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 "
+      "batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto\nbest-epoch 3\n"
+      "weights\n";
+  const float tiny[3] = {6.91471428e-39f, -1.40129846e-45f, -2.99786675e-38f};
+  char text[512], error[512];
+  snprintf(text, sizeof text, "%s%.9g\n%.9g\n%.9g\n", head, tiny[0], tiny[1], tiny[2]);
+  rank_model model;
+  cr_assert(rank_model_parse("m", text, 0, &model, error, sizeof error), "%s", error);
+  for (int k = 0; k < 3; ++k)
+    cr_assert(model.weights[k] == tiny[k], "weight %d: %g read as %g", k, tiny[k],
+              model.weights[k]);
+  rank_model_free(&model);
+  /* below the smallest subnormal: 0, as the text means */
+  snprintf(text, sizeof text, "%s1e-60\n1\n2\n", head);
+  cr_assert(rank_model_parse("m", text, 0, &model, error, sizeof error), "%s", error);
+  cr_assert(model.weights[0] == 0.0f);
+  rank_model_free(&model);
 }
 
 /* MAP without a relevant document and pair accuracy without a pair have nothing to measure: NaN

@@ -1,5 +1,6 @@
 /* eval.c: `mrank eval`, the ranking metrics of a model (or of a baseline) on a data set. */
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -154,7 +155,9 @@ static int read_scores(const char *path, double *scores, size_t docs) {
     errno = 0;
     const double value = strtod(p, &end);
     line++;
-    if (end == p || errno == ERANGE || !isfinite(value) || (*end != '\n' && *end != '\0')) {
+    /* an underflow (ERANGE with a value at most DBL_MIN) is a tiny score, taken as read */
+    const int overflow = errno == ERANGE && fabs(value) > DBL_MIN;
+    if (end == p || overflow || !isfinite(value) || (*end != '\n' && *end != '\0')) {
       mrank_error("%s:%zu: expected one finite score per line", path, line);
       ok = 0;
     } else if (line > docs) {

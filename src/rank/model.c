@@ -306,7 +306,9 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
     char *end = NULL;
     errno = 0;
     const float w = strtof(p, &end);
-    if (end == p || errno == ERANGE || (*end != '\n' && *end != '\0')) {
+    /* ERANGE is not refused as such: an underflow is a subnormal weight (or 0) that training can
+     * reach and that the writer prints, and an overflow is infinite, refused below by name */
+    if (end == p || (*end != '\n' && *end != '\0')) {
       snprintf(error, error_size, "%s:%zu: expected weight %zu of %zu", path, f + line, f + 1,
                count);
       goto fail;
