@@ -243,13 +243,24 @@ MRANK_KERNEL void dense_weight_gradient(__global const float *in, uint in_at, ui
   const uint c0 = min(k0, K - 1u), c1 = min(k0 + 1u, K - 1u), c2 = min(k0 + 2u, K - 1u),
              c3 = min(k0 + 3u, K - 1u);
   floatv s0 = (floatv)(0.0f), s1 = s0, s2 = s0, s3 = s0;
-  for (uint i = 0; i < rows; ++i) {
-    const floatv d = partv(dz + i * U, u0, U);
-    __global const float *row = x + i * K;
-    s0 = mad((floatv)(k0 < K ? row[c0] : 1.0f), d, s0);
-    s1 = mad((floatv)(k0 + 1u < K ? row[c1] : 1.0f), d, s1);
-    s2 = mad((floatv)(k0 + 2u < K ? row[c2] : 1.0f), d, s2);
-    s3 = mad((floatv)(k0 + 3u < K ? row[c3] : 1.0f), d, s3);
+  if (k0 + MLP_ROWS <= K && u0 + VW <= U) { /* the common block: 4 inputs, VW whole units */
+    for (uint i = 0; i < rows; ++i) {
+      const floatv d = vloadv(0, dz + i * U + u0);
+      __global const float *row = x + i * K + k0;
+      s0 = mad((floatv)(row[0]), d, s0);
+      s1 = mad((floatv)(row[1]), d, s1);
+      s2 = mad((floatv)(row[2]), d, s2);
+      s3 = mad((floatv)(row[3]), d, s3);
+    }
+  } else { /* the block with the bias row (1 for every row) or the last units */
+    for (uint i = 0; i < rows; ++i) {
+      const floatv d = partv(dz + i * U, u0, U);
+      __global const float *row = x + i * K;
+      s0 = mad((floatv)(k0 < K ? row[c0] : 1.0f), d, s0);
+      s1 = mad((floatv)(k0 + 1u < K ? row[c1] : 1.0f), d, s1);
+      s2 = mad((floatv)(k0 + 2u < K ? row[c2] : 1.0f), d, s2);
+      s3 = mad((floatv)(k0 + 3u < K ? row[c3] : 1.0f), d, s3);
+    }
   }
   float sums[MLP_ROWS][MLP_VW];
   vstorev(s0, 0, sums[0]);
@@ -327,7 +338,8 @@ MRANK_KERNEL void transpose_weights(__global const float *p, uint w, uint K, uin
 
 /* one step over every parameter: 0 SGD, 1 momentum (PyTorch's: v = mu v + g), 2 Adam (PyTorch's,
  * with bias1 = 1 - beta1^t and bias2 = 1 - beta2^t); weight decay is added to the gradient; then the
- * running average of the parameters over the steps (share = 1 / steps) */
+ * running average of the parameters over the steps (share = 1 / steps; 0 leaves it as it is, when
+ * the model is the last step's) */
 MRANK_KERNEL void optimize(__global float *p, __global const float *g, __global float *m,
                            __global float *v, uint count, int kind, float lr, float decay,
                            float momentum, float bias1, float bias2, __global float *average,
@@ -348,5 +360,5 @@ MRANK_KERNEL void optimize(__global float *p, __global const float *g, __global 
     v[k] = second;
     p[k] = p[k] - lr * (first / bias1) / (sqrt(second / bias2) + 1e-8f);
   }
-  average[k] = average[k] + (p[k] - average[k]) * share;
+  average[k] = average[k] + (p[k] - average[k]) * share; /* no branch: it would not vectorise */
 }

@@ -80,7 +80,7 @@ typedef struct rank_mlp_step {
   float margin, lr, weight_decay, momentum, dropout_scale;
   int optimizer;      /* rank_optimizer */
   float bias1, bias2; /* Adam's 1 - beta^t */
-  float share;        /* 1 / steps: the running average's weight for this step */
+  float share; /* 1 / steps: the running average's weight for this step (0: none kept) */
   uint32_t seed, step, threshold;
   int take_step; /* 0: the gradient only (the tests) */
 } rank_mlp_step;

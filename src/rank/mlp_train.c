@@ -461,7 +461,7 @@ static int run_step(rank_mlp_trainer *t, size_t q0, size_t q1, int take, double 
                             (int)t->mlp.optimizer,
                             (float)(1.0 - pow(0.9, steps)),
                             (float)(1.0 - pow(0.999, steps)),
-                            (float)(1.0 / steps),
+                            t->options.average ? (float)(1.0 / steps) : 0.0f,
                             seed,
                             (uint32_t)t->step,
                             threshold,
