@@ -272,17 +272,28 @@ MRANK_KERNEL void dense_weight_gradient(__global const float *in, uint in_at, ui
       g[w + (k0 + r) * U + u0 + j] = sums[r][j];
 }
 
-/* dz[i][u] = g[first + i] * p[w + u] * scale where the unit was on, else 0: the last hidden
- * layer's delta, VW units of a row a work-item */
-MRANK_KERNEL void output_backward(__global const float *g, uint first, __global const float *p,
-                                  uint w, __global const float *a, __global float *dz, uint rows,
-                                  uint units, float scale) {
-  const uint blocks = (units + VW - 1u) / VW, item = get_global_id(0);
-  const uint i = item / blocks, u0 = item % blocks * VW;
+/* A row's (document's) gradient, the sum over its pairs in pair order (kernels/ranker.cl's scatter,
+ * the same additions), then the last hidden layer's delta dz[i][u] = g * p[w + u] * scale where the
+ * unit was on, else 0: one work-item a row, so the scatter and the delta are one launch */
+MRANK_KERNEL void scatter_delta(__global const uint *start, __global const uint *entries,
+                                __global const float *dx1, __global const float *dx2,
+                                __global float *gd, uint first, uint rows,
+                                __global const float *p, uint w, __global const float *a, uint H,
+                                __global float *dz, float scale) {
+  const uint i = get_global_id(0);
   if (i >= rows) return;
-  const floatv value = (floatv)(g[first + i]) * partv(p + w, u0, units) * scale;
-  const intv on = partv(a + i * units, u0, units) > (floatv)(0.0f);
-  store_part(select((floatv)(0.0f), value, on), dz + i * units, u0, units);
+  const uint d = first + i;
+  float total = 0.0f;
+  for (uint e = start[d]; e < start[d + 1]; ++e) {
+    const uint code = entries[e];
+    total += (code & 1u) ? dx2[code >> 1] : dx1[code >> 1];
+  }
+  gd[d] = total;
+  for (uint u0 = 0; u0 < H; u0 += VW) {
+    const floatv value = (floatv)(total) * partv(p + w, u0, H) * scale;
+    const intv on = partv(a + i * H, u0, H) > (floatv)(0.0f);
+    store_part(select((floatv)(0.0f), value, on), dz + i * H, u0, H);
+  }
 }
 
 /* dA[i][k] = sum over u of dz[i][u] W[k][u], read from W's transpose (U x K at pt + w, which the

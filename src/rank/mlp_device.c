@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char *const kernel_names[MLP_K_COUNT] = {"bias_relu",
-                                                      "output_backward",
+                                                      "scatter_delta",
                                                       "relu_backward",
                                                       "column_sum",
                                                       "optimize",
@@ -21,9 +21,7 @@ static const char *const kernel_names[MLP_K_COUNT] = {"bias_relu",
                                                       "dense_weight_gradient",
                                                       "dense_input_gradient",
                                                       "transpose_weights",
-                                                      "gather",
-                                                      "scatter",
-                                                      "accumulate"};
+                                                      "gather"};
 
 static int say(char *error, size_t size, const char *what, const char *detail) {
   snprintf(error, size, "%s%s%s", what, detail[0] ? ": " : "", detail);
@@ -133,8 +131,8 @@ int rank_mlp_device_init(rank_mlp_device *dev, mrank_context *ctx, const float *
   dev->scores = buffer(dev, docs * sizeof(float), NULL, &err);
   dev->doc_gradient = buffer(dev, docs * sizeof(float), NULL, &err);
   dev->doc_start = buffer(dev, (docs + 1) * sizeof(uint32_t), NULL, &err);
-  dev->loss = buffer(dev, sizeof(float), NULL, &err);
-  dev->total = buffer(dev, sizeof(float), NULL, &err);
+  dev->loss_slots = docs + 1; /* a step has a document at least */
+  dev->losses = buffer(dev, dev->loss_slots * sizeof(float), NULL, &err);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "device buffers", err);
   return zero(dev, dev->scores, docs, error, error_size) &&
          zero(dev, dev->doc_gradient, docs, error, error_size);
@@ -156,7 +154,7 @@ void rank_mlp_device_free(rank_mlp_device *dev) {
   release_shape_buffers(dev);
   cl_mem *list[] = {&dev->x,   &dev->scores, &dev->doc_gradient, &dev->doc_start, &dev->doc_entries,
                     &dev->pa,  &dev->pb,     &dev->x1,           &dev->x2,        &dev->y,
-                    &dev->dx1, &dev->dx2,    &dev->loss,         &dev->total};
+                    &dev->dx1, &dev->dx2,    &dev->losses};
   for (size_t k = 0; k < sizeof list / sizeof list[0]; ++k)
     release(list[k]);
   for (int k = 0; k < MLP_K_COUNT; ++k)
@@ -277,7 +275,8 @@ int rank_mlp_device_begin_epoch(rank_mlp_device *dev, const rank_pairs *pairs, c
     if (err != CL_SUCCESS) return cl_failed(error, error_size, "uploading the pairs", err);
     dev->pairs_on_device = pairs->complete;
   }
-  return zero(dev, dev->total, 1, error, error_size);
+  dev->steps_in_epoch = 0;
+  return 1;
 }
 
 int rank_mlp_failed(char *error, size_t size, const char *what, const char *detail) {
@@ -314,11 +313,16 @@ int rank_mlp_launch(rank_mlp_device *dev, int k, size_t items, double *stage, co
   return 1;
 }
 
-/* the pairs' scores, the fused loss and gradients, the epoch's loss total, and each document's
- * gradient (the sum over its pairs, in pair order) */
+/* the pairs' scores, the fused loss (into the step's slot) and gradients, each document's gradient
+ * (the sum over its pairs, in pair order) and, in the same launch, the last hidden layer's delta */
 static int pairs_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
                       char *error, size_t error_size) {
+  const rank_mlp_shape *s = &dev->shape;
   const size_t count = st->p1 - st->p0, rows = st->d1 - st->d0;
+  if (dev->steps_in_epoch >= dev->loss_slots) {
+    return say(error, error_size, "more steps in an epoch than documents",
+               "call rank_mlp_device_begin_epoch first");
+  }
   const cl_uint first_pair = (cl_uint)st->p0, pair_count = (cl_uint)count;
   const cl_uint n_rows = (cl_uint)rows, first_doc = (cl_uint)st->d0;
   int k = MLP_K_GATHER;
@@ -340,8 +344,8 @@ static int pairs_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_
   rank_mlp_timed(dev, &ev, &times->gather);
   cl_event loss_event = NULL;
   if (mrank_forward_backward_buffers(dev->ctx, count, dev->x1, st->p0, dev->x2, st->p0, dev->y,
-                                     st->p0, st->margin, MRANK_REDUCTION_SUM, dev->loss, 0,
-                                     dev->dx1, st->p0, dev->dx2, st->p0,
+                                     st->p0, st->margin, MRANK_REDUCTION_SUM, dev->losses,
+                                     dev->steps_in_epoch++, dev->dx1, st->p0, dev->dx2, st->p0,
                                      dev->profile ? &loss_event : NULL) != MRANK_SUCCESS) {
     return say(error, error_size, "the loss", mrank_last_error());
   }
@@ -354,11 +358,10 @@ static int pairs_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_
     clReleaseEvent(loss_event);
     times->loss += loss_end > gather_end ? (double)(loss_end - gather_end) * 1e-9 : 0.0;
   }
-  k = MLP_K_ACCUMULATE;
-  MLP_ARG(k, 0, dev->total);
-  MLP_ARG(k, 1, dev->loss);
-  if (!rank_mlp_launch(dev, k, 1, &times->loss, "accumulate", error, error_size)) return 0;
-  k = MLP_K_SCATTER;
+  const size_t L = s->layers;
+  const cl_uint w_out = (cl_uint)rank_mlp_output_offset(s), H = (cl_uint)s->hidden[L - 1];
+  const float scale = st->dropout_scale * (float)(1.0 / (double)count);
+  k = MLP_K_SCATTER_DELTA;
   MLP_ARG(k, 0, dev->doc_start);
   MLP_ARG(k, 1, dev->doc_entries);
   MLP_ARG(k, 2, dev->dx1);
@@ -366,7 +369,14 @@ static int pairs_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_
   MLP_ARG(k, 4, dev->doc_gradient);
   MLP_ARG(k, 5, first_doc);
   MLP_ARG(k, 6, n_rows);
-  return rank_mlp_launch(dev, k, rows, &times->scatter, "scatter", error, error_size);
+  MLP_ARG(k, 7, dev->p);
+  MLP_ARG(k, 8, w_out);
+  MLP_ARG(k, 9, dev->a[L - 1]);
+  MLP_ARG(k, 10, H);
+  MLP_ARG(k, 11, dev->d1);
+  MLP_ARG(k, 12, scale);
+  return rank_mlp_launch(dev, k, rows, &times->scatter, "scatter and the last layer's delta", error,
+                         error_size);
 }
 
 /* the dense path's transposed weights of every layer above the first, from dev->p */
@@ -431,11 +441,17 @@ int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *st, rank_sta
 }
 
 int rank_mlp_device_loss(rank_mlp_device *dev, double *total, char *error, size_t error_size) {
-  float value = 0.0f;
-  const cl_int err =
-      clEnqueueReadBuffer(dev->queue, dev->total, CL_TRUE, 0, sizeof value, &value, 0, NULL, NULL);
+  *total = 0.0;
+  const size_t steps = dev->steps_in_epoch;
+  if (steps == 0) return 1;
+  float *values = malloc(steps * sizeof *values);
+  if (values == NULL) return say(error, error_size, "out of memory", "");
+  const cl_int err = clEnqueueReadBuffer(dev->queue, dev->losses, CL_TRUE, 0,
+                                         steps * sizeof *values, values, 0, NULL, NULL);
+  for (size_t k = 0; err == CL_SUCCESS && k < steps; ++k)
+    *total += values[k]; /* in step order: the same total for the same steps */
+  free(values);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "reading the epoch's loss", err);
-  *total = value;
   return 1;
 }
 

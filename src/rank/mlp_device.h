@@ -19,7 +19,7 @@
 
 enum {
   MLP_K_BIAS_RELU,
-  MLP_K_OUTPUT_BACKWARD,
+  MLP_K_SCATTER_DELTA,
   MLP_K_RELU_BACKWARD,
   MLP_K_COLUMN_SUM,
   MLP_K_OPTIMIZE,
@@ -30,8 +30,6 @@ enum {
   MLP_K_DENSE_INPUT_GRADIENT,
   MLP_K_TRANSPOSE,
   MLP_K_GATHER, /* from kernels/ranker.cl */
-  MLP_K_SCATTER,
-  MLP_K_ACCUMULATE,
   MLP_K_COUNT
 };
 
@@ -52,7 +50,9 @@ typedef struct rank_mlp_device {
   size_t local[MLP_K_COUNT];
   cl_mem x, p, g, m, v, average, z[RANK_MLP_MAX_LAYERS], a[RANK_MLP_MAX_LAYERS], d1, d2;
   cl_mem pt; /* the weights of the layers above the first, transposed (the dense path) */
-  cl_mem scores, doc_gradient, doc_start, doc_entries, pa, pb, x1, x2, y, dx1, dx2, loss, total;
+  cl_mem scores, doc_gradient, doc_start, doc_entries, pa, pb, x1, x2, y, dx1, dx2;
+  cl_mem losses; /* a slot a step: each step's summed loss, added on the host at the epoch's end */
+  size_t loss_slots, steps_in_epoch;
   size_t pair_capacity;
   int pairs_on_device;
 } rank_mlp_device;
@@ -80,7 +80,7 @@ typedef struct rank_mlp_step {
   float margin, lr, weight_decay, momentum, dropout_scale;
   int optimizer;      /* rank_optimizer */
   float bias1, bias2; /* Adam's 1 - beta^t */
-  float share; /* 1 / steps: the running average's weight for this step (0: none kept) */
+  float share;        /* 1 / steps: the running average's weight for this step (0: none kept) */
   uint32_t seed, step, threshold;
   int take_step; /* 0: the gradient only (the tests) */
 } rank_mlp_step;

@@ -5,7 +5,8 @@
  *   - "clblast" (rank/mlp_pass_clblast.c): CLBlast's GEMM and GEMV for the products, with
  *     kernels/mlp.cl's element-wise kernels between them.
  * forward: dev->scores[d0 .. d1) from the batch's documents; backward: every parameter's gradient
- * in dev->g from dev->doc_gradient[d0 .. d1) (already the pairs' sums), with 1 / pairs applied. */
+ * in dev->g from dev->doc_gradient[d0 .. d1) (already the pairs' sums) and the last hidden layer's
+ * delta in dev->d1 (made with them), with 1 / pairs applied. */
 #ifndef MRANK_RANK_MLP_PASS_H
 #define MRANK_RANK_MLP_PASS_H
 

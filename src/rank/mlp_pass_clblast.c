@@ -70,7 +70,7 @@ int rank_mlp_backward_clblast(rank_mlp_device *dev, const rank_mlp_step *st,
   const size_t L = s->layers, H = s->hidden[L - 1];
   cl_event ev = NULL;
   cl_event *e = dev->profile ? &ev : NULL;
-  const cl_uint n_rows = (cl_uint)rows, first_doc = (cl_uint)st->d0;
+  const cl_uint n_rows = (cl_uint)rows;
   CLBlastStatusCode b;
   const float per_pair = (float)(1.0 / (double)count);
   b = CLBlastSgemv(CLBlastLayoutRowMajor, CLBlastTransposeYes, rows, H, per_pair, dev->a[L - 1], 0,
@@ -85,24 +85,8 @@ int rank_mlp_backward_clblast(rank_mlp_device *dev, const rank_mlp_step *st,
     if (b != CLBlastSuccess) return blas_failed(error, error_size, "linear term gradient", b);
     rank_mlp_timed(dev, &ev, &times->gemv);
   }
-  const cl_uint w_out = (cl_uint)rank_mlp_output_offset(s);
-  const float scale = st->dropout_scale * per_pair;
-  const cl_uint last_units = (cl_uint)H;
-  int k = MLP_K_OUTPUT_BACKWARD;
-  MLP_ARG(k, 0, dev->doc_gradient);
-  MLP_ARG(k, 1, first_doc);
-  MLP_ARG(k, 2, dev->p);
-  MLP_ARG(k, 3, w_out);
-  MLP_ARG(k, 4, dev->a[L - 1]);
-  MLP_ARG(k, 5, dev->d1);
-  MLP_ARG(k, 6, n_rows);
-  MLP_ARG(k, 7, last_units);
-  MLP_ARG(k, 8, scale);
-  const size_t blocks = (H + dev->vector_width - 1) / dev->vector_width;
-  if (!rank_mlp_launch(dev, k, rows * blocks, &times->activation, "output backward", error,
-                       error_size)) {
-    return 0;
-  }
+  /* the last hidden layer's delta is in dev->d1 already (rank/mlp_device.c's scatter) */
+  int k;
   cl_mem dz = dev->d1, da = dev->d2;
   for (size_t l = L; l-- > 0;) {
     const size_t in = rank_mlp_layer_inputs(s, l), out = s->hidden[l];

@@ -58,28 +58,6 @@ int rank_mlp_forward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_s
                          error_size);
 }
 
-/* dZ of the last hidden layer: the documents' gradients through the output weights, masked */
-static int last_layer_delta(rank_mlp_device *dev, const rank_mlp_step *st, float per_pair,
-                            rank_stage_times *times, char *error, size_t error_size) {
-  const rank_mlp_shape *s = &dev->shape;
-  const size_t rows = st->d1 - st->d0, L = s->layers;
-  const cl_uint n_rows = (cl_uint)rows, first_doc = (cl_uint)st->d0;
-  const cl_uint w_out = (cl_uint)rank_mlp_output_offset(s), H = (cl_uint)s->hidden[L - 1];
-  const float scale = st->dropout_scale * per_pair;
-  const int k = MLP_K_OUTPUT_BACKWARD;
-  MLP_ARG(k, 0, dev->doc_gradient);
-  MLP_ARG(k, 1, first_doc);
-  MLP_ARG(k, 2, dev->p);
-  MLP_ARG(k, 3, w_out);
-  MLP_ARG(k, 4, dev->a[L - 1]);
-  MLP_ARG(k, 5, dev->d1);
-  MLP_ARG(k, 6, n_rows);
-  MLP_ARG(k, 7, H);
-  MLP_ARG(k, 8, scale);
-  return rank_mlp_launch(dev, k, rows * blocks(H, dev->vector_width), &times->activation,
-                         "output backward", error, error_size);
-}
-
 static int output_gradient(rank_mlp_device *dev, const rank_mlp_step *st, float per_pair,
                            rank_stage_times *times, char *error, size_t error_size) {
   const rank_mlp_shape *s = &dev->shape;
@@ -112,10 +90,8 @@ int rank_mlp_backward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_
   const cl_uint n_rows = (cl_uint)rows, first_doc = (cl_uint)st->d0;
   const cl_uint features = (cl_uint)dev->features;
   const float per_pair = (float)(1.0 / (double)(st->p1 - st->p0));
-  if (!output_gradient(dev, st, per_pair, times, error, error_size) ||
-      !last_layer_delta(dev, st, per_pair, times, error, error_size)) {
-    return 0;
-  }
+  /* the last hidden layer's delta is in dev->d1 already (rank/mlp_device.c's scatter) */
+  if (!output_gradient(dev, st, per_pair, times, error, error_size)) return 0;
   cl_mem dz = dev->d1, da = dev->d2;
   for (size_t l = L; l-- > 0;) {
     const cl_uint in = (cl_uint)rank_mlp_layer_inputs(s, l), out = (cl_uint)s->hidden[l];
