@@ -148,6 +148,40 @@ floatv partv(__global const float *row, uint u0, uint U) {
   return vloadv(0, v);
 }
 
+/* sums[r] = init + the sum over k < inner of A[i0 + r][k] B[k][n0 .. n0 + VW), in k order, for
+ * the 4 rows from i0 (A row-major with lda columns; rows past the last repeat it, and their sums
+ * are not stored by the callers; B row-major with N columns, zeros past N): the register block
+ * both dense_forward and dense_input_gradient are made of, one B vector serving 4 rows */
+void block_product(__global const float *A, uint lda, uint i0, uint rows, __global const float *B,
+                   uint N, uint n0, uint inner, floatv init, floatv *sums) {
+  __global const float *a0 = A + i0 * lda;
+  __global const float *a1 = A + min(i0 + 1u, rows - 1u) * lda;
+  __global const float *a2 = A + min(i0 + 2u, rows - 1u) * lda;
+  __global const float *a3 = A + min(i0 + 3u, rows - 1u) * lda;
+  floatv s0 = init, s1 = init, s2 = init, s3 = init;
+  if (n0 + VW <= N) {
+    for (uint k = 0; k < inner; ++k) {
+      const floatv b = vloadv(0, B + k * N + n0);
+      s0 = mad((floatv)(a0[k]), b, s0);
+      s1 = mad((floatv)(a1[k]), b, s1);
+      s2 = mad((floatv)(a2[k]), b, s2);
+      s3 = mad((floatv)(a3[k]), b, s3);
+    }
+  } else {
+    for (uint k = 0; k < inner; ++k) {
+      const floatv b = partv(B + k * N, n0, N);
+      s0 = mad((floatv)(a0[k]), b, s0);
+      s1 = mad((floatv)(a1[k]), b, s1);
+      s2 = mad((floatv)(a2[k]), b, s2);
+      s3 = mad((floatv)(a3[k]), b, s3);
+    }
+  }
+  sums[0] = s0;
+  sums[1] = s1;
+  sums[2] = s2;
+  sums[3] = s3;
+}
+
 /* A[i] = dropout(relu(in[i] W + b)) for rows i of the batch (documents first_doc + i) */
 MRANK_KERNEL void dense_forward(__global const float *in, uint in_at, uint K, __global const float *p,
                                 uint w, uint U, __global float *a, uint rows, uint seed, uint step,
@@ -156,30 +190,8 @@ MRANK_KERNEL void dense_forward(__global const float *in, uint in_at, uint K, __
   const uint i0 = item / blocks * MLP_ROWS, u0 = item % blocks * VW;
   if (i0 >= rows) return;
   __global const float *W = p + w;
-  __global const float *x0 = in + in_at + i0 * K;
-  __global const float *x1 = in + in_at + min(i0 + 1u, rows - 1u) * K;
-  __global const float *x2 = in + in_at + min(i0 + 2u, rows - 1u) * K;
-  __global const float *x3 = in + in_at + min(i0 + 3u, rows - 1u) * K;
-  const floatv bias = partv(W + K * U, u0, U);
-  floatv s0 = bias, s1 = bias, s2 = bias, s3 = bias;
-  if (u0 + VW <= U) {
-    for (uint k = 0; k < K; ++k) {
-      const floatv wk = vloadv(0, W + k * U + u0);
-      s0 = mad((floatv)(x0[k]), wk, s0);
-      s1 = mad((floatv)(x1[k]), wk, s1);
-      s2 = mad((floatv)(x2[k]), wk, s2);
-      s3 = mad((floatv)(x3[k]), wk, s3);
-    }
-  } else {
-    for (uint k = 0; k < K; ++k) {
-      const floatv wk = partv(W + k * U, u0, U);
-      s0 = mad((floatv)(x0[k]), wk, s0);
-      s1 = mad((floatv)(x1[k]), wk, s1);
-      s2 = mad((floatv)(x2[k]), wk, s2);
-      s3 = mad((floatv)(x3[k]), wk, s3);
-    }
-  }
-  const floatv sums[MLP_ROWS] = {s0, s1, s2, s3};
+  floatv sums[MLP_ROWS];
+  block_product(in + in_at, K, i0, rows, W, U, u0, K, partv(W + K * U, u0, U), sums);
   for (uint r = 0; r < MLP_ROWS && i0 + r < rows; ++r) {
     const uint i = i0 + r;
     activate(sums[r], row_hash(seed, step, layer, first_doc + i), u0, U, threshold, scale,
@@ -305,30 +317,8 @@ MRANK_KERNEL void dense_input_gradient(__global const float *dz, uint U, __globa
   const uint blocks = (K + VW - 1u) / VW, item = get_global_id(0);
   const uint i0 = item / blocks * MLP_ROWS, k0 = item % blocks * VW;
   if (i0 >= rows) return;
-  __global const float *Wt = pt + w;
-  __global const float *d0 = dz + i0 * U;
-  __global const float *d1 = dz + min(i0 + 1u, rows - 1u) * U;
-  __global const float *d2 = dz + min(i0 + 2u, rows - 1u) * U;
-  __global const float *d3 = dz + min(i0 + 3u, rows - 1u) * U;
-  floatv s0 = (floatv)(0.0f), s1 = s0, s2 = s0, s3 = s0;
-  if (k0 + VW <= K) {
-    for (uint u = 0; u < U; ++u) {
-      const floatv wu = vloadv(0, Wt + u * K + k0);
-      s0 = mad((floatv)(d0[u]), wu, s0);
-      s1 = mad((floatv)(d1[u]), wu, s1);
-      s2 = mad((floatv)(d2[u]), wu, s2);
-      s3 = mad((floatv)(d3[u]), wu, s3);
-    }
-  } else {
-    for (uint u = 0; u < U; ++u) {
-      const floatv wu = partv(Wt + u * K, k0, K);
-      s0 = mad((floatv)(d0[u]), wu, s0);
-      s1 = mad((floatv)(d1[u]), wu, s1);
-      s2 = mad((floatv)(d2[u]), wu, s2);
-      s3 = mad((floatv)(d3[u]), wu, s3);
-    }
-  }
-  const floatv sums[MLP_ROWS] = {s0, s1, s2, s3};
+  floatv sums[MLP_ROWS];
+  block_product(dz, U, i0, rows, pt + w, K, k0, U, (floatv)(0.0f), sums);
   for (uint r = 0; r < MLP_ROWS && i0 + r < rows; ++r) {
     const uint i = i0 + r;
     const intv on = partv(a + i * K, k0, K) > (floatv)(0.0f);
