@@ -111,8 +111,10 @@ int rank_mlp_device_init(rank_mlp_device *dev, mrank_context *ctx, const float *
   cl_device_id device = NULL;
   clGetCommandQueueInfo(mrank_context_queue(ctx), CL_QUEUE_DEVICE, sizeof device, &device, NULL);
   dev->device = device;
-  if (docs > UINT32_MAX) {
-    return say(error, error_size, "more than 2^32 documents", "split the data");
+  /* the kernels index the document matrix with 32-bit offsets (OpenCL 1.2 devices' uint) */
+  if (docs > UINT32_MAX || (features > 0 && docs > (size_t)UINT32_MAX / features)) {
+    return say(error, error_size, "the document matrix has 2^32 entries or more",
+               "train on a part of the data, or with fewer features");
   }
   cl_int err = CL_SUCCESS;
   dev->queue = clCreateCommandQueue(dev->cl, device, profile ? CL_QUEUE_PROFILING_ENABLE : 0, &err);
