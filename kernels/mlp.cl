@@ -81,9 +81,9 @@ MRANK_KERNEL void column_sum(__global const float *d, uint rows, uint units, __g
 #define vloadv vload16
 #define vstorev vstore16
 #elif MLP_VW == 8
-#define floatv floatv
-#define vloadv vloadv
-#define vstorev vstorev
+#define floatv float8
+#define vloadv vload8
+#define vstorev vstore8
 #else
 #error "MLP_VW is 8 or 16"
 #endif

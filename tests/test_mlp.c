@@ -86,6 +86,24 @@ Test(mlp, the_first_gradient_on_the_device_matches_the_host, .timeout = 120) {
     first_gradients_agree(host, device, &d, &shapes[k], RANK_MLP_LAYERS_DENSE);
     first_gradients_agree(host, device, &d, &shapes[k], RANK_MLP_LAYERS_CLBLAST);
   }
+  /* the dense kernels at the other vector width than this device's (8 and 16 both ship: a GPU or
+   * an AVX2 CPU builds 8, an AVX-512 CPU 16) */
+  const char *was = getenv("MRANK_MLP_VW");
+  char saved[8] = "";
+  if (was != NULL) snprintf(saved, sizeof saved, "%s", was);
+  rank_mlp_trainer *other = NULL;
+  for (int width = 8; width <= 16; width += 8) {
+    setenv("MRANK_MLP_VW", width == 8 ? "8" : "16", 1);
+    other = trainer_on(&d, NULL);
+    for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; ++k)
+      first_gradients_agree(host, other, &d, &shapes[k], RANK_MLP_LAYERS_DENSE);
+    rank_mlp_trainer_destroy(other);
+  }
+  if (was != NULL) {
+    setenv("MRANK_MLP_VW", saved, 1);
+  } else {
+    unsetenv("MRANK_MLP_VW");
+  }
   rank_mlp_trainer_destroy(host);
   rank_mlp_trainer_destroy(device);
   rank_dataset_free(&d);

@@ -52,6 +52,11 @@ static int zero(rank_mlp_device *dev, cl_mem m, size_t floats, char *error, size
 }
 
 size_t rank_mlp_vector_width(cl_device_id device) {
+  /* MRANK_MLP_VW=8 or 16 overrides the choice: to test the other width, or to time it */
+  const char *forced = getenv("MRANK_MLP_VW");
+  if (forced != NULL && (strcmp(forced, "8") == 0 || strcmp(forced, "16") == 0)) {
+    return (size_t)atoi(forced);
+  }
   cl_uint preferred = 0;
   if (clGetDeviceInfo(device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT, sizeof preferred, &preferred,
                       NULL) != CL_SUCCESS) {

@@ -58,7 +58,8 @@ typedef struct rank_mlp_device {
 } rank_mlp_device;
 
 /* kernels/mlp.cl's vector width for the device (16 where its preferred float width is 16, else
- * 8), and its build options for it (`mrank compile` builds the same) */
+ * 8; MRANK_MLP_VW=8 or 16 forces one), and its build options for it (`mrank compile` builds the
+ * same) */
 size_t rank_mlp_vector_width(cl_device_id device);
 void rank_mlp_program_options(cl_device_id device, char *options, size_t size);
 
