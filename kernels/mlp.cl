@@ -133,11 +133,6 @@ void activate(floatv value, uint row_hash_value, uint u0, uint U, uint threshold
 float hsum8(float8 s) {
   return ((s.s0 + s.s1) + (s.s2 + s.s3)) + ((s.s4 + s.s5) + (s.s6 + s.s7));
 }
-#if MLP_VW == 16
-float hsum(float16 s) { return hsum8(s.lo) + hsum8(s.hi); }
-#else
-float hsum(float8 s) { return hsum8(s); }
-#endif
 
 /* VW floats of row from column u0, zeros beyond U */
 floatv partv(__global const float *row, uint u0, uint U) {
@@ -199,12 +194,14 @@ MRANK_KERNEL void dense_forward(__global const float *in, uint in_at, uint K, __
   }
 }
 
+/* x . w in 8 lanes whatever MLP_VW is, so that every sum of the dense path runs in one order at
+ * both vector widths (the other kernels sum each output lane on its own) */
 float dot_row(__global const float *x, __global const float *w, uint n) {
-  floatv s = (floatv)(0.0f);
+  float8 s = (float8)(0.0f);
   uint k = 0;
-  for (; k + VW <= n; k += VW)
-    s = mad(vloadv(0, x + k), vloadv(0, w + k), s);
-  float total = hsum(s);
+  for (; k + 8u <= n; k += 8u)
+    s = mad(vload8(0, x + k), vload8(0, w + k), s);
+  float total = hsum8(s);
   for (; k < n; ++k)
     total = mad(x[k], w[k], total);
   return total;

@@ -187,7 +187,7 @@ Test(mlp, hidden_layer_sizes) {
 }
 
 Test(mlp, train_eval_and_predict_as_a_user_runs_them, .timeout = 120) {
-  char dir[] = "/tmp/mrank-mlp-cli-XXXXXX", path[128], arguments[1024];
+  char dir[] = "/tmp/mrank-mlp-cli-XXXXXX", path[128], arguments[1024], model_path_of_run[160];
   synth_file(dir, path, sizeof path,
              "--queries 60 --docs 15 --features 8 --nonlinear 0.7 --seed 2");
   snprintf(arguments, sizeof arguments,
@@ -209,6 +209,28 @@ Test(mlp, train_eval_and_predict_as_a_user_runs_them, .timeout = 120) {
   snprintf(arguments, sizeof arguments,
            "train --scorer mlp --hidden 8 --epochs 4 --train %s --model %s.model", path, path);
   expect_cli(arguments, 0, "chosen: ");
+  /* built with a fixed work-group size (an FPGA's discipline) and at either vector width: the same
+   * model bytes as the default build, as every sum of the dense path runs in one order at both
+   * widths (64 units and 8 features: vector loops, not only their tails) */
+  char *first = NULL;
+  snprintf(arguments, sizeof arguments,
+           "train --scorer mlp --hidden 20,64 --holdout 0 --epochs 2 --train %s --model %s.model "
+           "2>&1",
+           path, path);
+  cr_assert_eq(run_cli("", arguments, &out), 0, "%s", out);
+  free(out);
+  snprintf(model_path_of_run, sizeof model_path_of_run, "%s.model", path);
+  first = read_text_file(model_path_of_run);
+  cr_assert_not_null(first);
+  const char *builds[] = {"MRANK_REQD_WORK_GROUP=1", "MRANK_MLP_VW=8", "MRANK_MLP_VW=16"};
+  for (size_t k = 0; k < sizeof builds / sizeof builds[0]; ++k) {
+    cr_assert_eq(run_cli(builds[k], arguments, &out), 0, "%s: %s", builds[k], out);
+    free(out);
+    char *again = read_text_file(model_path_of_run);
+    cr_assert(again != NULL && strcmp(first, again) == 0, "%s: other model bytes", builds[k]);
+    free(again);
+  }
+  free(first);
   /* --scorer linear, said out loud, is the linear scorer (it once counted as an MLP option) */
   snprintf(arguments, sizeof arguments,
            "train --scorer linear --holdout 0 --epochs 2 --train %s --model %s.model", path, path);
