@@ -9,12 +9,16 @@
 #define MRANK_KERNEL __kernel
 #endif
 
+/* the hash's finaliser (rank_mlp_mix on the host), for a uint and, in mixv below, per lane */
+#define MIX_STEPS(h)                                                                              \
+  h ^= h >> 16;                                                                                   \
+  h *= 0x85ebca6bu;                                                                               \
+  h ^= h >> 13;                                                                                   \
+  h *= 0xc2b2ae35u;                                                                               \
+  h ^= h >> 16
+
 uint mix(uint h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
+  MIX_STEPS(h);
   return h;
 }
 
@@ -111,11 +115,7 @@ void store_part(floatv value, __global float *row, uint u0, uint U) {
 }
 
 uintv mixv(uintv h) {
-  h ^= h >> 16;
-  h *= 0x85ebca6bu;
-  h ^= h >> 13;
-  h *= 0xc2b2ae35u;
-  h ^= h >> 16;
+  MIX_STEPS(h);
   return h;
 }
 

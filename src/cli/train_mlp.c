@@ -224,10 +224,10 @@ static void print_profile(const mlp_run *run) {
       run->layers != NULL ? run->layers : "?");
   const char *names[] = {
       dense ? "layers (GEMM with bias, ReLU, dropout)" : "GEMM and GEMV (layers)",
-      dense ? "last layer's delta (mask)" : "activation (bias, ReLU, dropout)",
+      dense ? "activation (in the layers' kernels)" : "activation (bias, ReLU, dropout)",
       "gather",
       "loss (fused)",
-      "scatter",
+      "scatter + last layer's delta",
       "update (optimiser)"};
   const double times[] = {t->gemv, t->activation, t->gather, t->loss, t->scatter, t->update};
   for (int k = 0; k < 6; ++k) {

@@ -269,7 +269,7 @@ static cl_int launch(rank_linear_device *dev, int k, size_t items, cl_event *eve
                                 event);
 }
 
-static cl_ulong event_end(cl_event event) {
+cl_ulong rank_event_end(cl_event event) {
   cl_ulong end = 0;
   if (event == NULL) return 0;
   clWaitForEvents(1, &event);
@@ -277,7 +277,7 @@ static cl_ulong event_end(cl_event event) {
   return end;
 }
 
-static double event_seconds(cl_event event) {
+double rank_event_seconds(cl_event event) {
   cl_ulong start = 0, end = 0;
   if (event == NULL) return 0.0;
   clWaitForEvents(1, &event);
@@ -291,11 +291,11 @@ static void add_profile(cl_event *ev, rank_stage_times *times) {
   /* mrank's call enqueues several kernels (the fused pass, then the summation tree) and its event
    * is the last one's: on this in-order queue the stage runs from the end of the gather to the end
    * of that event */
-  const cl_ulong gather_end = event_end(ev[1]), loss_end = event_end(ev[2]);
+  const cl_ulong gather_end = rank_event_end(ev[1]), loss_end = rank_event_end(ev[2]);
   times->loss += loss_end > gather_end ? (double)(loss_end - gather_end) * 1e-9 : 0.0;
-  times->gemv += event_seconds(ev[0]) + event_seconds(ev[4]);
-  times->gather += event_seconds(ev[1]);
-  times->scatter += event_seconds(ev[3]);
+  times->gemv += rank_event_seconds(ev[0]) + rank_event_seconds(ev[4]);
+  times->gather += rank_event_seconds(ev[1]);
+  times->scatter += rank_event_seconds(ev[3]);
   clReleaseEvent(ev[2]);
 }
 
@@ -372,8 +372,8 @@ int rank_linear_device_partials(rank_linear_device *dev, const rank_pairs *pairs
     if (count > 0) {
       add_profile(ev, times);
     } else {
-      times->gemv += event_seconds(ev[0]) + event_seconds(ev[4]);
-      times->scatter += event_seconds(ev[3]);
+      times->gemv += rank_event_seconds(ev[0]) + rank_event_seconds(ev[4]);
+      times->scatter += rank_event_seconds(ev[3]);
     }
   }
   return 1;
@@ -399,7 +399,7 @@ static int enqueue_update(rank_linear_device *dev, const rank_options *o, float 
   cl_event event = NULL;
   const cl_int err = launch(dev, RANK_K_UPDATE, dev->features, dev->profile ? &event : NULL);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "update", err);
-  if (dev->profile) times->update += event_seconds(event);
+  if (dev->profile) times->update += rank_event_seconds(event);
   return 1;
 }
 
@@ -415,7 +415,7 @@ int rank_linear_device_sum_and_update(rank_linear_device *dev, size_t rows,
   cl_event event = NULL;
   const cl_int err = launch(dev, RANK_K_SUM_QUERIES, dev->features, dev->profile ? &event : NULL);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "sum over queries", err);
-  if (dev->profile) times->gemv += event_seconds(event);
+  if (dev->profile) times->gemv += rank_event_seconds(event);
   return enqueue_update(dev, options, scale, step, times, error, error_size);
 }
 

@@ -37,6 +37,11 @@ typedef struct rank_stage_times {
   double activation; /* the MLP's bias, ReLU and dropout, forward and back (0 for linear) */
 } rank_stage_times;
 
+/* a profiled event's end (ns, after waiting for it; the event is kept), and its duration in
+ * seconds (the event is released); 0 for NULL */
+cl_ulong rank_event_end(cl_event event);
+double rank_event_seconds(cl_event event);
+
 typedef struct rank_linear_device {
   int profile;
   int host_unified;          /* the device's memory is the host's */

@@ -290,18 +290,8 @@ int rank_mlp_failed(char *error, size_t size, const char *what, const char *deta
   return say(error, size, what, detail);
 }
 
-static double seconds_of(cl_event event) {
-  cl_ulong start = 0, end = 0;
-  if (event == NULL) return 0.0;
-  clWaitForEvents(1, &event);
-  clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_START, sizeof start, &start, NULL);
-  clGetEventProfilingInfo(event, CL_PROFILING_COMMAND_END, sizeof end, &end, NULL);
-  clReleaseEvent(event);
-  return end > start ? (double)(end - start) * 1e-9 : 0.0;
-}
-
 void rank_mlp_timed(rank_mlp_device *dev, cl_event *event, double *stage) {
-  if (dev->profile) *stage += seconds_of(*event);
+  if (dev->profile) *stage += rank_event_seconds(*event);
   *event = NULL;
 }
 
@@ -343,11 +333,7 @@ static int pairs_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_
   cl_event ev = NULL;
   const cl_int err = enqueue(dev, k, count, &ev);
   if (err != CL_SUCCESS) return cl_failed(error, error_size, "gather", err);
-  cl_ulong gather_end = 0;
-  if (dev->profile) {
-    clWaitForEvents(1, &ev);
-    clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof gather_end, &gather_end, NULL);
-  }
+  const cl_ulong gather_end = rank_event_end(ev);
   rank_mlp_timed(dev, &ev, &times->gather);
   cl_event loss_event = NULL;
   if (mrank_forward_backward_buffers(dev->ctx, count, dev->x1, st->p0, dev->x2, st->p0, dev->y,
@@ -359,9 +345,7 @@ static int pairs_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_
   if (dev->profile) {
     /* mrank's call enqueues several kernels and its event is the last one's: on this in-order
      * queue the stage runs from the end of the gather to the end of that event */
-    cl_ulong loss_end = 0;
-    clWaitForEvents(1, &loss_event);
-    clGetEventProfilingInfo(loss_event, CL_PROFILING_COMMAND_END, sizeof loss_end, &loss_end, NULL);
+    const cl_ulong loss_end = rank_event_end(loss_event);
     clReleaseEvent(loss_event);
     times->loss += loss_end > gather_end ? (double)(loss_end - gather_end) * 1e-9 : 0.0;
   }
