@@ -21,41 +21,18 @@ import time
 import numpy as np
 import torch
 
+import ltr_peers  # bench/ltr_peers.py: the LETOR reader the peers use
+
 
 def read_letor(path, query_path=None):
-    labels, rows, qids = [], [], []
-    width = 0
-    with open(path) as f:
-        for line in f:
-            line = line.split("#", 1)[0].split()
-            if not line:
-                continue
-            labels.append(float(line[0]))
-            row, qid = {}, None
-            for token in line[1:]:
-                key, value = token.split(":", 1)
-                if key == "qid":
-                    qid = value
-                else:
-                    row[int(key)] = float(value)
-                    width = max(width, int(key))
-            rows.append(row)
-            qids.append(qid)
-    x = np.zeros((len(rows), width), dtype=np.float32)
-    for i, row in enumerate(rows):
-        for k, v in row.items():
-            x[i, k - 1] = v
+    """the dense matrix, labels and query starts (from the group file, else from the qids)"""
+    labels, qids, x = ltr_peers.read_letor(path)
     if query_path:
         counts = [int(c) for c in open(query_path).read().split()]
     else:
-        counts, last = [], object()
-        for q in qids:
-            if q != last:
-                counts.append(0)
-                last = q
-            counts[-1] += 1
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    return x, np.array(labels, dtype=np.float32), starts
+        counts = ltr_peers.groups(qids)
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return x, labels.astype(np.float32), starts
 
 
 def pairs_of(labels, starts):
