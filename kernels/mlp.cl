@@ -1,5 +1,8 @@
-/* mlp.cl: the MLP scorer's steps around CLBlast's GEMMs (src/rank/mlp_device.c): bias, ReLU and
- * dropout forward; their backward; column sums for the biases' gradients; the optimiser step. The
+/* mlp.cl: the MLP scorer's kernels (src/rank/mlp_device.c, mlp_pass_dense.c, mlp_pass_clblast.c):
+ * the dense path's layers (forward with bias, ReLU and dropout; weight and bias gradients; the
+ * delta of the layer below from the weights' transposed copy), the scores, the output gradient;
+ * the CLBlast path's element-wise steps between its GEMMs (bias, ReLU and dropout, their backward,
+ * column sums); for both, the scatter with the last layer's delta and the optimiser step. The
  * dropout mask is a counter-based hash of (seed, step, layer, document, unit), the same as
  * rank_mlp_keep on the host. OpenCL C 1.2. */
 #pragma OPENCL FP_CONTRACT OFF

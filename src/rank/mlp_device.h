@@ -1,10 +1,9 @@
 /* mlp_device.h: the MLP's training step on an OpenCL device, with nothing returning to the host
  * within an epoch. For a batch's documents [d0, d1):
- *   Z_l = A_{l-1} W_l (CLBlast GEMM), A_l = dropout(relu(Z_l + b_l))   (kernels/mlp.cl)
- *   s   = A_L w (CLBlast GEMV); x1, x2 = s[a], s[b]; the fused loss (mean); g_d by the fixed-order
- *         scatter (kernels/ranker.cl)
- *   g_w = A_L^T g (GEMV); dZ_L = g w^T masked; then per layer g_W = A^T dZ, g_b = column sums,
- *         dA = dZ W^T (GEMMs) and the ReLU and dropout mask (kernels/mlp.cl)
+ *   the layers forward to the scores s (rank/mlp_pass.h: mrank's dense kernels or CLBlast)
+ *   x1, x2 = s[a], s[b]; the fused loss (summed, into the step's slot); g_d by the fixed-order
+ *         scatter, with the last hidden layer's delta dZ_L = g w^T masked (kernels/mlp.cl)
+ *   the layers backward: every parameter's gradient (rank/mlp_pass.h)
  *   the optimiser step over every parameter at once (kernels/mlp.cl). */
 #ifndef MRANK_RANK_MLP_DEVICE_H
 #define MRANK_RANK_MLP_DEVICE_H
