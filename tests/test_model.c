@@ -95,10 +95,10 @@ Test(model, round_trip_and_refusals) {
   cr_assert(!rank_model_load(path, 4, &back, error, sizeof error));
   cr_assert_not_null(strstr(error, "the model has 3 features, the data 4"), "%s", error);
   FILE *file = fopen(path, "w");
-  fputs("mrank-model 4\nfeatures 3\n", file);
+  fputs("mrank-model 5\nfeatures 3\n", file);
   fclose(file);
   cr_assert(!rank_model_load(path, 0, &back, error, sizeof error));
-  cr_assert_not_null(strstr(error, "version 4"), "%s", error);
+  cr_assert_not_null(strstr(error, "version 5"), "%s", error);
   /* found by fuzz_model: a header whose "weights" line is cut short once advanced the reader by a
    * stale %n count, past the end of the text */
   const char cut[] =
@@ -323,5 +323,83 @@ Test(model, an_mlp_with_a_linear_term_round_trips) {
   rank_dataset_free(&d);
   rank_model_free(&back);
   rank_model_free(&model);
+  unlink(path);
+}
+
+/* an MLP whose inputs are the features and their bins (rank/encoding.h) with its linear base */
+Test(model, an_mlp_with_bins_and_a_base_round_trips_in_format_4) {
+  char path[] = "/tmp/mrank-mlp-bins-XXXXXX", error[512];
+  const int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  close(fd);
+  rank_model model;
+  memset(&model, 0, sizeof model);
+  rank_default_options(&model.options);
+  model.features = 2;
+  /* feature 1: edges 0, 1, 3 (two bins); feature 2: none. Inputs: x1, x2, bin 1, bin 2 */
+  size_t start[] = {0, 3, 3};
+  float edges[] = {0.0f, 1.0f, 3.0f};
+  model.encoding = (rank_encoding){2, 2, start, edges};
+  model.mlp = (rank_mlp_shape){4, 1, {3}, 1};
+  model.base = 1;
+  snprintf(model.optimizer, sizeof model.optimizer, "adam");
+  const size_t P = rank_mlp_parameter_count(&model.mlp);
+  cr_assert_eq(P, 4 * 3 + 3 + 3 + 4);
+  float *weights = calloc(P, sizeof(float)), mean[4] = {0}, deviation[4] = {1, 1, 1, 1};
+  /* the network all zero and the linear term on the bins alone: bin 1 + 2 bin 2 */
+  weights[P - 2] = 1.0f;
+  weights[P - 1] = 2.0f;
+  model.weights = weights;
+  model.mean = mean;
+  model.deviation = deviation;
+  cr_assert(rank_model_save(&model, path, error, sizeof error), "%s", error);
+  char *text = read_text_file(path);
+  cr_assert(strncmp(text, "mrank-model 4\n", 14) == 0, "%s", text);
+  cr_assert_not_null(strstr(text, " skip=base bins=2\nencoding\n3 0 1 3\n0\nstandardisation\n"),
+                     "%s", text);
+  rank_model back;
+  cr_assert(rank_model_load(path, 2, &back, error, sizeof error), "%s", error);
+  cr_assert(back.base == 1 && back.mlp.skip == 1 && back.mlp.features == 4);
+  cr_assert(back.encoding.bins == 2 && back.encoding.start[1] == 3 && back.encoding.start[2] == 3);
+  cr_assert_eq(memcmp(back.encoding.edges, edges, sizeof edges), 0);
+  rank_dataset d;
+  cr_assert(parse("1 qid:1 1:2 2:7\n0 qid:1 1:0.5 2:1\n", NULL, 0, &d, error), "%s", error);
+  double scores[2];
+  cr_assert(rank_model_score(&back, &d, scores));
+  /* x1 = 2: bin 1 (2 - 0) / 1 -> 1, bin 2 (2 - 1) / 2 = 0.5; x1 = 0.5: 0.5 and 0 */
+  cr_assert(scores[0] == 2.0 && scores[1] == 0.5, "%g %g", scores[0], scores[1]);
+  rank_model_free(&back);
+  rank_dataset_free(&d);
+  /* damaged encodings are refused with the line and what was expected */
+  const struct {
+    const char *from, *to, *said;
+  } damage[] = {
+      {"\n3 0 1 3\n", "\n3 0 3 1\n", ":8: expected the edge count of feature 1"},
+      {"\n3 0 1 3\n", "\n1 0    \n", ":8: expected the edge count of feature 1"},
+      {"\n3 0 1 3\n", "\n4 0 1 3\n", "(0, or 2 to 3) and its edges"},
+      {" bins=2\n", " bins=0\n", ":6: expected \"scorer mlp"},
+      {"encoding\n", "encodinG\n", ":7: expected \"encoding\""},
+  };
+  for (size_t k = 0; k < sizeof damage / sizeof damage[0]; ++k) {
+    char *copy = strdup(text);
+    char *at = strstr(copy, damage[k].from);
+    cr_assert_not_null(at);
+    memcpy(at, damage[k].to, strlen(damage[k].to));
+    cr_assert(!rank_model_parse("damaged", copy, 0, &back, error, sizeof error), "%zu", k);
+    cr_assert_not_null(strstr(error, damage[k].said), "%zu: %s", k, error);
+    rank_model_free(&back);
+    free(copy);
+  }
+  free(text);
+  /* without bins or a base the model is written in format 3, which older readers take */
+  model.encoding = (rank_encoding){2, 0, NULL, NULL};
+  model.mlp.features = 2;
+  model.base = 0;
+  cr_assert(rank_model_save(&model, path, error, sizeof error), "%s", error);
+  text = read_text_file(path);
+  cr_assert(strncmp(text, "mrank-model 3\n", 14) == 0, "%s", text);
+  cr_assert_not_null(strstr(text, " skip=linear\nstandardisation\n"), "%s", text);
+  free(text);
+  free(weights);
   unlink(path);
 }

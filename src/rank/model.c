@@ -18,7 +18,8 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
   }
   FILE *file = out.file;
   const rank_options *o = &model->options;
-  fprintf(file, "mrank-model %d\n", RANK_MODEL_VERSION);
+  const int newest = model->mlp.layers > 0 && (model->encoding.bins > 0 || model->base);
+  fprintf(file, "mrank-model %d\n", newest ? RANK_MODEL_VERSION : 3);
   fprintf(file, "features %zu\n", model->features);
   fprintf(file,
           "options margin=%.9g lr=%.9g l2=%.9g momentum=%.9g epochs=%u batch-queries=%u "
@@ -33,12 +34,27 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
   if (model->mlp.layers > 0) {
     char hidden[128];
     rank_mlp_hidden_text(&model->mlp, hidden, sizeof hidden);
+    const rank_encoding *e = &model->encoding;
     fprintf(file,
-            "scorer mlp hidden=%s activation=relu dropout=%.9g optimizer=%s weight-decay=%.9g%s\n"
-            "standardisation\n",
+            "scorer mlp hidden=%s activation=relu dropout=%.9g optimizer=%s weight-decay=%.9g%s",
             hidden, model->dropout, model->optimizer[0] ? model->optimizer : "adam",
-            model->weight_decay, model->mlp.skip ? " skip=linear" : "");
-    for (size_t f = 0; f < model->features; ++f)
+            model->weight_decay,
+            !model->mlp.skip ? ""
+            : model->base    ? " skip=base"
+                             : " skip=linear");
+    if (e->bins > 0) {
+      fprintf(file, " bins=%zu\nencoding\n", e->bins);
+      for (size_t f = 0; f < model->features; ++f) {
+        fprintf(file, "%zu", e->start[f + 1] - e->start[f]);
+        for (size_t k = e->start[f]; k < e->start[f + 1]; ++k)
+          fprintf(file, " %.9g", e->edges[k]);
+        fputc('\n', file);
+      }
+    } else {
+      fputc('\n', file);
+    }
+    fprintf(file, "standardisation\n");
+    for (size_t f = 0; f < model->mlp.features; ++f)
       fprintf(file, "%.9g %.9g\n", model->mean[f], model->deviation[f]);
   }
   fprintf(file, "weights\n");
@@ -57,6 +73,7 @@ void rank_model_free(rank_model *model) {
   free(model->mean);
   free(model->deviation);
   model->weights = model->mean = model->deviation = NULL;
+  rank_encoding_free(&model->encoding);
 }
 
 size_t rank_model_parameters(const rank_model *model) {
@@ -64,6 +81,14 @@ size_t rank_model_parameters(const rank_model *model) {
 }
 
 int rank_model_score(const rank_model *model, const rank_dataset *data, double *scores) {
+  if (model->mlp.layers > 0 && model->encoding.bins > 0) {
+    rank_dataset encoded;
+    if (!rank_encoding_apply(&model->encoding, data, (size_t)-1, &encoded)) return 0;
+    const int ok = rank_mlp_score(&model->mlp, model->weights, model->mean, model->deviation,
+                                  &encoded, scores);
+    rank_dataset_free(&encoded);
+    return ok;
+  }
   if (model->mlp.layers > 0) {
     return rank_mlp_score(&model->mlp, model->weights, model->mean, model->deviation, data, scores);
   }
@@ -71,23 +96,93 @@ int rank_model_score(const rank_model *model, const rank_dataset *data, double *
   return 1;
 }
 
-/* The MLP block after best-epoch: "scorer mlp ...", "standardisation" and a mean and deviation
- * per feature; *p moves past it. *line counts the file's lines. */
+/* The optional words after weight-decay= on the scorer line: " skip=linear" or " skip=base",
+ * then " bins=N"; *consumed moves past them. */
+static int parse_scorer_tail(const char *text, int *consumed, rank_model *model) {
+  if (strncmp(text + *consumed, " skip=linear", 12) == 0) {
+    model->mlp.skip = 1;
+    *consumed += 12;
+  } else if (strncmp(text + *consumed, " skip=base", 10) == 0) {
+    model->mlp.skip = 1;
+    model->base = 1;
+    *consumed += 10;
+  }
+  size_t bins = 0;
+  int more = -1;
+  if (sscanf(text + *consumed, " bins=%zu%n", &bins, &more) == 1 && more > 0) {
+    if (bins == 0 || bins > RANK_ENCODING_MAX_BINS) return 0;
+    model->encoding.bins = bins;
+    *consumed += more;
+  }
+  return 1;
+}
+
+/* The "encoding" block: per feature, its edge count (0, or 2 to bins + 1) and its edges,
+ * ascending. */
+static int parse_encoding(const char *name, const char **p, size_t *line, rank_model *model,
+                          char *error, size_t error_size) {
+  rank_encoding *e = &model->encoding;
+  const size_t F = model->features, most = e->bins + 1;
+  if (strncmp(*p, "encoding\n", 9) != 0) {
+    snprintf(error, error_size, "%s:%zu: expected \"encoding\"", name, *line);
+    return 0;
+  }
+  *p += 9;
+  (*line)++;
+  e->features = F;
+  e->start = calloc(F + 1, sizeof *e->start);
+  size_t used = 0, room = 0; /* the edges grow as they are read: a file's claim costs no memory */
+  if (e->start == NULL) {
+    snprintf(error, error_size, "%s: out of memory", name);
+    return 0;
+  }
+  for (size_t f = 0; f < F; ++f, (*line)++) {
+    e->start[f] = used;
+    char *end = NULL;
+    const unsigned long count = strtoul(*p, &end, 10);
+    int ok = end != *p && (count == 0 || (count >= 2 && count <= most));
+    if (ok && used + count > room) {
+      room = 2 * (used + count);
+      float *grown = realloc(e->edges, room * sizeof *grown);
+      if (grown == NULL) {
+        snprintf(error, error_size, "%s: out of memory", name);
+        return 0;
+      }
+      e->edges = grown;
+    }
+    for (unsigned long k = 0; ok && k < count; ++k) {
+      const char *at = end;
+      const float edge = strtof(at, &end);
+      ok = end != at && isfinite(edge) && (k == 0 || edge > e->edges[used - 1]);
+      e->edges[used++] = edge;
+    }
+    if (!ok || *end != '\n') {
+      snprintf(error, error_size,
+               "%s:%zu: expected the edge count of feature %zu (0, or 2 to %zu) and its edges, "
+               "finite and ascending",
+               name, *line, f + 1, most);
+      return 0;
+    }
+    *p = end + 1;
+  }
+  e->start[F] = used;
+  return 1;
+}
+
+/* The MLP block after best-epoch: "scorer mlp ...", the encoding (with bins=), "standardisation"
+ * and a mean and deviation per input; *p moves past it. *line counts the file's lines. */
 static int parse_mlp(const char *name, const char **p, size_t *line, rank_model *model, char *error,
                      size_t error_size) {
   char hidden[128] = "", optimizer[16] = "", activation[16] = "";
   int consumed = -1;
-  int skip = 0;
-  if (sscanf(*p,
+  const int tail =
+      sscanf(*p,
              "scorer mlp hidden=%127[0-9,] activation=%15[a-z] dropout=%lf optimizer=%15[a-z] "
              "weight-decay=%lf%n",
              hidden, activation, &model->dropout, optimizer, &model->weight_decay,
              &consumed) == 5 &&
-      consumed > 0 && strncmp(*p + consumed, " skip=linear", 12) == 0) {
-    skip = 1;
-    consumed += 12;
-  }
-  if (consumed > 0 && (*p)[consumed] == '\n') {
+      consumed > 0 && parse_scorer_tail(*p, &consumed, model);
+  if (tail && (*p)[consumed] == '\n') {
     consumed++;
   } else {
     consumed = -1;
@@ -96,33 +191,36 @@ static int parse_mlp(const char *name, const char **p, size_t *line, rank_model 
       !(model->dropout < 1) || !(model->weight_decay >= 0)) {
     snprintf(error, error_size,
              "%s:%zu: expected \"scorer mlp hidden=N,... activation=relu dropout=P "
-             "optimizer=NAME weight-decay=D [skip=linear]\"",
-             name, *line);
+             "optimizer=NAME weight-decay=D [skip=linear|base] [bins=1..%zu]\"",
+             name, *line, RANK_ENCODING_MAX_BINS);
     return 0;
   }
   char detail[256];
-  model->mlp.features = model->features;
   if (!rank_mlp_parse_hidden(hidden, &model->mlp, detail, sizeof detail)) {
     snprintf(error, error_size, "%s:%zu: %s", name, *line, detail);
     return 0;
   }
   snprintf(model->optimizer, sizeof model->optimizer, "%s", optimizer);
-  model->mlp.skip = skip;
   *p += consumed;
   (*line)++;
+  if (model->encoding.bins > 0 && !parse_encoding(name, p, line, model, error, error_size)) {
+    return 0;
+  }
+  model->mlp.features =
+      model->encoding.bins > 0 ? rank_encoding_width(&model->encoding) : model->features;
   if (strncmp(*p, "standardisation\n", 16) != 0) {
     snprintf(error, error_size, "%s:%zu: expected \"standardisation\"", name, *line);
     return 0;
   }
   *p += 16;
   (*line)++;
-  model->mean = malloc(model->features * sizeof(float));
-  model->deviation = malloc(model->features * sizeof(float));
+  model->mean = malloc((model->mlp.features + 1) * sizeof(float));
+  model->deviation = malloc((model->mlp.features + 1) * sizeof(float));
   if (model->mean == NULL || model->deviation == NULL) {
     snprintf(error, error_size, "%s: out of memory", name);
     return 0;
   }
-  for (size_t f = 0; f < model->features; ++f, (*line)++) {
+  for (size_t f = 0; f < model->mlp.features; ++f, (*line)++) {
     char *end = NULL;
     const float mean = strtof(*p, &end);
     const char *after = end;

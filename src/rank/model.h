@@ -6,12 +6,16 @@
 #include <stddef.h>
 
 #include "rank/dataset.h"
+#include "rank/encoding.h"
 #include "rank/mlp.h"
 
 /* 2 added scale= to the options line; 3 added l1= and holdout= to it and the "path" line (how the
  * weights were reached), and may hold an MLP (a "scorer mlp" line, the standardisation, then the
- * network's parameters as the weights). Versions 1 (trained unscaled) and 2 are still read. */
-#define RANK_MODEL_VERSION 3
+ * network's parameters as the weights); 4 added an MLP's input encoding ("bins=" and the
+ * "encoding" block) and skip=base. A model is written in the oldest version that holds it (a
+ * linear model and an MLP without either: 3), so that older readers take what they can; versions 1
+ * (trained unscaled), 2 and 3 are still read. */
+#define RANK_MODEL_VERSION 4
 
 /* How the trainer scales the features before it starts (the weights it gives back are always in the
  * data's own units, so a model applies to unscaled data). */
@@ -50,10 +54,12 @@ typedef struct rank_model {
   double path_l2[RANK_MODEL_PATH_MAX];
   unsigned path_epochs[RANK_MODEL_PATH_MAX];
   /* an MLP (mlp.layers > 0): weights holds its rank_mlp_parameter_count parameters, and the
-   * features are standardised with mean and deviation first; linear: mlp.layers 0, weights holds
-   * `features` weights */
+   * features are encoded (encoding.bins > 0) and standardised with mean and deviation (of the
+   * mlp.features inputs) first; linear: mlp.layers 0, weights holds `features` weights */
   rank_mlp_shape mlp;
+  rank_encoding encoding;
   float *mean, *deviation;
+  int base; /* the MLP's linear term was the linear scorer, held while the network trained */
   double dropout, weight_decay; /* how it was trained (for the record) */
   char optimizer[16];
 } rank_model;
