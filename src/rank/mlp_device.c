@@ -394,7 +394,7 @@ static int transposes(rank_mlp_device *dev, rank_stage_times *times, char *error
 
 static int optimiser_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
                           char *error, size_t error_size) {
-  const cl_uint params = (cl_uint)dev->parameters;
+  const cl_uint params = (cl_uint)st->trained;
   const cl_int kind = st->optimizer;
   const int k = MLP_K_OPTIMIZE;
   MLP_ARG(k, 0, dev->p);
@@ -410,7 +410,7 @@ static int optimiser_pass(rank_mlp_device *dev, const rank_mlp_step *st, rank_st
   MLP_ARG(k, 10, st->bias2);
   MLP_ARG(k, 11, dev->average);
   MLP_ARG(k, 12, st->share);
-  return rank_mlp_launch(dev, k, dev->parameters, &times->update, "optimiser step", error,
+  return rank_mlp_launch(dev, k, st->trained, &times->update, "optimiser step", error,
                          error_size) &&
          transposes(dev, times, error, error_size);
 }

@@ -82,7 +82,8 @@ typedef struct rank_mlp_step {
   float bias1, bias2; /* Adam's 1 - beta^t */
   float share;        /* 1 / steps: the running average's weight for this step (0: none kept) */
   uint32_t seed, step, threshold;
-  int take_step; /* 0: the gradient only (the tests) */
+  int take_step;  /* 0: the gradient only (the tests) */
+  size_t trained; /* the optimiser steps parameters [0, trained): the rest are frozen */
 } rank_mlp_step;
 
 int rank_mlp_device_step(rank_mlp_device *dev, const rank_mlp_step *step, rank_stage_times *times,

@@ -25,6 +25,16 @@ typedef struct rank_mlp_options {
   rank_optimizer optimizer;
   double weight_decay;    /* added to the gradient as weight_decay * p (PyTorch's weight_decay) */
   rank_mlp_layers layers; /* the device's kernels for the layers (the host ignores it) */
+  /* with shape.skip: the linear term's first weights (shape.features floats; NULL: 0), and the
+   * network's output weights start at 0, so that the first score is this linear term's; frozen:
+   * the optimiser leaves the linear term where it started (the network learns the rest) */
+  const float *skip_start;
+  int skip_frozen;
+  /* for the caller's pipeline (cli/train_mlp.c; the trainer takes data as it is given): the input
+   * encoding's bins per feature (0: none, rank/encoding.h), and base: the linear term starts as
+   * the linear scorer trained with its defaults and stays there (skip_start, skip_frozen) */
+  size_t bins;
+  int base;
 } rank_mlp_options;
 
 /* 64,32 with the linear term, dropout 0.3, Adam, weight decay 1e-4, layers auto */
