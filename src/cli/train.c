@@ -74,15 +74,15 @@ const char mrank_train_help[] =
     "                        max: every feature divided by its largest |value|; none. The model's\n"
     "                        weights are in the data's own units either way\n"
     "  --no-average          the model is the last SGD iterate, not the average of w over the\n"
-    "                        run's steps (--average, the default: less variance between seeds)\n";
-
-const char mrank_train_help_more[] =
+    "                        run's steps (--average, the default: less variance between seeds)\n"
     "  --checkpoint          write the model after every epoch (while choosing: the best weights\n"
     "                        of the walk so far); an interrupted run keeps the last\n"
     "  --device SEL          gpu, cpu, accelerator, host (the CPU reference), P:D or a name;\n"
     "                        several at once (data parallel, each a share of the queries): all,\n"
     "                        gpu:all, cpu:all or a list such as 0:0,0:1 (mrank devices --select\n"
-    "                        SEL shows which)\n"
+    "                        SEL shows which)\n";
+
+const char mrank_train_help_more[] =
     "  --mpi                 run as one rank of `mpirun -n K mrank train --mpi ...`: each rank\n"
     "                        reads its share of the queries (whole queries, by byte range of the\n"
     "                        file), trains on its --device, and the ranks add their gradients\n"
@@ -95,22 +95,33 @@ const char mrank_train_help_more[] =
     "                        added on rank 0 one after another and broadcast, so any K gives the\n"
     "                        model bits of one process), or fast (MPI_Allreduce: fewer bytes\n"
     "                        through rank 0, equal to ordered within float rounding)\n"
-    "  --scorer linear|mlp   the scorer (default linear). mlp: a multilayer perceptron (ReLU),\n"
-    "                        features standardised with the training data's mean and deviation\n"
-    "                        (kept in the model); its options, with their defaults:\n"
+    "  --scorer linear|mlp   the scorer (default linear). mlp: a multilayer perceptron (ReLU) on\n"
+    "                        the features and their bins, standardised with the training data's\n"
+    "                        mean and deviation (kept in the model); its options, with their\n"
+    "                        defaults:\n"
     "    --hidden 64,32      1 to 4 hidden layer sizes\n"
+    "    --bins 8            each feature also enters as up to N bins at its training quantiles\n"
+    "                        (a piecewise-linear encoding: where in the training data a value\n"
+    "                        lies); 0: the features alone\n"
     "    --dropout 0.3       after each hidden layer\n"
     "    --optimizer adam    sgd, momentum (--momentum) or adam; --lr default 1e-3 for adam,\n"
     "                        0.01 otherwise; --epochs default 60\n"
     "    --weight-decay 1e-4 added to the gradient (PyTorch's weight_decay)\n"
-    "    --skip linear       a linear term of the inputs beside the network (none: the network\n"
-    "                        alone)\n"
+    "    --skip base         the score is a linear term of the features plus the network's.\n"
+    "                        base: the linear term is the linear scorer, trained first as with\n"
+    "                        no options and held while the network learns what it misses (the\n"
+    "                        epoch count may then be 0: the linear scorer alone); linear: a\n"
+    "                        linear term trained with the network; none: the network alone\n"
     "    --average           the model is the running average of the parameters (off for mlp)\n"
     "    --gemm auto         the device's kernels for the layers: dense (mrank's own: one launch\n"
     "                        a layer, built offline by mrank compile too), clblast (CLBlast's\n"
     "                        GEMM), or auto (clblast on GPUs, dense elsewhere). Same network,\n"
     "                        same maths; the sums' order, so the last bits, differ\n"
-    "                        The epoch count is chosen as for linear; one device, no --mpi.\n"
+    "                        The epoch count is chosen as for linear (held-out folds, then a\n"
+    "                        refit); with --skip base, as the fewest epochs within one\n"
+    "                        standard error of the folds' best, so that the network is kept\n"
+    "                        only where it ranks held-out queries clearly better. One device,\n"
+    "                        no --mpi.\n"
     "  --quiet               no per-epoch or per-step lines\n"
     "  --profile             time each stage on the device (scores and gradient rows, gather,\n"
     "                        loss, scatter, update; the MLP: GEMMs, activation, ...)\n"
@@ -133,14 +144,14 @@ typedef struct train_settings {
   rank_options options;
 } train_settings;
 
-/* --scorer, --hidden, --dropout, --optimizer, --weight-decay, --skip, --gemm: 1 taken, 0 not one of
- * them, -1 a bad value (said) */
+/* --scorer, --hidden, --dropout, --optimizer, --weight-decay, --skip, --gemm, --bins: 1 taken, 0
+ * not one of them, -1 a bad value (said) */
 static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s) {
   const char *arg = argv[*i];
   static const char *const names[] = {"--scorer",       "--hidden", "--dropout", "--optimizer",
-                                      "--weight-decay", "--skip",   "--gemm"};
+                                      "--weight-decay", "--skip",   "--gemm",    "--bins"};
   int which = -1;
-  for (int k = 0; k < 7; ++k) {
+  for (int k = 0; k < 8; ++k) {
     if (mrank_is_option(arg, names[k])) which = k;
   }
   if (which < 0) return 0;
@@ -160,11 +171,19 @@ static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s)
       return -1;
     }
   } else if (which == 5) {
-    if (strcmp(value, "linear") != 0 && strcmp(value, "none") != 0) {
-      mrank_error("--skip is linear or none, not \"%s\"", value);
+    if (!mrank_mlp_skip_parse(value, m)) {
+      mrank_error("--skip is base, linear or none, not \"%s\"", value);
       return -1;
     }
-    m->shape.skip = strcmp(value, "linear") == 0;
+  } else if (which == 7) {
+    char *end = NULL;
+    const unsigned long bins = strtoul(value, &end, 10);
+    if (end == value || *end != '\0' || value[0] == '-' || bins > RANK_ENCODING_MAX_BINS) {
+      mrank_error("--bins is a whole number from 0 to %zu, not \"%s\"", RANK_ENCODING_MAX_BINS,
+                  value);
+      return -1;
+    }
+    m->bins = bins;
   } else if (which == 6) {
     const int layers = rank_mlp_layers_parse(value);
     if (layers < 0) {
@@ -282,7 +301,7 @@ static int parse_train(int argc, char **argv, train_settings *s) {
   }
   if (s->mlp_given && !s->mlp) {
     mrank_error(
-        "--hidden, --dropout, --optimizer, --weight-decay, --skip and --gemm go with "
+        "--hidden, --bins, --dropout, --optimizer, --weight-decay, --skip and --gemm go with "
         "--scorer mlp");
     return 0;
   }

@@ -1,6 +1,8 @@
-/* train_mlp.c: `mrank train --scorer mlp` (see train_mlp.h). The epoch count is the one of best
- * mean held-out NDCG@10 over the folds (or of best NDCG@10 on --valid); the model keeps the
- * network, the training data's standardisation and how it was trained. */
+/* train_mlp.c: `mrank train --scorer mlp` (see train_mlp.h). Each run fits the input encoding on
+ * its own data and trains its own linear base (so a fold's choice never sees its held-out
+ * queries). The epoch count is chosen on the folds' curves (rank_choose_epoch) or is the best
+ * epoch on --valid; the model keeps the encoding, the standardisation, the network and how it
+ * was trained. */
 #include "cli/train_mlp.h"
 
 #include <math.h>
@@ -11,6 +13,7 @@
 #include "cli/interrupt.h"
 #include "cli/options.h"
 #include "rank/metrics.h"
+#include "rank/select.h"
 #include "rank/subset.h"
 
 /* NDCG@10 of the network on data, standardised with the trainer's statistics; NaN when out of
@@ -33,29 +36,37 @@ static int finite_parameters(const float *p, size_t count) {
   return 1;
 }
 
-/* Up to `epochs` epochs from a fresh network; with `scored` (not NULL) each epoch's NDCG@10 on it
- * goes to curve[epoch - 1] and the best epoch's parameters to best (patience stops the run);
- * without, best gets the last epoch's. 0 with a message on failure. */
-static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, size_t features, unsigned epochs,
-                      const rank_dataset *scored, double *curve, float *best, unsigned patience,
-                      int print, mlp_run *run, char *error, size_t error_size) {
-  rank_mlp_shape shape = r->mlp.shape;
-  shape.features = features;
-  const size_t P = rank_mlp_parameter_count(&shape);
+/* Up to spec->epochs epochs from a fresh network (options: the request's, with the linear base's
+ * start); best gets the best epoch's parameters (see mlp_run_spec). 0 with a message on failure. */
+static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, const rank_mlp_options *options,
+                      const mlp_run_spec *spec, const rank_dataset *scored, float *best,
+                      mlp_run *run, char *error, size_t error_size) {
+  const size_t P = rank_mlp_parameter_count(&options->shape);
   float *current = malloc((P + 1) * sizeof *current);
-  memset(run, 0, sizeof *run);
-  run->best_ndcg = -1.0;
-  rank_options options = r->options;
-  options.epochs = epochs;
+  rank_options training = r->options;
+  training.epochs = spec->epochs;
   if (current == NULL) return snprintf(error, error_size, "out of memory"), 0;
-  if (!rank_mlp_trainer_reset(t, &options, &r->mlp, error, error_size)) {
+  if (!rank_mlp_trainer_reset(t, &training, options, error, error_size) ||
+      !rank_mlp_trainer_parameters(t, current, error, error_size)) {
     free(current);
     return 0;
   }
   run->layers = rank_mlp_trainer_layers(t);
+  if (spec->curve != NULL) spec->curve[0] = NAN;
+  if (options->skip_start != NULL) { /* epoch 0: the linear base alone, a model of its own */
+    run->has_best = 1;
+    memcpy(best, current, P * sizeof *best);
+    if (scored != NULL) {
+      run->best_ndcg = network_ndcg(t, &options->shape, current, scored);
+      if (spec->curve != NULL) spec->curve[0] = run->best_ndcg;
+      if (spec->print_epochs) {
+        printf("epoch   0  (the linear base alone)  valid NDCG@10 %.4f *\n", run->best_ndcg);
+      }
+    }
+  }
   unsigned stale = 0;
   int ok = 1;
-  for (unsigned e = 1; e <= epochs && ok && !mrank_interrupted; ++e) {
+  for (unsigned e = 1; e <= spec->epochs && ok && !mrank_interrupted; ++e) {
     rank_epoch_report report;
     ok = rank_mlp_trainer_epoch(t, e, &report, NULL, NULL, error, error_size) &&
          rank_mlp_trainer_parameters(t, current, error, error_size);
@@ -73,10 +84,11 @@ static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, size_t features
     run->stages.loss += report.stages.loss;
     run->stages.scatter += report.stages.scatter;
     run->stages.update += report.stages.update;
-    const double ndcg = scored != NULL ? network_ndcg(t, &shape, current, scored) : NAN;
-    if (curve != NULL) curve[e - 1] = ndcg;
-    const int better = scored == NULL || ndcg > run->best_ndcg;
+    const double ndcg = scored != NULL ? network_ndcg(t, &options->shape, current, scored) : NAN;
+    if (spec->curve != NULL) spec->curve[e] = ndcg;
+    const int better = scored == NULL || !run->has_best || ndcg > run->best_ndcg;
     if (better) {
+      run->has_best = 1;
       run->best_ndcg = ndcg;
       run->best_epoch = e;
       memcpy(best, current, P * sizeof *best);
@@ -84,14 +96,14 @@ static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, size_t features
     } else {
       stale++;
     }
-    if (print) {
+    if (spec->print_epochs) {
       printf("epoch %3u  loss %.6f", e, report.train_loss);
       if (scored != NULL) printf("  valid NDCG@10 %.4f%s", ndcg, better ? " *" : "  ");
       printf("  %.3g pairs/s  %.2f s\n", report.seconds > 0 ? report.pairs / report.seconds : 0.0,
              report.seconds);
       fflush(stdout);
     }
-    if (scored != NULL && patience > 0 && stale >= patience) break;
+    if (scored != NULL && spec->patience > 0 && stale >= spec->patience) break;
   }
   free(current);
   return ok;
@@ -100,68 +112,186 @@ static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, size_t features
 static rank_mlp_trainer *make(const mlp_request *r, const rank_dataset *data, const char *what,
                               char *error, size_t error_size) {
   rank_mlp_trainer *t = rank_mlp_trainer_create(data, r->selector, r->profile, error, error_size);
-  if (t != NULL && !r->quiet) {
-    char hidden[64];
+  if (t != NULL && what != NULL && !r->quiet) {
+    char hidden[64], bins[48] = "";
     rank_mlp_hidden_text(&r->mlp.shape, hidden, sizeof hidden);
-    printf("%s on \"%s\": %zu documents, %zu queries, %zu features; MLP %s, dropout %g, %s lr %g\n",
-           what, rank_mlp_trainer_device(t), data->docs, data->queries, data->features, hidden,
-           r->mlp.dropout, rank_optimizer_name(r->mlp.optimizer), r->options.lr);
+    if (r->mlp.bins > 0) snprintf(bins, sizeof bins, ", %zu bins a feature", r->mlp.bins);
+    printf(
+        "%s on \"%s\": %zu documents, %zu queries, %zu inputs%s; MLP %s%s, dropout %g, %s lr "
+        "%g\n",
+        what, rank_mlp_trainer_device(t), data->docs, data->queries, data->features, bins, hidden,
+        !r->mlp.shape.skip ? ""
+        : r->mlp.base      ? " + the linear scorer"
+                           : " + a linear term",
+        r->mlp.dropout, rank_optimizer_name(r->mlp.optimizer), r->options.lr);
     fflush(stdout);
   }
   return t;
 }
 
-int mrank_mlp_run(const mlp_request *r, const rank_dataset *data, unsigned epochs,
-                  const rank_dataset *scored, unsigned patience, double *curve, float *best,
-                  float *mean, float *deviation, mlp_run *run, char *error, size_t error_size) {
-  rank_mlp_trainer *t = rank_mlp_trainer_create(data, r->selector, r->profile, error, error_size);
-  if (t == NULL) return 0;
-  const int ok = run_epochs(t, r, data->features, epochs, scored, curve, best, patience, 0, run,
-                            error, error_size);
-  if (ok && mean != NULL) memcpy(mean, rank_mlp_trainer_mean(t), data->features * sizeof(float));
-  if (ok && deviation != NULL) {
-    memcpy(deviation, rank_mlp_trainer_deviation(t), data->features * sizeof(float));
+/* The encoded inputs must stay well inside the device's 32-bit offsets and a host's memory. */
+#define MLP_MAX_INPUT_FLOATS ((size_t)1 << 31)
+
+/* data's encoding fit, data (and scored, when not NULL) encoded with it. */
+static int encode(const mlp_request *r, const rank_dataset *data, const rank_dataset *scored,
+                  rank_encoding *encoding, rank_dataset *encoded, rank_dataset *scored_out,
+                  char *error, size_t error_size) {
+  if (!rank_encoding_fit(data, r->mlp.bins, encoding)) {
+    return snprintf(error, error_size, "out of memory for the input encoding"), 0;
+  }
+  const size_t width = rank_encoding_width(encoding);
+  const rank_dataset *parts[2] = {data, scored};
+  rank_dataset *outs[2] = {encoded, scored_out};
+  for (int k = 0; k < 2; ++k) {
+    if (parts[k] == NULL) continue;
+    if (!rank_encoding_apply(encoding, parts[k], MLP_MAX_INPUT_FLOATS, outs[k])) {
+      snprintf(error, error_size,
+               "%zu documents of %zu inputs (%zu features and %zu bins) %s; use fewer --bins "
+               "(--bins 0: the features alone)",
+               parts[k]->docs, width, encoding->features, width - encoding->features,
+               parts[k]->docs > MLP_MAX_INPUT_FLOATS / (width > 0 ? width : 1)
+                   ? "are more than the MLP takes"
+                   : "do not fit in memory");
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* The linear term's start: the linear scorer as `mrank train` makes it with no options (the
+ * request's seed), on the raw features, in the standardised units of the network's inputs (the
+ * first data->features of them; the bins' columns start at 0). */
+static float *linear_base(const mlp_request *r, const rank_dataset *data, const rank_mlp_trainer *t,
+                          size_t inputs, char *error, size_t error_size) {
+  rank_options options;
+  rank_default_options(&options);
+  options.seed = r->options.seed;
+  options.l2 = NAN;
+  float *weights = malloc((data->features + 1) * sizeof *weights);
+  float *start = calloc(inputs + 1, sizeof *start);
+  char detail[1024];
+  if (weights == NULL || start == NULL) {
+    snprintf(error, error_size, "out of memory");
+  } else if (!rank_fit_chosen(data, r->selector, &options, weights, detail, sizeof detail)) {
+    snprintf(error, error_size, "the linear base: %s", detail);
+  } else {
+    /* w . x = sum over f of (w_f d_f) (x_f - m_f) / d_f + a constant, which ranks nothing */
+    const float *deviation = rank_mlp_trainer_deviation(t);
+    for (size_t f = 0; f < data->features; ++f)
+      start[f] = weights[f] * deviation[f];
+    free(weights);
+    return start;
+  }
+  free(weights);
+  free(start);
+  return NULL;
+}
+
+const char *mrank_mlp_skip_name(const rank_mlp_options *mlp) {
+  return !mlp->shape.skip ? "none" : mlp->base ? "base" : "linear";
+}
+
+int mrank_mlp_skip_parse(const char *name, rank_mlp_options *mlp) {
+  static const char *const names[] = {"none", "linear", "base"};
+  for (int k = 0; k < 3; ++k) {
+    if (strcmp(name, names[k]) == 0) {
+      mlp->shape.skip = k > 0;
+      mlp->base = k == 2;
+      return 1;
+    }
+  }
+  return 0;
+}
+
+void mrank_mlp_model_free(mlp_model *m) {
+  rank_encoding_free(&m->encoding);
+  free(m->parameters);
+  free(m->mean);
+  free(m->deviation);
+  memset(m, 0, sizeof *m);
+}
+
+int mrank_mlp_run(const mlp_request *r, const rank_dataset *data, const mlp_run_spec *spec,
+                  mlp_model *model, mlp_run *run, char *error, size_t error_size) {
+  memset(run, 0, sizeof *run);
+  memset(model, 0, sizeof *model);
+  run->best_ndcg = -1.0;
+  rank_dataset encoded, scored;
+  memset(&encoded, 0, sizeof encoded);
+  memset(&scored, 0, sizeof scored);
+  rank_mlp_trainer *t = NULL;
+  float *start = NULL;
+  rank_mlp_options options = r->mlp;
+  int ok = encode(r, data, spec->scored, &model->encoding, &encoded, &scored, error, error_size) &&
+           (t = make(r, &encoded, spec->what, error, error_size)) != NULL;
+  const size_t inputs = encoded.features;
+  options.shape.features = inputs;
+  if (ok && r->mlp.base) {
+    start = linear_base(r, data, t, inputs, error, error_size);
+    ok = start != NULL;
+    options.shape.skip = 1;
+    options.skip_start = start;
+    options.skip_frozen = 1;
+  }
+  const size_t P = rank_mlp_parameter_count(&options.shape);
+  model->inputs = inputs;
+  model->parameters = malloc((P + 1) * sizeof(float));
+  model->mean = malloc((inputs + 1) * sizeof(float));
+  model->deviation = malloc((inputs + 1) * sizeof(float));
+  if (ok && (model->parameters == NULL || model->mean == NULL || model->deviation == NULL)) {
+    ok = 0;
+    snprintf(error, error_size, "out of memory for the network");
+  }
+  ok = ok && run_epochs(t, r, &options, spec, spec->scored != NULL ? &scored : NULL,
+                        model->parameters, run, error, error_size);
+  if (ok) {
+    memcpy(model->mean, rank_mlp_trainer_mean(t), inputs * sizeof(float));
+    memcpy(model->deviation, rank_mlp_trainer_deviation(t), inputs * sizeof(float));
   }
   rank_mlp_trainer_destroy(t);
+  free(start);
+  rank_dataset_free(&encoded);
+  rank_dataset_free(&scored);
+  if (!ok) mrank_mlp_model_free(model);
   return ok;
 }
 
-int mrank_mlp_save(const mlp_request *r, size_t features, const float *parameters,
-                   const float *mean, const float *deviation, unsigned best_epoch, unsigned epochs,
-                   const char *path, char *error, size_t error_size) {
+int mrank_mlp_save(const mlp_request *r, size_t features, const mlp_model *m, unsigned best_epoch,
+                   unsigned epochs, const char *path, char *error, size_t error_size) {
   rank_model model;
   memset(&model, 0, sizeof model);
   model.features = features;
   model.mlp = r->mlp.shape;
-  model.mlp.features = features;
+  model.mlp.features = m->inputs;
+  model.mlp.skip = r->mlp.shape.skip || r->mlp.base;
+  model.base = r->mlp.base;
+  model.encoding = m->encoding; /* the arrays are the caller's: the model only points at them */
   model.options = r->options;
   model.options.epochs = epochs;
   model.best_epoch = best_epoch;
   model.dropout = r->mlp.dropout;
   model.weight_decay = r->mlp.weight_decay;
   snprintf(model.optimizer, sizeof model.optimizer, "%s", rank_optimizer_name(r->mlp.optimizer));
-  /* the arrays are the caller's: the model only points at them */
-  model.weights = (float *)(size_t)parameters;
-  model.mean = (float *)(size_t)mean;
-  model.deviation = (float *)(size_t)deviation;
+  model.weights = m->parameters;
+  model.mean = m->mean;
+  model.deviation = m->deviation;
   return rank_model_save(&model, path, error, error_size);
 }
 
-/* The epoch count of best mean held-out NDCG@10 over the folds. */
-static int choose_epochs(const mlp_request *r, unsigned *chosen, double *mean_ndcg, char *error,
-                         size_t error_size) {
+/* The epoch count chosen on held-out folds (0: the linear base alone); *found 0 when no epoch
+ * count was reached by every fold. */
+static int choose_epochs(const mlp_request *r, unsigned *chosen, int *found, double *mean_ndcg,
+                         char *error, size_t error_size) {
   const rank_dataset *train = r->train;
   rank_folds folds;
   if (!rank_make_folds(train, r->options.holdout, &folds)) {
     return snprintf(error, error_size, "out of memory"), 0;
   }
-  const unsigned E = r->options.epochs;
-  double *sum = calloc(E + 1, sizeof *sum), *curve = calloc(E + 1, sizeof *curve);
-  unsigned *reached = calloc(E + 1, sizeof *reached);
-  rank_mlp_shape shape = r->mlp.shape;
-  shape.features = train->features;
-  float *best = malloc((rank_mlp_parameter_count(&shape) + 1) * sizeof *best);
-  int ok = sum != NULL && curve != NULL && reached != NULL && best != NULL;
+  const unsigned E = r->options.epochs, first = r->mlp.base ? 0 : 1;
+  const size_t stride = (size_t)E + 1;
+  double *curves = calloc(folds.count * stride, sizeof *curves);
+  unsigned reached = E + 1; /* the epoch counts every fold reached: [0, reached) */
+  int ok = curves != NULL;
   if (!ok) snprintf(error, error_size, "out of memory");
   if (ok && !r->quiet) {
     printf("choosing the epoch count on %zu held-out fold%s of %zu queries\n", folds.count,
@@ -169,8 +299,6 @@ static int choose_epochs(const mlp_request *r, unsigned *chosen, double *mean_nd
   }
   for (size_t k = 0; k < folds.count && ok && !mrank_interrupted; ++k) {
     rank_dataset inner, held_out;
-    memset(&inner, 0, sizeof inner);
-    memset(&held_out, 0, sizeof held_out);
     if (!rank_fold_parts(train, &folds, k, &inner, &held_out)) {
       snprintf(error, error_size, "out of memory for the held-out queries");
       ok = 0;
@@ -178,37 +306,25 @@ static int choose_epochs(const mlp_request *r, unsigned *chosen, double *mean_nd
     }
     char what[32];
     snprintf(what, sizeof what, "fold %zu of %zu", k + 1, folds.count);
-    rank_mlp_trainer *t = make(r, &inner, what, error, error_size);
+    const mlp_run_spec spec = {E, &held_out, 0, curves + k * stride, what, 0};
+    mlp_model model;
     mlp_run run;
-    ok = t != NULL &&
-         run_epochs(t, r, inner.features, E, &held_out, curve, best, 0, 0, &run, error, error_size);
-    for (unsigned e = 0; ok && e < run.epochs_run; ++e) {
-      sum[e] += curve[e];
-      reached[e]++;
-    }
+    ok = mrank_mlp_run(r, &inner, &spec, &model, &run, error, error_size);
+    mrank_mlp_model_free(&model);
+    if (ok && run.epochs_run + 1 < reached) reached = run.epochs_run + 1;
     if (ok && !r->quiet) {
-      printf("  best held-out NDCG@10 %.4f at epoch %u of %u%s\n", run.best_ndcg, run.best_epoch,
-             run.epochs_run, run.diverged_at ? " (then diverged)" : "");
+      printf("  best held-out NDCG@10 %.4f at epoch %u of %u%s%s\n", run.best_ndcg, run.best_epoch,
+             run.epochs_run, run.best_epoch == 0 ? " (the linear base alone)" : "",
+             run.diverged_at ? " (then diverged)" : "");
     }
-    rank_mlp_trainer_destroy(t);
     rank_dataset_free(&inner);
     rank_dataset_free(&held_out);
   }
-  /* the epoch count every fold reached, of best mean */
-  *chosen = 0;
-  *mean_ndcg = -1.0;
-  for (unsigned e = 0; ok && e < E; ++e) {
-    if (reached[e] != folds.count) break;
-    const double mean = sum[e] / (double)folds.count;
-    if (mean > *mean_ndcg) {
-      *mean_ndcg = mean;
-      *chosen = e + 1;
-    }
-  }
-  free(sum);
-  free(curve);
-  free(reached);
-  free(best);
+  *found = ok && reached > first;
+  *chosen = *found
+                ? rank_choose_epoch(curves, folds.count, E, first, reached, r->mlp.base, mean_ndcg)
+                : 0;
+  free(curves);
   free(folds.order);
   return ok;
 }
@@ -240,20 +356,11 @@ static void print_profile(const mlp_run *run) {
 int mrank_train_mlp(const mlp_request *r) {
   char error[2048];
   const rank_dataset *train = r->train;
-  rank_mlp_shape shape = r->mlp.shape;
-  shape.features = train->features;
-  const size_t P = rank_mlp_parameter_count(&shape);
-  float *parameters = malloc((P + 1) * sizeof(float));
-  float *mean = malloc((train->features + 1) * sizeof(float));
-  float *deviation = malloc((train->features + 1) * sizeof(float));
   int status = 2;
-  rank_mlp_trainer *t = NULL;
+  mlp_model model;
+  memset(&model, 0, sizeof model);
   mlp_run run;
   memset(&run, 0, sizeof run);
-  if (parameters == NULL || mean == NULL || deviation == NULL) {
-    mrank_error("out of memory for the network");
-    goto done;
-  }
   mrank_catch_interrupts();
   unsigned epochs = r->options.epochs;
   enum { least_held_out = 5 };
@@ -261,7 +368,8 @@ int mrank_train_mlp(const mlp_request *r) {
                        (double)train->queries * r->options.holdout >= (double)least_held_out;
   if (choosing) {
     double mean = 0.0;
-    if (!choose_epochs(r, &epochs, &mean, error, sizeof error)) {
+    int found = 0;
+    if (!choose_epochs(r, &epochs, &found, &mean, error, sizeof error)) {
       mrank_error("%s", error);
       goto done;
     }
@@ -270,25 +378,28 @@ int mrank_train_mlp(const mlp_request *r) {
       status = 128 + mrank_interrupted;
       goto done;
     }
-    if (epochs == 0) {
+    if (!found) {
       fprintf(stderr, "mrank train: every fold diverged in its first epoch; lower --lr (%g now)\n",
               r->options.lr);
       status = 1;
       goto done;
     }
-    if (!r->quiet) printf("chosen: %u epochs (mean held-out NDCG@10 %.4f)\n", epochs, mean);
+    if (!r->quiet) {
+      printf("chosen: %u epochs%s (mean held-out NDCG@10 %.4f)\n", epochs,
+             epochs == 0 ? ": the linear base alone ranked the held-out queries best" : "", mean);
+    }
   }
-  t = make(r, train, choosing ? "refit" : "training", error, sizeof error);
-  if (t == NULL) {
+  const mlp_run_spec spec = {epochs,
+                             r->valid,
+                             r->options.patience,
+                             NULL,
+                             choosing ? "refit" : "training",
+                             !r->quiet && !choosing};
+  if (!mrank_mlp_run(r, train, &spec, &model, &run, error, sizeof error)) {
     mrank_error("%s", error);
     goto done;
   }
-  if (!run_epochs(t, r, train->features, epochs, r->valid, NULL, parameters, r->options.patience,
-                  !r->quiet && !choosing, &run, error, sizeof error)) {
-    mrank_error("%s", error);
-    goto done;
-  }
-  if (run.best_epoch == 0) {
+  if (!run.has_best) {
     fprintf(stderr,
             "mrank train: epoch %u: the loss or the network is no longer finite (the training "
             "diverged); lower --lr (%g now); no model written\n",
@@ -300,26 +411,25 @@ int mrank_train_mlp(const mlp_request *r) {
     fprintf(stderr, "mrank train: epoch %u diverged; the best epoch before it (%u) is kept\n",
             run.diverged_at, run.best_epoch);
   }
-  memcpy(mean, rank_mlp_trainer_mean(t), train->features * sizeof(float));
-  memcpy(deviation, rank_mlp_trainer_deviation(t), train->features * sizeof(float));
   if (mrank_interrupted) fprintf(stderr, "mrank train: interrupted; writing the model so far\n");
-  if (!mrank_mlp_save(r, train->features, parameters, mean, deviation, run.best_epoch, epochs,
-                      r->model_path, error, sizeof error)) {
+  if (!mrank_mlp_save(r, train->features, &model, run.best_epoch, epochs, r->model_path, error,
+                      sizeof error)) {
     mrank_error("%s", error);
     goto done;
   }
   if (!r->quiet) {
     char hidden[64];
-    rank_mlp_hidden_text(&shape, hidden, sizeof hidden);
-    printf("model (MLP %s, %zu parameters, epoch %u%s) written to %s\n", hidden, P, run.best_epoch,
+    rank_mlp_hidden_text(&r->mlp.shape, hidden, sizeof hidden);
+    rank_mlp_shape shape = r->mlp.shape;
+    shape.features = model.inputs;
+    shape.skip = r->mlp.shape.skip || r->mlp.base;
+    printf("model (MLP %s, %zu parameters, epoch %u%s) written to %s\n", hidden,
+           rank_mlp_parameter_count(&shape), run.best_epoch,
            r->valid != NULL ? ", best validation NDCG@10" : "", r->model_path);
   }
   if (r->profile) print_profile(&run);
   status = mrank_interrupted ? 128 + mrank_interrupted : 0;
 done:
-  rank_mlp_trainer_destroy(t);
-  free(parameters);
-  free(mean);
-  free(deviation);
+  mrank_mlp_model_free(&model);
   return status;
 }

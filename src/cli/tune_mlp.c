@@ -1,5 +1,6 @@
 /* tune_mlp.c: `mrank tune --scorer mlp`: a grid over the MLP's settings (hidden, dropout, lr,
- * weight-decay), each trained from scratch, chosen by validation NDCG@10 (early-stopped on
+ * weight-decay, skip, bins), each trained from scratch, chosen by validation NDCG@10 (early-stopped
+ * on
  * --valid) or by the mean over --folds K, then refit on all the data for its epoch count. */
 #include "cli/tune_mlp.h"
 
@@ -14,13 +15,14 @@
 enum { max_values = 16, max_settings = 10000 };
 
 typedef struct mlp_grid {
-  int kind; /* 0 hidden, 1 dropout, 2 lr, 3 weight-decay, 4 skip (0 or 1) */
+  int kind; /* 0 hidden, 1 dropout, 2 lr, 3 weight-decay, 4 skip (0 none, 1 linear, 2 base),
+               5 bins */
   rank_mlp_shape shapes[max_values];
   double values[max_values];
   int count;
 } mlp_grid;
 
-static const char *const grid_names[] = {"hidden", "dropout", "lr", "weight-decay", "skip"};
+static const char *const grid_names[] = {"hidden", "dropout", "lr", "weight-decay", "skip", "bins"};
 enum { grid_kinds = sizeof grid_names / sizeof grid_names[0] };
 
 int mrank_mlp_grid_name(const char *text) {
@@ -40,8 +42,8 @@ static int parse_grid(const char *text, mlp_grid *g) {
   g->count = 0;
   if (g->kind < 0) {
     mrank_error(
-        "--grid \"%s\": with --scorer mlp the names are hidden (64x32,128), dropout, lr "
-        "and weight-decay",
+        "--grid \"%s\": with --scorer mlp the names are hidden (64x32,128), dropout, lr, "
+        "weight-decay, skip (none, linear, base) and bins",
         text);
     return 0;
   }
@@ -63,18 +65,28 @@ static int parse_grid(const char *text, mlp_grid *g) {
         mrank_error("--grid hidden: %s (layers joined by x: 64x32)", error);
         return 0;
       }
+    } else if (g->kind == 4) {
+      /* 0 and 1 as before base was a choice: none and linear */
+      rank_mlp_options skip;
+      const int named = mrank_mlp_skip_parse(item, &skip);
+      if (!named && strcmp(item, "0") != 0 && strcmp(item, "1") != 0) {
+        mrank_error("--grid skip: \"%s\" is not none, linear or base", item);
+        return 0;
+      }
+      g->values[g->count] = named ? (skip.base ? 2 : skip.shape.skip) : item[0] - '0';
     } else {
       char *end = NULL;
       const double v = strtod(item, &end);
       const int ok = end != item && *end == '\0' && isfinite(v) &&
                      (g->kind == 1   ? v >= 0 && v < 1
                       : g->kind == 2 ? v > 0
+                      : g->kind == 5 ? v == floor(v) && v >= 0 && v <= RANK_ENCODING_MAX_BINS
                                      : v >= 0);
       if (!ok) {
         mrank_error("--grid %s: \"%s\" is not %s", grid_names[g->kind], item,
                     g->kind == 1   ? "a probability in [0, 1)"
                     : g->kind == 2 ? "a number above 0"
-                    : g->kind == 4 ? "0 or 1"
+                    : g->kind == 5 ? "a whole number of bins, 0 to 64"
                                    : "a number >= 0");
         return 0;
       }
@@ -95,6 +107,7 @@ static int parse_grid(const char *text, mlp_grid *g) {
 
 typedef struct mlp_setting {
   mlp_request request;
+  int found; /* best_epoch is a model (0: the linear base alone) */
   unsigned best_epoch, diverged_at;
   double ndcg, seconds;
 } mlp_setting;
@@ -102,8 +115,9 @@ typedef struct mlp_setting {
 static void describe(const mlp_request *r, char *out, size_t size) {
   char hidden[64];
   rank_mlp_hidden_text(&r->mlp.shape, hidden, sizeof hidden);
-  snprintf(out, size, "hidden=%s dropout=%g lr=%g weight-decay=%g skip=%d", hidden, r->mlp.dropout,
-           r->options.lr, r->mlp.weight_decay, r->mlp.shape.skip);
+  snprintf(out, size, "hidden=%s dropout=%g lr=%g weight-decay=%g skip=%s bins=%zu", hidden,
+           r->mlp.dropout, r->options.lr, r->mlp.weight_decay, mrank_mlp_skip_name(&r->mlp),
+           r->mlp.bins);
 }
 
 static int by_ndcg(const void *a, const void *b) {
@@ -115,20 +129,21 @@ static int by_ndcg(const void *a, const void *b) {
 static int score_setting(mlp_setting *s, const rank_dataset *train, const rank_dataset *valid,
                          const rank_dataset *all, size_t folds, char *error, size_t size) {
   const mlp_request *r = &s->request;
-  rank_mlp_shape shape = r->mlp.shape;
-  shape.features = train->features;
-  float *best = malloc((rank_mlp_parameter_count(&shape) + 1) * sizeof *best);
-  const unsigned E = r->options.epochs;
+  const unsigned E = r->options.epochs, first = r->mlp.base ? 0 : 1;
   double *curve = calloc(E + 1, sizeof *curve), *sum = calloc(E + 1, sizeof *sum);
   unsigned *reached = calloc(E + 1, sizeof *reached);
-  int ok = best != NULL && curve != NULL && sum != NULL && reached != NULL;
+  int ok = curve != NULL && sum != NULL && reached != NULL;
   if (!ok) snprintf(error, size, "out of memory");
   mlp_run run;
+  mlp_model model;
+  s->found = 0;
   if (ok && folds == 0) {
-    ok = mrank_mlp_run(r, train, E, valid, r->options.patience, NULL, best, NULL, NULL, &run, error,
-                       size);
+    const mlp_run_spec spec = {E, valid, r->options.patience, NULL, NULL, 0};
+    ok = mrank_mlp_run(r, train, &spec, &model, &run, error, size);
+    mrank_mlp_model_free(&model);
+    s->found = run.has_best;
     s->best_epoch = run.best_epoch;
-    s->ndcg = run.best_epoch > 0 ? run.best_ndcg : -1.0;
+    s->ndcg = run.has_best ? run.best_ndcg : -1.0;
     s->diverged_at = run.diverged_at;
     s->seconds = run.seconds;
   } else if (ok && all->queries < folds) {
@@ -141,9 +156,10 @@ static int score_setting(mlp_setting *s, const rank_dataset *train, const rank_d
       rank_dataset inner, held_out;
       ok = rank_kfold_parts(all, order, folds, k, &inner, &held_out);
       if (!ok) snprintf(error, size, "out of memory for the folds");
-      ok = ok &&
-           mrank_mlp_run(r, &inner, E, &held_out, 0, curve, best, NULL, NULL, &run, error, size);
-      for (unsigned e = 0; ok && e < run.epochs_run; ++e) {
+      const mlp_run_spec spec = {E, &held_out, 0, curve, NULL, 0};
+      ok = ok && mrank_mlp_run(r, &inner, &spec, &model, &run, error, size);
+      if (ok) mrank_mlp_model_free(&model);
+      for (unsigned e = first; ok && e <= run.epochs_run; ++e) {
         sum[e] += curve[e];
         reached[e]++;
       }
@@ -156,14 +172,14 @@ static int score_setting(mlp_setting *s, const rank_dataset *train, const rank_d
     free(order);
     s->ndcg = -1.0;
     s->best_epoch = 0;
-    for (unsigned e = 0; ok && e < E && reached[e] == folds; ++e) {
-      if (sum[e] / (double)folds > s->ndcg) {
+    for (unsigned e = first; ok && e <= E && reached[e] == folds; ++e) {
+      if (!s->found || sum[e] / (double)folds > s->ndcg) {
         s->ndcg = sum[e] / (double)folds;
-        s->best_epoch = e + 1;
+        s->best_epoch = e;
+        s->found = 1;
       }
     }
   }
-  free(best);
   free(curve);
   free(sum);
   free(reached);
@@ -209,7 +225,11 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
         r->request.mlp.shape = grids[g].shapes[at];
         r->request.mlp.shape.skip = skip;
       }
-      if (grids[g].kind == 4) r->request.mlp.shape.skip = grids[g].values[at] != 0.0;
+      if (grids[g].kind == 4) {
+        r->request.mlp.shape.skip = grids[g].values[at] != 0.0;
+        r->request.mlp.base = grids[g].values[at] == 2.0;
+      }
+      if (grids[g].kind == 5) r->request.mlp.bins = (size_t)grids[g].values[at];
       if (grids[g].kind == 1) r->request.mlp.dropout = grids[g].values[at];
       if (grids[g].kind == 2) r->request.options.lr = grids[g].values[at];
       if (grids[g].kind == 3) r->request.mlp.weight_decay = grids[g].values[at];
@@ -219,7 +239,7 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
       mrank_error("%s: %s", text, error);
       goto done;
     }
-    if (r->best_epoch > 0) {
+    if (r->found) {
       fprintf(stderr, "  [%zu/%zu] %s: %sNDCG@10 %.4f at epoch %u\n", s + 1, settings, text,
               folds > 0 ? "mean " : "", r->ndcg, r->best_epoch);
     } else {
@@ -231,7 +251,7 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
   printf("%-60s %5s %8s %8s\n", "setting", "epoch", "NDCG@10", "seconds");
   for (size_t s = 0; s < settings; ++s) {
     describe(&results[s].request, text, sizeof text);
-    if (results[s].best_epoch == 0) {
+    if (!results[s].found) {
       printf("%-60s %5s %8s %8.2f  diverged at epoch %u\n", text, "-", "-", results[s].seconds,
              results[s].diverged_at);
     } else {
@@ -239,7 +259,7 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
              results[s].seconds);
     }
   }
-  if (results[0].best_epoch == 0) {
+  if (!results[0].found) {
     fprintf(stderr,
             "mrank tune: every setting diverged; try smaller lr values. No model written\n");
     status = 1;
@@ -248,33 +268,24 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
   /* the best setting trained again: on all the data (refit) or on --train, for its epochs */
   const mlp_request *best = &results[0].request;
   const rank_dataset *data = refit ? all : train;
-  rank_mlp_shape shape = best->mlp.shape;
-  shape.features = data->features;
-  const size_t P = rank_mlp_parameter_count(&shape);
-  float *parameters = malloc((P + 1) * sizeof(float));
-  float *mean = malloc((data->features + 1) * sizeof(float));
-  float *deviation = malloc((data->features + 1) * sizeof(float));
+  const mlp_run_spec spec = {results[0].best_epoch, NULL, 0, NULL, NULL, 0};
+  mlp_model model;
   mlp_run run;
-  const int ok = parameters != NULL && mean != NULL && deviation != NULL &&
-                 mrank_mlp_run(best, data, results[0].best_epoch, NULL, 0, NULL, parameters, mean,
-                               deviation, &run, error, sizeof error);
-  if (!ok) {
-    mrank_error("the %s: %s", refit ? "refit" : "final run", parameters ? error : "out of memory");
-  } else if (run.diverged_at > 0) {
+  if (!mrank_mlp_run(best, data, &spec, &model, &run, error, sizeof error)) {
+    mrank_error("the %s: %s", refit ? "refit" : "final run", error);
+  } else if (run.diverged_at > 0 || !run.has_best) {
     fprintf(stderr, "mrank tune: the %s diverged at epoch %u; try a smaller lr. No model written\n",
             refit ? "refit" : "final run", run.diverged_at);
     status = 1;
-  } else if (!mrank_mlp_save(best, data->features, parameters, mean, deviation, run.best_epoch,
-                             results[0].best_epoch, model_path, error, sizeof error)) {
+  } else if (!mrank_mlp_save(best, data->features, &model, run.best_epoch, results[0].best_epoch,
+                             model_path, error, sizeof error)) {
     mrank_error("%s", error);
   } else {
     printf("%s: the best setting on %zu queries for %u epochs\nbest model written to %s\n",
            refit ? "refit" : "trained", data->queries, results[0].best_epoch, model_path);
     status = 0;
   }
-  free(parameters);
-  free(mean);
-  free(deviation);
+  mrank_mlp_model_free(&model);
 done:
   free(results);
   return status;

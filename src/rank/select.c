@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "rank/metrics.h"
+#include "rank/subset.h"
 
 const double rank_default_l2_path[7] = {1.0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6};
 
@@ -205,4 +206,109 @@ int rank_replay(rank_trainer *trainer, size_t features, const rank_options *opti
     epochs_before += step_options.epochs;
   }
   return 1;
+}
+
+/* one fold's walk on a trainer of its own, added to the curves */
+static int walk_fold(const rank_dataset *data, const rank_folds *folds, size_t k,
+                     const char *selector, const rank_options *options, rank_path_curves *curves,
+                     char *error, size_t error_size) {
+  rank_dataset inner, held_out;
+  if (!rank_fold_parts(data, folds, k, &inner, &held_out)) {
+    snprintf(error, error_size, "out of memory for the held-out queries");
+    return 0;
+  }
+  rank_trainer *trainer =
+      rank_trainer_create(&inner, selector, 0, options->scale, error, error_size);
+  int interrupted = 0;
+  const int ok =
+      trainer != NULL && rank_path_walk(trainer, data->features, &held_out, options, NULL, curves,
+                                        NULL, &interrupted, error, error_size);
+  rank_trainer_destroy(trainer);
+  rank_dataset_free(&inner);
+  rank_dataset_free(&held_out);
+  return ok;
+}
+
+int rank_fit_chosen(const rank_dataset *data, const char *selector, const rank_options *options,
+                    float *weights, char *error, size_t error_size) {
+  enum {
+    least_held_out = 5
+  }; /* as mrank train: a held-out part needs queries enough to mean
+        something */
+  rank_options o = *options;
+  const int choosing = o.holdout > 0 && (double)data->queries * o.holdout >= least_held_out;
+  rank_selection selection;
+  if (!choosing) {
+    selection.count = 1;
+    selection.l2[0] = isnan(o.l2) ? 1e-4 : o.l2;
+    selection.epochs[0] = o.epochs;
+  } else {
+    const int l2_given = !isnan(o.l2);
+    const unsigned later = o.epochs / 3 > 0 ? o.epochs / 3 : 1;
+    rank_path_curves curves;
+    rank_folds folds;
+    if (!rank_path_curves_init(&curves, l2_given ? &o.l2 : rank_default_l2_path,
+                               l2_given ? 1 : sizeof rank_default_l2_path / sizeof(double),
+                               o.epochs, later)) {
+      snprintf(error, error_size, "out of memory");
+      return 0;
+    }
+    if (!rank_make_folds(data, o.holdout, &folds)) {
+      rank_path_curves_free(&curves);
+      snprintf(error, error_size, "out of memory for the held-out queries");
+      return 0;
+    }
+    int ok = 1;
+    for (size_t k = 0; k < folds.count && ok; ++k)
+      ok = walk_fold(data, &folds, k, selector, &o, &curves, error, error_size);
+    free(folds.order);
+    const int chosen = ok && rank_path_choose(&curves, &selection);
+    rank_path_curves_free(&curves);
+    if (!ok) return 0;
+    if (!chosen) {
+      snprintf(error, error_size,
+               "the linear scorer diverged in its first epoch on every held-out fold");
+      return 0;
+    }
+  }
+  rank_trainer *trainer = rank_trainer_create(data, selector, 0, o.scale, error, error_size);
+  rank_fit_result total;
+  const int ok = trainer != NULL && rank_replay(trainer, data->features, &o, &selection, NULL,
+                                                weights, &total, error, error_size);
+  rank_trainer_destroy(trainer);
+  return ok;
+}
+
+static double fold_mean(const double *curves, size_t folds, size_t stride, unsigned e) {
+  double sum = 0.0;
+  for (size_t k = 0; k < folds; ++k)
+    sum += curves[k * stride + e];
+  return sum / (double)folds;
+}
+
+unsigned rank_choose_epoch(const double *curves, size_t folds, unsigned E, unsigned first,
+                           unsigned reached, int one_error_rule, double *mean_ndcg) {
+  const size_t stride = (size_t)E + 1;
+  unsigned best = first;
+  for (unsigned e = first + 1; e < reached; ++e) {
+    if (fold_mean(curves, folds, stride, e) > fold_mean(curves, folds, stride, best)) best = e;
+  }
+  *mean_ndcg = fold_mean(curves, folds, stride, best);
+  if (!one_error_rule || folds < 2) return best;
+  for (unsigned e = first; e < best; ++e) {
+    double sum = 0.0, squares = 0.0;
+    for (size_t k = 0; k < folds; ++k) {
+      const double d = curves[k * stride + best] - curves[k * stride + e];
+      sum += d;
+      squares += d * d;
+    }
+    const double n = (double)folds, mean = sum / n;
+    const double variance = (squares - n * mean * mean) / (n - 1.0);
+    const double error = sqrt(variance > 0.0 ? variance : 0.0) / sqrt(n);
+    if (mean <= error) {
+      *mean_ndcg = fold_mean(curves, folds, stride, e);
+      return e;
+    }
+  }
+  return best;
 }

@@ -71,4 +71,22 @@ int rank_replay(rank_trainer *trainer, size_t features, const rank_options *opti
                 const rank_selection *selection, const rank_fit_hooks *hooks, float *weights,
                 rank_fit_result *total, char *error, size_t error_size);
 
+/* The linear scorer as `mrank train` makes it from these options (NaN l2: the path), quietly: l2
+ * and the epoch count chosen on held-out folds of data's queries (options->holdout), then the
+ * replay on all of them; with too few queries to hold any out (fewer than 5), options->epochs
+ * epochs at options->l2 (1e-4 for NaN). weights (data->features floats) get the model, in the
+ * data's units. 0 with a message on failure, a divergence included. */
+int rank_fit_chosen(const rank_dataset *data, const char *selector, const rank_options *options,
+                    float *weights, char *error, size_t error_size);
+
+/* An epoch count from held-out curves: curves[k * (E + 1) + e] is fold k's NDCG@10 after e
+ * epochs, for e in [first, reached) (every fold reached them; first < reached). The count of best
+ * mean NDCG@10 (a tie goes to the fewer epochs); with one_error_rule, the fewest epochs whose mean
+ * is within one standard error of the best's, the error of their fold-by-fold difference (so the
+ * folds' own difficulty cancels). That is Breiman's one-standard-error rule with `first` as the
+ * simplest model: an MLP's linear base (epoch 0) is kept where the folds do not show the network
+ * better beyond their noise. *mean_ndcg gets the chosen count's mean. */
+unsigned rank_choose_epoch(const double *curves, size_t folds, unsigned E, unsigned first,
+                           unsigned reached, int one_error_rule, double *mean_ndcg);
+
 #endif /* MRANK_RANK_SELECT_H */
