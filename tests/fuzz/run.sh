@@ -23,7 +23,7 @@ flags+=(-I"$out/include")
 declare -A sources=(
   [letor]="$root/src/rank/dataset.c $root/src/rank/atomic_file.c"
   [groups]="$root/src/rank/dataset.c $root/src/rank/atomic_file.c"
-  [model]="$root/src/rank/model.c $root/src/rank/mlp.c $root/src/rank/dataset.c $root/src/rank/atomic_file.c"
+  [model]="$root/src/rank/model.c $root/src/rank/mlp.c $root/src/rank/encoding.c $root/src/rank/dataset.c $root/src/rank/atomic_file.c"
   [selector]="$root/src/device.c $root/src/device_set.c $root/src/errors.c $root/src/pocl_hint.c"
   [shape]="$root/src/shape.c $root/src/disk_cache.c $root/src/device_traits.c $root/src/trust.c $root/src/version.c"
   [manifest]="$root/src/program_builder.c $root/src/disk_cache.c $root/src/trust.c $root/src/device_traits.c $root/src/errors.c $root/src/version.c"
@@ -48,7 +48,8 @@ for target in "${targets[@]}"; do
       printf 'mrank-model 1\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0\nbest-epoch 3\nweights\n0.5\n-1\n' >"$corpus/tiny"
       printf 'mrank-model 2\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto\nbest-epoch 3\nweights\n0.5\n-1\n' >"$corpus/tiny2"
       printf 'mrank-model 3\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=1 scale=auto l1=0 holdout=0.2\npath 1:7 0.1:3\nbest-epoch 3\nweights\n0.5\n-1\n' >"$corpus/tiny3"
-      printf 'mrank-model 3\nfeatures 2\noptions margin=1 lr=0.001 l2=0 momentum=0.9 epochs=60 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto l1=0 holdout=0.2\npath -\nbest-epoch 3\nscorer mlp hidden=2 activation=relu dropout=0.3 optimizer=adam weight-decay=0.0001\nstandardisation\n0.5 1\n0 2\nweights\n0.1\n-0.2\n0.3\n0.4\n0\n0.5\n1\n-1\n' >"$corpus/mlp" ;;
+      printf 'mrank-model 3\nfeatures 2\noptions margin=1 lr=0.001 l2=0 momentum=0.9 epochs=60 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto l1=0 holdout=0.2\npath -\nbest-epoch 3\nscorer mlp hidden=2 activation=relu dropout=0.3 optimizer=adam weight-decay=0.0001\nstandardisation\n0.5 1\n0 2\nweights\n0.1\n-0.2\n0.3\n0.4\n0\n0.5\n1\n-1\n' >"$corpus/mlp"
+      printf 'mrank-model 4\nfeatures 2\noptions margin=1 lr=0.001 l2=0 momentum=0.9 epochs=60 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto l1=0 holdout=0.2\npath -\nbest-epoch 3\nscorer mlp hidden=2 activation=relu dropout=0.3 optimizer=adam weight-decay=0.0001 skip=base bins=2\nencoding\n3 0 1 3\n0\nstandardisation\n0.5 1\n0 2\n0.5 0.5\n0.2 0.4\nweights\n0.1\n-0.2\n0.3\n0.4\n0\n0.5\n1\n-1\n0.1\n-0.2\n0.3\n0.4\n0\n0.5\n1\n-1\n' >"$corpus/mlp4" ;;
     selector)
       for s in gpu cpu host 0:1 1:0 pocl nvidia "" 9:9 accelerator "PORTABLE" all cpu:all 0:0,1:0 "0:1,basic"; do
         printf '%s' "$s" >"$corpus/$(echo "$s" | tr -c 'a-zA-Z0-9' '_')x"
