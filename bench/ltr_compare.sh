@@ -24,7 +24,8 @@ ndcg() { sed 's/.*"ndcg@10": \([0-9.]*\).*/\1/'; }
 methods="defaults mlp tune best-feature"
 [ $peers = 1 ] && methods="$methods lightgbm xgboost"
 # LTR_METHODS="defaults mlp" runs only those; torch-mlp and torch-linear (PyTorch from PyPI) are the
-# issue-16 pipeline's MLP and linear scorer, run only when named there
+# issue-16 pipeline's MLP and linear scorer, run only when named there; LTR_MLP_OPTIONS="--bins 0"
+# gives the mlp method's run those options
 methods=${LTR_METHODS:-$methods}
 printf '%-9s %4s' set seed
 for m in $methods; do printf ' %12s' "$m"; done
@@ -47,7 +48,9 @@ for set in lightgbm mq2008; do
           "$mrank" train --train "$work/all" --model "$work/model" --quiet
           v=$("$mrank" eval --model "$work/model" --data "$work/test" --json | ndcg) ;;
         mlp)
-          "$mrank" train --scorer mlp --train "$work/all" --model "$work/model" --quiet
+          # shellcheck disable=SC2086 # LTR_MLP_OPTIONS is a list of options
+          "$mrank" train --scorer mlp ${LTR_MLP_OPTIONS:-} --train "$work/all" --model "$work/model" \
+            --quiet
           v=$("$mrank" eval --model "$work/model" --data "$work/test" --json | ndcg) ;;
         tune)
           "$mrank" split --data "$work/all" --train "$work/inner" --test "$work/valid" \

@@ -3,8 +3,8 @@
 device with its default layers' kernels and with --gemm clblast, and --device host) against the same MLP trained with torch.nn.MarginRankingLoss in PyTorch
 on the same CPU, in one run: the same layers, batch of queries, pairs (every label_i > label_j
 within a query), optimiser (Adam 1e-3, weight decay), dropout and standardised features (mrank's
-network alone: --skip none, as PyTorch's has no linear term). PyTorch from PyPI is
-tooling here (pip install torch numpy), never the library's.
+network alone on the features alone: --skip none --bins 0, as PyTorch's has no linear term and no
+bins). PyTorch from PyPI is tooling here (pip install torch numpy), never the library's.
 
 usage: bench/torch_mlp_compare.py [path/to/mrank] [--data FILE [--query FILE]] [--hidden 64,32]
                                   [--batch-queries 8] [--epochs 3]
@@ -93,6 +93,7 @@ def mrank_pairs_per_second(mrank, data, query, hidden, batch, epochs, device, dr
     command = [mrank, "train", "--scorer", "mlp", "--train", data, "--holdout", "0",
                "--epochs", str(epochs + 1), "--batch-queries", str(batch), "--hidden", hidden,
                "--dropout", str(dropout), "--weight-decay", str(decay), "--skip", "none",
+               "--bins", "0",
                "--model", os.path.join(tempfile.gettempdir(), "mrank-mlp-bench.model")]
     if query:
         command += ["--query", query]
