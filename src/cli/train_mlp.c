@@ -423,9 +423,12 @@ int mrank_train_mlp(const mlp_request *r) {
     rank_mlp_shape shape = r->mlp.shape;
     shape.features = model.inputs;
     shape.skip = r->mlp.shape.skip || r->mlp.base;
-    printf("model (MLP %s, %zu parameters, epoch %u%s) written to %s\n", hidden,
+    printf("model (MLP %s, %zu parameters, epoch %u%s%s) written to %s\n", hidden,
            rank_mlp_parameter_count(&shape), run.best_epoch,
-           r->valid != NULL ? ", best validation NDCG@10" : "", r->model_path);
+           r->valid != NULL ? ", best validation NDCG@10" : "",
+           run.best_epoch == 0 && r->mlp.base ? ": the linear scorer alone, the network's output 0"
+                                              : "",
+           r->model_path);
   }
   if (r->profile) print_profile(&run);
   status = mrank_interrupted ? 128 + mrank_interrupted : 0;

@@ -231,10 +231,8 @@ static int walk_fold(const rank_dataset *data, const rank_folds *folds, size_t k
 
 int rank_fit_chosen(const rank_dataset *data, const char *selector, const rank_options *options,
                     float *weights, char *error, size_t error_size) {
-  enum {
-    least_held_out = 5
-  }; /* as mrank train: a held-out part needs queries enough to mean
-        something */
+  /* as mrank train: a held-out part needs queries enough to mean something */
+  enum { least_held_out = 5 };
   rank_options o = *options;
   const int choosing = o.holdout > 0 && (double)data->queries * o.holdout >= least_held_out;
   rank_selection selection;
