@@ -34,6 +34,13 @@ Test(metrics, hand_computed_values) {
   rank_dataset_free(&d);
 }
 
+/* a fresh, empty temporary file's name in path (a mkstemp template) */
+static void temp_file(char *path) {
+  const int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  close(fd);
+}
+
 Test(model, a_written_file_has_the_mode_of_a_plain_one) {
   char dir[] = "/tmp/mrank-mode-XXXXXX", path[128], error[512];
   cr_assert_not_null(mkdtemp(dir));
@@ -58,7 +65,7 @@ Test(model, a_written_file_has_the_mode_of_a_plain_one) {
 
 Test(model, round_trip_and_refusals) {
   char path[] = "/tmp/mrank-model-XXXXXX";
-  cr_assert_neq(mkstemp(path), -1);
+  temp_file(path);
   float weights[3] = {0.5f, -1.25f, 3e-7f};
   const rank_options options = {.margin = 1,
                                 .lr = 0.1,
@@ -220,9 +227,7 @@ Test(metrics, nothing_to_measure_is_not_zero) {
 
 Test(model, an_mlp_round_trips_and_scores_as_its_network) {
   char path[] = "/tmp/mrank-mlp-model-XXXXXX", error[512];
-  const int fd = mkstemp(path);
-  cr_assert_geq(fd, 0);
-  close(fd);
+  temp_file(path);
   rank_model model;
   memset(&model, 0, sizeof model);
   rank_default_options(&model.options);
@@ -294,9 +299,7 @@ Test(model, an_mlp_round_trips_and_scores_as_its_network) {
 
 Test(model, an_mlp_with_a_linear_term_round_trips) {
   char path[] = "/tmp/mrank-mlp-skip-XXXXXX", error[512];
-  const int fd = mkstemp(path);
-  cr_assert_geq(fd, 0);
-  close(fd);
+  temp_file(path);
   rank_model model;
   memset(&model, 0, sizeof model);
   rank_default_options(&model.options);
@@ -329,9 +332,7 @@ Test(model, an_mlp_with_a_linear_term_round_trips) {
 /* an MLP whose inputs are the features and their bins (rank/encoding.h) with its linear base */
 Test(model, an_mlp_with_bins_and_a_base_round_trips_in_format_4) {
   char path[] = "/tmp/mrank-mlp-bins-XXXXXX", error[512];
-  const int fd = mkstemp(path);
-  cr_assert_geq(fd, 0);
-  close(fd);
+  temp_file(path);
   rank_model model;
   memset(&model, 0, sizeof model);
   rank_default_options(&model.options);

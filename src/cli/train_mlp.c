@@ -229,7 +229,6 @@ int mrank_mlp_run(const mlp_request *r, const rank_dataset *data, const mlp_run_
   if (ok && r->mlp.base) {
     start = linear_base(r, data, t, inputs, error, error_size);
     ok = start != NULL;
-    options.shape.skip = 1;
     options.skip_start = start;
     options.skip_frozen = 1;
   }
@@ -263,7 +262,6 @@ int mrank_mlp_save(const mlp_request *r, size_t features, const mlp_model *m, un
   model.features = features;
   model.mlp = r->mlp.shape;
   model.mlp.features = m->inputs;
-  model.mlp.skip = r->mlp.shape.skip || r->mlp.base;
   model.base = r->mlp.base;
   model.encoding = m->encoding; /* the arrays are the caller's: the model only points at them */
   model.options = r->options;
@@ -422,7 +420,6 @@ int mrank_train_mlp(const mlp_request *r) {
     rank_mlp_hidden_text(&r->mlp.shape, hidden, sizeof hidden);
     rank_mlp_shape shape = r->mlp.shape;
     shape.features = model.inputs;
-    shape.skip = r->mlp.shape.skip || r->mlp.base;
     printf("model (MLP %s, %zu parameters, epoch %u%s%s) written to %s\n", hidden,
            rank_mlp_parameter_count(&shape), run.best_epoch,
            r->valid != NULL ? ", best validation NDCG@10" : "",

@@ -32,7 +32,8 @@ typedef struct rank_mlp_options {
   int skip_frozen;
   /* for the caller's pipeline (cli/train_mlp.c; the trainer takes data as it is given): the input
    * encoding's bins per feature (0: none, rank/encoding.h), and base: the linear term starts as
-   * the linear scorer trained with its defaults and stays there (skip_start, skip_frozen) */
+   * the linear scorer trained with its defaults and stays there (skip_start, skip_frozen); base
+   * is a kind of linear term, so it goes with shape.skip (mrank_mlp_skip_parse sets both) */
   size_t bins;
   int base;
 } rank_mlp_options;
