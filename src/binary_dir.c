@@ -13,6 +13,7 @@
 
 #include "device_traits.h"
 #include "disk_cache.h"
+#include "regular_file.h"
 #include "trust.h"
 
 #define MANIFEST_FILE "manifest.txt"
@@ -164,18 +165,17 @@ static int manifest_read(const char *dir, manifest *m, char *message, size_t siz
   memset(m, 0, sizeof *m);
   char path[4200];
   snprintf(path, sizeof path, "%s/%s", dir, MANIFEST_FILE);
-  const int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat info;
+  char why[256] = "not a regular file";
+  const int fd = mrank_open_regular(path, 1, &info, why, sizeof why);
   if (fd < 0) {
     say(MRANK_ERROR_IO, message, size,
         "%s cannot be opened (%s): the folder was not made by `mrank compile --out %s` (or "
         "--emit-source)",
-        path, strerror(errno), dir);
+        path, why, dir);
     return 0;
   }
-  struct stat info;
-  char why[256] = "not a regular file";
-  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
-      !mrank_owner_trusted(&info, 1, why, sizeof why)) {
+  if (!mrank_owner_trusted(&info, 1, why, sizeof why)) {
     close(fd);
     say(MRANK_ERROR_IO, message, size,
         "%s is %s, so another user could have swapped its programs; not used (chmod go-w it)", path,
@@ -268,17 +268,16 @@ static unsigned char *read_binary(const char *dir, const char *name, size_t *byt
                                   size_t path_size, char *message, size_t size) {
   for (size_t s = 0; s < sizeof binary_suffixes / sizeof binary_suffixes[0]; ++s) {
     snprintf(path, path_size, "%s/%s%s", dir, name, binary_suffixes[s]);
-    const int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) continue;
     struct stat info;
     char why[256] = "not a regular file";
+    const int fd = mrank_open_regular(path, 1, &info, why, sizeof why);
+    if (fd < 0 && errno == ENOENT) continue;
     if (fd < 0) {
       say(MRANK_ERROR_IO, message, size, "cannot open %s: %s", path,
-          errno == ELOOP ? "it is a symbolic link (copy the file in instead)" : strerror(errno));
+          errno == ELOOP ? "it is a symbolic link (copy the file in instead)" : why);
       return NULL;
     }
-    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
-        !mrank_owner_trusted(&info, 1, why, sizeof why) || (uint64_t)info.st_size == 0 ||
+    if (!mrank_owner_trusted(&info, 1, why, sizeof why) || (uint64_t)info.st_size == 0 ||
         (uint64_t)info.st_size > max_binary_bytes) {
       if (info.st_size == 0) snprintf(why, sizeof why, "empty");
       close(fd);

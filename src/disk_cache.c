@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "device_traits.h"
+#include "regular_file.h"
 #include "trust.h"
 
 static const char magic[8] = {'M', 'R', 'A', 'N', 'K', 'P', 'B', '1'};
@@ -133,15 +134,16 @@ unsigned char *mrank_cache_load(const char *dir, const char *key, size_t *size, 
   if (!entry_path(dir, key, path, sizeof path)) return NULL;
   /* no link is followed, and the checks are made on the opened file itself: nothing can be swapped
    * in between the check and the read */
-  const int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ELOOP) snprintf(refused, refused_size, "%s is a symbolic link", path);
-    return NULL;
-  }
   struct stat info;
   char why[256] = "not a regular file";
-  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) ||
-      !mrank_owner_trusted(&info, 0, why, sizeof why)) {
+  const int fd = mrank_open_regular(path, 1, &info, why, sizeof why);
+  if (fd < 0) {
+    /* a link, or something that is not a regular file, is refused aloud; a missing entry is not */
+    if (errno == ELOOP || errno == EINVAL || errno == ENXIO)
+      snprintf(refused, refused_size, "%s %s", path, why);
+    return NULL;
+  }
+  if (!mrank_owner_trusted(&info, 0, why, sizeof why)) {
     snprintf(refused, refused_size, "%s is %s", path, why);
     close(fd);
     return NULL;

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "binary_dir.h"
 #include "device_traits.h"
 #include "disk_cache.h"
+#include "regular_file.h"
 #include "trust.h"
 #include "ledger.h" /* in the library's build, its programs are counted like every object */
 
@@ -28,17 +30,23 @@ say(mrank_status status, char *message, size_t size, const char *format, ...) {
 
 static mrank_status read_source_file(const char *path, char **contents, char *message,
                                      size_t size) {
-  FILE *file = fopen(path, "rb");
-  if (file == NULL) {
-    return say(MRANK_ERROR_IO, message, size,
-               "cannot open kernel source %s (MRANK_KERNEL_DIR is set); unset MRANK_KERNEL_DIR or "
-               "point it at the kernels/ folder",
-               path);
-  }
-  /* the file that was opened, not the name: checked on its descriptor */
+  /* the file that is opened is the one checked, on its descriptor; a FIFO or a device node is
+   * refused before it could block or never end */
   struct stat info;
   char why[256] = "cannot be examined";
-  if (fstat(fileno(file), &info) != 0 || !mrank_owner_trusted(&info, 1, why, sizeof why)) {
+  const int fd = mrank_open_regular(path, 0, &info, why, sizeof why);
+  if (fd < 0) {
+    return say(MRANK_ERROR_IO, message, size,
+               "cannot open kernel source %s (MRANK_KERNEL_DIR is set): %s; unset "
+               "MRANK_KERNEL_DIR or point it at the kernels/ folder",
+               path, why);
+  }
+  FILE *file = fdopen(fd, "rb");
+  if (file == NULL) {
+    close(fd);
+    return say(MRANK_ERROR_IO, message, size, "cannot read kernel source %s", path);
+  }
+  if (!mrank_owner_trusted(&info, 1, why, sizeof why)) {
     fclose(file);
     return say(MRANK_ERROR_IO, message, size,
                "kernel source %s is %s, so another user could have put code in it; not compiled "

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "device_traits.h"
 #include "disk_cache.h"
+#include "regular_file.h"
 
 void mrank_shape_format(const mrank_shape *s, char *out, size_t size) {
   snprintf(out, size, "epw=%d,vw=%d,wg=%zu,sum=%s", s->epw, s->vw, s->wg,
@@ -100,8 +102,14 @@ int mrank_shape_load(cl_device_id device, mrank_shape *shape) {
   char path[4200], text[256] = "", why[256];
   mrank_shape_store_path(device, path, sizeof path);
   if (path[0] == '\0') return 0;
-  FILE *file = fopen(path, "r");
-  if (file == NULL) return 0;
+  /* a stored shape is a small regular file; anything else (a FIFO could block) is ignored */
+  struct stat info;
+  const int fd = mrank_open_regular(path, 1, &info, why, sizeof why);
+  FILE *file = fd >= 0 ? fdopen(fd, "r") : NULL;
+  if (file == NULL) {
+    if (fd >= 0) close(fd);
+    return 0;
+  }
   const int read = fgets(text, sizeof text, file) != NULL;
   fclose(file);
   text[strcspn(text, "\r\n")] = '\0';

@@ -24,8 +24,8 @@
 const char mrank_bench_help[] =
     "usage: mrank bench [--device SEL | --all-devices] [--n N,...] [--op forward,backward,fused]\n"
     "                   [--reduction none,mean,sum] [--api buffer,host] [--budget SECONDS]\n"
-    "                   [--dtype f32,f16,bf16,f64] [--labels f32,i32,i8] [--json FILE]\n"
-    "                   [--csv FILE]\n"
+    "                   [--dtype f32,f16,bf16,f64] [--labels f32,i32,i8] [--json OUT]\n"
+    "                   [--csv OUT]\n"
     "\n"
     "Measures, in one run on each device:\n"
     "  roofline  a streaming kernel with the loads and stores of each operation (forward 3+1, or\n"
@@ -57,8 +57,8 @@ const char mrank_bench_help[] =
     "  --dtype, --labels  the types to measure (default f32, f32); each op row gives GB/s of the\n"
     "                   bytes its types move, against the float roofline of the same arrays\n"
     "  --budget S       seconds to spend on each figure, at least (default 0.2)\n"
-    "  --json FILE      write every figure and the device description as JSON\n"
-    "  --csv FILE       the same as CSV\n"
+    "  --json OUT       write every figure and the device description as JSON\n"
+    "  --csv OUT        the same as CSV\n"
     "Start-up time (cold and warm kernel cache) is measured by bench/startup.sh; PyTorch side by\n"
     "side by bench/torch_compare.py; bench/plot draws the JSON.\n";
 

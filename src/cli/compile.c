@@ -10,6 +10,7 @@
 #include "cli/bench.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "cli/paths.h"
 #include "cli/roofline.h"
 #include "rank/linear_device.h"
 #include "rank/mlp_device.h"
@@ -223,6 +224,9 @@ int mrank_cmd_compile(int argc, char **argv) {
         sealed, s.dir);
     return 0;
   }
+  /* the folder is checked before anything is built: a file or an unwritable place is a usage
+   * error, found in a moment rather than after every program */
+  if (!mrank_check_folder(s.emit_source ? "--emit-source" : "--out", s.dir)) return 2;
   /* built from source here whatever MRANK_BINARY_DIR says: this is what makes such folders */
   mrank_context_options options = {.size = sizeof options, .binary_dir = ""};
   mrank_context *ctx = NULL;

@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "cli/json.h"
 #include "cli/options.h"
+#include "cli/paths.h"
 #include "cli/scoring.h"
 #include "cli/train_options.h"
 #include "rank/atomic_file.h"
@@ -277,6 +278,13 @@ int mrank_cmd_eval(int argc, char **argv) {
     fprintf(stderr, "mrank eval: --baseline best-feature chooses the feature on --train FILE\n");
     return 2;
   }
+  /* the per-query table is checked before anything is read: never an input under another name */
+  const mrank_path inputs[] = {{"--model", model_path}, {"--data", data_path},
+                               {"--query", query_path}, {"--scores", scores_path},
+                               {"--train", train_path}, {"--train-query", train_query}};
+  const int per_query_to_file = per_query_path != NULL && strcmp(per_query_path, "-") != 0;
+  const mrank_path outputs[] = {{"--per-query", per_query_to_file ? per_query_path : NULL}};
+  if (!mrank_check_paths(inputs, 6, outputs, 1)) return 2;
   char error[1024], what[512];
   const rank_read_limits limits = {0, max_label};
   rank_model model;

@@ -3,10 +3,14 @@
 #define _POSIX_C_SOURCE 200809L
 #include "cli/mpi_share.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+#include "regular_file.h"
 
 typedef long long offset;
 
@@ -151,9 +155,13 @@ static offset data_line_offset(FILE *file, offset a, size_t skip, offset size) {
 
 /* The group file's counts (one per line). */
 static size_t *read_groups(const char *path, size_t *count, char *error, size_t error_size) {
-  FILE *file = fopen(path, "r");
+  struct stat info;
+  char why[256] = "";
+  const int fd = mrank_open_regular(path, 0, &info, why, sizeof why);
+  FILE *file = fd >= 0 ? fdopen(fd, "r") : NULL;
   if (file == NULL) {
-    snprintf(error, error_size, "%s: cannot open the group file", path);
+    if (fd >= 0) close(fd);
+    snprintf(error, error_size, "%s: cannot open the group file: %s", path, why);
     return NULL;
   }
   size_t capacity = 1024, n = 0;
@@ -187,6 +195,64 @@ static void file_line_numbers(char *error, size_t error_size, const char *name, 
   snprintf(error, error_size, "%s:%llu%s", path, line + first_line - 1, rest);
 }
 
+typedef struct query_place {
+  unsigned long long qid, document; /* the query's qid and its first document (1-based) */
+} query_place;
+
+static int by_qid_then_document(const void *a, const void *b) {
+  const query_place *x = a, *y = b;
+  if (x->qid != y->qid) return x->qid < y->qid ? -1 : 1;
+  return (x->document > y->document) - (x->document < y->document);
+}
+
+/* A qid whose lines are split between two ranks' shares would silently become two queries, where
+ * one process refuses it: every rank gathers every share's qids (collective) and refuses the same
+ * one, so the ranks agree. `here` holds this rank's queries (none when its share failed). 1 when
+ * every qid is one run of lines. */
+static int queries_not_split(MPI_Comm comm, const char *path, const rank_dataset *here,
+                             size_t first_document, char *error, size_t error_size) {
+  int ranks = 1;
+  MPI_Comm_size(comm, &ranks);
+  const int count = (int)(2 * here->queries);
+  int *counts = malloc((size_t)ranks * sizeof *counts),
+      *displs = malloc((size_t)ranks * sizeof *displs);
+  unsigned long long *mine = malloc(((size_t)count + 1) * sizeof *mine);
+  int ok = counts != NULL && displs != NULL && mine != NULL;
+  for (size_t q = 0; ok && q < here->queries; ++q) {
+    mine[2 * q] = here->qid[q];
+    mine[2 * q + 1] = first_document + here->query_start[q];
+  }
+  MPI_Allgather(ok ? &count : &(int){0}, 1, MPI_INT, counts, 1, MPI_INT, comm);
+  size_t total = 0;
+  for (int r = 0; ok && r < ranks; ++r) {
+    displs[r] = (int)total;
+    total += (size_t)counts[r];
+  }
+  query_place *all = ok ? malloc((total / 2 + 1) * sizeof *all) : NULL;
+  MPI_Allgatherv(mine, ok ? count : 0, MPI_UNSIGNED_LONG_LONG, all, counts, displs,
+                 MPI_UNSIGNED_LONG_LONG, comm);
+  int split = 0;
+  if (all != NULL) {
+    qsort(all, total / 2, sizeof *all, by_qid_then_document);
+    for (size_t k = 1; k < total / 2 && !split; ++k) {
+      if (all[k].qid != all[k - 1].qid) continue;
+      snprintf(error, error_size,
+               "%s: qid %llu comes back after other queries (at document %llu; its documents "
+               "began at document %llu); the lines of a query must be consecutive: sort the file "
+               "by qid, keeping each query's lines in order",
+               path, all[k].qid, all[k].document, all[k - 1].document);
+      split = 1;
+    }
+  } else {
+    snprintf(error, error_size, "%s: out of memory checking the queries across ranks", path);
+  }
+  free(all);
+  free(mine);
+  free(counts);
+  free(displs);
+  return all != NULL && !split;
+}
+
 int mpi_read_share(MPI_Comm comm, const char *path, const char *query_path,
                    const rank_read_limits *limits, rank_dataset *out, mpi_share *share, char *error,
                    size_t error_size) {
@@ -196,7 +262,10 @@ int mpi_read_share(MPI_Comm comm, const char *path, const char *query_path,
   memset(out, 0, sizeof *out);
   memset(share, 0, sizeof *share);
   struct stat info;
-  FILE *file = stat(path, &info) == 0 ? fopen(path, "rb") : NULL;
+  char why[256] = "";
+  const int fd = strcmp(path, "-") == 0 ? -1 : mrank_open_regular(path, 0, &info, why, sizeof why);
+  FILE *file = fd >= 0 ? fdopen(fd, "rb") : NULL;
+  if (fd >= 0 && file == NULL) close(fd);
   const offset size = file != NULL ? (offset)info.st_size : 0;
   const offset lo = size * rank / ranks, hi = size * (rank + 1) / ranks;
   /* every rank takes part in the scans below even when its file failed to open, so that the
@@ -211,7 +280,13 @@ int mpi_read_share(MPI_Comm comm, const char *path, const char *query_path,
   offset start = 0, end = 0;
   unsigned long long queries_here = 0;
   int ok = file != NULL;
-  if (!ok) snprintf(error, error_size, "%s: cannot open", path);
+  if (!ok && strcmp(path, "-") == 0) {
+    snprintf(error, error_size,
+             "-: --mpi reads each rank's share of a file by byte range, which standard input "
+             "cannot give; write the data to a file and name it");
+  } else if (!ok) {
+    snprintf(error, error_size, "%s: cannot open: %s", path, why[0] ? why : strerror(errno));
+  }
   if (ok && query_path != NULL) {
     size_t group_count = 0;
     size_t *groups = read_groups(query_path, &group_count, error, error_size);
@@ -272,6 +347,16 @@ int mpi_read_share(MPI_Comm comm, const char *path, const char *query_path,
   free(text);
   free(groups_text);
   if (query_path == NULL) {
+    /* every rank takes part, a failed one with no queries, so the collective calls stay matched */
+    const rank_dataset none = {0};
+    char split[1024];
+    const int whole =
+        queries_not_split(comm, path, ok ? out : &none, share->first_line, split, sizeof split);
+    if (ok && !whole) {
+      snprintf(error, error_size, "%s", split);
+      rank_dataset_free(out);
+      ok = 0;
+    }
     /* by qid: the share's queries are counted once read */
     queries_here = ok ? out->queries : 0;
     unsigned long long before = 0;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/options.h"
+#include "regular_file.h"
 
 /* What a path names: an existing file's device and inode, or for a file yet to be made its
  * folder's and its own name. */
@@ -63,13 +64,17 @@ static int writable(const mrank_path *out) {
   char folder[4096], name[256];
   split_path(out->path, folder, sizeof folder, name, sizeof name);
   struct stat info;
+  if (out->path[0] == '\0') {
+    mrank_error("%s '': an empty file name; give the path of a file", out->option);
+    return 0;
+  }
   if (name[0] == '\0') {
     mrank_error("%s %s: names a folder; give a file name", out->option, out->path);
     return 0;
   }
   if (stat(out->path, &info) == 0 && !S_ISREG(info.st_mode)) {
-    mrank_error("%s %s: %s; give the path of a regular file", out->option, out->path,
-                S_ISDIR(info.st_mode) ? "is a directory" : "is not a regular file");
+    mrank_error("%s %s: is %s, not a regular file; give the path of a regular file", out->option,
+                out->path, S_ISDIR(info.st_mode) ? "a directory" : mrank_file_kind(info.st_mode));
     return 0;
   }
   if (stat(folder, &info) != 0) {
@@ -95,8 +100,55 @@ static int writable(const mrank_path *out) {
   return 1;
 }
 
+/* Standard input can be read once: two inputs given as "-" would leave the second empty. */
+static int standard_input_once(const mrank_path *inputs, size_t input_count) {
+  const mrank_path *first = NULL;
+  for (size_t i = 0; i < input_count; ++i) {
+    if (inputs[i].path == NULL || strcmp(inputs[i].path, "-") != 0) continue;
+    if (first != NULL) {
+      mrank_error(
+          "%s - and %s -: standard input can be read only once; give a file for one of "
+          "them",
+          first->option, inputs[i].option);
+      return 0;
+    }
+    first = &inputs[i];
+  }
+  return 1;
+}
+
+int mrank_check_folder(const char *option, const char *path) {
+  struct stat info;
+  if (path[0] == '\0') {
+    mrank_error("%s '': an empty folder name; give the path of a folder", option);
+    return 0;
+  }
+  if (stat(path, &info) == 0) {
+    if (!S_ISDIR(info.st_mode)) {
+      mrank_error("%s %s: is %s, not a folder; give a folder (it is made when missing)", option,
+                  path, mrank_file_kind(info.st_mode));
+      return 0;
+    }
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/.mrank-probe-XXXXXX", path);
+    const int fd = mkstemp(probe);
+    if (fd < 0) {
+      mrank_error("%s %s: cannot create a file in it (%s); choose a writable folder", option, path,
+                  strerror(errno));
+      return 0;
+    }
+    close(fd);
+    unlink(probe);
+    return 1;
+  }
+  /* a folder yet to be made: its parent must take it */
+  const mrank_path as_file = {option, path};
+  return writable(&as_file);
+}
+
 int mrank_check_paths(const mrank_path *inputs, size_t input_count, const mrank_path *outputs,
                       size_t output_count) {
+  if (!standard_input_once(inputs, input_count)) return 0;
   for (size_t o = 0; o < output_count; ++o) {
     if (outputs[o].path == NULL) continue;
     if (!writable(&outputs[o])) return 0;

@@ -21,8 +21,9 @@ const char mrank_predict_help[] =
     "\n"
     "  --model M      a model written by mrank train or mrank tune\n"
     "  --data FILE    SVMlight / LETOR text; - reads standard input\n"
-    "  --query FILE   accepted (and not needed: a document's score does not depend on its group),\n"
-    "                 so that the line that runs eval runs predict too\n"
+    "  --query FILE   a LightGBM group file: read and checked against the data (the counts must\n"
+    "                 add up), though a score does not depend on its group, so that the line\n"
+    "                 that runs eval runs predict too\n"
     "  --output OUT   write the scores to OUT (atomically: a whole file or none) instead of\n"
     "                 standard output\n";
 
@@ -50,12 +51,14 @@ int mrank_cmd_predict(int argc, char **argv) {
     mrank_error("--model and --data are required; see 'mrank predict --help'");
     return 2;
   }
-  const mrank_path inputs[] = {{"--model", model_path}, {"--data", data_path}};
+  const mrank_path inputs[] = {
+      {"--model", model_path}, {"--data", data_path}, {"--query", query_path}};
   const mrank_path outputs[] = {{"--output", output}};
-  if (!mrank_check_paths(inputs, 2, outputs, 1)) return 2;
+  if (!mrank_check_paths(inputs, 3, outputs, 1)) return 2;
   rank_model model;
   rank_dataset data;
-  if (!mrank_load_model_and_data(model_path, data_path, NULL, -1.0, &model, &data)) return 2;
+  /* a group file given is read and checked against the data, though scores do not need it */
+  if (!mrank_load_model_and_data(model_path, data_path, query_path, -1.0, &model, &data)) return 2;
   int status = 2;
   double *scores = malloc((data.docs > 0 ? data.docs : 1) * sizeof *scores);
   rank_atomic_file file;

@@ -14,7 +14,7 @@
 #include "rank/synth.h"
 
 const char mrank_synth_help[] =
-    "usage: mrank synth --out FILE [--queries Q] [--docs D] [--features F] [--noise S] [--seed N]\n"
+    "usage: mrank synth --out OUT [--queries Q] [--docs D] [--features F] [--noise S] [--seed N]\n"
     "                   [--raw] [--irrelevant K] [--nonlinear W]\n"
     "\n"
     "Writes a LETOR file from a planted linear model: features uniform in [0, 1), a hidden weight\n"
@@ -23,7 +23,7 @@ const char mrank_synth_help[] =
     "of the scores) cut into relevance labels 0-4 by rank (the top 5% 4, then 3, 2, 1, 0). "
     "Training\n"
     "on it should recover the planted order. Defaults: 200 queries of 40 documents, 20 features,\n"
-    "noise 0.1, seed 1. The planted weights go to FILE.weights (one per line, in the data's\n"
+    "noise 0.1, seed 1. The planted weights go to OUT.weights (one per line, in the data's\n"
     "units).\n"
     "\n"
     "  --raw            raw features, as MSLR-WEB's and Istella's: feature f is its [0, 1) value\n"
@@ -33,7 +33,7 @@ const char mrank_synth_help[] =
     "them)\n"
     "  --nonlinear W    a planted non-linear part of weight W (0 to 1) in the score: products of\n"
     "                   the feature pairs 1 and 2, 3 and 4, 5 and 6, which no linear model holds\n"
-    "                   (train --scorer mlp can); FILE.weights keeps the linear part's weights\n";
+    "                   (train --scorer mlp can); OUT.weights keeps the linear part's weights\n";
 
 int mrank_cmd_synth(int argc, char **argv) {
   const char *out = NULL;
@@ -89,7 +89,7 @@ int mrank_cmd_synth(int argc, char **argv) {
     }
   }
   if (out == NULL) {
-    fprintf(stderr, "mrank synth: --out FILE is required\n");
+    fprintf(stderr, "mrank synth: --out OUT is required\n");
     return 2;
   }
   if (docs > 100000 || features > 100000 || queries * docs > 100000000ull) {

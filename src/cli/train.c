@@ -1,5 +1,6 @@
 /* train.c: `mrank train`, a linear pairwise ranker trained on the device, with validation, early
  * stopping and checkpoints. */
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -614,10 +615,37 @@ static int train_mpi(const train_settings *s) {
 #endif
 }
 
+/* Under mpirun every rank parses the same command line, so one usage message is enough: while it
+ * is parsed, the standard error of a rank after the first goes nowhere. Returns the saved
+ * descriptor to restore, or -1 when nothing was redirected. */
+static int quiet_other_ranks(int argc, char **argv) {
+  int mpi = 0;
+  for (int i = 0; i < argc; ++i)
+    mpi |= strcmp(argv[i], "--mpi") == 0;
+  const char *rank = getenv("OMPI_COMM_WORLD_RANK");
+  if (rank == NULL) rank = getenv("PMIX_RANK");
+  if (rank == NULL) rank = getenv("PMI_RANK");
+  if (!mpi || rank == NULL || strcmp(rank, "0") == 0) return -1;
+  fflush(stderr);
+  const int saved = dup(STDERR_FILENO), nowhere = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  if (saved >= 0 && nowhere >= 0) dup2(nowhere, STDERR_FILENO);
+  if (nowhere >= 0) close(nowhere);
+  return saved;
+}
+
+static void restore_stderr(int saved) {
+  if (saved < 0) return;
+  fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+}
+
 int mrank_cmd_train(int argc, char **argv) {
   train_settings s;
   memset(&s, 0, sizeof s);
+  const int saved_stderr = quiet_other_ranks(argc, argv);
   const int parsed = parse_train(argc, argv, &s);
+  restore_stderr(saved_stderr);
   if (parsed < 0) {
     fputs(mrank_train_help, stdout);
     fputs(mrank_train_help_more, stdout);

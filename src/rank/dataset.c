@@ -43,47 +43,6 @@ static void say(char *error, size_t size, const char *format, ...) {
   va_end(args);
 }
 
-char *rank_read_file(const char *path, size_t *length, char *error, size_t error_size) {
-  const int standard_input = strcmp(path, "-") == 0;
-  const char *shown = standard_input ? "standard input" : path;
-  FILE *file = standard_input ? stdin : fopen(path, "rb");
-  if (file == NULL) {
-    say(error, error_size, "%s: cannot open: %s", path, strerror(errno));
-    return NULL;
-  }
-  struct stat info;
-  if (fstat(fileno(file), &info) == 0 && S_ISDIR(info.st_mode)) {
-    if (!standard_input) fclose(file);
-    say(error, error_size, "%s: is a directory; give a data file", shown);
-    return NULL;
-  }
-  size_t capacity = 1 << 16, used = 0;
-  char *text = malloc(capacity + 1);
-  while (text != NULL) {
-    used += fread(text + used, 1, capacity - used, file);
-    if (used < capacity) break;
-    char *grown = realloc(text, 2 * capacity + 1);
-    if (grown == NULL) {
-      free(text);
-      text = NULL;
-      break;
-    }
-    text = grown;
-    capacity *= 2;
-  }
-  const int read_error = ferror(file) ? errno : 0;
-  if (!standard_input) fclose(file);
-  if (text == NULL || read_error != 0) {
-    free(text);
-    say(error, error_size, "%s: cannot read: %s", shown,
-        text == NULL ? "out of memory" : strerror(read_error));
-    return NULL;
-  }
-  text[used] = '\0';
-  *length = used;
-  return text;
-}
-
 void rank_dataset_free(rank_dataset *data) {
   free(data->x);
   free(data->labels);

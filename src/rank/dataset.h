@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "rank/text_file.h"
+
 /* The largest feature index (and count) accepted: a dense row of 2^24 floats is 64 MiB. */
 #define RANK_MAX_FEATURES ((size_t)1 << 24)
 
@@ -64,7 +66,5 @@ int rank_dataset_write_lines(const rank_dataset *data, const char *text, size_t 
                              const size_t *order, size_t count, const char *path, char *error,
                              size_t error_size);
 
-/* Reads a whole file ("-": standard input); NULL (and a message) on failure. */
-char *rank_read_file(const char *path, size_t *length, char *error, size_t error_size);
 
 #endif /* MRANK_RANK_DATASET_H */

@@ -21,12 +21,12 @@ mkdir -p "$out/include"
 printf '#define MRANK_VERSION_MAJOR 0\n#define MRANK_VERSION_MINOR 0\n#define MRANK_VERSION_PATCH 0\n#define MRANK_VERSION_STRING "fuzz"\n' >"$out/include/mrank_version.h"
 flags+=(-I"$out/include")
 declare -A sources=(
-  [letor]="$root/src/rank/dataset.c $root/src/rank/atomic_file.c"
-  [groups]="$root/src/rank/dataset.c $root/src/rank/atomic_file.c"
-  [model]="$root/src/rank/model.c $root/src/rank/mlp.c $root/src/rank/encoding.c $root/src/rank/dataset.c $root/src/rank/atomic_file.c"
+  [letor]="$root/src/rank/dataset.c $root/src/rank/text_file.c $root/src/regular_file.c $root/src/host_memory.c $root/src/rank/atomic_file.c"
+  [groups]="$root/src/rank/dataset.c $root/src/rank/text_file.c $root/src/regular_file.c $root/src/host_memory.c $root/src/rank/atomic_file.c"
+  [model]="$root/src/rank/model.c $root/src/rank/mlp.c $root/src/rank/encoding.c $root/src/rank/dataset.c $root/src/rank/text_file.c $root/src/regular_file.c $root/src/host_memory.c $root/src/rank/atomic_file.c"
   [selector]="$root/src/device.c $root/src/device_set.c $root/src/errors.c $root/src/pocl_hint.c"
-  [shape]="$root/src/shape.c $root/src/disk_cache.c $root/src/device_traits.c $root/src/trust.c $root/src/version.c"
-  [manifest]="$root/src/program_builder.c $root/src/disk_cache.c $root/src/trust.c $root/src/device_traits.c $root/src/errors.c $root/src/version.c"
+  [shape]="$root/src/shape.c $root/src/regular_file.c $root/src/disk_cache.c $root/src/device_traits.c $root/src/trust.c $root/src/version.c"
+  [manifest]="$root/src/program_builder.c $root/src/regular_file.c $root/src/disk_cache.c $root/src/trust.c $root/src/device_traits.c $root/src/errors.c $root/src/version.c"
 )
 status=0
 passed=0
