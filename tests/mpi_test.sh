@@ -102,4 +102,26 @@ set +e
 status=$?
 set -e
 [ "$status" -eq 2 ] && grep -q "goes with --mpi" err.txt || fail "--allreduce without --mpi"
+echo "== a query split between ranks' shares is refused as one process refuses it"
+# qid 1 comes back after qid 2: one process says so; each rank alone saw one run of each qid
+printf '1 qid:1 1:0.5\n0 qid:2 1:0.2\n1 qid:2 1:0.4\n0 qid:1 1:0.3\n' > split-query.txt
+for k in 1 2 4; do
+  set +e
+  ranks "$k" "$mrank" train --mpi --train split-query.txt --model split.model 2> err.txt
+  status=$?
+  set -e
+  [ "$status" -ne 0 ] && [ ! -e split.model ] || fail "$k ranks: a split query was accepted"
+  grep -q "qid 1 comes back after other queries" err.txt ||
+    fail "$k ranks, split query: $(head -n 1 err.txt)"
+done
+
+echo "== usage errors are printed once, not once per rank"
+set +e
+ranks 4 "$mrank" train --mpi --model x.model 2> err.txt
+set -e
+[ "$(grep -c "are required" err.txt)" -eq 1 ] || fail "usage error: $(grep -c "are required" err.txt) times"
+set +e
+ranks 2 "$mrank" train --mpi --train - --model x.model < /dev/null 2> err.txt
+set -e
+grep -q "standard input cannot give" err.txt || fail "--train -: $(head -n 1 err.txt)"
 echo "mpi_test: passed"
