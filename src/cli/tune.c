@@ -65,9 +65,10 @@ typedef struct result {
   unsigned diverged_at; /* the epoch whose loss or weights were not finite, or 0 */
   double ndcg, pair_accuracy, seconds;
   float *weights; /* one validation file: the best epoch's weights, trained on --train */
-  /* folds: each epoch's NDCG@10 summed over the folds, and how many folds reached it */
-  double *curve;
-  unsigned *reached;
+  /* folds: each epoch's NDCG@10 and pair accuracy summed over the folds, how many folds reached
+   * it, and how many of those had a pair to measure */
+  double *curve, *pair_curve;
+  unsigned *reached, *pairs_reached;
 } result;
 
 static const char *const grid_names[] = {
@@ -161,14 +162,30 @@ static int train_one(rank_trainer *trainer, const rank_dataset *train, const ran
   return ok;
 }
 
-/* The epoch callback of a fold's run: its NDCG@10 into the setting's curve. */
+/* A fold's run: the setting it trains, its held-out part, and room for that part's scores. */
+typedef struct fold_run {
+  result *r;
+  const rank_dataset *held_out;
+  double *scores;
+} fold_run;
+
+/* The epoch callback of a fold's run: its NDCG@10 and pair accuracy into the setting's curves. */
 static int add_to_curve(const rank_fit_epoch *epoch, void *user, char *error, size_t size) {
-  (void)error;
-  (void)size;
-  result *r = user;
+  fold_run *run = user;
+  result *r = run->r;
   const unsigned e = epoch->report->epoch - 1;
   r->curve[e] += epoch->valid_ndcg;
   r->reached[e]++;
+  rank_metrics m;
+  rank_score(run->held_out, epoch->weights, run->held_out->features, run->scores);
+  if (!rank_evaluate(run->held_out, run->scores, &m)) {
+    snprintf(error, size, "out of memory measuring a fold");
+    return 0;
+  }
+  if (!isnan(m.pair_accuracy)) {
+    r->pair_curve[e] += m.pair_accuracy;
+    r->pairs_reached[e]++;
+  }
   return 1;
 }
 
@@ -176,7 +193,7 @@ static int add_to_curve(const rank_fit_epoch *epoch, void *user, char *error, si
  * epoch of best mean NDCG@10 over the folds that all reached it. */
 static int tune_folds(const rank_dataset *all, size_t folds, const char *selector,
                       const rank_options *base, result *results, size_t settings, int json,
-                      char *error, size_t size) {
+                      char *device, size_t device_size, char *error, size_t size) {
   if (all->queries < folds) {
     snprintf(error, size, "%zu queries cannot make %zu folds", all->queries, folds);
     return 0;
@@ -188,10 +205,16 @@ static int tune_folds(const rank_dataset *all, size_t folds, const char *selecto
   }
   int ok = 1;
   for (size_t s = 0; s < settings && ok; ++s) {
-    results[s].curve = calloc(results[s].options.epochs + 1, sizeof(double));
-    results[s].reached = calloc(results[s].options.epochs + 1, sizeof(unsigned));
-    ok = results[s].curve != NULL && results[s].reached != NULL;
+    const size_t length = results[s].options.epochs + 1;
+    results[s].curve = calloc(length, sizeof(double));
+    results[s].pair_curve = calloc(length, sizeof(double));
+    results[s].reached = calloc(length, sizeof(unsigned));
+    results[s].pairs_reached = calloc(length, sizeof(unsigned));
+    ok = results[s].curve != NULL && results[s].reached != NULL && results[s].pair_curve != NULL &&
+         results[s].pairs_reached != NULL;
   }
+  double *scores = ok ? malloc((all->docs + 1) * sizeof *scores) : NULL;
+  ok = scores != NULL;
   for (size_t k = 0; k < folds && ok; ++k) {
     rank_dataset inner, held_out;
     ok = rank_kfold_parts(all, order, folds, k, &inner, &held_out);
@@ -199,6 +222,7 @@ static int tune_folds(const rank_dataset *all, size_t folds, const char *selecto
         ok ? rank_trainer_create(&inner, selector, 0, base->scale, error, size) : NULL;
     if (!ok) snprintf(error, size, "out of memory for the folds");
     ok = trainer != NULL;
+    if (ok && k == 0) snprintf(device, device_size, "%s", rank_trainer_device(trainer));
     if (ok && !json) {
       fprintf(stderr, "fold %zu of %zu on \"%s\": %zu settings, %zu queries held out\n", k + 1,
               folds, rank_trainer_device(trainer), settings, held_out.queries);
@@ -207,7 +231,8 @@ static int tune_folds(const rank_dataset *all, size_t folds, const char *selecto
       result *r = &results[s];
       rank_options options = r->options;
       options.patience = 0; /* every epoch is scored: the folds' curves must line up */
-      const rank_fit_hooks hooks = {NULL, add_to_curve, r, NULL, NULL, NULL};
+      fold_run run = {r, &held_out, scores};
+      const rank_fit_hooks hooks = {NULL, add_to_curve, &run, NULL, NULL, NULL};
       rank_fit_result fit = {.best_weights = r->weights};
       ok = rank_fit(trainer, all->features, &held_out, &options, &hooks, &fit, error, size);
       r->seconds += fit.seconds;
@@ -220,11 +245,12 @@ static int tune_folds(const rank_dataset *all, size_t folds, const char *selecto
     rank_dataset_free(&held_out);
   }
   free(order);
+  free(scores);
   for (size_t s = 0; s < settings && ok; ++s) {
     result *r = &results[s];
     r->best_epoch = 0;
     r->ndcg = -1.0;
-    r->pair_accuracy = NAN; /* the folds choose by NDCG@10 alone */
+    r->pair_accuracy = NAN; /* the folds choose by NDCG@10 alone; pair accuracy is reported */
     for (unsigned e = 0; e < r->options.epochs; ++e) {
       if (r->reached[e] != folds) continue;
       const double mean = r->curve[e] / (double)folds;
@@ -232,6 +258,11 @@ static int tune_folds(const rank_dataset *all, size_t folds, const char *selecto
         r->ndcg = mean;
         r->best_epoch = e + 1;
       }
+    }
+    /* the mean over the folds with a pair to measure at the chosen epoch (n/a with none) */
+    const unsigned chosen = r->best_epoch > 0 ? r->best_epoch - 1 : 0;
+    if (r->best_epoch > 0 && r->pairs_reached[chosen] > 0) {
+      r->pair_accuracy = r->pair_curve[chosen] / (double)r->pairs_reached[chosen];
     }
     if (!json) {
       char text[256];
@@ -378,7 +409,7 @@ int mrank_cmd_tune(int argc, char **argv) {
             settings, max_settings);
     return 2;
   }
-  char error[1024];
+  char error[1024], device[256] = "";
   rank_dataset train, valid;
   memset(&valid, 0, sizeof valid);
   const rank_read_limits limits = {features, max_label};
@@ -421,8 +452,9 @@ int mrank_cmd_tune(int argc, char **argv) {
     request.options.average = 0;
     request.options.holdout = 0.0;
     request.quiet = 1;
-    status = mrank_tune_mlp(&request, grid_texts, grid_count, &train,
-                            valid_path != NULL ? &valid : NULL, all, folds, refit, model_path);
+    status =
+        mrank_tune_mlp(&request, grid_texts, grid_count, &train, valid_path != NULL ? &valid : NULL,
+                       all, folds, refit, model_path, json);
     goto done;
   }
   for (size_t s = 0; s < settings; ++s) {
@@ -447,7 +479,8 @@ int mrank_cmd_tune(int argc, char **argv) {
     }
   }
   if (folds > 0) {
-    if (!tune_folds(all, folds, selector, &base, results, settings, json, error, sizeof error)) {
+    if (!tune_folds(all, folds, selector, &base, results, settings, json, device, sizeof device,
+                    error, sizeof error)) {
       fprintf(stderr, "mrank tune: %s\n", error);
       goto done;
     }
@@ -457,6 +490,7 @@ int mrank_cmd_tune(int argc, char **argv) {
       fprintf(stderr, "mrank tune: %s\n", error);
       goto done;
     }
+    snprintf(device, sizeof device, "%s", rank_trainer_device(trainer));
     if (!json) {
       fprintf(stderr, "tuning %zu settings on \"%s\" (%zu documents, %zu queries)\n", settings,
               rank_trainer_device(trainer), train.docs, train.queries);
@@ -479,8 +513,9 @@ int mrank_cmd_tune(int argc, char **argv) {
   }
   qsort(results, settings, sizeof *results, by_ndcg);
   if (json) {
-    printf("{\"device\": ");
-    mrank_json_string(stdout, rank_trainer_device(trainer));
+    printf("{\"scorer\": \"linear\", \"chosen_on\": \"%s\", \"device\": ",
+           folds > 0 ? "folds" : "valid");
+    mrank_json_string(stdout, device);
     printf(", \"results\": [\n");
   }
   int width = (int)strlen("setting");
@@ -578,7 +613,9 @@ done:
   for (size_t s = 0; results != NULL && s < settings; ++s) {
     free(results[s].weights);
     free(results[s].curve);
+    free(results[s].pair_curve);
     free(results[s].reached);
+    free(results[s].pairs_reached);
   }
   free(results);
   rank_trainer_destroy(trainer);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/json.h"
 #include "cli/options.h"
 #include "rank/subset.h"
 
@@ -186,9 +187,54 @@ static int score_setting(mlp_setting *s, const rank_dataset *train, const rank_d
   return ok;
 }
 
+static void print_table(const mlp_setting *results, size_t settings) {
+  char text[256];
+  printf("%-60s %5s %8s %8s\n", "setting", "epoch", "NDCG@10", "seconds");
+  for (size_t s = 0; s < settings; ++s) {
+    describe(&results[s].request, text, sizeof text);
+    if (!results[s].found) {
+      printf("%-60s %5s %8s %8.2f  diverged at epoch %u\n", text, "-", "-", results[s].seconds,
+             results[s].diverged_at);
+    } else {
+      printf("%-60s %5u %8.4f %8.2f\n", text, results[s].best_epoch, results[s].ndcg,
+             results[s].seconds);
+    }
+  }
+}
+
+/* The table as JSON, best first: each setting's values by name, as the linear scorer's tune
+ * prints them. ndcg@10 is null where the setting never gave a model. */
+static void print_json(const mlp_setting *results, size_t settings, size_t folds) {
+  char text[256], hidden[64];
+  printf("{\"scorer\": \"mlp\", \"chosen_on\": \"%s\", \"results\": [\n",
+         folds > 0 ? "folds" : "valid");
+  for (size_t s = 0; s < settings; ++s) {
+    const mlp_request *r = &results[s].request;
+    describe(r, text, sizeof text);
+    rank_mlp_hidden_text(&r->mlp.shape, hidden, sizeof hidden);
+    printf("  {\"setting\": ");
+    mrank_json_string(stdout, text);
+    printf(", \"hidden\": ");
+    mrank_json_string(stdout, hidden);
+    printf(", \"dropout\": %g, \"lr\": %g, \"weight_decay\": %g, \"skip\": ", r->mlp.dropout,
+           r->options.lr, r->mlp.weight_decay);
+    mrank_json_string(stdout, mrank_mlp_skip_name(&r->mlp));
+    printf(", \"bins\": %zu, \"best_epoch\": %u, \"ndcg@10\": ", r->mlp.bins,
+           results[s].best_epoch);
+    if (results[s].found) {
+      printf("%.6f", results[s].ndcg);
+    } else {
+      printf("null");
+    }
+    printf(", \"seconds\": %.4f, \"diverged_at_epoch\": %u}%s\n", results[s].seconds,
+           results[s].diverged_at, s + 1 < settings ? "," : "");
+  }
+  printf("]}\n");
+}
+
 int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int grid_count,
                    const rank_dataset *train, const rank_dataset *valid, const rank_dataset *all,
-                   size_t folds, int refit, const char *model_path) {
+                   size_t folds, int refit, const char *model_path, int json) {
   mlp_grid grids[grid_kinds];
   int seen[grid_kinds] = {0};
   for (int g = 0; g < grid_count; ++g) {
@@ -211,8 +257,10 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
   if (results == NULL) return mrank_error("out of memory"), 2;
   char error[2048], text[256];
   int status = 2;
-  fprintf(stderr, "tuning %zu MLP settings%s\n", settings,
-          folds > 0 ? " on folds" : " on the validation data");
+  if (!json) {
+    fprintf(stderr, "tuning %zu MLP settings%s\n", settings,
+            folds > 0 ? " on folds" : " on the validation data");
+  }
   for (size_t s = 0; s < settings; ++s) {
     mlp_setting *r = &results[s];
     r->request = *base;
@@ -239,7 +287,9 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
       mrank_error("%s: %s", text, error);
       goto done;
     }
-    if (r->found) {
+    if (json) {
+      continue;
+    } else if (r->found) {
       fprintf(stderr, "  [%zu/%zu] %s: %sNDCG@10 %.4f at epoch %u\n", s + 1, settings, text,
               folds > 0 ? "mean " : "", r->ndcg, r->best_epoch);
     } else {
@@ -248,16 +298,10 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
     }
   }
   qsort(results, settings, sizeof *results, by_ndcg);
-  printf("%-60s %5s %8s %8s\n", "setting", "epoch", "NDCG@10", "seconds");
-  for (size_t s = 0; s < settings; ++s) {
-    describe(&results[s].request, text, sizeof text);
-    if (!results[s].found) {
-      printf("%-60s %5s %8s %8.2f  diverged at epoch %u\n", text, "-", "-", results[s].seconds,
-             results[s].diverged_at);
-    } else {
-      printf("%-60s %5u %8.4f %8.2f\n", text, results[s].best_epoch, results[s].ndcg,
-             results[s].seconds);
-    }
+  if (json) {
+    print_json(results, settings, folds);
+  } else {
+    print_table(results, settings);
   }
   if (!results[0].found) {
     fprintf(stderr,
@@ -281,8 +325,10 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
                              model_path, error, sizeof error)) {
     mrank_error("%s", error);
   } else {
-    printf("%s: the best setting on %zu queries for %u epochs\nbest model written to %s\n",
-           refit ? "refit" : "trained", data->queries, results[0].best_epoch, model_path);
+    if (!json) {
+      printf("%s: the best setting on %zu queries for %u epochs\nbest model written to %s\n",
+             refit ? "refit" : "trained", data->queries, results[0].best_epoch, model_path);
+    }
     status = 0;
   }
   mrank_mlp_model_free(&model);
