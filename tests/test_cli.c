@@ -414,3 +414,60 @@ Test(cli, messages_name_the_command_and_the_value) {
     free(out);
   }
 }
+
+/* Interrupted at any moment of the default run (the folds' walks, the choice, the refit), train
+ * writes a model only with true options and a true description: never l2=nan, never "refit on
+ * all" when the refit was cut short; the status is 130. Several moments, as the stage a signal
+ * lands in depends on the machine's speed. */
+Test(cli, an_interrupted_choice_is_described_truly, .timeout = 240) {
+  char dir[] = "/tmp/mrank-choice-XXXXXX", command[2048], out[8192];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(command, sizeof command,
+           "'%s' synth --queries 600 --docs 30 --features 40 --out %s/data >/dev/null",
+           MRANK_CLI_PATH, dir);
+  cr_assert_eq(system(command), 0);
+  const char *moments[] = {"0.3", "0.8", "1.5", "2.5", "4"};
+  for (size_t m = 0; m < sizeof moments / sizeof moments[0]; ++m) {
+    snprintf(command, sizeof command,
+             "cd %s && rm -f model && ('%s' train --train data --model model --epochs 60 "
+             "> log 2>&1 & pid=$!; sleep %s; kill -INT $pid 2>/dev/null; wait $pid; "
+             "echo \"exit $?\"; cat log; test -e model && sed -n 3,4p model)",
+             dir, MRANK_CLI_PATH, moments[m]);
+    shell(command, out, sizeof out);
+    cr_assert_null(strstr(out, "nan"), "after %s s: %s", moments[m], out);
+    if (strncmp(out, "exit 130", 8) == 0 && strstr(out, "written to") != NULL) {
+      cr_assert_null(strstr(out, "refit on all) written"), "after %s s: %s", moments[m], out);
+      const int described = strstr(out, "interrupted before the choice") != NULL ||
+                            strstr(out, "interrupted during the refit on all") != NULL;
+      cr_assert(described, "the closing line says what the weights are, after %s s: %s", moments[m],
+                out);
+    } else if (strncmp(out, "exit 0", 6) != 0) {
+      cr_assert_not_null(strstr(out, "no model written"), "after %s s: %s", moments[m], out);
+    }
+  }
+  snprintf(command, sizeof command, "rm -rf %s", dir);
+  cr_assert_eq(system(command), 0);
+}
+
+/* tune on SIGTERM stops after the epoch under way, says that nothing was chosen, and writes no
+ * model (status 143), where it used to die at once without a word. */
+Test(cli, sigterm_ends_tune_with_a_message_and_no_model, .timeout = 120) {
+  char dir[] = "/tmp/mrank-tune-term-XXXXXX", command[2048], out[4096];
+  cr_assert_not_null(mkdtemp(dir));
+  const char *modes[] = {"--folds 3", "--folds 2 --scorer mlp"};
+  for (size_t m = 0; m < sizeof modes / sizeof modes[0]; ++m) {
+    snprintf(command, sizeof command,
+             "cd %s && '%s' synth --queries 400 --docs 30 --features 30 --out data >/dev/null && "
+             "('%s' tune --train data %s --model model --grid "
+             "lr=0.1,0.05,0.01,0.005 --epochs 100000 --patience 0 2>err >/dev/null & pid=$!; "
+             "sleep 2; kill -TERM $pid; wait $pid; echo \"exit $?\"; cat err; ls)",
+             dir, MRANK_CLI_PATH, MRANK_CLI_PATH, modes[m]);
+    shell(command, out, sizeof out);
+    cr_assert_eq(strncmp(out, "exit 143\n", 9), 0, "%s: %s", modes[m], out);
+    cr_assert_not_null(strstr(out, "mrank tune: interrupted (SIGTERM) before the search ended"),
+                       "%s: %s", modes[m], out);
+    cr_assert_null(strstr(out, "model\n"), "no model was written: %s", out);
+  }
+  snprintf(command, sizeof command, "rm -rf %s", dir);
+  cr_assert_eq(system(command), 0);
+}

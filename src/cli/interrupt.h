@@ -12,4 +12,8 @@ extern volatile sig_atomic_t mrank_interrupted;
 /* Installs the handlers for SIGINT and SIGTERM. */
 void mrank_catch_interrupts(void);
 
+/* tune's answer to an interruption: an unfinished search chose nothing, so "mrank tune:
+ * interrupted (SIGTERM) before the search ended; no model written ..." and 128 + the signal. */
+int mrank_tune_interrupted(void);
+
 #endif /* MRANK_CLI_INTERRUPT_H */

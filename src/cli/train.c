@@ -333,6 +333,10 @@ typedef struct train_run {
   int per_epoch; /* print a line per epoch (a run of one L2) */
   int checkpoint_failed;
   char error[1024]; /* a checkpoint failure seen by the step callback */
+  /* while choosing: the walk's curves, whose best point says how run->best's weights were
+   * trained; how many queries trained them (the fold's), of how many */
+  const rank_path_curves *curves;
+  size_t trained_queries, kept_queries, all_queries;
 } train_run;
 
 static void draw_bar(unsigned epoch, double done, void *user) {
@@ -347,9 +351,34 @@ static void draw_bar(unsigned epoch, double done, void *user) {
   fflush(stderr);
 }
 
+/* The path and the choice written into the model. */
+static void record_choice(rank_model *model, const rank_selection *selection) {
+  model->path_count = selection->count;
+  for (size_t k = 0; k < selection->count; ++k) {
+    model->path_l2[k] = selection->l2[k];
+    model->path_epochs[k] = selection->epochs[k];
+  }
+  model->options.l2 = selection->l2[selection->count - 1];
+  model->best_epoch = selection->epochs[selection->count - 1];
+}
+
+/* run->best takes the description of the walk's best point (its l2 and the path that leads to it),
+ * the weights being those the walk kept; 0 when it kept none yet. */
+static int describe_walk_point(train_run *run) {
+  rank_selection point;
+  if (run->curves == NULL || !rank_path_best_point(run->curves, &point)) return 0;
+  record_choice(run->best, &point);
+  return 1;
+}
+
 static int after_epoch(const rank_fit_epoch *e, void *user, char *error, size_t error_size) {
   train_run *run = user;
   const train_settings *s = run->settings;
+  /* the walk under way has just kept these weights: they are trained on its queries */
+  if (run->curves != NULL && run->curves->best_found &&
+      run->curves->best_walk == run->curves->folds) {
+    run->kept_queries = run->trained_queries;
+  }
   if (run->per_epoch && e->better) {
     memcpy(run->best->weights, e->weights, run->best->features * sizeof(float));
     run->best->best_epoch = e->report->epoch;
@@ -367,8 +396,9 @@ static int after_epoch(const rank_fit_epoch *e, void *user, char *error, size_t 
     fflush(stdout);
   }
   if (!s->checkpoint) return 1;
-  /* while choosing, the walk has put its best weights so far in run->best before this call */
-  if (!run->per_epoch && run->best->best_epoch == 0) run->best->best_epoch = 1;
+  /* while choosing, the walk has put its best weights so far in run->best before this call: the
+   * checkpoint holds them under the l2 and path that trained them, never an unchosen l2 */
+  if (!run->per_epoch && !describe_walk_point(run)) return 1;
   if (!rank_model_save(run->best, s->model, error, error_size)) {
     run->checkpoint_failed = 1;
     return 0;
@@ -418,6 +448,8 @@ typedef struct train_outcome {
   unsigned diverged_at, stale_epochs;
   int interrupted;
   rank_fit_result fit; /* the run whose profile is printed */
+  /* an interruption while choosing: what the written weights are (empty: what was chosen) */
+  char written[256];
 } train_outcome;
 
 /* --holdout 0 (or too few queries to hold any out): --epochs epochs with the options as given. */
@@ -465,17 +497,6 @@ static void print_curves(const rank_path_curves *curves) {
   }
 }
 
-/* The path and the choice written into the model. */
-static void record_choice(rank_model *model, const rank_selection *selection) {
-  model->path_count = selection->count;
-  for (size_t k = 0; k < selection->count; ++k) {
-    model->path_l2[k] = selection->l2[k];
-    model->path_epochs[k] = selection->epochs[k];
-  }
-  model->options.l2 = selection->l2[selection->count - 1];
-  model->best_epoch = selection->epochs[selection->count - 1];
-}
-
 /* The walk on every fold (or on --valid FILE), averaged into the curves. */
 static int walk_folds(const train_settings *s, const rank_dataset *train, const rank_dataset *valid,
                       train_run *run, rank_path_curves *curves, int *interrupted, char *error,
@@ -511,19 +532,33 @@ static int walk_folds(const train_settings *s, const rank_dataset *train, const 
     }
     char what[64];
     snprintf(what, sizeof what, "fold %zu of %zu", k + 1, folds.count);
+    run->trained_queries = valid == NULL ? inner.queries : train->queries;
     rank_trainer *trainer = make_trainer(s, valid == NULL ? &inner : train,
                                          valid == NULL ? what : "training", error, error_size);
     ok = trainer != NULL &&
          rank_path_walk(trainer, train->features, valid == NULL ? &held_out : valid, &s->options,
                         &hooks, curves, run->best->weights, interrupted, error, error_size);
-    /* interrupted: these weights are the best so far (trained on part of the queries) */
-    if (*interrupted && curves->reached[0] > 0) run->best->best_epoch = 1;
     rank_trainer_destroy(trainer);
     rank_dataset_free(&inner);
     rank_dataset_free(&held_out);
   }
   free(folds.order);
   return ok;
+}
+
+/* What an interrupted choice writes, for the closing line: the walk's best point, on which
+ * queries it was trained, and when the run stopped. */
+static void describe_interrupted(train_outcome *outcome, int on_valid, unsigned walk,
+                                 const train_run *run, const char *when) {
+  if (on_valid) {
+    snprintf(outcome->written, sizeof outcome->written,
+             "the best point on --valid so far; interrupted %s", when);
+  } else {
+    snprintf(outcome->written, sizeof outcome->written,
+             "the best point of fold %u's walk, trained on %zu of the %zu queries; interrupted "
+             "%s",
+             walk, run->kept_queries, run->all_queries, when);
+  }
 }
 
 /* The choice of l2 and the epoch count, on --valid FILE or on held-out folds, then (with held-out
@@ -543,13 +578,31 @@ static int train_choosing(const train_settings *s, const rank_dataset *train,
   }
   run->per_epoch = valid != NULL && path_count == 1;
   run->has_valid = valid != NULL;
+  run->curves = run->per_epoch ? NULL : &curves;
+  run->all_queries = train->queries;
   int ok = walk_folds(s, train, valid, run, &curves, &outcome->interrupted, error, error_size);
-  rank_selection selection;
-  const int chosen = ok && rank_path_choose(&curves, &selection);
+  rank_selection selection, walk_point;
+  const int chosen = ok && !outcome->interrupted && rank_path_choose(&curves, &selection);
+  const int kept = rank_path_best_point(&curves, &walk_point);
+  const unsigned kept_walk = curves.best_walk;
   if (ok && !s->quiet && path_count > 1 && !outcome->interrupted) print_curves(&curves);
   rank_path_curves_free(&curves);
+  run->curves = NULL;
   if (!ok) return 0;
-  if (outcome->interrupted) return 1; /* the best weights of the walk so far are written */
+  if (outcome->interrupted) {
+    /* nothing was chosen: the weights written are the walk's best point, described as such */
+    if (run->per_epoch) {
+      snprintf(outcome->written, sizeof outcome->written,
+               "the best epoch on --valid so far; interrupted before the last epoch");
+    } else {
+      run->best->best_epoch = 0;
+      if (kept) {
+        record_choice(run->best, &walk_point);
+        describe_interrupted(outcome, valid != NULL, kept_walk, run, "before the choice");
+      }
+    }
+    return 1;
+  }
   if (!chosen) {
     outcome->diverged_at = 1;
     return 1;
@@ -581,8 +634,10 @@ static int train_choosing(const train_settings *s, const rank_dataset *train,
            total->seconds > 0 ? (double)total->pairs / total->seconds : 0.0, total->seconds);
   }
   if (!ok && mrank_interrupted && chosen_so_far != NULL) {
-    /* the best so far is a held-out walk's */
+    /* the refit's weights are partial: the walk's best point is written, as what it is */
     memcpy(run->best->weights, chosen_so_far, train->features * sizeof *chosen_so_far);
+    record_choice(run->best, &walk_point);
+    describe_interrupted(outcome, valid != NULL, kept_walk, run, "during the refit on all");
     outcome->interrupted = 1;
     ok = 1;
   }
@@ -724,7 +779,12 @@ int mrank_cmd_train(int argc, char **argv) {
   }
   /* SIGINT and SIGTERM end the run after the epoch under way; the best model so far is written */
   mrank_catch_interrupts();
-  train_run run = {&s, &train, &best, isatty(2), s.valid != NULL, 1, 0, ""};
+  train_run run = {.settings = &s,
+                   .train = &train,
+                   .best = &best,
+                   .bar = isatty(2),
+                   .has_valid = s.valid != NULL,
+                   .per_epoch = 1};
   train_outcome outcome;
   memset(&outcome, 0, sizeof outcome);
   const int ok = choosing ? train_choosing(&s, &train, s.valid != NULL ? &valid : NULL, &run,
@@ -780,8 +840,12 @@ int mrank_cmd_train(int argc, char **argv) {
       printf("model (l2 %g, path", best.options.l2);
       for (size_t k = 0; k < best.path_count; ++k)
         printf(" %g:%u", best.path_l2[k], best.path_epochs[k]);
-      printf("%s) written to %s\n", s.valid != NULL ? ", chosen on --valid" : ", refit on all",
-             s.model);
+      if (outcome.written[0] != '\0') {
+        printf("; %s) written to %s\n", outcome.written, s.model);
+      } else {
+        printf("%s) written to %s\n", s.valid != NULL ? ", chosen on --valid" : ", refit on all",
+               s.model);
+      }
     } else {
       printf("model (epoch %u%s) written to %s\n", best.best_epoch,
              s.valid != NULL ? ", best validation NDCG@10" : "", s.model);

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "cli/json.h"
+#include "cli/interrupt.h"
 #include "cli/options.h"
 #include "cli/paths.h"
 #include "cli/train_options.h"
@@ -147,7 +148,8 @@ static int by_ndcg(const void *a, const void *b) {
 static int train_one(rank_trainer *trainer, const rank_dataset *train, const rank_dataset *valid,
                      result *r, char *error, size_t size) {
   rank_fit_result fit = {.best_weights = r->weights};
-  if (!rank_fit(trainer, train->features, valid, &r->options, NULL, &fit, error, size)) return 0;
+  const rank_fit_hooks hooks = {NULL, NULL, NULL, &mrank_interrupted, NULL, NULL};
+  if (!rank_fit(trainer, train->features, valid, &r->options, &hooks, &fit, error, size)) return 0;
   r->best_epoch = fit.best_epoch;
   r->diverged_at = fit.diverged_at;
   r->ndcg = fit.best_ndcg;
@@ -215,7 +217,7 @@ static int tune_folds(const rank_dataset *all, size_t folds, const char *selecto
   }
   double *scores = ok ? malloc((all->docs + 1) * sizeof *scores) : NULL;
   ok = scores != NULL;
-  for (size_t k = 0; k < folds && ok; ++k) {
+  for (size_t k = 0; k < folds && ok && !mrank_interrupted; ++k) {
     rank_dataset inner, held_out;
     ok = rank_kfold_parts(all, order, folds, k, &inner, &held_out);
     rank_trainer *trainer =
@@ -227,12 +229,12 @@ static int tune_folds(const rank_dataset *all, size_t folds, const char *selecto
       fprintf(stderr, "fold %zu of %zu on \"%s\": %zu settings, %zu queries held out\n", k + 1,
               folds, rank_trainer_device(trainer), settings, held_out.queries);
     }
-    for (size_t s = 0; s < settings && ok; ++s) {
+    for (size_t s = 0; s < settings && ok && !mrank_interrupted; ++s) {
       result *r = &results[s];
       rank_options options = r->options;
       options.patience = 0; /* every epoch is scored: the folds' curves must line up */
       fold_run run = {r, &held_out, scores};
-      const rank_fit_hooks hooks = {NULL, add_to_curve, &run, NULL, NULL, NULL};
+      const rank_fit_hooks hooks = {NULL, add_to_curve, &run, &mrank_interrupted, NULL, NULL};
       rank_fit_result fit = {.best_weights = r->weights};
       ok = rank_fit(trainer, all->features, &held_out, &options, &hooks, &fit, error, size);
       r->seconds += fit.seconds;
@@ -440,6 +442,9 @@ int mrank_cmd_tune(int argc, char **argv) {
     goto done;
   }
   const rank_dataset *all = valid_path != NULL && (refit || folds > 0) ? &pool : &train;
+  /* SIGINT and SIGTERM end the search after the epoch under way: an unfinished search has
+   * chosen nothing, so it says how far it got and writes no model */
+  mrank_catch_interrupts();
   if (scorer_mlp) {
     mlp_request request;
     memset(&request, 0, sizeof request);
@@ -495,7 +500,7 @@ int mrank_cmd_tune(int argc, char **argv) {
       fprintf(stderr, "tuning %zu settings on \"%s\" (%zu documents, %zu queries)\n", settings,
               rank_trainer_device(trainer), train.docs, train.queries);
     }
-    for (size_t s = 0; s < settings; ++s) {
+    for (size_t s = 0; s < settings && !mrank_interrupted; ++s) {
       result *r = &results[s];
       char text[256];
       describe(&r->options, text, sizeof text);
@@ -510,6 +515,10 @@ int mrank_cmd_tune(int argc, char **argv) {
         fprintf(stderr, "  [%zu/%zu] %s: NDCG@10 %.4f\n", s + 1, settings, text, r->ndcg);
       }
     }
+  }
+  if (mrank_interrupted) {
+    status = mrank_tune_interrupted();
+    goto done;
   }
   qsort(results, settings, sizeof *results, by_ndcg);
   if (json) {
@@ -585,9 +594,14 @@ int mrank_cmd_tune(int argc, char **argv) {
     options.epochs = best.best_epoch;
     options.patience = 0;
     rank_fit_result fit = {.best_weights = best.weights};
+    const rank_fit_hooks hooks = {NULL, NULL, NULL, &mrank_interrupted, NULL, NULL};
     if (trainer == NULL ||
-        !rank_fit(trainer, all->features, NULL, &options, NULL, &fit, error, sizeof error)) {
+        !rank_fit(trainer, all->features, NULL, &options, &hooks, &fit, error, sizeof error)) {
       fprintf(stderr, "mrank tune: the refit: %s\n", error);
+      goto done;
+    }
+    if (mrank_interrupted) {
+      status = mrank_tune_interrupted();
       goto done;
     }
     if (fit.diverged_at > 0) {

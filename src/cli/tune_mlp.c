@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/interrupt.h"
 #include "cli/json.h"
 #include "cli/options.h"
 #include "rank/subset.h"
@@ -261,7 +262,7 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
     fprintf(stderr, "tuning %zu MLP settings%s\n", settings,
             folds > 0 ? " on folds" : " on the validation data");
   }
-  for (size_t s = 0; s < settings; ++s) {
+  for (size_t s = 0; s < settings && !mrank_interrupted; ++s) {
     mlp_setting *r = &results[s];
     r->request = *base;
     size_t rest = s;
@@ -297,6 +298,10 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
               r->diverged_at);
     }
   }
+  if (mrank_interrupted) {
+    status = mrank_tune_interrupted();
+    goto done;
+  }
   qsort(results, settings, sizeof *results, by_ndcg);
   if (json) {
     print_json(results, settings, folds);
@@ -317,6 +322,8 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
   mlp_run run;
   if (!mrank_mlp_run(best, data, &spec, &model, &run, error, sizeof error)) {
     mrank_error("the %s: %s", refit ? "refit" : "final run", error);
+  } else if (mrank_interrupted) {
+    status = mrank_tune_interrupted();
   } else if (run.diverged_at > 0 || !run.has_best) {
     fprintf(stderr, "mrank tune: the %s diverged at epoch %u; try a smaller lr. No model written\n",
             refit ? "refit" : "final run", run.diverged_at);

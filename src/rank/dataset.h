@@ -66,5 +66,4 @@ int rank_dataset_write_lines(const rank_dataset *data, const char *text, size_t 
                              const size_t *order, size_t count, const char *path, char *error,
                              size_t error_size);
 
-
 #endif /* MRANK_RANK_DATASET_H */

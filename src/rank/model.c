@@ -10,7 +10,33 @@
 #include "rank/atomic_file.h"
 #include "rank/dataset.h"
 
+/* The name of an option that is not a finite number (an unchosen l2 is NaN), or NULL: a model
+ * file never holds one, as it would describe a training that did not happen. */
+static const char *non_finite_option(const rank_model *model) {
+  const rank_options *o = &model->options;
+  const double values[] = {o->margin, o->lr, o->l2, o->momentum, o->l1, o->holdout};
+  const char *names[] = {"margin", "lr", "l2", "momentum", "l1", "holdout"};
+  for (size_t k = 0; k < sizeof values / sizeof values[0]; ++k) {
+    if (!isfinite(values[k])) return names[k];
+  }
+  for (size_t k = 0; k < model->path_count; ++k) {
+    if (!isfinite(model->path_l2[k])) return "path";
+  }
+  if (model->mlp.layers > 0 && (!isfinite(model->dropout) || !isfinite(model->weight_decay))) {
+    return !isfinite(model->dropout) ? "dropout" : "weight-decay";
+  }
+  return NULL;
+}
+
 int rank_model_save(const rank_model *model, const char *path, char *error, size_t error_size) {
+  const char *unset = non_finite_option(model);
+  if (unset != NULL) {
+    snprintf(error, error_size,
+             "%s: not written: the model's %s is not a finite number (nothing was chosen for "
+             "it); this is mrank's fault, please report it",
+             path, unset);
+    return 0;
+  }
   rank_atomic_file out;
   if (!rank_atomic_open(&out, path)) {
     snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));

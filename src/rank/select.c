@@ -71,6 +71,11 @@ static int walk_epoch(const rank_fit_epoch *epoch, void *user, char *error, size
   if (w->best_weights != NULL && epoch->valid_ndcg > w->best) {
     w->best = epoch->valid_ndcg;
     memcpy(w->best_weights, epoch->weights, w->features * sizeof *w->best_weights);
+    /* beside the weights, where they came from, so that they can be described truly */
+    c->best_found = 1;
+    c->best_walk = c->folds;
+    c->best_step = w->step;
+    c->best_epoch = epoch->report->epoch - before;
   }
   if (w->outer != NULL && w->outer->epoch != NULL) {
     return w->outer->epoch(epoch, w->outer->user, error, error_size);
@@ -123,6 +128,18 @@ int rank_path_walk(rank_trainer *trainer, size_t features, const rank_dataset *v
   }
   free(scratch);
   return ok;
+}
+
+int rank_path_best_point(const rank_path_curves *curves, rank_selection *out) {
+  memset(out, 0, sizeof *out);
+  if (!curves->best_found) return 0;
+  out->count = curves->best_step + 1;
+  for (size_t k = 0; k < out->count; ++k) {
+    out->l2[k] = curves->l2[k];
+    out->epochs[k] = k == curves->best_step ? curves->best_epoch : curves->epochs[k];
+  }
+  out->valid_ndcg = NAN;
+  return 1;
 }
 
 int rank_path_step_best(const rank_path_curves *c, size_t step, unsigned *epoch, double *ndcg) {

@@ -34,6 +34,11 @@ typedef struct rank_path_curves {
   unsigned *reached;   /* the folds whose walk reached the point with finite weights */
   double seconds;      /* wall time of the walks' epochs */
   size_t pairs;        /* pairs trained on over them */
+  /* the point whose weights a walk last put in its best_weights: which walk (1-based), step and
+   * epoch of that step; found is 0 before any */
+  int best_found;
+  unsigned best_walk, best_epoch;
+  size_t best_step;
 } rank_path_curves;
 
 /* 0 when out of memory. path_count <= RANK_L2_PATH_MAX; epoch counts >= 1. */
@@ -57,6 +62,10 @@ typedef struct rank_selection {
   unsigned epochs[RANK_L2_PATH_MAX]; /* their epochs (the chosen step's: the chosen epoch) */
   double valid_ndcg;                 /* the chosen point's mean validation NDCG@10 */
 } rank_selection;
+
+/* The path that leads to the point of the curves' best_* fields (the steps before it whole, then
+ * its epoch): how the weights a walk last kept were trained. 0 when the walks kept none. */
+int rank_path_best_point(const rank_path_curves *curves, rank_selection *out);
 
 /* The point of best mean NDCG@10 among those every fold reached (on the epoch grid); 0 when there
  * is none. */
