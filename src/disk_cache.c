@@ -97,8 +97,13 @@ int mrank_cache_dir(char *out, size_t capacity, char *why, size_t why_size) {
     written = snprintf(out, capacity, "%s/.cache/mrank", home);
   }
   if (written < 0 || (size_t)written >= capacity) {
+    snprintf(why, why_size,
+             "the kernel cache folder's path (%s) is %d characters, more than the %zu a path may "
+             "have here; give MRANK_CACHE_DIR a shorter one",
+             explicit_dir != NULL && explicit_dir[0] != '\0' ? "MRANK_CACHE_DIR" : "from HOME",
+             written, capacity - 1);
     out[0] = '\0';
-    return 1;
+    return 0;
   }
   char reason[512];
   if (make_private_dirs(out, reason, sizeof reason)) return 1;
@@ -106,10 +111,27 @@ int mrank_cache_dir(char *out, size_t capacity, char *why, size_t why_size) {
   if (strncmp(reason, "cannot be created", 17) == 0 || strcmp(reason, "is not a folder") == 0) {
     return 1;
   }
-  snprintf(why, why_size,
-           "the kernel cache folder %s is %s, so another user could plant code in it; run "
-           "'chmod go-w %s' if it is yours, or set MRANK_CACHE_DIR to a folder of your own",
-           out, reason, out);
+  struct stat info;
+  const int shared = stat(out, &info) == 0 && (info.st_mode & 01000) != 0; /* S_ISVTX */
+  if (strncmp(reason, "owned by", 8) == 0) {
+    /* another user's folder: not a permission to change, a folder to leave */
+    snprintf(why, why_size,
+             "the kernel cache folder %s is %s: whoever owns it controls the programs in it; set "
+             "MRANK_CACHE_DIR to a private folder of your own (mkdir -m 700 DIR)",
+             out, reason);
+  } else if (shared) {
+    /* /tmp and the like: shared on purpose, so never advise changing its mode */
+    snprintf(why, why_size,
+             "the kernel cache folder %s is a shared folder (%s, sticky), where another user could "
+             "plant code; set MRANK_CACHE_DIR to a private folder of your own (mkdir -m 700 DIR)",
+             out, reason);
+  } else {
+    snprintf(why, why_size,
+             "the kernel cache folder %s is %s, so another user could plant code in it; run "
+             "'chmod go-w %s' if it is yours, or set MRANK_CACHE_DIR to a private folder of your "
+             "own",
+             out, reason, out);
+  }
   out[0] = '\0';
   return 0;
 }

@@ -37,22 +37,31 @@ int mrank_shape_parse(const char *text, mrank_shape *shape, char *why, size_t wh
     errno = 0;
     const unsigned long number = strtoul(value, &end, 10);
     const int is_number = end != value && *end == '\0' && errno == 0;
+    const int known = strcmp(key, "epw") == 0 || strcmp(key, "vw") == 0 || strcmp(key, "wg") == 0 ||
+                      strcmp(key, "sum") == 0;
+    const int given =
+        (strcmp(key, "epw") == 0 && s.epw != 0) || (strcmp(key, "vw") == 0 && s.vw != 0) ||
+        (strcmp(key, "wg") == 0 && s.wg != 0) || (strcmp(key, "sum") == 0 && s.sum_local != -1);
+    if (known && given) {
+      snprintf(why, why_size, "%s is given twice; give each key once", key);
+      return 0;
+    }
     if (strcmp(key, "epw") == 0 || strcmp(key, "vw") == 0) {
       int *field = key[0] == 'e' ? &s.epw : &s.vw;
-      if (*field != 0 || !is_number || (number != 1 && number != 4 && number != 16)) {
-        snprintf(why, why_size, "%s is 1, 4 or 16 (once), not \"%s\"", key, value);
+      if (!is_number || (number != 1 && number != 4 && number != 16)) {
+        snprintf(why, why_size, "%s is 1, 4 or 16, not \"%s\"", key, value);
         return 0;
       }
       *field = (int)number;
     } else if (strcmp(key, "wg") == 0) {
-      if (s.wg != 0 || !is_number || number == 0 || number > 4096 || (number & (number - 1))) {
-        snprintf(why, why_size, "wg is a power of two from 1 to 4096 (once), not \"%s\"", value);
+      if (!is_number || number == 0 || number > 4096 || (number & (number - 1))) {
+        snprintf(why, why_size, "wg is a power of two from 1 to 4096, not \"%s\"", value);
         return 0;
       }
       s.wg = number;
     } else if (strcmp(key, "sum") == 0) {
-      if (s.sum_local != -1 || (strcmp(value, "direct") != 0 && strcmp(value, "local") != 0)) {
-        snprintf(why, why_size, "sum is direct or local (once), not \"%s\"", value);
+      if (strcmp(value, "direct") != 0 && strcmp(value, "local") != 0) {
+        snprintf(why, why_size, "sum is direct or local, not \"%s\"", value);
         return 0;
       }
       s.sum_local = strcmp(value, "local") == 0;

@@ -397,7 +397,7 @@ Test(cli, synth_cleans_up_after_a_failed_write_or_ctrl_c, .timeout = 120) {
 Test(cli, messages_name_the_command_and_the_value) {
   const char *cases[][2] = {
       {"train --train x --model y --lr abc",
-       "mrank train: --lr must be greater than 0, not \"abc\""},
+       "mrank train: --lr expects a number (greater than 0), not \"abc\""},
       {"tune --train /nonexistent --valid x --model y --grid lr=-1",
        "mrank tune: --grid lr: \"-1\" is not greater than 0"},
       {"validate --n 7,,", "mrank validate: --n \"7,,\": an empty item"},
@@ -470,4 +470,94 @@ Test(cli, sigterm_ends_tune_with_a_message_and_no_model, .timeout = 120) {
   }
   snprintf(command, sizeof command, "rm -rf %s", dir);
   cr_assert_eq(system(command), 0);
+}
+
+/* Each misleading message the second trial found, by kind: the message names what was wrong
+ * (float's range, not a number, a cutoff, a doubled key, a small byte count, an invisible byte)
+ * and never what was not (no "must be greater than 0" for 1e300, no "no device:", no "chmod" of a
+ * shared folder). */
+Test(cli, messages_say_what_was_wrong, .timeout = 120) {
+  char dir[] = "/tmp/mrank-messages-XXXXXX", data[128], files[6][200];
+  synth_file(dir, data, sizeof data, "--queries 10 --docs 5 --features 3");
+  const char *contents[] = {
+      "\xEF\xBB\xBF"
+      "1 qid:1 1:1\n0 qid:1 1:0\n",
+      "1 qid:1 1:1\r0 qid:1 1:0\r",
+      "1 qid:1 99999999999999999999:1\n",
+      "",
+      "1 qid:1 1:0.1111111111111111111111111111111111111111111111111111111"
+      "111111111111111111\n0 qid:1 1:0\n",
+      NULL};
+  for (int k = 0; contents[k] != NULL; ++k) {
+    snprintf(files[k], sizeof files[k], "%s/f%d", dir, k);
+    FILE *f = fopen(files[k], "wb");
+    cr_assert_not_null(f);
+    fputs(contents[k], f);
+    fclose(f);
+  }
+  char model[200], line[1024];
+  snprintf(model, sizeof model, "%s.model", data);
+  snprintf(line, sizeof line, "train --train %s --model %s --epochs 1 --quiet", data, model);
+  expect_cli(line, 0, "");
+  const struct {
+    const char *prefix, *format, *expected, *unexpected;
+    int status;
+  } cases[] = {
+      {"", "train --train %s --model /tmp/x --lr 1e300", "is beyond the range of float", "must be",
+       2},
+      {"", "train --train %s --model /tmp/x --lr 0.05abc", "expects a number", NULL, 2},
+      {"", "train --train %s --model /tmp/x --margin 1e39", "is beyond the range of float",
+       "finite", 2},
+      {"", "train --train %s --model /tmp/x --lr 1e-50", "too small for float", NULL, 2},
+      {"", "eval --model M --data %s --eval-at -1", "a cutoff is a whole number from 1", "elements",
+       2},
+      {"", "validate --margin inf%.0s", "expects a finite number", NULL, 2},
+      {"", "eval --model M --data F0", "starts with a UTF-8 byte-order mark", NULL, 2},
+      {"", "eval --model M --data F1", "a carriage return (\\r) in the middle of a line", NULL, 2},
+      {"", "eval --model M --data F2", "feature index 99999999999999999999 is too large",
+       "1 or more", 2},
+      {"", "eval --model M --data F4", "pairs", "expected", 0},
+      {"", "eval --model F3 --data %s", "\"mrank-model N\", N from 1 to", NULL, 2},
+      {"", "eval --model /tmp --data %s", "is a directory", "data file", 2},
+      {"MRANK_CACHE_DIR=/tmp", "validate --n 7 --op forward --reduction none%.0s",
+       "a shared folder", "chmod", 0},
+      {"MRANK_VARIANT=epw=1,epw=1", "train --train %s --model /tmp/x", "epw is given twice",
+       "no device:", 2},
+      {"MRANK_MAX_DENSE_BYTES=10", "eval --model M --data %s", "limit of 10 bytes", "0.0 GiB", 2},
+      {"MRANK_DEVICE=garbage", "devices%.0s", "MRANK_DEVICE=\"garbage\" picks no device", NULL, 0},
+      {"", "bench --n 2^40%.0s", "none of the --n sizes fits", NULL, 2},
+      {"", "demo --margin -1e30 --n 1000%.0s", "MISTRUSTED", "6 passed", 0},
+  };
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    char arguments[1024], *out = NULL;
+    snprintf(line, sizeof line, cases[k].format, data);
+    /* M and Fk stand for the model and the files above */
+    size_t used = 0;
+    for (const char *p = line; *p != '\0' && used + 1 < sizeof arguments;) {
+      if (p[0] == 'M' && (p[1] == ' ' || p[1] == '\0') && p > line && p[-1] == ' ') {
+        used += (size_t)snprintf(arguments + used, sizeof arguments - used, "%s", model);
+        p++;
+      } else if (p[0] == 'F' && p[1] >= '0' && p[1] <= '5' && p[-1] == ' ') {
+        used +=
+            (size_t)snprintf(arguments + used, sizeof arguments - used, "%s", files[p[1] - '0']);
+        p += 2;
+      } else {
+        arguments[used++] = *p++;
+      }
+    }
+    arguments[used] = '\0';
+    strncat(arguments, " 2>&1", sizeof arguments - strlen(arguments) - 1);
+    cr_assert_eq(run_cli(cases[k].prefix, arguments, &out), cases[k].status, "%s %s: %s",
+                 cases[k].prefix, arguments, out);
+    cr_assert_not_null(strstr(out, cases[k].expected), "%s %s: %s", cases[k].prefix, arguments,
+                       out);
+    if (cases[k].unexpected != NULL) {
+      cr_assert_null(strstr(out, cases[k].unexpected), "%s %s: %s", cases[k].prefix, arguments,
+                     out);
+    }
+    free(out);
+  }
+  for (int k = 0; contents[k] != NULL; ++k)
+    unlink(files[k]);
+  remove_synth_file(dir, data);
 }

@@ -658,6 +658,7 @@ static int bench_device_run(const bench_settings *settings, const char *selector
     printf("device: %s (%s, %s)\nkernel shape: %s\n", described->name, described->type,
            described->platform, described->variant);
     bench_print_header(stdout);
+    int measured = 0;
     for (int k = 0; k < settings->n_count; ++k) {
       if (!fits(device, settings->n[k])) {
         fprintf(stderr, "mrank bench: n = %zu does not fit this device's memory; skipped\n",
@@ -671,8 +672,18 @@ static int bench_device_run(const bench_settings *settings, const char *selector
       }
       bench_size(settings, &s, rows);
       release(&s);
+      measured++;
     }
-    if (settings->apis[1]) bench_launch(settings, &s, context, rows);
+    /* sizes asked for and none measured: an empty table is not a benchmark */
+    if (settings->n_count > 0 && measured == 0) {
+      fprintf(stderr,
+              "mrank bench: none of the --n sizes fits on \"%s\"; give sizes that fit its "
+              "memory (the table has no row)\n",
+              described->name);
+      ok = 0;
+    } else if (settings->apis[1]) {
+      bench_launch(settings, &s, context, rows);
+    }
   }
   roofline_release(&s.roof);
   mrank_context_destroy(s.ctx);

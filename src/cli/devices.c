@@ -191,6 +191,19 @@ static void print_table(const mrank_device_info *infos, size_t count, int verbos
     }
   }
   printf("\n* default device   E chosen by MRANK_DEVICE   (select with --device P:D or a name)\n");
+  /* MRANK_DEVICE set but picking nothing: every other command will fail on it, so say why here */
+  const char *chosen = getenv("MRANK_DEVICE");
+  int picked = 0;
+  for (size_t i = 0; i < count; ++i)
+    picked |= infos[i].is_environment_choice;
+  if (chosen != NULL && chosen[0] != '\0' && !picked && strcmp(chosen, "host") != 0) {
+    mrank_context *ctx = NULL;
+    if (mrank_context_create(chosen, &ctx) != MRANK_SUCCESS) {
+      fprintf(stderr, "mrank devices: warning: MRANK_DEVICE=\"%s\" picks no device: %s\n", chosen,
+              mrank_last_error());
+    }
+    mrank_context_destroy(ctx);
+  }
 }
 
 static void json_field(const char *name, const char *value, int comma) {

@@ -1,4 +1,5 @@
 /* eval.c: `mrank eval`, the ranking metrics of a model (or of a baseline) on a data set. */
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <math.h>
@@ -180,9 +181,10 @@ static int read_scores(const char *path, double *scores, size_t docs) {
 
 static int cutoff_item(const char *option, const char *item, void *into, int at) {
   rank_cutoffs *cutoffs = into;
-  size_t k = 0;
-  if (!mrank_parse_size(option, item, &k)) return 0;
-  if (k < 1 || k > 100000) {
+  char *end = NULL;
+  errno = 0;
+  const unsigned long long k = isdigit((unsigned char)item[0]) ? strtoull(item, &end, 10) : 0;
+  if (end == NULL || *end != '\0' || errno != 0 || k < 1 || k > 100000) {
     mrank_error("%s: a cutoff is a whole number from 1 to 100000, not %s", option, item);
     return 0;
   }

@@ -53,7 +53,7 @@ int mrank_parse_size(const char *option, const char *text, size_t *out) {
   *out = (size_t)value;
   return 1;
 bad:
-  mrank_error("%s expects a whole number of elements (e.g. 1000000 or 2^20), not \"%s\"", option,
+  mrank_error("%s expects a whole number of 0 or more (e.g. 1000000 or 2^20), not \"%s\"", option,
               text);
   return 0;
 }
@@ -62,7 +62,15 @@ int mrank_parse_float(const char *option, const char *text, float *out) {
   char *end = NULL;
   errno = 0;
   float value = strtof(text, &end);
-  if (text[0] == '\0' || *end != '\0' || errno == ERANGE || isnan(value)) {
+  if (text[0] == '\0' || *end != '\0') {
+    mrank_error("%s expects a number, not \"%s\"", option, text);
+    return 0;
+  }
+  if (errno == ERANGE && fabsf(value) > 1.0f) {
+    mrank_error("%s %s is beyond the range of float (3.4e38); give a smaller value", option, text);
+    return 0;
+  }
+  if (!isfinite(value)) {
     mrank_error("%s expects a finite number, not \"%s\"", option, text);
     return 0;
   }

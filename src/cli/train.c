@@ -168,7 +168,7 @@ static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s)
     s->mlp = strcmp(value, "mlp") == 0;
   } else if (which == 1) {
     if (!rank_mlp_parse_hidden(value, &m->shape, error, sizeof error)) {
-      mrank_error("%s", error);
+      mrank_error("--hidden %s", error);
       return -1;
     }
   } else if (which == 5) {

@@ -106,7 +106,26 @@ int mrank_parse_training_option(int argc, char **argv, int *i, rank_options *o) 
   errno = 0;
   /* the trainer works in float: a real value is read as a float, as it always was */
   const double number = r->kind == KIND_REAL ? (double)strtof(value, &end) : strtod(value, &end);
-  if (value[0] == '\0' || *end != '\0' || errno == ERANGE || !within(r, number)) {
+  const int overflow = errno == ERANGE && fabs(number) > 1.0;
+  if (value[0] == '\0' || *end != '\0') {
+    mrank_error("%s expects a number (%s), not \"%s\"", r->name, r->range, value);
+    return -1;
+  }
+  if (overflow && r->kind == KIND_REAL) {
+    mrank_error(
+        "%s %s is beyond the range of float (3.4e38), in which the trainer works; give a "
+        "smaller value",
+        r->name, value);
+    return -1;
+  }
+  if (errno == ERANGE && r->kind == KIND_REAL) {
+    mrank_error(
+        "%s %s is too small for float (below 1.2e-38), in which the trainer works; give a "
+        "larger value",
+        r->name, value);
+    return -1;
+  }
+  if (errno == ERANGE || !within(r, number)) {
     mrank_error("%s must be %s, not \"%s\"", r->name, r->range, value);
     return -1;
   }

@@ -90,16 +90,56 @@ static size_t token_length(const cursor *c) {
   return (size_t)(q - c->p);
 }
 
+/* Any length strtod reads is a number: a token too long for the buffer on the stack (a value
+ * written with 100 digits) is copied to the heap instead of being refused. */
+/* Up to 40 bytes of a token as a message shows them: what cannot be seen (a byte-order mark, a
+ * carriage return, other control or non-ASCII bytes) as \xNN, so that "found" names it. */
+static const char *visible(const char *at, size_t length, char *out, size_t size) {
+  size_t used = 0;
+  for (size_t k = 0; k < length && k < 40 && used + 5 < size; ++k) {
+    const unsigned char b = (unsigned char)at[k];
+    if (b >= 0x20 && b < 0x7f) {
+      out[used++] = (char)b;
+    } else {
+      used += (size_t)snprintf(out + used, size - used, "\\x%02X", b);
+    }
+  }
+  out[used] = '\0';
+  return out;
+}
+
+/* A carriage return followed by more of the line: the file's lines end in CR alone (classic Mac
+ * OS), so what looks like many lines is one. 0 with the message. */
+static int no_inner_carriage_return(const cursor *c, char *error, size_t error_size) {
+  for (const char *q = c->p; q < c->end; ++q) {
+    if (*q != '\r') continue;
+    const char *after = q + 1;
+    while (after < c->end && (*after == ' ' || *after == '\t' || *after == '\r'))
+      after++;
+    if (after == c->end) return 1;
+    say(error, error_size,
+        "%s:%zu:%zu: a carriage return (\\r) in the middle of a line: the file's lines end in CR "
+        "alone (classic Mac OS); convert them to \\n first (tr '\\r' '\\n' < FILE > NEW)",
+        c->name, c->line, column_of(c, q));
+    return 0;
+  }
+  return 1;
+}
+
 static int parse_number(const char *text, size_t length, double *value) {
-  char buffer[64];
-  if (length == 0 || length >= sizeof buffer) return 0;
+  char small[64];
+  if (length == 0) return 0;
+  char *buffer = length < sizeof small ? small : malloc(length + 1);
+  if (buffer == NULL) return 0;
   memcpy(buffer, text, length);
   buffer[length] = '\0';
   char *end = NULL;
   errno = 0;
   *value = strtod(buffer, &end);
   /* an underflow (1e-400) is a number, read as 0 or a denormal; an overflow (1e400) is not */
-  return *end == '\0' && (errno != ERANGE || fabs(*value) <= DBL_MIN) && isfinite(*value);
+  const int ok = *end == '\0' && (errno != ERANGE || fabs(*value) <= DBL_MIN) && isfinite(*value);
+  if (buffer != small) free(buffer);
+  return ok;
 }
 
 /* Features and labels are held in float. */
@@ -147,9 +187,18 @@ static int parse_line(cursor *c, size_t row, const rank_read_limits *limits, par
   const char *at = c->p;
   size_t length = token_length(c);
   double label;
+  char shown[200];
+  if (!no_inner_carriage_return(c, error, error_size)) return 0;
+  if (c->line == 1 && at == c->line_start && length >= 3 && memcmp(at, "\xEF\xBB\xBF", 3) == 0) {
+    say(error, error_size,
+        "%s:1:1: the file starts with a UTF-8 byte-order mark (bytes EF BB BF), which SVMlight / "
+        "LETOR text does not have; save it without one (sed -i '1s/^\\xEF\\xBB\\xBF//' FILE)",
+        c->name);
+    return 0;
+  }
   if (!parse_number(c->p, length, &label)) {
-    say(error, error_size, "%s:%zu:%zu: expected a relevance label (a number), found \"%.*s\"",
-        c->name, c->line, column_of(c, at), (int)(length > 40 ? 40 : length), at);
+    say(error, error_size, "%s:%zu:%zu: expected a relevance label (a number), found \"%s\"",
+        c->name, c->line, column_of(c, at), visible(at, length, shown, sizeof shown));
     return 0;
   }
   if (beyond_float(label)) {
@@ -197,18 +246,27 @@ static int parse_line(cursor *c, size_t row, const rank_read_limits *limits, par
     at = c->p;
     length = token_length(c);
     const char *colon = memchr(c->p, ':', length);
-    unsigned long long index;
+    unsigned long long index = 0;
     double value;
     if (colon == NULL) {
-      say(error, error_size, "%s:%zu:%zu: expected index:value, found \"%.*s\"", c->name, c->line,
-          column_of(c, at), (int)(length > 40 ? 40 : length), at);
+      say(error, error_size, "%s:%zu:%zu: expected index:value, found \"%s\"", c->name, c->line,
+          column_of(c, at), visible(at, length, shown, sizeof shown));
       return 0;
     }
-    if (!parse_unsigned(c->p, (size_t)(colon - c->p), &index) || index == 0) {
-      say(error, error_size,
-          "%s:%zu:%zu: expected a feature index of 1 or more before ':', found "
-          "\"%.*s\"",
-          c->name, c->line, column_of(c, at), (int)(colon - c->p), c->p);
+    const size_t digits = (size_t)(colon - c->p);
+    if (!parse_unsigned(c->p, digits, &index) || index == 0) {
+      /* all digits, not all zeros, yet not read: more than an index can be */
+      const int all_digits = digits > 0 && strspn(c->p, "0123456789") >= digits;
+      if (all_digits && strspn(c->p, "0") < digits) {
+        say(error, error_size,
+            "%s:%zu:%zu: feature index %s is too large (mrank reads indices up to %zu)", c->name,
+            c->line, column_of(c, at), visible(c->p, digits, shown, sizeof shown),
+            (size_t)RANK_MAX_FEATURES);
+      } else {
+        say(error, error_size,
+            "%s:%zu:%zu: expected a feature index of 1 or more before ':', found \"%s\"", c->name,
+            c->line, column_of(c, at), visible(c->p, digits, shown, sizeof shown));
+      }
       return 0;
     }
     if (index <= previous) {
@@ -377,6 +435,16 @@ int rank_dataset_parse(const char *name, const char *text, size_t length, const 
                                     out, error, error_size);
 }
 
+void rank_byte_size(double bytes, char *out, size_t size) {
+  if (bytes < 1024.0 * 1024.0) {
+    snprintf(out, size, "%.0f bytes", bytes);
+  } else if (bytes < 1024.0 * 1024.0 * 1024.0) {
+    snprintf(out, size, "%.1f MiB", bytes / (1024.0 * 1024.0));
+  } else {
+    snprintf(out, size, "%.1f GiB", bytes / (1024.0 * 1024.0 * 1024.0));
+  }
+}
+
 /* MRANK_MAX_DENSE_BYTES: the largest dense matrix a file may ask for (default 16 GiB). 0 and a
  * message when the variable is set to something that is not a byte count. */
 static int dense_limit(unsigned long long *limit, char *error, size_t error_size) {
@@ -480,12 +548,13 @@ int rank_dataset_parse_checked(const char *name, const char *text, size_t length
   if (!dense_limit(&limit, error, error_size)) goto fail;
   if (out->features > RANK_MAX_FEATURES || rows > (size_t)-1 / sizeof(float) / out->features ||
       (unsigned long long)rows * out->features * sizeof(float) > limit) {
+    char needed[64], allowed[64];
+    rank_byte_size((double)rows * (double)out->features * sizeof(float), needed, sizeof needed);
+    rank_byte_size((double)limit, allowed, sizeof allowed);
     say(error, error_size,
-        "%s: %zu documents x %zu features would take %.1f GiB as a dense matrix, more than the "
-        "limit of %.1f GiB (set MRANK_MAX_DENSE_BYTES, or check the feature indices)",
-        name, rows, out->features,
-        (double)rows * (double)out->features * sizeof(float) / (1024.0 * 1024.0 * 1024.0),
-        (double)limit / (1024.0 * 1024.0 * 1024.0));
+        "%s: %zu documents x %zu features would take %s as a dense matrix, more than the limit "
+        "of %s (set MRANK_MAX_DENSE_BYTES, or check the feature indices)",
+        name, rows, out->features, needed, allowed);
     goto fail;
   }
   out->x = calloc(rows * out->features, sizeof(float));

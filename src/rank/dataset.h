@@ -66,4 +66,7 @@ int rank_dataset_write_lines(const rank_dataset *data, const char *text, size_t 
                              const size_t *order, size_t count, const char *path, char *error,
                              size_t error_size);
 
+/* A byte count as a person reads it: "640 bytes" below 1 MiB, then "12.5 MiB", "3.2 GiB". */
+void rank_byte_size(double bytes, char *out, size_t size);
+
 #endif /* MRANK_RANK_DATASET_H */

@@ -44,7 +44,7 @@ int rank_mlp_parse_hidden(const char *text, rank_mlp_shape *shape, char *error, 
     if (end == p || (*end != ',' && *end != '\0') || units == 0 || units > RANK_MLP_MAX_UNITS ||
         layers == RANK_MLP_MAX_LAYERS || *p == '-' || *p == '+') {
       snprintf(error, error_size,
-               "--hidden \"%s\": give 1 to %d layer sizes of 1 to %zu units, such as 64,32", text,
+               "\"%s\": give 1 to %d layer sizes of 1 to %zu units, such as 64,32", text,
                RANK_MLP_MAX_LAYERS, RANK_MLP_MAX_UNITS);
       return 0;
     }
@@ -53,9 +53,8 @@ int rank_mlp_parse_hidden(const char *text, rank_mlp_shape *shape, char *error, 
     if (*end == ',' && *p == '\0') layers = RANK_MLP_MAX_LAYERS + 1; /* a trailing comma */
   }
   if (layers == 0 || layers > RANK_MLP_MAX_LAYERS) {
-    snprintf(error, error_size,
-             "--hidden \"%s\": give 1 to %d layer sizes of 1 to %zu units, such as 64,32", text,
-             RANK_MLP_MAX_LAYERS, RANK_MLP_MAX_UNITS);
+    snprintf(error, error_size, "\"%s\": give 1 to %d layer sizes of 1 to %zu units, such as 64,32",
+             text, RANK_MLP_MAX_LAYERS, RANK_MLP_MAX_UNITS);
     return 0;
   }
   shape->layers = layers;

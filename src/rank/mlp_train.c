@@ -141,7 +141,7 @@ rank_mlp_trainer *rank_mlp_trainer_create(const rank_dataset *train, const char 
       t->x[i * F + f] = (train->x[i * F + f] - t->mean[f]) / t->deviation[f];
   }
   if (mrank_context_create(selector, &t->ctx) != MRANK_SUCCESS) {
-    snprintf(error, error_size, "no device: %s", mrank_last_error());
+    snprintf(error, error_size, "%s", mrank_last_error());
     rank_mlp_trainer_destroy(t);
     return NULL;
   }

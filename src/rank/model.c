@@ -223,7 +223,8 @@ static int parse_mlp(const char *name, const char **p, size_t *line, rank_model 
   }
   char detail[256];
   if (!rank_mlp_parse_hidden(hidden, &model->mlp, detail, sizeof detail)) {
-    snprintf(error, error_size, "%s:%zu: %s", name, *line, detail);
+    snprintf(error, error_size, "%s:%zu: the scorer's hidden= %s; the model file is damaged", name,
+             *line, detail);
     return 0;
   }
   snprintf(model->optimizer, sizeof model->optimizer, "%s", optimizer);
@@ -327,8 +328,8 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
   const char *p = text;
   if (sscanf(p, "mrank-model %d\n%n", &version, &consumed) != 1 || consumed <= 0) {
     snprintf(error, error_size,
-             "%s: not an mrank model (the first line must be \"mrank-model %d\")", path,
-             RANK_MODEL_VERSION);
+             "%s: not an mrank model (the first line must be \"mrank-model N\", N from 1 to %d)",
+             path, RANK_MODEL_VERSION);
     goto fail;
   }
   if (version < 1 || version > RANK_MODEL_VERSION) {

@@ -192,7 +192,7 @@ rank_trainer *rank_trainer_create_shared(const rank_dataset *train, const char *
   t->first_id = collective != NULL ? collective->first_query : 0;
   t->total_queries = collective != NULL ? collective->total_queries : train->queries;
   if (mrank_context_create(selector, &t->ctx) != MRANK_SUCCESS) {
-    say(error, error_size, "no device", mrank_last_error());
+    snprintf(error, error_size, "%s", mrank_last_error());
     free(t);
     return NULL;
   }
