@@ -19,7 +19,11 @@
  * only when the whole call succeeded; if the device fails in the middle of a host-array call larger
  * than one chunk (see MRANK_MAX_ALLOC), elementwise outputs of the chunks before may be written. An
  * array is "needed" when the call reads or writes it: with n = 0 the input arrays may be NULL.
- * Outputs may alias inputs of the same index.
+ * In place: an output may be one of the inputs (the same array, of the same length: element i is
+ * read before it is written), as in dx1 = x1. Any other sharing is refused with
+ * MRANK_ERROR_INVALID_ARGUMENT: two outputs in one memory (dx1 == dx2), or an output that overlaps
+ * an input without being it (dx1 = x1 + 1). The buffer entry points apply the same rule to views
+ * of one cl_mem.
  *
  * Threads: mrank_last_error() is per thread. A context is NOT safe to use from two threads at once
  * (no internal locking: a call owns its context's queue and scratch buffers); give each thread its
@@ -198,7 +202,7 @@ MRANK_API mrank_status mrank_backward(mrank_context *ctx, size_t n, const float 
 /* Forward and backward in one pass over the data, as training wants them: loss as mrank_forward
  * writes it, dx1 and dx2 as mrank_backward writes them for an upstream gradient of 1 on every loss
  * element (NONE) or on the scalar (MEAN, SUM). Same bits as those two calls (the reduced loss is
- * summed over the same tree). The outputs must not overlap the inputs in this call. */
+ * summed over the same tree). Outputs may be inputs in place, by the rule at the top. */
 MRANK_API mrank_status mrank_forward_backward(mrank_context *ctx, size_t n, const float *x1,
                                               const float *x2, const float *y, float margin,
                                               mrank_reduction reduction, float *loss, float *dx1,

@@ -3,6 +3,8 @@
 
 #include "errors.h"
 
+#include <stdint.h>
+
 static mrank_status check_reduction(const char *function, mrank_reduction reduction) {
   if (reduction == MRANK_REDUCTION_NONE || reduction == MRANK_REDUCTION_MEAN ||
       reduction == MRANK_REDUCTION_SUM) {
@@ -69,4 +71,47 @@ mrank_status mrank_check_fused_args(const char *function, size_t n, const void *
 
 float mrank_mean_scale(size_t n) {
   return (float)(1.0 / (double)n);
+}
+
+typedef struct named_range {
+  const char *name;
+  const char *start;
+  size_t bytes;
+} named_range;
+
+static int ranges_overlap(const named_range *a, const named_range *b) {
+  return a->start != NULL && b->start != NULL && a->bytes > 0 && b->bytes > 0 &&
+         a->start < b->start + b->bytes && b->start < a->start + a->bytes;
+}
+
+mrank_status mrank_check_outputs(const char *function, size_t n, const mrank_variant *v,
+                                 mrank_reduction reduction, const void *x1, const void *x2,
+                                 const void *y, const void *dloss, const void *loss,
+                                 const void *dx1, const void *dx2) {
+  if (n == 0) return MRANK_SUCCESS;
+  const size_t data = n * v->data_size;
+  const size_t scalar = reduction == MRANK_REDUCTION_NONE ? data : v->data_size;
+  const named_range inputs[] = {
+      {"x1", x1, data}, {"x2", x2, data}, {"y", y, n * v->label_size}, {"dloss", dloss, scalar}};
+  const named_range outputs[] = {{"loss", loss, scalar}, {"dx1", dx1, data}, {"dx2", dx2, data}};
+  for (size_t o = 0; o < 3; ++o) {
+    for (size_t p = o + 1; p < 3; ++p) {
+      if (!ranges_overlap(&outputs[o], &outputs[p])) continue;
+      return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                        "%s: the outputs %s and %s share memory (%s); give each output an array of "
+                        "its own",
+                        function, outputs[o].name, outputs[p].name,
+                        outputs[o].start == outputs[p].start ? "the same array" : "they overlap");
+    }
+    for (size_t i = 0; i < 4; ++i) {
+      if (!ranges_overlap(&outputs[o], &inputs[i])) continue;
+      /* in place: the same array of the same length, element i read before it is written */
+      if (outputs[o].start == inputs[i].start && outputs[o].bytes == inputs[i].bytes) continue;
+      return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                        "%s: the output %s overlaps the input %s without being it; an output may "
+                        "be an input of the same length (in place) or apart from every input",
+                        function, outputs[o].name, inputs[i].name);
+    }
+  }
+  return MRANK_SUCCESS;
 }

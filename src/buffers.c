@@ -37,6 +37,42 @@ static mrank_status check_buffer(const mrank_context *ctx, const char *function,
   return MRANK_SUCCESS;
 }
 
+/* The buffer entry points' version of mrank_check_outputs: views of one cl_mem are compared by
+ * their byte ranges (a sub-buffer of another is a different cl_mem and not seen here). */
+typedef struct buffer_range {
+  const char *name;
+  cl_mem mem;
+  size_t start, bytes;
+} buffer_range;
+
+static int buffers_overlap(const buffer_range *a, const buffer_range *b) {
+  return a->mem != NULL && a->mem == b->mem && a->start < b->start + b->bytes &&
+         b->start < a->start + a->bytes;
+}
+
+static mrank_status check_buffer_outputs(const char *function, const buffer_range *inputs,
+                                         size_t input_count, const buffer_range *outputs,
+                                         size_t output_count) {
+  for (size_t o = 0; o < output_count; ++o) {
+    for (size_t p = o + 1; p < output_count; ++p) {
+      if (!buffers_overlap(&outputs[o], &outputs[p])) continue;
+      return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                        "%s: the outputs %s and %s share memory of one buffer; give each output "
+                        "memory of its own",
+                        function, outputs[o].name, outputs[p].name);
+    }
+    for (size_t i = 0; i < input_count; ++i) {
+      if (!buffers_overlap(&outputs[o], &inputs[i])) continue;
+      if (outputs[o].start == inputs[i].start && outputs[o].bytes == inputs[i].bytes) continue;
+      return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                        "%s: the output %s overlaps the input %s without being it; an output may "
+                        "be an input of the same length (in place) or apart from every input",
+                        function, outputs[o].name, inputs[i].name);
+    }
+  }
+  return MRANK_SUCCESS;
+}
+
 static mrank_status check_context(const mrank_context *ctx, const char *function) {
   const mrank_status status = mrank_check_context(function, ctx);
   if (status != MRANK_SUCCESS) return status;
@@ -126,6 +162,17 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
                          reduction == MRANK_REDUCTION_NONE ? n : 1, v->data_size));
   MRANK_TRY(check_buffer(ctx, function, "dx1", dx1.mem, dx1.offset, n, v->data_size));
   MRANK_TRY(check_buffer(ctx, function, "dx2", dx2.mem, dx2.offset, n, v->data_size));
+  {
+    const size_t data = n * v->data_size,
+                 upstream = reduction == MRANK_REDUCTION_NONE ? data : v->data_size;
+    const buffer_range read[] = {{"x1", in.x1.mem, in.x1.offset * v->data_size, data},
+                                 {"x2", in.x2.mem, in.x2.offset * v->data_size, data},
+                                 {"y", in.y.mem, in.y.offset * v->label_size, n * v->label_size},
+                                 {"dloss", dloss.mem, dloss.offset * v->data_size, upstream}};
+    const buffer_range written[] = {{"dx1", dx1.mem, dx1.offset * v->data_size, data},
+                                    {"dx2", dx2.mem, dx2.offset * v->data_size, data}};
+    MRANK_TRY(check_buffer_outputs(function, read, 4, written, 2));
+  }
   MRANK_TRY(mrank_ensure_kernels(ctx, v));
   return mrank_enqueue_backward(
       ctx, v, n, &in, reduction, dloss,
@@ -154,6 +201,17 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
       check_buffer(ctx, function, "loss", out.mem, out.offset, reduced ? 1 : n, v->data_size));
   MRANK_TRY(check_buffer(ctx, function, "dx1", dx1.mem, dx1.offset, n, v->data_size));
   MRANK_TRY(check_buffer(ctx, function, "dx2", dx2.mem, dx2.offset, n, v->data_size));
+  {
+    const size_t data = n * v->data_size;
+    const buffer_range read[] = {{"x1", in.x1.mem, in.x1.offset * v->data_size, data},
+                                 {"x2", in.x2.mem, in.x2.offset * v->data_size, data},
+                                 {"y", in.y.mem, in.y.offset * v->label_size, n * v->label_size}};
+    const buffer_range written[] = {
+        {"loss", out.mem, out.offset * v->data_size, reduced ? v->data_size : data},
+        {"dx1", dx1.mem, dx1.offset * v->data_size, data},
+        {"dx2", dx2.mem, dx2.offset * v->data_size, data}};
+    MRANK_TRY(check_buffer_outputs(function, read, 3, written, 3));
+  }
   MRANK_TRY(mrank_ensure_kernels(ctx, v));
   if (!reduced) return mrank_enqueue_fused_none(ctx, v, n, &in, out, dx1, dx2, event);
   const double scale = reduction == MRANK_REDUCTION_MEAN ? mrank_mean_scale_for(v, n) : 1.0;

@@ -373,6 +373,10 @@ static mrank_status forward(const char *function, mrank_context *ctx, const mran
   if (status == MRANK_SUCCESS) {
     status = mrank_check_forward_args(function, n, x1, x2, y, desc->reduction, loss);
   }
+  if (status == MRANK_SUCCESS) {
+    status =
+        mrank_check_outputs(function, n, &v, desc->reduction, x1, x2, y, NULL, loss, NULL, NULL);
+  }
   if (status != MRANK_SUCCESS) return status;
   if (ctx->is_host) return mrank_reference_forward_ex(desc, n, x1, x2, y, loss);
   const int reduced = desc->reduction != MRANK_REDUCTION_NONE;
@@ -396,6 +400,10 @@ static mrank_status backward(const char *function, mrank_context *ctx, const mra
   mrank_status status = begin(function, ctx, desc, n, &v);
   if (status == MRANK_SUCCESS) {
     status = mrank_check_backward_args(function, n, x1, x2, y, desc->reduction, dloss, dx1, dx2);
+  }
+  if (status == MRANK_SUCCESS) {
+    status =
+        mrank_check_outputs(function, n, &v, desc->reduction, x1, x2, y, dloss, NULL, dx1, dx2);
   }
   if (status != MRANK_SUCCESS) return status;
   if (ctx->is_host) return mrank_reference_backward_ex(desc, n, x1, x2, y, dloss, dx1, dx2);
@@ -421,6 +429,9 @@ static mrank_status forward_backward(const char *function, mrank_context *ctx,
   mrank_status status = begin(function, ctx, desc, n, &v);
   if (status == MRANK_SUCCESS) {
     status = mrank_check_fused_args(function, n, x1, x2, y, desc->reduction, loss, dx1, dx2);
+  }
+  if (status == MRANK_SUCCESS) {
+    status = mrank_check_outputs(function, n, &v, desc->reduction, x1, x2, y, NULL, loss, dx1, dx2);
   }
   if (status != MRANK_SUCCESS) return status;
   if (ctx->is_host) return mrank_reference_forward_backward_ex(desc, n, x1, x2, y, loss, dx1, dx2);

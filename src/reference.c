@@ -5,6 +5,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
@@ -102,6 +103,10 @@ static mrank_status forward_typed(const char *function, const mrank_desc *desc, 
   if (status == MRANK_SUCCESS) status = mrank_check_count(function, n, &v);
   if (status == MRANK_SUCCESS) {
     status = mrank_check_forward_args(function, n, x1, x2, y, desc->reduction, loss);
+  }
+  if (status == MRANK_SUCCESS) {
+    status =
+        mrank_check_outputs(function, n, &v, desc->reduction, x1, x2, y, NULL, loss, NULL, NULL);
   }
   if (status != MRANK_SUCCESS) return status;
   const mrank_reduction reduction = desc->reduction;
@@ -201,6 +206,10 @@ static mrank_status backward_typed(const char *function, const mrank_desc *desc,
   if (status == MRANK_SUCCESS) {
     status = mrank_check_backward_args(function, n, x1, x2, y, desc->reduction, dloss, dx1, dx2);
   }
+  if (status == MRANK_SUCCESS) {
+    status =
+        mrank_check_outputs(function, n, &v, desc->reduction, x1, x2, y, dloss, NULL, dx1, dx2);
+  }
   if (status != MRANK_SUCCESS || n == 0) return status;
   gradient(&v, desc, n, x1, x2, y, dloss, dx1, dx2, flush);
   return MRANK_SUCCESS;
@@ -213,8 +222,7 @@ mrank_status mrank_reference_backward_ex(const mrank_desc *desc, size_t n, const
   return backward_typed("mrank_reference_backward_ex", desc, n, x1, x2, y, dloss, dx1, dx2, 0);
 }
 
-/* Forward, and backward with an upstream gradient of 1 (outputs do not overlap inputs in this
- * call, so the order does not matter). */
+/* Forward, and backward with an upstream gradient of 1; an output may be an input (in place). */
 static mrank_status forward_backward_typed(const char *function, const mrank_desc *desc, size_t n,
                                            const void *x1, const void *x2, const void *y,
                                            void *loss, void *dx1, void *dx2, int flush) {
@@ -224,9 +232,35 @@ static mrank_status forward_backward_typed(const char *function, const mrank_des
   if (status == MRANK_SUCCESS) {
     status = mrank_check_fused_args(function, n, x1, x2, y, desc->reduction, loss, dx1, dx2);
   }
+  if (status == MRANK_SUCCESS) {
+    status = mrank_check_outputs(function, n, &v, desc->reduction, x1, x2, y, NULL, loss, dx1, dx2);
+  }
   if (status != MRANK_SUCCESS) return status;
-  if (n > 0) gradient(&v, desc, n, x1, x2, y, NULL, dx1, dx2, flush);
-  return forward_typed(function, desc, n, x1, x2, y, loss, flush);
+  /* in place (an output is an input): the gradient pass would overwrite what the forward pass
+   * reads, so both read copies of the inputs */
+  const void *inputs[3] = {x1, x2, y};
+  const size_t sizes[3] = {v.data_size, v.data_size, v.label_size};
+  void *copies[3] = {NULL, NULL, NULL};
+  const int in_place = n > 0 && (loss == x1 || loss == x2 || loss == y || dx1 == x1 || dx1 == x2 ||
+                                 dx1 == y || dx2 == x1 || dx2 == x2 || dx2 == y);
+  for (int k = 0; k < 3 && in_place; ++k) {
+    copies[k] = malloc(n * sizes[k]);
+    if (copies[k] == NULL) {
+      for (int j = 0; j < k; ++j)
+        free(copies[j]);
+      return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY,
+                        "%s: out of memory copying the inputs of an "
+                        "in-place call",
+                        function);
+    }
+    memcpy(copies[k], inputs[k], n * sizes[k]);
+    inputs[k] = copies[k];
+  }
+  if (n > 0) gradient(&v, desc, n, inputs[0], inputs[1], inputs[2], NULL, dx1, dx2, flush);
+  status = forward_typed(function, desc, n, inputs[0], inputs[1], inputs[2], loss, flush);
+  for (int k = 0; k < 3; ++k)
+    free(copies[k]);
+  return status;
 }
 
 mrank_status mrank_reference_forward_backward_ex(const mrank_desc *desc, size_t n, const void *x1,

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "types.h"
 
 static void shape_text(const mrank_tensor *t, char *out, size_t size) {
   size_t used = (size_t)snprintf(out, size, "(");
@@ -13,6 +14,38 @@ static void shape_text(const mrank_tensor *t, char *out, size_t size) {
     used += (size_t)snprintf(out + used, size - used, "%s%zu", k > 0 ? ", " : "", t->sizes[k]);
   }
   if (used < size) snprintf(out + used, size - used, t->rank == 1 ? ",)" : ")");
+}
+
+/* The view's element count and the bytes from its base to its last element must fit in the
+ * address space (as n does for the contiguous entry points): sizes {2^32, 2^32} or a huge stride
+ * or offset would otherwise wrap, and a wrapped count or pointer reads the wrong memory. Checked
+ * before any pointer arithmetic. A view with a zero size has no element and no extent. */
+static mrank_status check_extent(const char *function, const char *name, const mrank_tensor *t) {
+  size_t count = 1, last = t->offset;
+  int empty = 0, wraps = 0;
+  for (int k = 0; k < t->rank; ++k) {
+    empty |= t->sizes[k] == 0;
+    if (t->sizes[k] != 0 && count > SIZE_MAX / t->sizes[k]) wraps = 1;
+    if (!wraps) count *= t->sizes[k];
+  }
+  for (int k = 0; k < t->rank && !empty && !wraps; ++k) {
+    const size_t step = (size_t)t->strides[k], reach = t->sizes[k] - 1;
+    if (step != 0 && reach > (SIZE_MAX - last) / step) {
+      wraps = 1;
+    } else {
+      last += reach * step;
+    }
+  }
+  const size_t element = mrank_dtype_size(t->dtype) > 0 ? mrank_dtype_size(t->dtype) : 1;
+  if (!wraps && !empty && (last >= (size_t)PTRDIFF_MAX / element)) wraps = 1;
+  if (!wraps && count > (size_t)PTRDIFF_MAX / element) wraps = 1;
+  if (!wraps) return MRANK_SUCCESS;
+  char shape[96];
+  shape_text(t, shape, sizeof shape);
+  return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
+                    "%s: %s of shape %s (offset %zu) reaches more bytes than the address space "
+                    "holds; its sizes, strides and offset count elements, not bytes: check them",
+                    function, name, shape, t->offset);
 }
 
 static mrank_status check_descriptor(const char *function, const char *name,
@@ -34,7 +67,7 @@ static mrank_status check_descriptor(const char *function, const char *name,
                         function, name, t->strides[k], k);
     }
   }
-  return MRANK_SUCCESS;
+  return check_extent(function, name, t);
 }
 
 int mrank_tensor_contiguous(const mrank_tensor *t) {
@@ -141,6 +174,11 @@ mrank_status mrank_broadcast_plan(const char *function, mrank_reduction reductio
       }
     }
     plan->sizes[k] = size;
+    MRANK_CHECK(size == 0 || plan->count <= SIZE_MAX / size / plan->variant.data_size,
+                MRANK_ERROR_INVALID_ARGUMENT,
+                "%s: the broadcast shape of x1, x2 and y has more elements than the address space "
+                "holds (dimension %d of size %zu after %zu); check the shapes",
+                function, k, size, plan->count);
     plan->count *= size;
   }
   plan->x1 = align(x1, plan);

@@ -267,3 +267,63 @@ Test(ops, staging_copies_and_zero_copy_give_the_same_bits) {
   }
   mrank_context_destroy(ctx);
 }
+
+/* One rule for sharing memory: an output may be an input in place (the same array: dx1 = x1,
+ * with the bits of separate arrays, reductions too), never another output (dx1 == dx2 used to
+ * return SUCCESS with dx1 holding dx2's values) nor part of an input. On a device and on the host
+ * reference alike. */
+Test(ops, outputs_share_memory_only_in_place) {
+  const char *selectors[] = {NULL, "host"};
+  const size_t n = 4097;
+  for (int s = 0; s < 2; ++s) {
+    mrank_context *ctx = NULL;
+    cr_assert_eq(mrank_context_create(selectors[s], &ctx), MRANK_SUCCESS, "%s", mrank_last_error());
+    test_inputs in = make_inputs(n, 77, 1);
+    float *a = test_alloc(n + 1), *b = test_alloc(n), *loss = test_alloc(n), one = 1.0f;
+    cr_assert_eq(mrank_backward(ctx, n, in.x1, in.x2, in.y, 1.0f, MRANK_REDUCTION_MEAN, &one, a, a),
+                 MRANK_ERROR_INVALID_ARGUMENT);
+    cr_assert_not_null(strstr(mrank_last_error(), "the outputs dx1 and dx2 share memory"), "%s",
+                       mrank_last_error());
+    cr_assert_eq(
+        mrank_forward_backward(ctx, n, in.x1, in.x2, in.y, 1.0f, MRANK_REDUCTION_NONE, a, a + 1, b),
+        MRANK_ERROR_INVALID_ARGUMENT);
+    cr_assert_not_null(strstr(mrank_last_error(), "the outputs loss and dx1 share memory"), "%s",
+                       mrank_last_error());
+    cr_assert_eq(mrank_backward(ctx, n - 1, in.x1, in.x2, in.y, 1.0f, MRANK_REDUCTION_SUM, &one,
+                                in.x1 + 1, b),
+                 MRANK_ERROR_INVALID_ARGUMENT);
+    cr_assert_not_null(strstr(mrank_last_error(), "overlaps the input x1 without being it"), "%s",
+                       mrank_last_error());
+    /* in place against separate arrays, for every reduction of the fused pass */
+    const mrank_reduction reductions[] = {MRANK_REDUCTION_NONE, MRANK_REDUCTION_MEAN,
+                                          MRANK_REDUCTION_SUM};
+    for (int r = 0; r < 3; ++r) {
+      const int none = reductions[r] == MRANK_REDUCTION_NONE;
+      float *x1 = test_alloc(n), *x2 = test_alloc(n), *dx2 = test_alloc(n), scalar[2] = {0, 0};
+      memcpy(x1, in.x1, n * sizeof *x1);
+      memcpy(x2, in.x2, n * sizeof *x2);
+      cr_assert_eq(mrank_forward_backward(ctx, n, in.x1, in.x2, in.y, 1.0f, reductions[r],
+                                          none ? loss : &scalar[0], a, b),
+                   MRANK_SUCCESS, "%s", mrank_last_error());
+      cr_assert_eq(mrank_forward_backward(ctx, n, x1, x2, in.y, 1.0f, reductions[r],
+                                          none ? x1 : &scalar[1], none ? x2 : x1, none ? dx2 : x2),
+                   MRANK_SUCCESS, "%s", mrank_last_error());
+      if (none) {
+        assert_same_bits(x1, loss, n, "in place: loss over x1", n);
+        assert_same_bits(x2, a, n, "in place: dx1 over x2", n);
+      } else {
+        cr_assert_eq(float_bits(scalar[1]), float_bits(scalar[0]), "in place: the reduced loss");
+        assert_same_bits(x1, a, n, "in place: dx1 over x1", n);
+        assert_same_bits(x2, b, n, "in place: dx2 over x2", n);
+      }
+      free(x1);
+      free(x2);
+      free(dx2);
+    }
+    free(a);
+    free(b);
+    free(loss);
+    free_inputs(&in);
+    mrank_context_destroy(ctx);
+  }
+}

@@ -364,3 +364,39 @@ Test(tensors, validate_and_bench_take_shapes, .timeout = 120) {
   cr_assert_not_null(strstr(out, "--shape is RxC"), "%s", out);
   free(out);
 }
+
+/* Views whose element count or byte extent passes the address space are refused before any
+ * pointer arithmetic, with the contiguous entry points' words: sizes {2^32, 2^32} used to wrap to
+ * 0 elements and return SUCCESS with loss 0; a huge stride or offset, or a broadcast of two views
+ * that each fit, likewise. */
+Test(tensors, views_beyond_the_address_space_are_refused) {
+  mrank_context *ctx = device();
+  float data[8] = {0}, loss = -1.0f;
+  const size_t one[] = {1};
+  const mrank_tensor scalar_loss = dense(MRANK_DTYPE_F32, 0, one);
+  mrank_tensor huge = dense(MRANK_DTYPE_F32, 2, (const size_t[]){(size_t)1 << 32, (size_t)1 << 32});
+  mrank_tensor stride = dense(MRANK_DTYPE_F32, 2, (const size_t[]){2, 2});
+  stride.strides[0] = PTRDIFF_MAX / 2;
+  mrank_tensor offset = dense(MRANK_DTYPE_F32, 1, one);
+  offset.offset = SIZE_MAX - 1;
+  mrank_tensor tall = dense(MRANK_DTYPE_F32, 2, (const size_t[]){(size_t)1 << 40, 1});
+  tall.strides[0] = 0; /* one element repeated: its extent fits, the broadcast below does not */
+  mrank_tensor wide = dense(MRANK_DTYPE_F32, 2, (const size_t[]){1, (size_t)1 << 40});
+  wide.strides[1] = 0;
+  const struct {
+    const mrank_tensor *a, *b;
+    const char *expected;
+  } cases[] = {{&huge, &huge, "x1 of shape (4294967296, 4294967296)"},
+               {&stride, &stride, "reaches more bytes than the address space holds"},
+               {&offset, &offset, "(offset 18446744073709551614)"},
+               {&tall, &wide, "the broadcast shape of x1, x2 and y has more elements"}};
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {
+    cr_assert_eq(mrank_forward_tensor(ctx, MRANK_REDUCTION_SUM, 1.0, cases[k].a, data, cases[k].b,
+                                      data, cases[k].a, data, &scalar_loss, &loss),
+                 MRANK_ERROR_INVALID_ARGUMENT, "case %zu", k);
+    cr_assert_not_null(strstr(mrank_last_error(), cases[k].expected), "case %zu: %s", k,
+                       mrank_last_error());
+    cr_assert_eq(loss, -1.0f, "nothing was written");
+  }
+  mrank_context_destroy(ctx);
+}
