@@ -64,9 +64,120 @@ static double ideal_dcg(const float *labels, size_t n, int k, size_t *scratch) {
   return dcg(labels, order, n, k);
 }
 
+/* ---- pairs in O(n log n): a query of 60,000 documents took 12 s with the pairwise loop ---- */
+
+typedef struct scored_doc {
+  double score;
+  size_t label_rank; /* 1-based rank of the document's label among the query's distinct labels */
+} scored_doc;
+
+static int by_score(const void *a, const void *b) {
+  const double x = ((const scored_doc *)a)->score, y = ((const scored_doc *)b)->score;
+  return (x > y) - (x < y);
+}
+
+static int by_float(const void *a, const void *b) {
+  const float x = *(const float *)a, y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+static int by_size(const void *a, const void *b) {
+  const size_t x = *(const size_t *)a, y = *(const size_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* Unordered pairs of different values among `count` sorted values: all pairs less the pairs of
+ * equal values; each is one ordered pair (rel_i > rel_j). */
+static size_t unequal_pairs(const size_t *sorted, size_t count) {
+  size_t pairs = count > 1 ? count * (count - 1) / 2 : 0;
+  for (size_t a = 0, b = 0; a < count; a = b) {
+    while (b < count && sorted[b] == sorted[a])
+      b++;
+    pairs -= (b - a) * (b - a - 1) / 2;
+  }
+  return pairs;
+}
+
+/* The query's ordered pairs (rel_i > rel_j), from its labels sorted; 0 when out of memory. */
+static int label_pairs(const float *labels, size_t n, size_t *pairs) {
+  float *sorted = malloc((n + 1) * sizeof *sorted);
+  if (sorted == NULL) return 0;
+  memcpy(sorted, labels, n * sizeof *sorted);
+  qsort(sorted, n, sizeof *sorted, by_float);
+  *pairs = n > 1 ? n * (n - 1) / 2 : 0;
+  for (size_t a = 0, b = 0; a < n; a = b) {
+    while (b < n && sorted[b] == sorted[a])
+      b++;
+    *pairs -= (b - a) * (b - a - 1) / 2;
+  }
+  free(sorted);
+  return 1;
+}
+
+/* The query's ordered pairs (rel_i > rel_j) and, of those, the ones its scores order rightly, a
+ * tie counting half (a NaN score orders nothing). With documents taken by increasing score, a
+ * Fenwick tree over label ranks counts, for each, the documents of lower score and lower label;
+ * ties are the unequal-label pairs within a group of equal scores. Integer counts, so the ratio has
+ * the bits of the pairwise loop it replaces. 0 when out of memory. */
+static int count_pairs(const float *labels, const double *s, size_t n, size_t *pairs_out,
+                       double *correct_out) {
+  float *distinct = malloc((n + 1) * sizeof *distinct);
+  scored_doc *docs = malloc((n + 1) * sizeof *docs);
+  size_t *ranks = malloc((n + 1) * sizeof *ranks), *tree = calloc(n + 2, sizeof *tree);
+  if (distinct == NULL || docs == NULL || ranks == NULL || tree == NULL) {
+    free(distinct);
+    free(docs);
+    free(ranks);
+    free(tree);
+    return 0;
+  }
+  memcpy(distinct, labels, n * sizeof *distinct);
+  qsort(distinct, n, sizeof *distinct, by_float);
+  size_t levels = 0;
+  for (size_t i = 0; i < n; ++i)
+    if (levels == 0 || distinct[i] != distinct[levels - 1]) distinct[levels++] = distinct[i];
+  size_t scored = 0;
+  for (size_t i = 0; i < n; ++i) {
+    size_t lo = 0, hi = levels; /* the label's place among the distinct labels */
+    while (hi - lo > 1) {
+      const size_t mid = (lo + hi) / 2;
+      if (distinct[mid] <= labels[i])
+        lo = mid;
+      else
+        hi = mid;
+    }
+    ranks[i] = lo + 1;
+    if (!isnan(s[i])) docs[scored++] = (scored_doc){s[i], lo + 1};
+  }
+  qsort(ranks, n, sizeof *ranks, by_size);
+  *pairs_out = unequal_pairs(ranks, n);
+  qsort(docs, scored, sizeof *docs, by_score);
+  size_t right = 0, tied = 0;
+  for (size_t a = 0, b = 0; a < scored; a = b) {
+    while (b < scored && docs[b].score == docs[a].score)
+      b++;
+    for (size_t d = a; d < b; ++d) {
+      for (size_t r = docs[d].label_rank - 1; r > 0; r -= r & (~r + 1))
+        right += tree[r];
+      ranks[d - a] = docs[d].label_rank;
+    }
+    qsort(ranks, b - a, sizeof *ranks, by_size);
+    tied += unequal_pairs(ranks, b - a);
+    for (size_t d = a; d < b; ++d)
+      for (size_t r = docs[d].label_rank; r <= levels; r += r & (~r + 1))
+        tree[r]++;
+  }
+  *correct_out = (double)right + 0.5 * (double)tied;
+  free(distinct);
+  free(docs);
+  free(ranks);
+  free(tree);
+  return 1;
+}
+
 /* One query's metrics from its ranking (order: documents best first). */
-static void query_metrics(const float *labels, const double *s, const size_t *order, size_t n,
-                          const double *ideal, const rank_cutoffs *cutoffs, rank_metrics *m) {
+static int query_metrics(const float *labels, const double *s, const size_t *order, size_t n,
+                         const double *ideal, const rank_cutoffs *cutoffs, rank_metrics *m) {
   size_t relevant = 0;
   for (size_t i = 0; i < n; ++i)
     relevant += labels[i] > 0.0f;
@@ -93,16 +204,11 @@ static void query_metrics(const float *labels, const double *s, const size_t *or
   m->map = relevant > 0 ? precision_sum / (double)relevant : NAN;
   double correct = 0.0;
   size_t pairs = 0;
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < n; ++j) {
-      if (labels[i] <= labels[j]) continue;
-      pairs++;
-      correct += s[i] > s[j] ? 1.0 : s[i] == s[j] ? 0.5 : 0.0;
-    }
-  }
+  if (!count_pairs(labels, s, n, &pairs, &correct)) return 0;
   m->pairs = pairs;
   m->pair_accuracy = pairs > 0 ? correct / (double)pairs : NAN;
   m->with_relevant = relevant > 0;
+  return 1;
 }
 
 /* The exact expectation over uniformly random orders: every position holds each document with
@@ -110,8 +216,8 @@ static void query_metrics(const float *labels, const double *s, const size_t *or
  * positions, and E[hits@k] = R min(k, n) / n; precision, recall and F1@k (2 hits / (k + R)) are
  * linear in the hits. For AP, E[rel_i rel_j] is R/n (i = j) or R(R-1)/(n(n-1)), which gives
  * E[AP] = (H_n + (R-1)/(n-1) (n - H_n)) / n. A pair is in order with probability 1/2. */
-static void query_expected(const float *labels, size_t n, const double *ideal,
-                           const rank_cutoffs *cutoffs, rank_metrics *m) {
+static int query_expected(const float *labels, size_t n, const double *ideal,
+                          const rank_cutoffs *cutoffs, rank_metrics *m) {
   size_t relevant = 0;
   double mean_gain = 0.0, harmonic = 0.0;
   for (size_t i = 0; i < n; ++i) {
@@ -137,13 +243,11 @@ static void query_expected(const float *labels, size_t n, const double *ideal,
            : n == 1      ? 1.0
                          : (harmonic + (R - 1.0) / (N - 1.0) * (N - harmonic)) / N;
   size_t pairs = 0;
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < n; ++j)
-      pairs += labels[i] > labels[j];
-  }
+  if (!label_pairs(labels, n, &pairs)) return 0;
   m->pairs = pairs;
   m->pair_accuracy = pairs > 0 ? 0.5 : NAN;
   m->with_relevant = relevant > 0;
+  return 1;
 }
 
 /* The index of cutoff 10 in `cutoffs`, or -1. */
@@ -183,12 +287,17 @@ int rank_evaluate_at(const rank_dataset *data, const double *scores, const rank_
     double ideal[RANK_MAX_CUTOFFS];
     for (int c = 0; c < cutoffs.count; ++c)
       ideal[c] = ideal_dcg(labels, n, cutoffs.k[c], scratch);
+    int measured = 1;
     if (scores != NULL) {
       size_t *order = scratch, *tmp = scratch + n;
       rank_indices(scores + start, order, tmp, n);
-      query_metrics(labels, scores + start, order, n, ideal, &cutoffs, &one);
+      measured = query_metrics(labels, scores + start, order, n, ideal, &cutoffs, &one);
     } else {
-      query_expected(labels, n, ideal, &cutoffs, &one);
+      measured = query_expected(labels, n, ideal, &cutoffs, &one);
+    }
+    if (!measured) {
+      free(scratch);
+      return 0;
     }
     one.queries = 1;
     one.documents = n;
