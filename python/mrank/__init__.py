@@ -52,6 +52,17 @@ class Error(Exception):
         super().__init__("%s: %s" % (status, message))
 
 
+def _count(value, name):
+    """A count of elements: an int (or numpy integer) of 0 or more; a str, a float or a bool is
+    refused rather than converted (n='10' and n=2.5 used to run, n=-1 to wrap to 2^64 - 1)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError("%s must be a whole number of elements (an int), not %s %r" %
+                        (name, type(value).__name__, value))
+    if value < 0:
+        raise ValueError("%s must be 0 or more, not %d" % (name, value))
+    return int(value)
+
+
 def _check(status):
     if status != 0:
         message = lib.mrank_last_error().decode("utf-8", "replace")
@@ -297,9 +308,10 @@ class Context:
     def reduction_error_bound(self, n, dtype=np.float32, reduction="mean"):
         """The relative bound of a reduction of n elements of dtype on this device: |result -
         exact| <= bound * sum(|loss_i|) for "sum" (that over n for "mean")."""
+        n = _count(n, "n")
         desc = _lib.Desc(data_code(np.dtype(dtype), "dtype"), 0, check_reduction(reduction), 1.0)
         with self._lock:
-            return lib.mrank_reduction_error_bound_ex(self._live(), ctypes.byref(desc), int(n))
+            return lib.mrank_reduction_error_bound_ex(self._live(), ctypes.byref(desc), n)
 
     def validate(self, n=4097, op="fused", reduction="mean", margin=1.0, dtype="f32",
                  labels="f32", seed=1):
@@ -314,8 +326,8 @@ class Context:
             raise ValueError("dtype must be one of f32, f16, bf16, f64, not %r" % (dtype,))
         if labels not in ("f32", "i32", "i8"):
             raise ValueError("labels must be one of f32, i32, i8, not %r" % (labels,))
-        problem = _lib.Problem(ops[op], check_reduction(reduction), int(n), float(margin),
-                               int(seed), 0, types[dtype], types[labels])
+        problem = _lib.Problem(ops[op], check_reduction(reduction), _count(n, "n"), float(margin),
+                               _count(seed, "seed"), 0, types[dtype], types[labels])
         report = _lib.Validation()
         with self._lock:
             _check(lib.mrank_validate(self._live(), ctypes.byref(problem), ctypes.byref(report)))

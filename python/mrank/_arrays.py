@@ -35,8 +35,11 @@ def data_code(dtype, name):
 
 
 def _array(value, name):
+    if isinstance(value, np.generic):  # a numpy scalar (np.float32(1)) is a 0-d array of its type
+        return np.asarray(value)
     if not isinstance(value, np.ndarray):
-        raise TypeError("%s must be a numpy array, not %s" % (name, type(value).__name__))
+        raise TypeError("%s must be a numpy array (or numpy scalar), not %s" %
+                        (name, type(value).__name__))
     return value
 
 

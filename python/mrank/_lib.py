@@ -275,13 +275,29 @@ def _library_path():
 
 def _load():
     path = _library_path()
+    explicit = bool(os.environ.get("MRANK_LIBRARY"))
+    if explicit and not os.path.isfile(path):
+        raise ImportError(
+            "mrank: MRANK_LIBRARY=%s names no file; unset it (the package's own libmrank is then "
+            "used) or point it at an installed libmrank.so" % path)
     try:
         lib = ctypes.CDLL(path)
     except OSError as error:
+        # the file is there: what failed is a library it needs (libOpenCL.so.1) or its format
         raise ImportError(
-            "mrank: cannot load %s (%s); it needs the OpenCL loader: apt-get install "
-            "ocl-icd-libopencl1 (and pocl-opencl-icd for a CPU device)" % (path, error)) from None
+            "mrank: cannot load %s (%s); if a library it needs is missing, install the OpenCL "
+            "loader: apt-get install ocl-icd-libopencl1 (and pocl-opencl-icd for a CPU device)" %
+            (path, error)) from None
+    if not hasattr(lib, "mrank_version"):
+        raise ImportError(
+            "mrank: %s%s is not libmrank (it has no mrank_version); point MRANK_LIBRARY at a "
+            "libmrank.so" % ("MRANK_LIBRARY=" if explicit else "", path))
     for name, (result, arguments) in FUNCTIONS.items():
+        if not hasattr(lib, name):
+            raise ImportError(
+                "mrank: %s has no %s: it is another version of libmrank than this package "
+                "(%s); install the package and the library from one source tree" %
+                (path, name, lib.mrank_version))
         function = getattr(lib, name)
         function.restype = result
         function.argtypes = arguments

@@ -81,7 +81,7 @@ def test_views_are_copied_and_give_the_contiguous_answer(ctx):
 
 def test_wrong_arguments_name_themselves(ctx):
     x1, x2, y = inputs(10, np.float32, np.float32)
-    with pytest.raises(TypeError, match="x1 must be a numpy array, not list"):
+    with pytest.raises(TypeError, match=r"x1 must be a numpy array \(or numpy scalar\), not list"):
         ctx.forward([1.0], x2, y)
     with pytest.raises(TypeError, match="x1 has dtype int64"):
         ctx.forward(np.arange(10), x2, y)
@@ -178,7 +178,7 @@ def test_mrank_library_points_at_another_build(tmp_path):
     assert out == [str(copy), mrank.version()]
     failed = subprocess.run([sys.executable, "-c", "import mrank"], capture_output=True,
                             text=True, env=dict(os.environ, MRANK_LIBRARY=str(tmp_path / "no")))
-    assert failed.returncode != 0 and "cannot load" in failed.stderr
+    assert failed.returncode != 0 and "names no file" in failed.stderr
 
 
 def test_every_kernel_shape_gives_the_same_bits(ctx):
@@ -273,3 +273,36 @@ print("same bits")
         pytest.skip("no PoCL CPU devices: " + done.stderr[-300:])
     assert done.returncode == 0, done.stderr
     assert "same bits" in done.stdout
+
+
+def test_counts_are_whole_numbers_of_zero_or_more(ctx):
+    """validate(n=-1) reported 18446744073709551615 elements, reduction_error_bound(-1) gave a
+    number, and n='10' or n=2.5 were taken; a numpy integer is a count."""
+    for bad, error, words in ((-1, ValueError, "0 or more"), ("10", TypeError, "not str"),
+                              (2.5, TypeError, "not float"), (True, TypeError, "not bool")):
+        with pytest.raises(error, match=words):
+            ctx.validate(n=bad)
+        with pytest.raises(error, match=words):
+            ctx.reduction_error_bound(bad)
+    assert ctx.validate(n=np.int64(65))["verdict"] == "PASSED"
+
+
+def test_numpy_scalars_are_zero_dimensional_arrays(ctx):
+    """np.float32(1.0) was refused as "not float32": it is an array of one element."""
+    loss = ctx.forward(np.float32(1.0), np.float32(0.25), np.float32(-1.0), 1.0, "none")
+    assert loss.shape == () and loss == np.float32(1.75)
+
+
+def test_mrank_library_names_what_is_wrong(tmp_path):
+    """MRANK_LIBRARY naming no file, or another library, is said as such (it used to blame the
+    OpenCL loader, or end in a bare AttributeError)."""
+    import subprocess
+    import sys
+    other = next(p for p in ("/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1",
+                             "/lib/aarch64-linux-gnu/libz.so.1") if os.path.exists(p))
+    for value, words in ((str(tmp_path / "none.so"), "names no file"),
+                         (other, "is not libmrank")):
+        result = subprocess.run([sys.executable, "-c", "import mrank"], capture_output=True,
+                                text=True, env=dict(os.environ, MRANK_LIBRARY=value))
+        assert result.returncode != 0 and words in result.stderr, result.stderr
+        assert "AttributeError" not in result.stderr
