@@ -36,7 +36,10 @@ const char mrank_autotune_help[] =
     "                default device)\n"
     "  --n N         elements (default 2^24; 2^K accepted)\n"
     "  --budget S    seconds of measuring, all shapes together (default 30)\n"
-    "  --dry-run     print the table and the choice, store nothing\n";
+    "  --dry-run     print the table and the choice, store nothing\n\n"
+    "\n"
+    "Exit status: 0 done (the choice stored, or printed with --dry-run), 2 on a usage or device\n"
+    "error.\n";
 
 enum { op_count = 5, array_count = 7 };
 

@@ -60,7 +60,9 @@ const char mrank_bench_help[] =
     "  --json OUT       write every figure and the device description as JSON\n"
     "  --csv OUT        the same as CSV\n"
     "Start-up time (cold and warm kernel cache) is measured by bench/startup.sh; PyTorch side by\n"
-    "side by bench/torch_compare.py; bench/plot draws the JSON.\n";
+    "side by bench/torch_compare.py; bench/plot draws the JSON.\n\n"
+    "\n"
+    "Exit status: 0 done, 2 on a usage or device error, or when no --n size fits the device.\n";
 
 enum { max_sizes = 40, array_count = 7 };
 

@@ -35,15 +35,16 @@ const char mrank_demo_help[] =
     "within 0.03 of the planted model's own. Then the linear scorer and an MLP (--scorer mlp's\n"
     "defaults, 40 epochs) on 400 queries whose planted score is 70% non-linear (mrank synth\n"
     "--nonlinear 0.7): the MLP must come 0.2 above the linear scorer and within 0.05 of the\n"
-    "planted score's own NDCG@10 on 100 held-out queries. Exit status 0 when every check passes,\n"
-    "1 when one fails, 2 on a usage or device error.\n"
+    "planted score's own NDCG@10 on 100 held-out queries. A check whose outputs are nearly all\n"
+    "zero is MISTRUSTED: not failed, and not counted as passed.\n"
     "\n"
     "  --device SEL  gpu, cpu, accelerator, host, P:D, or part of a device name\n"
     "                (default: $MRANK_DEVICE, else the first GPU, accelerator, then CPU)\n"
     "  --n N         number of pairs (default 1000000; 2^K is accepted)\n"
     "  --margin M    the margin (default 1.0)\n"
     "  --seed S      seed of the data and of the training (default 1)\n"
-    "  --no-train    only the operator checks\n";
+    "  --no-train    only the operator checks\n\n"
+    "Exit status: 0 when every check passes, 1 when one fails, 2 on a usage or device error.\n";
 
 static double seconds_now(void) {
   struct timespec now;

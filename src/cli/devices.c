@@ -35,7 +35,8 @@ const char mrank_devices_help[] =
     "             cpu:all, accelerator:all, or a comma list such as 0:0,0:1. Exit status 1 when\n"
     "             it picks none (the message says why)\n"
     "\n"
-    "Exit status 1 when no OpenCL platform is installed (the message says how to get one).\n";
+    "Exit status: 0 done, 1 when no OpenCL platform is installed (the message says how to get\n"
+    "one), a --check failed or --select picked no device, 2 on a usage error.\n";
 
 static void format_bytes(unsigned long long bytes, char *out, size_t capacity) {
   const double gib = 1024.0 * 1024.0 * 1024.0;

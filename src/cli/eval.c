@@ -43,7 +43,9 @@ const char mrank_eval_help[] =
     "metric)\n"
     "                   for error analysis; \"-\" is standard output\n"
     "  --max-label N    relevance labels must be whole or fractional numbers from 0 to N (default\n"
-    "                   31, LightGBM's limit; gains are 2^label - 1); at most 1000\n";
+    "                   31, LightGBM's limit; gains are 2^label - 1); at most 1000\n\n"
+    "\n"
+    "Exit status: 0 done, 2 on a usage, data, model or file error.\n";
 
 /* a metric, or n/a (JSON null) when it had nothing to measure */
 static void print_value(FILE *out, double value, int json) {

@@ -25,8 +25,7 @@ static const command commands[] = {
      mrank_cmd_validate, mrank_validate_help, NULL},
     {"bench", "measure throughput against the device's memory roofline, and launch overhead",
      mrank_cmd_bench, mrank_bench_help, NULL},
-    {"train",
-     "train a linear pairwise ranker on the device, choosing l2 and epochs itself (LETOR data)",
+    {"train", "train a pairwise ranker (linear or MLP) on the device, choosing its settings itself",
      mrank_cmd_train, mrank_train_help, mrank_train_help_more},
     {"eval",
      "NDCG, precision, recall, F1, MAP and pair accuracy of a model (or scores) on a data set",
@@ -89,7 +88,14 @@ static void print_usage(FILE *out) {
       "                        for tests of MRANK_BINARY_DIR)\n"
       "  MRANK_REQD_WORK_GROUP=1  build every kernel with its work-group size fixed, as for\n"
       "                        accelerators (for tests)\n"
-      "  MRANK_FAIL_ENQUEUE=N  debug builds: make the N-th enqueue fail (for tests)\n");
+      "  MRANK_MLP_VW=8|16     the MLP's dense kernels' vector width (default: the device's\n"
+      "                        preferred; both give the same bits, and the tests run both)\n"
+      "  MRANK_LIBRARY         Python: load this libmrank.so instead of the package's own\n"
+      "  MRANK_FAIL_ENQUEUE=N  debug builds: make the N-th enqueue fail (for tests)\n"
+      "  MRANK_MPI_FAIL=R:S    train --mpi: rank R fails at gradient sum S (for tests)\n"
+      "PoCL's own: POCL_CACHE_DIR (its kernel cache), POCL_DEVICES (\"pthread pthread\" gives two\n"
+      "CPU devices). This is the one list of mrank's variables; the man page mrank(1) has it "
+      "too.\n");
 }
 
 /* What a command printed must have reached its destination: a full disk or a closed pipe turns

@@ -25,7 +25,9 @@ const char mrank_predict_help[] =
     "                 add up), though a score does not depend on its group, so that the line\n"
     "                 that runs eval runs predict too\n"
     "  --output OUT   write the scores to OUT (atomically: a whole file or none) instead of\n"
-    "                 standard output\n";
+    "                 standard output\n\n"
+    "\n"
+    "Exit status: 0 done, 2 on a usage, data, model or file error.\n";
 
 int mrank_cmd_predict(int argc, char **argv) {
   const char *model_path = NULL, *data_path = NULL, *query_path = NULL, *output = NULL;

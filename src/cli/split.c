@@ -19,7 +19,9 @@ const char mrank_split_help[] =
     "seed (default 1), goes to --train, the rest to --test. Each line is copied as it is (values,\n"
     "comments and #docid tails unchanged); with a group file (--query) \" qid:N\" is put after\n"
     "each label (queries numbered in file order), so the parts need no group file. Files are\n"
-    "written atomically.\n";
+    "written atomically.\n\n"
+    "\n"
+    "Exit status: 0 done, 2 on a usage, data or file error.\n";
 
 int mrank_cmd_split(int argc, char **argv) {
   const char *data_path = NULL, *query = NULL, *train = NULL, *test = NULL;

@@ -33,7 +33,9 @@ const char mrank_synth_help[] =
     "them)\n"
     "  --nonlinear W    a planted non-linear part of weight W (0 to 1) in the score: products of\n"
     "                   the feature pairs 1 and 2, 3 and 4, 5 and 6, which no linear model holds\n"
-    "                   (train --scorer mlp can); OUT.weights keeps the linear part's weights\n";
+    "                   (train --scorer mlp can); OUT.weights keeps the linear part's weights\n\n"
+    "\n"
+    "Exit status: 0 done, 2 on a usage or file error, 130 or 143 interrupted (nothing written).\n";
 
 int mrank_cmd_synth(int argc, char **argv) {
   const char *out = NULL;

@@ -29,9 +29,10 @@
 const char mrank_train_help[] =
     "usage: mrank train --train FILE [--query FILE] --model OUT [options]\n"
     "\n"
-    "Trains a linear pairwise ranker (RankSVM's model: score = w . x, a hinge on score\n"
-    "differences) by averaged minibatch SGD on an OpenCL device (or several: --device all), with\n"
-    "the margin ranking loss of mrank. Pairs: within each query, every (i, j) with\n"
+    "Trains a pairwise ranker with the margin ranking loss of mrank: by default the linear\n"
+    "scorer (RankSVM's model: score = w . x, a hinge on score differences) by averaged minibatch\n"
+    "SGD on an OpenCL device (or several: --device all); --scorer mlp trains a neural scorer\n"
+    "instead (its options below). Pairs: within each query, every (i, j) with\n"
     "label_i > label_j. The gradient is added up per query, then over a batch's queries in the\n"
     "order of their numbers: a seed gives the same model bits on the host, one device, several\n"
     "devices and any number of MPI ranks.\n"
@@ -129,9 +130,14 @@ const char mrank_train_help_more[] =
     "                        with profiling events, and print the split after training\n"
     "\n"
     "SIGINT (Ctrl-C) or SIGTERM ends the run after the epoch under way and writes the best model\n"
-    "so far (exit status 130 or 143). Data with no pair to learn from (every query's documents\n"
-    "share one label) is refused. Exit status: 0 done, 1 training failed or diverged, 2 usage,\n"
-    "data, device or file error.\n";
+    "so far, said for what it is: while train is still choosing, the best point of the walk so\n"
+    "far under the l2 and path that trained it, and the closing line says on which fold's "
+    "queries;\n"
+    "before any epoch ended, nothing. Data with no pair to learn from (every query's documents\n"
+    "share one label) is refused.\n"
+    "\n"
+    "Exit status: 0 done, 1 training failed or diverged, 2 usage, data, device or file error,\n"
+    "130 or 143 interrupted (SIGINT, SIGTERM).\n";
 
 typedef struct train_settings {
   const char *train, *query, *valid, *valid_query, *model, *selector;

@@ -23,8 +23,9 @@
 #include "random.h"
 
 const char mrank_tune_help[] =
-    "usage: mrank tune --train FILE [--query FILE] --valid FILE [--valid-query FILE] --model OUT\n"
-    "                  --grid NAME=V1,V2,... [--grid ...] [--folds K] [--no-refit] [--scorer mlp]\n"
+    "usage: mrank tune --train FILE [--query FILE] (--valid FILE [--valid-query FILE] | --folds "
+    "K)\n"
+    "                  --model OUT --grid NAME=V1,V2,... [--grid ...] [--no-refit] [--scorer mlp]\n"
     "                  [--features N] [--max-label N] [training options] [--json]\n"
     "\n"
     "Trains every combination of the grids (names: lr, margin, l2, l1, batch-queries, momentum,\n"
@@ -49,8 +50,12 @@ const char mrank_tune_help[] =
     "              noisy validation epoch then decides nothing alone. The refit is on all.\n"
     "\n"
     "Options not in a grid keep their values (see mrank train --help, --scale and --max-label\n"
-    "included). A setting whose training diverges is marked and ranked last. Exit status: 0\n"
-    "done, 1 every setting diverged (no model written), 2 usage, data, device or file error.\n";
+    "included). A setting whose training diverges is marked and ranked last. SIGINT (Ctrl-C) or\n"
+    "SIGTERM ends the search after the epoch under way: an unfinished search has chosen nothing,\n"
+    "so no model is written.\n"
+    "\n"
+    "Exit status: 0 done, 1 every setting diverged (no model written), 2 usage, data, device or\n"
+    "file error, 130 or 143 interrupted (no model written).\n";
 
 enum { max_values = 64, max_settings = 100000 };
 
