@@ -2,6 +2,8 @@
 #include "rank/text_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,7 +43,9 @@ static size_t text_bound(void) {
 }
 
 /* Reads descriptor fd to its end, checking each block for a NUL byte and the total against the
- * bound. NULL with the message on failure. */
+ * bound. A non-blocking descriptor (a FIFO or pipe) waits in poll for data or for its writer to
+ * close, never for a writer that is not there (its read then ends at once). NULL with the message
+ * on failure. */
 static char *read_all(int fd, const char *shown, size_t expected, size_t *length, char *error,
                       size_t error_size) {
   const size_t bound = text_bound();
@@ -50,6 +54,15 @@ static char *read_all(int fd, const char *shown, size_t expected, size_t *length
   while (text != NULL) {
     const ssize_t got = read(fd, text + used, capacity - used);
     if (got < 0 && errno == EINTR) continue;
+    if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      struct pollfd wait = {fd, POLLIN, 0};
+      if (poll(&wait, 1, -1) < 0 && errno != EINTR) {
+        say(error, error_size, "%s: cannot read: %s", shown, strerror(errno));
+        free(text);
+        return NULL;
+      }
+      continue;
+    }
     if (got < 0) {
       say(error, error_size, "%s: cannot read: %s", shown, strerror(errno));
       free(text);
@@ -86,6 +99,29 @@ static char *read_all(int fd, const char *shown, size_t expected, size_t *length
   return text;
 }
 
+/* A FIFO or pipe, opened without waiting for a writer and read without blocking on one that is
+ * not there: a named FIFO nobody writes to gives no data at once, and says so. */
+static char *read_stream(const char *path, size_t *length, char *error, size_t error_size) {
+  const int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  struct stat info;
+  if (fd < 0 || fstat(fd, &info) != 0 || !S_ISFIFO(info.st_mode)) {
+    say(error, error_size, "%s: cannot open: %s", path, fd < 0 ? strerror(errno) : "it changed");
+    if (fd >= 0) close(fd);
+    return NULL;
+  }
+  char *text = read_all(fd, path, 0, length, error, error_size);
+  close(fd);
+  if (text != NULL && *length == 0) {
+    say(error, error_size,
+        "%s: a FIFO (named pipe) that gave no data: no process was writing to it (start the "
+        "writer first, or give a regular file)",
+        path);
+    free(text);
+    return NULL;
+  }
+  return text;
+}
+
 char *rank_read_file(const char *path, size_t *length, char *error, size_t error_size) {
   if (strcmp(path, "-") == 0) {
     struct stat info;
@@ -102,6 +138,9 @@ char *rank_read_file(const char *path, size_t *length, char *error, size_t error
   struct stat info;
   memset(&info, 0, sizeof info);
   char why[256];
+  /* a FIFO or pipe (`--data <(zcat data.gz)`) is read as a stream, as standard input is */
+  const int stream = stat(path, &info) == 0 && S_ISFIFO(info.st_mode);
+  if (stream) return read_stream(path, length, error, error_size);
   const int fd = mrank_open_regular(path, 0, &info, why, sizeof why);
   if (fd < 0) {
     if (S_ISDIR(info.st_mode) && strstr(why, "a directory,") != NULL) {
