@@ -205,7 +205,7 @@ Test(shapes, the_text_is_checked_and_names_what_is_wrong) {
                           {"epw=4,vw=4,wg=100,sum=direct", "power of two"},
                           {"epw=4,vw=4,wg=64,sum=tree", "sum is direct or local"},
                           {"epw=4,vw=4,wg=64,sum=direct,speed=2", "unknown key \"speed\""},
-                          {"epw=4,epw=4,vw=4,wg=64,sum=direct", "(once)"}};
+                          {"epw=4,epw=4,vw=4,wg=64,sum=direct", "epw is given twice"}};
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; ++k) {
     cr_assert(!mrank_shape_parse(bad[k][0], &s, why, sizeof why), "%s", bad[k][0]);
     cr_assert_not_null(strstr(why, bad[k][1]), "%s: %s", bad[k][0], why);
