@@ -75,7 +75,8 @@ Test(reader, errors_name_file_line_column_and_what_was_expected) {
   expect_error("-1e39 1:1\n", NULL, 0, "t.txt:1:1: the label -1e39 is beyond the range of float");
   /* a dense-matrix bomb: two lines asking for 16 million columns each (128 MiB) */
   setenv("MRANK_MAX_DENSE_BYTES", "67108864", 1);
-  expect_error("1 16777216:1\n0 1:1\n", NULL, 0, "128.0 MiB as a dense matrix, more than the limit of 64.0 MiB");
+  expect_error("1 16777216:1\n0 1:1\n", NULL, 0,
+               "128.0 MiB as a dense matrix, more than the limit of 64.0 MiB");
   unsetenv("MRANK_MAX_DENSE_BYTES");
 }
 
