@@ -526,6 +526,8 @@ Test(cli, messages_say_what_was_wrong, .timeout = 120) {
       {"MRANK_MAX_DENSE_BYTES=10", "eval --model M --data %s", "limit of 10 bytes", "0.0 GiB", 2},
       {"MRANK_DEVICE=garbage", "devices%.0s", "MRANK_DEVICE=\"garbage\" picks no device", NULL, 0},
       {"", "bench --n 2^40%.0s", "none of the --n sizes fits", NULL, 2},
+      {"", "eval --model M --data %s --json --per-query -", "would both print to standard output",
+       NULL, 2},
       {"", "demo --margin -1e30 --n 1000%.0s", "MISTRUSTED", "6 passed", 0},
   };
   for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k) {

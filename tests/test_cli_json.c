@@ -16,6 +16,8 @@ static const struct {
     {"devices", "devices --json"},
     {"devices", "devices --json --select all"},
     {"validate", "validate --json --n 7,65 --op forward,fused"},
+    {"validate", "validate --json --shape 4x1,1x5,4x5 --op forward,backward --reduction none"},
+    {"validate", "validate --json --all-devices --n 7 --op forward"},
     {"tune", "tune --train {D} --valid {V} --model {O} --grid lr=0.1,0.01 --epochs 2 --json"},
     {"tune", "tune --train {D} --valid {V} --model {O} --grid lr=0.1 --epochs 2 --no-refit --json"},
     {"tune", "tune --train {D} --folds 2 --model {O} --grid lr=0.1,0.01 --epochs 2 --json"},
@@ -26,6 +28,7 @@ static const struct {
      "tune --scorer mlp --train {D} --folds 2 --model {O} --grid lr=0.01,0.001 --epochs 2 "
      "--json"},
     {"eval", "eval --model {M} --data {V} --json"},
+    {"eval", "eval --model {M} --data {V} --json --per-query {O}"},
     {"eval", "eval --baseline random --data {V} --json"},
     {"eval", "eval --baseline best-feature --train {D} --data {V} --json"},
 };
@@ -87,7 +90,7 @@ Test(cli_json, every_mode_prints_one_valid_json_document, .timeout = 300) {
     cr_assert_eq(run_cli("", arguments, &out), 0, "%s: %s", arguments, out);
     cr_assert(json_is_valid(out), "%s: not one JSON document: %s", arguments, out);
     free(out);
-    if (strstr(arguments, "tune ") != NULL) {
+    if (strstr(arguments, "tune ") != NULL || strstr(arguments, "--per-query") != NULL) {
       cr_assert_eq(access(output, F_OK), 0, "%s wrote its model", arguments);
       unlink(output);
     }

@@ -282,6 +282,12 @@ int mrank_cmd_eval(int argc, char **argv) {
     fprintf(stderr, "mrank eval: --baseline best-feature chooses the feature on --train FILE\n");
     return 2;
   }
+  if (json && per_query_path != NULL && strcmp(per_query_path, "-") == 0) {
+    mrank_error(
+        "--json and --per-query - would both print to standard output; give --per-query "
+        "a file");
+    return 2;
+  }
   /* the per-query table is checked before anything is read: never an input under another name */
   const mrank_path inputs[] = {{"--model", model_path}, {"--data", data_path},
                                {"--query", query_path}, {"--scores", scores_path},

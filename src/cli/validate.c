@@ -366,6 +366,52 @@ static int validate_problem(const settings *s, mrank_context *ctx, const char *d
   return 1;
 }
 
+/* One --shape problem's result: a line with its __REPRO tail, or (--json) an object in the same
+ * array as the other problems'. */
+typedef struct shape_case {
+  mrank_op op;
+  mrank_reduction reduction;
+  double margin;
+  mrank_dtype data, labels;
+  int passed;
+} shape_case;
+
+static void print_shape_result(const settings *s, const char *shown, const shape_case *c,
+                               const char *detail, int first) {
+  if (s->json) {
+    printf("%s\n    {\"selector\": ", first ? "" : ",");
+    mrank_json_string(stdout, shown);
+    printf(
+        ", \"op\": \"%s\", \"reduction\": \"%s\", \"dtype\": \"%s\", \"labels\": \"%s\", "
+        "\"shape\": ",
+        op_name(c->op), mrank_reduction_name(c->reduction), mrank_dtype_name(c->data),
+        mrank_dtype_name(c->labels));
+    mrank_json_string(stdout, s->shape);
+    printf(", \"strides\": ");
+    if (s->strides != NULL) {
+      mrank_json_string(stdout, s->strides);
+    } else {
+      printf("null");
+    }
+    printf(", \"margin\": ");
+    mrank_json_number(stdout, c->margin);
+    printf(", \"seed\": %llu, \"verdict\": \"%s\", \"detail\": ", (unsigned long long)s->seed,
+           c->passed ? "PASSED" : "FAILED");
+    mrank_json_string(stdout, detail);
+    printf("}");
+    return;
+  }
+  printf(
+      "%-6s %-8s %-4s %-4s %-4s margin %-6g %s: %s\n  __REPRO: mrank validate "
+      "--device %s --shape %s%s%s --op %s --reduction %s --dtype %s --labels %s "
+      "--margin %.9g --seed %llu\n",
+      c->passed ? "PASSED" : "FAILED", op_name(c->op), mrank_reduction_name(c->reduction),
+      mrank_dtype_name(c->data), mrank_dtype_name(c->labels), c->margin, s->shape, detail, shown,
+      s->shape, s->strides != NULL ? " --strides " : "", s->strides != NULL ? s->strides : "",
+      op_name(c->op), mrank_reduction_name(c->reduction), mrank_dtype_name(c->data),
+      mrank_dtype_name(c->labels), c->margin, (unsigned long long)s->seed);
+}
+
 /* --shape: every combination of the lists on the tensor views, against the reference's */
 static int validate_shapes(const settings *s, mrank_context *ctx, const char *shown, tally *t) {
   mrank_tensor shapes[3];
@@ -384,19 +430,11 @@ static int validate_shapes(const settings *s, mrank_context *ctx, const char *sh
               fprintf(stderr, "mrank validate: %s\n", line);
               return 0;
             }
+            const shape_case c = {g->op[o],    g->reduction[r], g->margin[m],
+                                  g->data[dt], g->labels[lt],   result == 0};
+            print_shape_result(s, shown, &c, line, t->printed == 0);
             result == 0 ? t->passed++ : t->failed++;
             t->printed++;
-            printf(
-                "%-6s %-8s %-4s %-4s %-4s margin %-6g %s: %s\n  __REPRO: mrank validate "
-                "--device %s --shape %s%s%s --op %s --reduction %s --dtype %s --labels %s "
-                "--margin %.9g --seed %llu\n",
-                result == 0 ? "PASSED" : "FAILED", op_name(g->op[o]),
-                mrank_reduction_name(g->reduction[r]), mrank_dtype_name(g->data[dt]),
-                mrank_dtype_name(g->labels[lt]), g->margin[m], s->shape, line, shown, s->shape,
-                s->strides != NULL ? " --strides " : "", s->strides != NULL ? s->strides : "",
-                op_name(g->op[o]), mrank_reduction_name(g->reduction[r]),
-                mrank_dtype_name(g->data[dt]), mrank_dtype_name(g->labels[lt]), g->margin[m],
-                (unsigned long long)s->seed);
           }
         }
       }
