@@ -787,8 +787,10 @@ static int parse_bench(int argc, char **argv, bench_settings *s) {
         if (!parse_flags("--api", value, api_names, 2, s->apis)) return 0;
         break;
       case 5:
-        if (!mrank_parse_float("--budget", value, &budget) || budget <= 0.0f) {
-          fprintf(stderr, "mrank bench: --budget must be a positive number of seconds\n");
+        if (!mrank_parse_float("--budget", value, &budget)) return 0; /* it said why */
+        if (budget <= 0.0f) {
+          fprintf(stderr, "mrank bench: --budget must be a positive number of seconds, not %s\n",
+                  value);
           return 0;
         }
         s->budget = budget;

@@ -42,6 +42,10 @@ int mrank_parse_size(const char *option, const char *text, size_t *out) {
   errno = 0;
   if (text[0] == '\0' || !isdigit((unsigned char)text[0])) goto bad;
   unsigned long long value = strtoull(text, &end, 10);
+  if ((errno == ERANGE || value > SIZE_MAX) && *end == '\0') {
+    mrank_error("%s %s is too large (at most %zu)", option, text, (size_t)SIZE_MAX);
+    return 0;
+  }
   if (errno != 0 || value > SIZE_MAX) goto bad;
   /* 2^20 is common in benchmarks: accept a power suffix "2^K" too */
   if (*end == '^' && value == 2) {

@@ -6,6 +6,7 @@
 #include "cli/train_mlp.h"
 
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -409,7 +410,12 @@ int mrank_train_mlp(const mlp_request *r) {
     fprintf(stderr, "mrank train: epoch %u diverged; the best epoch before it (%u) is kept\n",
             run.diverged_at, run.best_epoch);
   }
-  if (mrank_interrupted) fprintf(stderr, "mrank train: interrupted; writing the model so far\n");
+  if (mrank_interrupted) {
+    fprintf(stderr,
+            "mrank train: interrupted (%s) after epoch %u of %u; the model written is epoch %u's\n",
+            mrank_interrupted == SIGTERM ? "SIGTERM" : "SIGINT", run.epochs_run, epochs,
+            run.best_epoch);
+  }
   if (!mrank_mlp_save(r, train->features, &model, run.best_epoch, epochs, r->model_path, error,
                       sizeof error)) {
     mrank_error("%s", error);

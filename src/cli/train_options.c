@@ -129,7 +129,7 @@ int mrank_parse_training_option(int argc, char **argv, int *i, rank_options *o) 
     mrank_error("%s must be %s, not \"%s\"", r->name, r->range, value);
     return -1;
   }
-  set_value(o, r->name, number);
+  set_value(o, r->name, number == 0.0 ? 0.0 : number); /* -0 is 0: a model records "l2=0" */
   return 1;
 }
 
