@@ -374,7 +374,9 @@ Test(tensors, views_beyond_the_address_space_are_refused) {
   float data[8] = {0}, loss = -1.0f;
   const size_t one[] = {1};
   const mrank_tensor scalar_loss = dense(MRANK_DTYPE_F32, 0, one);
-  mrank_tensor huge = dense(MRANK_DTYPE_F32, 2, (const size_t[]){(size_t)1 << 32, (size_t)1 << 32});
+  /* by hand: dense() would compute the stride 2^64 of a dimension past the last */
+  mrank_tensor huge = {
+      MRANK_DTYPE_F32, 2, {(size_t)1 << 32, (size_t)1 << 32}, {(ptrdiff_t)1 << 32, 1}, 0};
   mrank_tensor stride = dense(MRANK_DTYPE_F32, 2, (const size_t[]){2, 2});
   stride.strides[0] = PTRDIFF_MAX / 2;
   mrank_tensor offset = dense(MRANK_DTYPE_F32, 1, one);
