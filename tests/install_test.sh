@@ -65,6 +65,14 @@ check "example builds with pkg-config" \
   make -s -C "$work/example" PKG_CONFIG_PATH="$libdir/pkgconfig" consumer
 check "pkg-config consumer matches the reference" bash -c \
   "'$work/example/consumer' | grep -q '^matches the reference$'"
+"$prefix/bin/mrank" synth --queries 20 --docs 6 --features 3 --out "$work/three.txt" >/dev/null
+"$prefix/bin/mrank" train --train "$work/three.txt" --model "$work/three.model" --epochs 2 --quiet
+check "the ranking API's consumer (find_package) scores and evaluates the installed way" bash -c \
+  "'$work/example/build/rank_consumer' '$work/three.model' | grep -q '^scores match the model.s text$'"
+check "the ranking API's consumer builds with pkg-config and runs" bash -c \
+  "make -s -C '$work/example' PKG_CONFIG_PATH='$libdir/pkgconfig' rank_consumer &&
+   '$work/example/rank_consumer' '$work/three.model' | grep -q '^2 queries, 6 pairs'"
+check "mrank_rank.h is installed beside mrank.h" test -f "$prefix/include/mrank_rank.h"
 check "the consumers use the installed library" bash -c \
   "ldd '$work/example/consumer' | grep -q '$prefix' && ! ldd '$work/example/consumer' | grep -q '$build'"
 

@@ -91,7 +91,12 @@ int rank_encoding_apply(const rank_encoding *e, const rank_dataset *data, size_t
   }
   for (size_t i = 0; i < n; ++i)
     encode_row(e, data->x + i * data->features, data->features, out->x + i * W);
-  memcpy(out->labels, data->labels, n * sizeof *out->labels);
+  /* rows to score may come without labels (mrank_model_score_dense): the encoding has none then */
+  if (data->labels != NULL) {
+    memcpy(out->labels, data->labels, n * sizeof *out->labels);
+  } else {
+    memset(out->labels, 0, n * sizeof *out->labels);
+  }
   if (data->query_start != NULL) {
     memcpy(out->query_start, data->query_start, (data->queries + 1) * sizeof *out->query_start);
   } else {

@@ -28,24 +28,15 @@ static const char *non_finite_option(const rank_model *model) {
   return NULL;
 }
 
-int rank_model_save(const rank_model *model, const char *path, char *error, size_t error_size) {
-  const char *unset = non_finite_option(model);
-  if (unset != NULL) {
-    snprintf(error, error_size,
-             "%s: not written: the model's %s is not a finite number (nothing was chosen for "
-             "it); this is mrank's fault, please report it",
-             path, unset);
-    return 0;
-  }
-  rank_atomic_file out;
-  if (!rank_atomic_open(&out, path)) {
-    snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
-    return 0;
-  }
-  FILE *file = out.file;
+int rank_model_format(const rank_model *model) {
+  return model->mlp.layers > 0 && (model->encoding.bins > 0 || model->base) ? RANK_MODEL_VERSION
+                                                                            : 3;
+}
+
+int rank_model_write(const rank_model *model, FILE *file) {
+  if (non_finite_option(model) != NULL) return 0;
   const rank_options *o = &model->options;
-  const int newest = model->mlp.layers > 0 && (model->encoding.bins > 0 || model->base);
-  fprintf(file, "mrank-model %d\n", newest ? RANK_MODEL_VERSION : 3);
+  fprintf(file, "mrank-model %d\n", rank_model_format(model));
   fprintf(file, "features %zu\n", model->features);
   fprintf(file,
           "options margin=%.9g lr=%.9g l2=%.9g momentum=%.9g epochs=%u batch-queries=%u "
@@ -87,7 +78,25 @@ int rank_model_save(const rank_model *model, const char *path, char *error, size
   const size_t count = rank_model_parameters(model);
   for (size_t k = 0; k < count; ++k)
     fprintf(file, "%.9g\n", model->weights[k]);
-  if (!rank_atomic_commit(&out)) {
+  return !ferror(file);
+}
+
+int rank_model_save(const rank_model *model, const char *path, char *error, size_t error_size) {
+  const char *unset = non_finite_option(model);
+  if (unset != NULL) {
+    snprintf(error, error_size,
+             "%s: not written: the model's %s is not a finite number (nothing was chosen for "
+             "it); this is mrank's fault, please report it",
+             path, unset);
+    return 0;
+  }
+  rank_atomic_file out;
+  if (!rank_atomic_open(&out, path)) {
+    snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
+    return 0;
+  }
+  if (!rank_model_write(model, out.file) || !rank_atomic_commit(&out)) {
+    rank_atomic_abort(&out);
     snprintf(error, error_size, "%s: cannot write the model: %s", path, strerror(errno));
     return 0;
   }

@@ -4,6 +4,7 @@
 #define MRANK_RANK_MODEL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "rank/dataset.h"
 #include "rank/encoding.h"
@@ -74,6 +75,11 @@ int rank_model_score(const rank_model *model, const rank_dataset *data, double *
 void rank_default_options(rank_options *o);
 
 int rank_model_save(const rank_model *model, const char *path, char *error, size_t error_size);
+/* The model's text (what rank_model_save puts in the file) to `file`; 0 on a write error, or for a
+ * model with a non-finite option, which no file may hold. */
+int rank_model_write(const rank_model *model, FILE *file);
+/* The oldest format version that holds the model: 3, or 4 for an MLP with bins or skip=base. */
+int rank_model_format(const rank_model *model);
 /* Refuses another format version, a malformed file, and (when expected_features is not 0) another
  * feature count, with a message that says which. */
 int rank_model_load(const char *path, size_t expected_features, rank_model *model, char *error,

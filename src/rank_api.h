@@ -1,0 +1,19 @@
+/* rank_api.h: what mrank_rank.h's handles hold: the ranker's own structures (src/rank/), shared by
+ * the files that implement the public ranking API. */
+#ifndef MRANK_RANK_API_H
+#define MRANK_RANK_API_H
+
+#include "mrank_rank.h"
+#include "rank/dataset.h"
+#include "rank/model.h"
+
+struct mrank_dataset {
+  rank_dataset data;
+  size_t pairs; /* unused until counted: (size_t)-1 */
+};
+
+struct mrank_model {
+  rank_model model;
+};
+
+#endif /* MRANK_RANK_API_H */
