@@ -135,6 +135,49 @@ class Tensor(ctypes.Structure):
     ]
 
 
+# mrank_rank.h: the ranker's handles and structs
+mrank_dataset_p = c_void_p
+mrank_model_p = c_void_p
+MAX_CUTOFFS = 16
+
+
+class ModelDescription(ctypes.Structure):
+    _fields_ = [
+        ("scorer", c_char_p),
+        ("features", c_size_t),
+        ("parameters", c_size_t),
+        ("format", c_int),
+        ("margin", c_double),
+        ("lr", c_double),
+        ("l2", c_double),
+        ("l1", c_double),
+        ("momentum", c_double),
+        ("epochs", ctypes.c_uint),
+        ("best_epoch", ctypes.c_uint),
+        ("batch_queries", ctypes.c_uint),
+        ("pairs_per_query", ctypes.c_uint),
+        ("seed", ctypes.c_ulonglong),
+        ("hidden_layers", c_size_t),
+        ("hidden", c_size_t * 4),
+    ]
+
+
+class Metrics(ctypes.Structure):
+    _fields_ = [
+        ("cutoff_count", c_size_t),
+        ("cutoffs", ctypes.c_uint * MAX_CUTOFFS),
+        ("ndcg", c_double * MAX_CUTOFFS),
+        ("precision", c_double * MAX_CUTOFFS),
+        ("recall", c_double * MAX_CUTOFFS),
+        ("f1", c_double * MAX_CUTOFFS),
+        ("map", c_double),
+        ("pair_accuracy", c_double),
+        ("queries", c_size_t),
+        ("documents", c_size_t),
+        ("pairs", c_size_t),
+    ]
+
+
 F32P = P(c_float)
 TENSOR = P(Tensor)
 DESC = P(Desc)
@@ -255,6 +298,31 @@ FUNCTIONS = {
     "mrank_debug_ledger": (c_int, [P(ctypes.c_long)]),
     "mrank_validate": (mrank_status, [mrank_context_p, P(Problem), P(Validation)]),
     "mrank_verdict_string": (c_char_p, [mrank_verdict]),
+    # mrank_rank.h
+    "mrank_dataset_load": (mrank_status, [c_char_p, c_char_p, P(mrank_dataset_p)]),
+    "mrank_dataset_from_dense": (
+        mrank_status, [c_size_t, c_size_t, F32P, F32P, P(ctypes.c_int64), P(c_size_t), c_size_t,
+                       P(mrank_dataset_p)]),
+    "mrank_dataset_from_csr": (
+        mrank_status, [c_size_t, c_size_t, P(ctypes.c_int64), P(ctypes.c_int32), F32P, F32P,
+                       P(ctypes.c_int64), P(c_size_t), c_size_t, P(mrank_dataset_p)]),
+    "mrank_dataset_info": (
+        mrank_status, [mrank_dataset_p, P(c_size_t), P(c_size_t), P(c_size_t), P(c_size_t)]),
+    "mrank_dataset_destroy": (None, [mrank_dataset_p]),
+    "mrank_model_load": (mrank_status, [c_char_p, P(mrank_model_p)]),
+    "mrank_model_from_string": (mrank_status, [c_char_p, P(mrank_model_p)]),
+    "mrank_model_save": (mrank_status, [mrank_model_p, c_char_p]),
+    "mrank_model_to_string": (mrank_status, [mrank_model_p, P(c_void_p)]),
+    "mrank_string_free": (None, [c_void_p]),
+    "mrank_model_score": (mrank_status, [mrank_model_p, mrank_dataset_p, P(c_double)]),
+    "mrank_model_score_dense": (
+        mrank_status, [mrank_model_p, c_size_t, c_size_t, F32P, P(c_double)]),
+    "mrank_model_info": (mrank_status, [mrank_model_p, P(ModelDescription)]),
+    "mrank_model_linear_weights": (mrank_status, [mrank_model_p, F32P, c_size_t]),
+    "mrank_model_destroy": (None, [mrank_model_p]),
+    "mrank_evaluate": (
+        mrank_status, [P(c_double), mrank_dataset_p, P(ctypes.c_uint), c_size_t, P(Metrics),
+                       P(c_double)]),
 }
 
 
