@@ -6,6 +6,10 @@
  * dropout mask is a counter-based hash of (seed, step, layer, document, unit), the same as
  * rank_mlp_keep on the host. OpenCL C 1.2. */
 #pragma OPENCL FP_CONTRACT OFF
+/* a * b + c as a product and a sum, each rounded: never mad(), which OpenCL lets a device fuse
+ * or not whatever FP_CONTRACT says (Oclgrind and GPUs fuse, PoCL does not), so that the model's
+ * bits are the same on every device and equal the host loops' (built with -ffp-contract=off) */
+#define MRANK_MUL_ADD(a, b, c) ((a) * (b) + (c))
 #ifdef MRANK_REQD_WORK_GROUP_SIZE
 #define MRANK_KERNEL __kernel __attribute__((reqd_work_group_size(MRANK_REQD_WORK_GROUP_SIZE, 1, 1)))
 #else
@@ -160,18 +164,18 @@ void block_product(__global const float *A, uint lda, uint i0, uint rows, __glob
   if (n0 + VW <= N) {
     for (uint k = 0; k < inner; ++k) {
       const floatv b = vloadv(0, B + k * N + n0);
-      s0 = mad((floatv)(a0[k]), b, s0);
-      s1 = mad((floatv)(a1[k]), b, s1);
-      s2 = mad((floatv)(a2[k]), b, s2);
-      s3 = mad((floatv)(a3[k]), b, s3);
+      s0 = MRANK_MUL_ADD((floatv)(a0[k]), b, s0);
+      s1 = MRANK_MUL_ADD((floatv)(a1[k]), b, s1);
+      s2 = MRANK_MUL_ADD((floatv)(a2[k]), b, s2);
+      s3 = MRANK_MUL_ADD((floatv)(a3[k]), b, s3);
     }
   } else {
     for (uint k = 0; k < inner; ++k) {
       const floatv b = partv(B + k * N, n0, N);
-      s0 = mad((floatv)(a0[k]), b, s0);
-      s1 = mad((floatv)(a1[k]), b, s1);
-      s2 = mad((floatv)(a2[k]), b, s2);
-      s3 = mad((floatv)(a3[k]), b, s3);
+      s0 = MRANK_MUL_ADD((floatv)(a0[k]), b, s0);
+      s1 = MRANK_MUL_ADD((floatv)(a1[k]), b, s1);
+      s2 = MRANK_MUL_ADD((floatv)(a2[k]), b, s2);
+      s3 = MRANK_MUL_ADD((floatv)(a3[k]), b, s3);
     }
   }
   sums[0] = s0;
@@ -203,10 +207,10 @@ float dot_row(__global const float *x, __global const float *w, uint n) {
   float8 s = (float8)(0.0f);
   uint k = 0;
   for (; k + 8u <= n; k += 8u)
-    s = mad(vload8(0, x + k), vload8(0, w + k), s);
+    s = MRANK_MUL_ADD(vload8(0, x + k), vload8(0, w + k), s);
   float total = hsum8(s);
   for (; k < n; ++k)
-    total = mad(x[k], w[k], total);
+    total = MRANK_MUL_ADD(x[k], w[k], total);
   return total;
 }
 
@@ -235,7 +239,7 @@ MRANK_KERNEL void dense_output_gradient(__global const float *a, uint H, __globa
   __global const float *m = of_a ? a : x + first_doc * F;
   floatv s = (floatv)(0.0f);
   for (uint i = 0; i < rows; ++i)
-    s = mad((floatv)(gd[first_doc + i]), partv(m + i * width, c0, width), s);
+    s = MRANK_MUL_ADD((floatv)(gd[first_doc + i]), partv(m + i * width, c0, width), s);
   float sums[MLP_VW];
   vstorev(s * per_pair, 0, sums);
   const uint at = w + (of_a ? 0u : H) + c0;
@@ -259,19 +263,19 @@ MRANK_KERNEL void dense_weight_gradient(__global const float *in, uint in_at, ui
     for (uint i = 0; i < rows; ++i) {
       const floatv d = vloadv(0, dz + i * U + u0);
       __global const float *row = x + i * K + k0;
-      s0 = mad((floatv)(row[0]), d, s0);
-      s1 = mad((floatv)(row[1]), d, s1);
-      s2 = mad((floatv)(row[2]), d, s2);
-      s3 = mad((floatv)(row[3]), d, s3);
+      s0 = MRANK_MUL_ADD((floatv)(row[0]), d, s0);
+      s1 = MRANK_MUL_ADD((floatv)(row[1]), d, s1);
+      s2 = MRANK_MUL_ADD((floatv)(row[2]), d, s2);
+      s3 = MRANK_MUL_ADD((floatv)(row[3]), d, s3);
     }
   } else { /* the block with the bias row (1 for every row) or the last units */
     for (uint i = 0; i < rows; ++i) {
       const floatv d = partv(dz + i * U, u0, U);
       __global const float *row = x + i * K;
-      s0 = mad((floatv)(k0 < K ? row[c0] : 1.0f), d, s0);
-      s1 = mad((floatv)(k0 + 1u < K ? row[c1] : 1.0f), d, s1);
-      s2 = mad((floatv)(k0 + 2u < K ? row[c2] : 1.0f), d, s2);
-      s3 = mad((floatv)(k0 + 3u < K ? row[c3] : 1.0f), d, s3);
+      s0 = MRANK_MUL_ADD((floatv)(k0 < K ? row[c0] : 1.0f), d, s0);
+      s1 = MRANK_MUL_ADD((floatv)(k0 + 1u < K ? row[c1] : 1.0f), d, s1);
+      s2 = MRANK_MUL_ADD((floatv)(k0 + 2u < K ? row[c2] : 1.0f), d, s2);
+      s3 = MRANK_MUL_ADD((floatv)(k0 + 3u < K ? row[c3] : 1.0f), d, s3);
     }
   }
   float sums[MLP_ROWS][MLP_VW];
