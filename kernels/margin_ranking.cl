@@ -37,9 +37,12 @@
 #ifndef MRANK_SUM_LOCAL
 #define MRANK_SUM_LOCAL 0
 #endif
-/* the work-group size of the local-memory pass 1: 64 rows of 65 values fit every device's local
- * memory (17 KB of float, 33 KB of double) */
+/* the work-group size of the local-memory pass 1: up to 64 work-items, one row of 64 elements
+ * each (padded to 65 values in local memory); the host chooses it within the device's limits and
+ * uses the pass only for the types whose rows fit its local memory */
+#ifndef MRANK_SUM_WG /* the host passes the size the device allows (a power of two up to 64) */
 #define MRANK_SUM_WG 64
+#endif
 
 /* ---- types ---- */
 #if MRANK_DATA == 3

@@ -86,18 +86,38 @@ static mrank_status choose_shape(mrank_context *ctx, const char *option) {
     mrank_shape_default(ctx->device, &ctx->shape);
     snprintf(ctx->shape_source, sizeof ctx->shape_source, "the default for this device type");
   }
-  /* the local pass 1 keeps 64 rows of 65 values of the widest type (double) in local memory */
-  cl_ulong local_memory = 0;
-  if (ctx->shape.sum_local &&
-      (clGetDeviceInfo(ctx->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof local_memory, &local_memory,
-                       NULL) != CL_SUCCESS ||
-       local_memory < 64 * 65 * sizeof(double))) {
+  /* the local pass 1: a power of two of work-items up to 64, as many as the device allows a group
+   * and its first dimension (each item sums its own row of 64: the bits do not depend on it) */
+  size_t max_group = 0, item_sizes[3] = {0, 0, 0};
+  if (clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_group, &max_group,
+                      NULL) != CL_SUCCESS) {
+    max_group = 1;
+  }
+  if (clGetDeviceInfo(ctx->device, CL_DEVICE_MAX_WORK_ITEM_SIZES, sizeof item_sizes, item_sizes,
+                      NULL) == CL_SUCCESS &&
+      item_sizes[0] > 0 && item_sizes[0] < max_group) {
+    max_group = item_sizes[0];
+  }
+  ctx->sum_group = MRANK_LOCAL_PASS_GROUP;
+  while (ctx->sum_group > 1 && ctx->sum_group > max_group)
+    ctx->sum_group /= 2;
+  /* its rows (sum_group of 65 values) in local memory: float needs half of double, so the choice
+   * is made type by type (mrank_local_pass); here only whether float fits at all */
+  if (clGetDeviceInfo(ctx->device, CL_DEVICE_LOCAL_MEM_SIZE, sizeof ctx->local_memory,
+                      &ctx->local_memory, NULL) != CL_SUCCESS) {
+    ctx->local_memory = 0;
+  }
+  if (ctx->shape.sum_local && ctx->local_memory < ctx->sum_group * 65 * sizeof(float)) {
     ctx->shape.sum_local = 0;
     snprintf(ctx->shape_source + strlen(ctx->shape_source),
              sizeof ctx->shape_source - strlen(ctx->shape_source),
              "; sum=direct: the local memory is too small for sum=local");
   }
   return MRANK_SUCCESS;
+}
+
+int mrank_local_pass(const mrank_context *ctx, const mrank_variant *variant) {
+  return ctx->shape.sum_local && ctx->sum_group * 65 * variant->real_size <= ctx->local_memory;
 }
 
 static mrank_status configure_device(mrank_context *ctx, const char *binary_dir,
@@ -191,8 +211,8 @@ static mrank_status configure_device(mrank_context *ctx, const char *binary_dir,
   {
     const size_t used = strlen(ctx->build_options);
     snprintf(ctx->build_options + used, sizeof ctx->build_options - used,
-             "%s-DMRANK_EPW=%d -DMRANK_VW=%d -DMRANK_SUM_LOCAL=%d", used > 0 ? " " : "",
-             ctx->shape.epw, ctx->shape.vw, ctx->shape.sum_local);
+             "%s-DMRANK_EPW=%d -DMRANK_VW=%d -DMRANK_SUM_WG=%zu", used > 0 ? " " : "",
+             ctx->shape.epw, ctx->shape.vw, ctx->sum_group);
   }
   ctx->shape.wg = ctx->local_size; /* as launched: capped by the device */
   char text[96];

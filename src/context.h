@@ -79,6 +79,10 @@ struct mrank_context {
   int programs_from_disk, programs_from_source, programs_from_binary_dir;
   cl_kernel kernels[MRANK_VARIANT_COUNT][MRANK_KERNEL_COUNT];
   size_t local_size; /* work-group size of every launch: a power of two */
+  /* the local pass 1's work-group size (a power of two up to 64, within the device's limits) and
+   * the device's local memory, which decides the pass type by type (mrank_local_pass) */
+  size_t sum_group;
+  cl_ulong local_memory;
   size_t
       chunk_elements; /* largest n one host-pointer pass stages on the device (a multiple of 64) */
   size_t
@@ -114,5 +118,10 @@ mrank_status mrank_check_context(const char *function, const mrank_context *ctx)
 /* program.c: the kernels of one type variant, built on first use (F64 needs the device's fp64) */
 mrank_status mrank_ensure_kernels(mrank_context *ctx, const mrank_variant *variant);
 void mrank_release_programs(mrank_context *ctx);
+
+/* Whether a reduction of this variant runs the local-memory pass 1: the shape asks for it and the
+ * device's local memory holds sum_group rows of 65 values of the variant's compute type (float
+ * needs half of what double does). */
+int mrank_local_pass(const mrank_context *ctx, const mrank_variant *variant);
 
 #endif /* MRANK_CONTEXT_H */

@@ -35,9 +35,9 @@ static mrank_status launch(mrank_context *ctx, const mrank_variant *v, mrank_ker
   }
   /* an explicit local size: PoCL picks a poor one when left to itself (and compiles again for
    * each new one) */
-  const int local_pass =
-      ctx->shape.sum_local && (id == MRANK_KERNEL_FORWARD_SUM64 || id == MRANK_KERNEL_FUSED_SUM64);
-  const size_t local = local_pass ? MRANK_LOCAL_PASS_GROUP : ctx->local_size;
+  const int local_pass = mrank_local_pass(ctx, v) &&
+                         (id == MRANK_KERNEL_FORWARD_SUM64 || id == MRANK_KERNEL_FUSED_SUM64);
+  const size_t local = local_pass ? ctx->sum_group : ctx->local_size;
   const size_t global = (work_items + local - 1) / local * local;
   MRANK_CHECK_CL(
       clEnqueueNDRangeKernel(ctx->queue, kernel, 1, NULL, &global, &local, 0, NULL, event),

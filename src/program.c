@@ -33,8 +33,9 @@ static const struct {
 static mrank_program_request family_request(mrank_context *ctx, mrank_family family,
                                             const mrank_variant *variant, char *options,
                                             size_t options_size) {
-  snprintf(options, options_size, "%s -DMRANK_DATA=%d -DMRANK_LABELS=%d", ctx->build_options,
-           variant->data_code, variant->label_code);
+  snprintf(options, options_size, "%s -DMRANK_DATA=%d -DMRANK_LABELS=%d -DMRANK_SUM_LOCAL=%d",
+           ctx->build_options, variant->data_code, variant->label_code,
+           mrank_local_pass(ctx, variant));
   const mrank_program_request request = {.context = ctx->cl_ctx,
                                          .device = ctx->device,
                                          .file_name = family_files[family],
@@ -51,7 +52,7 @@ enum { message_size = 16384 }; /* room for a build log, as mrank_last_error() ha
 
 static mrank_status build_family(mrank_context *ctx, mrank_family family,
                                  const mrank_variant *variant) {
-  char options[256];
+  char options[320];
   const mrank_program_request request =
       family_request(ctx, family, variant, options, sizeof options);
   char *message = malloc(message_size);
@@ -115,7 +116,7 @@ mrank_status mrank_export_program(mrank_context *ctx, mrank_dtype data, mrank_dt
   MRANK_CHECK(message != NULL, MRANK_ERROR_OUT_OF_MEMORY, "out of host memory");
   char files[256];
   for (int f = 0; f < MRANK_FAMILY_COUNT; ++f) {
-    char options[256];
+    char options[320];
     const mrank_program_request request =
         family_request(ctx, (mrank_family)f, &variant, options, sizeof options);
     status = mrank_binary_dir_export(&request, dir, kind == MRANK_EXPORT_SOURCES, files,
@@ -168,10 +169,23 @@ mrank_status mrank_ensure_kernels(mrank_context *ctx, const mrank_variant *varia
       mrank_append_error(" for kernel %s", kernel_names[k].name);
       goto error;
     }
-    /* the local pass 1 is built for 64 work-items a group; the others take the shape's size */
-    const int local_pass =
-        ctx->shape.sum_local && (k == MRANK_KERNEL_FORWARD_SUM64 || k == MRANK_KERNEL_FUSED_SUM64);
-    if (!local_pass) fit_local_size(ctx, kernels[k]);
+    /* the local pass 1 is built for sum_group work-items a group; the others take the shape's */
+    const int local_pass = mrank_local_pass(ctx, variant) &&
+                           (k == MRANK_KERNEL_FORWARD_SUM64 || k == MRANK_KERNEL_FUSED_SUM64);
+    if (!local_pass) {
+      fit_local_size(ctx, kernels[k]);
+      continue;
+    }
+    size_t allowed = 0;
+    if (clGetKernelWorkGroupInfo(kernels[k], ctx->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof allowed,
+                                 &allowed, NULL) == CL_SUCCESS &&
+        allowed < ctx->sum_group) {
+      status = mrank_fail(MRANK_ERROR_UNSUPPORTED,
+                          "kernel %s on \"%s\" runs at most %zu work-items a group, fewer than "
+                          "the %zu its local pass needs; run with MRANK_VARIANT=...,sum=direct",
+                          kernel_names[k].name, ctx->device_name, allowed, ctx->sum_group);
+      goto error;
+    }
   }
   return MRANK_SUCCESS;
 error:

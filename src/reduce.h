@@ -7,8 +7,8 @@
 
 #define MRANK_FAN_IN 16
 #define MRANK_FIRST_FAN_IN 64
-/* the work-group size the local-memory pass 1 (sum=local) is built for: MRANK_SUM_WG of
- * kernels/margin_ranking.cl */
+/* the largest work-group size of the local-memory pass 1 (sum=local; MRANK_SUM_WG of
+ * kernels/margin_ranking.cl): fewer where the device allows fewer (mrank_context.sum_group) */
 #define MRANK_LOCAL_PASS_GROUP 64
 /* the partial sums pass 1 makes of n elements, ceil(n / 64), and a later pass of n partials,
  * ceil(n / 16) */

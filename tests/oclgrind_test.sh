@@ -52,6 +52,15 @@ for shape in epw=1,vw=1,wg=64,sum=local epw=4,vw=4,wg=128,sum=local; do
   MRANK_VARIANT=$shape quiet_run "validate under Oclgrind, shape $shape" "${grind[@]}" "$mrank" \
     validate --n 63,4097 --op forward,fused --reduction sum,mean --margin 1
 done
+# a device that allows fewer than 64 work-items a group (a GPU kernel under register pressure):
+# the local pass takes what it allows (every mean and sum failed with CL_INVALID_WORK_ITEM_SIZE);
+# and one with 20,000 bytes of local memory: the pass for float (16.6 KB), direct for double
+MRANK_VARIANT=epw=1,vw=1,wg=64,sum=local quiet_run "the local pass in groups of 16" \
+  oclgrind --data-races --max-wgsize 16 --local-mem-size 65536 "$mrank" validate --n 63,4097 \
+  --op forward,fused --reduction sum --dtype f32,f64 --margin 1
+MRANK_VARIANT=epw=1,vw=1,wg=64,sum=local quiet_run "the local pass in 20,000 bytes" \
+  oclgrind --data-races --local-mem-size 20000 "$mrank" validate --n 4097 --op fused \
+  --reduction sum,mean --dtype f32,f64 --margin 1
 # the control: the same pass with its barrier removed must be reported as a race
 planted=$work/planted
 mkdir -m 700 "$planted"
