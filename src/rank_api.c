@@ -140,7 +140,6 @@ static mrank_status wrap(const char *function, rank_dataset *data, mrank_dataset
     return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY, "%s: out of memory", function);
   }
   handle->data = *data;
-  handle->pairs = (size_t)-1; /* counted when asked */
   *out = handle;
   return MRANK_SUCCESS;
 }

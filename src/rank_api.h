@@ -9,7 +9,6 @@
 
 struct mrank_dataset {
   rank_dataset data;
-  size_t pairs; /* unused until counted: (size_t)-1 */
 };
 
 struct mrank_model {

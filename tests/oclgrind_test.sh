@@ -12,6 +12,11 @@ if ! command -v oclgrind >/dev/null; then
   echo "oclgrind_test: oclgrind is not installed (apt-get install oclgrind); skipped"
   exit 0
 fi
+# Oclgrind preloads itself before the program: an AddressSanitizer build refuses to start so
+if ldd "$mrank" | grep -q libasan; then
+  echo "oclgrind_test: $mrank is built with AddressSanitizer, which cannot run under Oclgrind; skipped"
+  exit 0
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
