@@ -60,7 +60,9 @@ typedef enum mrank_status {
   MRANK_ERROR_BUILD_FAILED,     /* kernel compilation failed; mrank_last_error() has the log */
   MRANK_ERROR_OUT_OF_MEMORY,    /* host or device allocation failed */
   MRANK_ERROR_OPENCL,           /* any other OpenCL failure; the message names the CL error */
-  MRANK_ERROR_IO                /* file or cache I/O */
+  MRANK_ERROR_IO,               /* file or cache I/O */
+  MRANK_ERROR_DIVERGED,         /* training: the loss or the weights stopped being finite */
+  MRANK_ERROR_STOPPED           /* training: stopped by its callback before any model existed */
 } mrank_status;
 
 typedef enum mrank_reduction {

@@ -34,6 +34,12 @@ typedef struct mrank_dataset mrank_dataset;
  * file:line:column and what was expected. */
 MRANK_API mrank_status mrank_dataset_load(const char *path, const char *group_path,
                                           mrank_dataset **out);
+/* The same with mrank train's --features and --max-label: features 0 takes the largest index in
+ * the file as the count, else the count is `features` (a larger index is an error naming it);
+ * labels must lie in 0 .. max_label (0 to 1000). */
+MRANK_API mrank_status mrank_dataset_load_ex(const char *path, const char *group_path,
+                                             size_t features, double max_label,
+                                             mrank_dataset **out);
 
 /* rows x features values, row-major, copied. Exactly one of qid (one per row; the rows of a query
  * contiguous) and group_sizes (groups counts, adding up to rows) is given. Labels from 0 to 31,
@@ -92,6 +98,15 @@ typedef struct mrank_model_description {
   unsigned epochs, best_epoch, batch_queries, pairs_per_query;
   unsigned long long seed;
   size_t hidden_layers, hidden[4]; /* the MLP's layer sizes; 0 layers for the linear scorer */
+  /* the L2 path of the automatic choice: path_count steps, each warm-started from the one before
+   * (0: one run with l2 for best_epoch epochs) */
+  size_t path_count;
+  double path_l2[16];
+  unsigned path_epochs[16];
+  /* a model mrank_train returned early (stopped by its callback, or the best before a
+   * divergence): what it is, in words ("the best point of fold 2's walk, ..."); "" otherwise.
+   * Not saved: a loaded model has "". */
+  const char *note;
 } mrank_model_description;
 
 MRANK_API mrank_status mrank_model_info(const mrank_model *model, mrank_model_description *out);
@@ -100,6 +115,69 @@ MRANK_API mrank_status mrank_model_info(const mrank_model *model, mrank_model_de
 MRANK_API mrank_status mrank_model_linear_weights(const mrank_model *model, float *weights,
                                                   size_t count);
 MRANK_API void mrank_model_destroy(mrank_model *model);
+
+/* ---- training: mrank train's options by name, and the training itself ---- */
+typedef struct mrank_train_options mrank_train_options;
+
+/* mrank train's defaults: the linear scorer, l2 and the epoch count chosen on held-out queries,
+ * the default device. */
+MRANK_API mrank_status mrank_train_options_create(mrank_train_options **out);
+/* Sets one option by its mrank train name without the dashes ("lr", "l2", "epochs", "scorer",
+ * "hidden", "pairs-per-query", "device", ...: mrank_train_option_names lists them; "--lr" is
+ * taken too, and messages then name options that way), from its text as on the command line
+ * ("0.01", "64,32", "true"). The same parser, ranges and messages as mrank train: a bad value is
+ * MRANK_ERROR_INVALID_ARGUMENT (the message says the range), an unknown name too (the message
+ * names the closest known one). The options keep their other values either way. */
+MRANK_API mrank_status mrank_train_options_set(mrank_train_options *options, const char *name,
+                                               const char *value);
+/* The options taken together (an MLP option such as "hidden" needs "scorer" "mlp"): what
+ * mrank_train checks first, for a caller that wants to know before it loads data. */
+MRANK_API mrank_status mrank_train_options_check(const mrank_train_options *options);
+/* The names mrank_train_options_set takes (static strings; *count of them). */
+MRANK_API const char *const *mrank_train_option_names(size_t *count);
+MRANK_API void mrank_train_options_destroy(mrank_train_options *options);
+
+typedef enum mrank_progress_kind {
+  MRANK_PROGRESS_NOTE,    /* text: one line on what training does or found (set-up, the choice) */
+  MRANK_PROGRESS_WARNING, /* text: something the caller should know (an epoch diverged, ...) */
+  MRANK_PROGRESS_EPOCH,   /* an epoch of a stage ended */
+  MRANK_PROGRESS_BATCH    /* within an epoch: fraction done (for a progress bar) */
+} mrank_progress_kind;
+
+typedef struct mrank_train_progress {
+  mrank_progress_kind kind;
+  const char *stage; /* "training", "fold 2 of 5", "refit", ... */
+  const char *text;  /* NOTE, WARNING: the line (no newline); NULL otherwise */
+  unsigned epoch;    /* EPOCH, BATCH: within the stage (0: an MLP's linear base alone) */
+  double fraction;   /* BATCH: of the epoch done, 0 to 1 */
+  double train_loss; /* EPOCH: mean hinge over the epoch's pairs (NaN for epoch 0) */
+  double train_ndcg; /* EPOCH: NDCG@10 on the training data where computed, else NaN */
+  double valid_ndcg; /* EPOCH: NDCG@10 on the validation data or held-out queries, else NaN */
+  int best;          /* EPOCH: this epoch's model is now the stage's best */
+  /* EPOCH: the stage is the one whose epochs make the model (no choice after it: training with
+   * "holdout" 0, or early stopping on validation data), the epochs mrank train prints */
+  int final;
+  size_t pairs;   /* EPOCH: pairs trained on in the epoch */
+  double seconds; /* EPOCH: wall time of the epoch's steps */
+  /* EPOCH (linear scorer): the best model so far as mrank_train would return it if stopped now
+   * (a checkpoint), or NULL; valid during the call only */
+  const mrank_model *model;
+} mrank_train_progress;
+
+/* Called by mrank_train; a non-zero return stops training after the epoch under way (as Ctrl-C
+ * stops mrank train): the best model so far comes back, its mrank_model_description note saying
+ * what it is. */
+typedef int (*mrank_train_callback)(const mrank_train_progress *progress, void *user);
+
+/* Trains what mrank train trains with these options, the automatic choice included (valid NULL:
+ * on held-out queries of train; else on valid). *out gets the model. Statuses beyond the usual:
+ * MRANK_ERROR_DIVERGED: the loss or the weights stopped being finite numbers (the message says
+ * when and what to lower); *out is then the best model before it where validation data had
+ * chosen one, else NULL. MRANK_ERROR_STOPPED: the callback stopped training before any model
+ * existed (*out NULL). Data with no pair to learn from is MRANK_ERROR_INVALID_ARGUMENT. */
+MRANK_API mrank_status mrank_train(const mrank_dataset *train, const mrank_dataset *valid,
+                                   const mrank_train_options *options,
+                                   mrank_train_callback callback, void *user, mrank_model **out);
 
 /* ---- metrics: those of mrank eval, one implementation ---- */
 enum { MRANK_MAX_CUTOFFS = 16 };

@@ -51,6 +51,10 @@ const char *mrank_status_string(mrank_status status) {
       return "MRANK_ERROR_OPENCL";
     case MRANK_ERROR_IO:
       return "MRANK_ERROR_IO";
+    case MRANK_ERROR_DIVERGED:
+      return "MRANK_ERROR_DIVERGED";
+    case MRANK_ERROR_STOPPED:
+      return "MRANK_ERROR_STOPPED";
   }
   return "MRANK_STATUS_UNKNOWN";
 }

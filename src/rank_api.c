@@ -144,7 +144,8 @@ static mrank_status wrap(const char *function, rank_dataset *data, mrank_dataset
   return MRANK_SUCCESS;
 }
 
-mrank_status mrank_dataset_load(const char *path, const char *group_path, mrank_dataset **out) {
+mrank_status mrank_dataset_load_ex(const char *path, const char *group_path, size_t features,
+                                   double max_label, mrank_dataset **out) {
   mrank_clear_error();
   mrank_status status = MRANK_SUCCESS;
   const char *function = "mrank_dataset_load";
@@ -152,15 +153,25 @@ mrank_status mrank_dataset_load(const char *path, const char *group_path, mrank_
   *out = NULL;
   MRANK_CHECK(path != NULL, MRANK_ERROR_INVALID_ARGUMENT,
               "%s: path is NULL; give an SVMlight / LETOR file (\"-\": standard input)", function);
+  MRANK_CHECK(features <= RANK_MAX_FEATURES, MRANK_ERROR_INVALID_ARGUMENT,
+              "%s: features is %zu; the most is %zu (0: the largest index in the file)", function,
+              features, RANK_MAX_FEATURES);
+  MRANK_CHECK(max_label >= 0 && max_label <= RANK_LARGEST_MAX_LABEL, MRANK_ERROR_INVALID_ARGUMENT,
+              "%s: max_label is %g; give 0 to %d (%d: LightGBM's limit)", function, max_label,
+              RANK_LARGEST_MAX_LABEL, RANK_DEFAULT_MAX_LABEL);
   char message[2048];
   rank_dataset data;
-  const rank_read_limits limits = {0, RANK_DEFAULT_MAX_LABEL};
+  const rank_read_limits limits = {features, max_label};
   MRANK_CHECK(rank_dataset_load_checked(path, group_path, &limits, &data, message, sizeof message),
               strstr(message, "out of memory") != NULL ? MRANK_ERROR_OUT_OF_MEMORY : MRANK_ERROR_IO,
               "%s: %s", function, message);
   return wrap(function, &data, out);
 error:
   return status;
+}
+
+mrank_status mrank_dataset_load(const char *path, const char *group_path, mrank_dataset **out) {
+  return mrank_dataset_load_ex(path, group_path, 0, RANK_DEFAULT_MAX_LABEL, out);
 }
 
 mrank_status mrank_dataset_from_dense(size_t rows, size_t features, const float *values,

@@ -13,6 +13,7 @@ struct mrank_dataset {
 
 struct mrank_model {
   rank_model model;
+  char note[256]; /* what a model mrank_train returned early is (mrank_model_description) */
 };
 
 #endif /* MRANK_RANK_API_H */

@@ -25,6 +25,7 @@ static mrank_status wrap(const char *function, rank_model *model, mrank_model **
     return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY, "%s: out of memory", function);
   }
   handle->model = *model;
+  handle->note[0] = '\0';
   *out = handle;
   return MRANK_SUCCESS;
 }
@@ -183,6 +184,12 @@ mrank_status mrank_model_info(const mrank_model *model, mrank_model_description 
   out->hidden_layers = m->mlp.layers;
   for (size_t k = 0; k < m->mlp.layers && k < 4; ++k)
     out->hidden[k] = m->mlp.hidden[k];
+  out->path_count = m->path_count;
+  for (size_t k = 0; k < m->path_count && k < 16; ++k) {
+    out->path_l2[k] = m->path_l2[k];
+    out->path_epochs[k] = m->path_epochs[k];
+  }
+  out->note = model->note;
   return MRANK_SUCCESS;
 }
 

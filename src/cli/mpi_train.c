@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include "cli/mpi_share.h"
+#include "cli/options.h"
+#include "rank/config.h"
 #include "rank/fit.h"
 #include "rank/metrics.h"
 #include "rank/pairs.h"
@@ -411,4 +413,38 @@ int mrank_mpi_train(const mpi_train_request *r) {
   }
   MPI_Finalize();
   return ok ? 0 : 2;
+}
+
+int mrank_mpi_train_command(int argc, char **argv, mpi_train_request *request) {
+  rank_train_config config;
+  rank_config_init(&config);
+  char error[512];
+  for (int i = 0; i < argc; ++i) {
+    const char *arg = argv[i];
+    if (strncmp(arg, "--", 2) != 0) continue;
+    char name[64];
+    const char *equals = strchr(arg, '=');
+    const size_t length = equals != NULL ? (size_t)(equals - arg) : strlen(arg);
+    if (length >= sizeof name) continue;
+    memcpy(name, arg, length);
+    name[length] = '\0';
+    const int flag = rank_config_is_flag(name);
+    if (flag < 0 || strcmp(name, "--profile") == 0) continue;
+    const char *value = flag             ? (strcmp(name, "--no-average") == 0 ? "false" : "true")
+                        : equals != NULL ? equals + 1
+                        : i + 1 < argc   ? argv[++i]
+                                         : NULL;
+    if (rank_config_set(&config, flag ? "--average" : name, value, error, sizeof error) != 1) {
+      mrank_error("%s", error); /* parsed once already: not reached */
+      rank_config_free(&config);
+      return 2;
+    }
+  }
+  request->options = config.options;
+  if (isnan(request->options.l2)) request->options.l2 = 1e-4;
+  request->options.holdout = 0.0;
+  request->selector = config.device;
+  const int status = mrank_mpi_train(request);
+  rank_config_free(&config);
+  return status;
 }

@@ -20,6 +20,10 @@ typedef struct mpi_train_request {
  * when any rank failed (its message printed by rank 0). */
 int mrank_mpi_train(const mpi_train_request *request);
 
+/* train --mpi: request's files, sizes, allreduce and quiet as mrank train parsed them; the training
+ * options read from argv by the library's parser (rank/config.h), as mrank train reads them. */
+int mrank_mpi_train_command(int argc, char **argv, mpi_train_request *request);
+
 /* "Open MPI v4.1.4" or the like, for --version. */
 const char *mrank_mpi_library(void);
 

@@ -178,3 +178,12 @@ int mrank_parse_label_types(const char *option, const char *text, mrank_dtype in
   type_choice choice = {allowed, 3, into};
   return mrank_parse_list(option, text, type_item, &choice, 3, count);
 }
+
+const char *mrank_api_error(void) {
+  const char *message = mrank_last_error();
+  if (strncmp(message, "mrank_", 6) != 0) return message;
+  const char *end = message;
+  while ((*end >= 'a' && *end <= 'z') || *end == '_')
+    end++;
+  return strncmp(end, ": ", 2) == 0 ? end + 2 : message;
+}

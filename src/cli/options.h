@@ -39,4 +39,8 @@ const char *mrank_option_value(int argc, char **argv, int *i, const char *name);
 /* Whether argv[i] is option `name`, as "--name" or "--name=value". */
 int mrank_is_option(const char *arg, const char *name);
 
+/* mrank_last_error() without the leading function name ("mrank_train: "), for a message of the
+ * tool that says what was wrong in the tool's words. */
+const char *mrank_api_error(void);
+
 #endif /* MRANK_CLI_OPTIONS_H */

@@ -1,5 +1,6 @@
-/* train.c: `mrank train`, a linear pairwise ranker trained on the device, with validation, early
- * stopping and checkpoints. */
+/* train.c: `mrank train` on the library's ranking API (mrank_rank.h): the options go to
+ * mrank_train_options_set, the training to mrank_train, whose progress callback prints the
+ * per-epoch lines and the progress bar, writes the checkpoints and carries Ctrl-C. */
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -14,16 +15,9 @@
 #include "cli/options.h"
 #include "cli/paths.h"
 #include "cli/train_options.h"
-#include "rank/dataset.h"
-#include "rank/fit.h"
-#include "rank/model.h"
-#include "random.h"
-#include "rank/select.h"
-#include "rank/subset.h"
-#include "rank/trainer.h"
-#include "cli/train_mlp.h"
+#include "mrank_rank.h"
 #ifdef MRANK_HAVE_MPI
-#include "cli/mpi_train.h"
+#include "cli/mpi_train.h" /* train --mpi: the MPI path's own driver of the same trainer */
 #endif
 
 const char mrank_train_help[] =
@@ -140,160 +134,101 @@ const char mrank_train_help_more[] =
     "130 or 143 interrupted (SIGINT, SIGTERM).\n";
 
 typedef struct train_settings {
-  const char *train, *query, *valid, *valid_query, *model, *selector;
+  const char *train, *query, *valid, *valid_query, *model;
   size_t features;
+  double max_label;
   int checkpoint, quiet, profile;
   int mpi, allreduce_fast, allreduce_given;
-  int mlp, mlp_given, lr_given, epochs_given; /* --scorer mlp; an MLP option; --lr, --epochs */
-  int average_given;                          /* --average: the MLP averages only when asked */
-  rank_mlp_options mlp_options;
-  double max_label;
-  rank_options options;
+  int mlp; /* --scorer mlp */
+  mrank_train_options *options;
 } train_settings;
 
-/* --scorer, --hidden, --dropout, --optimizer, --weight-decay, --skip, --gemm, --bins: 1 taken, 0
- * not one of them, -1 a bad value (said) */
-static int parse_scorer_option(int argc, char **argv, int *i, train_settings *s) {
+/* An option of the library's training options (--lr, --scorer, --device, ...): 1 taken, 0 not
+ * one of them, -1 a bad value (said). */
+static int parse_training_option(int argc, char **argv, int *i, train_settings *s) {
   const char *arg = argv[*i];
-  static const char *const names[] = {"--scorer",       "--hidden", "--dropout", "--optimizer",
-                                      "--weight-decay", "--skip",   "--gemm",    "--bins"};
-  int which = -1;
-  for (int k = 0; k < 8; ++k) {
-    if (mrank_is_option(arg, names[k])) which = k;
+  if (strcmp(arg, "--average") == 0 || strcmp(arg, "--no-average") == 0 ||
+      strcmp(arg, "--profile") == 0) {
+    s->profile |= strcmp(arg, "--profile") == 0;
+    const char *name = strcmp(arg, "--profile") == 0 ? "--profile" : "--average";
+    return mrank_train_options_set(s->options, name,
+                                   strcmp(arg, "--no-average") == 0 ? "false" : "true") ==
+                   MRANK_SUCCESS
+               ? 1
+               : -1;
   }
-  if (which < 0) return 0;
-  const char *value = mrank_option_value(argc, argv, i, names[which]);
+  size_t count = 0;
+  const char *const *names = mrank_train_option_names(&count);
+  const char *name = NULL;
+  for (size_t k = 0; k < count && name == NULL; ++k) {
+    char dashed[64];
+    snprintf(dashed, sizeof dashed, "--%s", names[k]);
+    if (strcmp(names[k], "average") != 0 && strcmp(names[k], "profile") != 0 &&
+        mrank_is_option(arg, dashed)) {
+      name = names[k];
+    }
+  }
+  if (name == NULL) return 0;
+  char dashed[64];
+  snprintf(dashed, sizeof dashed, "--%s", name);
+  const char *value = mrank_option_value(argc, argv, i, dashed);
   if (value == NULL) return -1;
-  char error[256];
-  rank_mlp_options *m = &s->mlp_options;
-  if (which == 0) {
-    if (strcmp(value, "linear") != 0 && strcmp(value, "mlp") != 0) {
-      mrank_error("--scorer is linear or mlp, not \"%s\"", value);
-      return -1;
-    }
-    s->mlp = strcmp(value, "mlp") == 0;
-  } else if (which == 1) {
-    if (!rank_mlp_parse_hidden(value, &m->shape, error, sizeof error)) {
-      mrank_error("--hidden %s", error);
-      return -1;
-    }
-  } else if (which == 5) {
-    if (!mrank_mlp_skip_parse(value, m)) {
-      mrank_error("--skip is base, linear or none, not \"%s\"", value);
-      return -1;
-    }
-  } else if (which == 7) {
-    char *end = NULL;
-    const unsigned long bins = strtoul(value, &end, 10);
-    if (end == value || *end != '\0' || value[0] == '-' || bins > RANK_ENCODING_MAX_BINS) {
-      mrank_error("--bins is a whole number from 0 to %zu, not \"%s\"", RANK_ENCODING_MAX_BINS,
-                  value);
-      return -1;
-    }
-    m->bins = bins;
-  } else if (which == 6) {
-    const int layers = rank_mlp_layers_parse(value);
-    if (layers < 0) {
-      mrank_error("--gemm is auto, dense or clblast, not \"%s\"", value);
-      return -1;
-    }
-    m->layers = (rank_mlp_layers)layers;
-  } else if (which == 3) {
-    const int optimizer = rank_optimizer_parse(value);
-    if (optimizer < 0) {
-      mrank_error("--optimizer is sgd, momentum or adam, not \"%s\"", value);
-      return -1;
-    }
-    m->optimizer = (rank_optimizer)optimizer;
-  } else {
-    char *end = NULL;
-    const double number = strtod(value, &end);
-    const int ok = end != value && *end == '\0' && number >= 0.0 &&
-                   (which == 4 ? isfinite(number) : number < 1.0);
-    if (!ok) {
-      mrank_error("%s must be %s, not \"%s\"", names[which],
-                  which == 2 ? "a probability in [0, 1)" : "a number >= 0", value);
-      return -1;
-    }
-    if (which == 2) m->dropout = number;
-    if (which == 4) m->weight_decay = number;
+  if (mrank_train_options_set(s->options, dashed, value) != MRANK_SUCCESS) {
+    mrank_error("%s", mrank_last_error());
+    return -1;
   }
-  s->mlp_given |= which != 0; /* --scorer itself is no MLP option: --scorer linear is fine */
+  if (strcmp(name, "scorer") == 0) s->mlp = strcmp(value, "mlp") == 0;
   return 1;
 }
 
-static int parse_train(int argc, char **argv, train_settings *s) {
-  rank_default_options(&s->options);
-  s->options.l2 = NAN; /* not given: chosen */
-  s->max_label = RANK_DEFAULT_MAX_LABEL;
-  rank_mlp_default_options(&s->mlp_options);
-  for (int i = 0; i < argc; ++i) {
-    const char *arg = argv[i];
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) return -1;
-    if (mrank_is_option(arg, "--lr")) s->lr_given = 1;
-    if (mrank_is_option(arg, "--epochs")) s->epochs_given = 1;
-    if (strcmp(arg, "--average") == 0) s->average_given = 1;
-    const int scorer = parse_scorer_option(argc, argv, &i, s);
-    if (scorer < 0) return 0;
-    if (scorer > 0) continue;
-    const int shared = mrank_parse_training_option(argc, argv, &i, &s->options);
-    if (shared < 0) return 0;
-    if (shared > 0) continue;
-    if (strcmp(arg, "--checkpoint") == 0) {
-      s->checkpoint = 1;
-      continue;
-    }
-    if (strcmp(arg, "--quiet") == 0) {
-      s->quiet = 1;
-      continue;
-    }
-    if (strcmp(arg, "--profile") == 0) {
-      s->profile = 1;
-      continue;
-    }
-    if (strcmp(arg, "--mpi") == 0) {
-      s->mpi = 1;
-      continue;
-    }
-    if (mrank_is_option(arg, "--allreduce")) {
-      const char *value = mrank_option_value(argc, argv, &i, "--allreduce");
-      if (value == NULL) return 0;
-      if (strcmp(value, "ordered") != 0 && strcmp(value, "fast") != 0) {
-        mrank_error("--allreduce is ordered or fast, not \"%s\"", value);
-        return 0;
-      }
-      s->allreduce_fast = strcmp(value, "fast") == 0;
-      s->allreduce_given = 1;
-      continue;
-    }
-    if (mrank_is_option(arg, "--max-label")) {
-      if (!mrank_parse_max_label(argc, argv, &i, &s->max_label)) return 0;
-      continue;
-    }
-    static const char *const files[] = {"--train", "--query",  "--valid",   "--valid-query",
-                                        "--model", "--device", "--features"};
-    const char **targets[] = {&s->train, &s->query,    &s->valid, &s->valid_query,
-                              &s->model, &s->selector, NULL};
-    int which = -1;
-    for (int k = 0; k < (int)(sizeof files / sizeof files[0]); ++k) {
-      if (mrank_is_option(arg, files[k])) which = k;
-    }
-    if (which < 0) {
-      mrank_error("unknown option \"%s\"; see 'mrank train --help'", arg);
+/* The tool's own options (files, --features, --max-label, --checkpoint, --quiet, --mpi,
+ * --allreduce): 1 taken, 0 an error (said). */
+static int parse_tool_option(int argc, char **argv, int *i, train_settings *s) {
+  const char *arg = argv[*i];
+  int *const flags[] = {&s->checkpoint, &s->quiet, &s->mpi};
+  static const char *const flag_names[] = {"--checkpoint", "--quiet", "--mpi"};
+  for (int k = 0; k < 3; ++k) {
+    if (strcmp(arg, flag_names[k]) == 0) return *flags[k] = 1;
+  }
+  if (mrank_is_option(arg, "--allreduce")) {
+    const char *value = mrank_option_value(argc, argv, i, "--allreduce");
+    if (value == NULL) return 0;
+    if (strcmp(value, "ordered") != 0 && strcmp(value, "fast") != 0) {
+      mrank_error("--allreduce is ordered or fast, not \"%s\"", value);
       return 0;
     }
-    const char *value = mrank_option_value(argc, argv, &i, files[which]);
-    if (value == NULL) return 0;
-    if (which == 6) {
-      if (!mrank_parse_size("--features", value, &s->features)) return 0;
-      if (s->features == 0 || s->features > RANK_MAX_FEATURES) {
-        mrank_error("--features must be 1 to %zu, not %s", RANK_MAX_FEATURES, value);
-        return 0;
-      }
-    } else {
-      *targets[which] = value;
-    }
+    s->allreduce_fast = strcmp(value, "fast") == 0;
+    return s->allreduce_given = 1;
   }
+  if (mrank_is_option(arg, "--max-label"))
+    return mrank_parse_max_label(argc, argv, i, &s->max_label);
+  static const char *const files[] = {"--train",       "--query", "--valid",
+                                      "--valid-query", "--model", "--features"};
+  const char **targets[] = {&s->train, &s->query, &s->valid, &s->valid_query, &s->model, NULL};
+  int which = -1;
+  for (int k = 0; k < (int)(sizeof files / sizeof files[0]); ++k) {
+    if (mrank_is_option(arg, files[k])) which = k;
+  }
+  if (which < 0) {
+    mrank_error("unknown option \"%s\"; see 'mrank train --help'", arg);
+    return 0;
+  }
+  const char *value = mrank_option_value(argc, argv, i, files[which]);
+  if (value == NULL) return 0;
+  if (which < 5) {
+    *targets[which] = value;
+    return 1;
+  }
+  if (!mrank_parse_size("--features", value, &s->features)) return 0;
+  if (s->features == 0 || s->features > ((size_t)1 << 24)) {
+    mrank_error("--features must be 1 to %zu, not %s", (size_t)1 << 24, value);
+    return 0;
+  }
+  return 1;
+}
+
+/* The options taken together; 1 when they can train. */
+static int check_settings(const train_settings *s) {
   if (s->train == NULL || s->model == NULL) {
     mrank_error("--train FILE and --model OUT are required; see 'mrank train --help'");
     return 0;
@@ -306,10 +241,8 @@ static int parse_train(int argc, char **argv, train_settings *s) {
     mrank_error("--allreduce goes with --mpi (under mpirun)");
     return 0;
   }
-  if (s->mlp_given && !s->mlp) {
-    mrank_error(
-        "--hidden, --bins, --dropout, --optimizer, --weight-decay, --skip and --gemm go with "
-        "--scorer mlp");
+  if (mrank_train_options_check(s->options) != MRANK_SUCCESS) {
+    mrank_error("%s", mrank_last_error());
     return 0;
   }
   if (s->mlp && (s->mpi || s->checkpoint)) {
@@ -329,25 +262,31 @@ static int parse_train(int argc, char **argv, train_settings *s) {
   return mrank_check_paths(inputs, 4, outputs, 1);
 }
 
-/* The per-epoch printing, the checkpoint and the progress bar of a run. */
-typedef struct train_run {
-  const train_settings *settings;
-  const rank_dataset *train; /* for the train NDCG@10 of the per-epoch line (with --valid) */
-  rank_model *best;
-  int bar;       /* stderr is a terminal */
-  int has_valid; /* the run is scored on validation data */
-  int per_epoch; /* print a line per epoch (a run of one L2) */
-  int checkpoint_failed;
-  char error[1024]; /* a checkpoint failure seen by the step callback */
-  /* while choosing: the walk's curves, whose best point says how run->best's weights were
-   * trained; how many queries trained them (the fold's), of how many */
-  const rank_path_curves *curves;
-  size_t trained_queries, kept_queries, all_queries;
-} train_run;
+/* -1 help, 0 an error (said), 1 parsed. */
+static int parse_train(int argc, char **argv, train_settings *s) {
+  s->max_label = 31; /* LightGBM's limit */
+  if (mrank_train_options_create(&s->options) != MRANK_SUCCESS) {
+    mrank_error("%s", mrank_api_error());
+    return 0;
+  }
+  for (int i = 0; i < argc; ++i) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return -1;
+    const int training = parse_training_option(argc, argv, &i, s);
+    if (training < 0) return 0;
+    if (training == 0 && !parse_tool_option(argc, argv, &i, s)) return 0;
+  }
+  return check_settings(s);
+}
 
-static void draw_bar(unsigned epoch, double done, void *user) {
-  const train_run *run = user;
-  if (!run->bar) return;
+/* What the progress callback needs and found. */
+typedef struct train_view {
+  const train_settings *settings;
+  int bar;               /* stderr is a terminal */
+  int checkpoint_failed; /* a checkpoint could not be written: training stops, exit 2 */
+  char error[1024];
+} train_view;
+
+static void draw_bar(unsigned epoch, double done) {
   const int width = 40, filled = (int)(done * width + 0.5);
   fprintf(stderr, "\repoch %u [", epoch);
   for (int k = 0; k < width; ++k)
@@ -357,318 +296,58 @@ static void draw_bar(unsigned epoch, double done, void *user) {
   fflush(stderr);
 }
 
-/* The path and the choice written into the model. */
-static void record_choice(rank_model *model, const rank_selection *selection) {
-  model->path_count = selection->count;
-  for (size_t k = 0; k < selection->count; ++k) {
-    model->path_l2[k] = selection->l2[k];
-    model->path_epochs[k] = selection->epochs[k];
-  }
-  model->options.l2 = selection->l2[selection->count - 1];
-  model->best_epoch = selection->epochs[selection->count - 1];
-}
-
-/* run->best takes the description of the walk's best point (its l2 and the path that leads to it),
- * the weights being those the walk kept; 0 when it kept none yet. */
-static int describe_walk_point(train_run *run) {
-  rank_selection point;
-  if (run->curves == NULL || !rank_path_best_point(run->curves, &point)) return 0;
-  record_choice(run->best, &point);
-  return 1;
-}
-
-static int after_epoch(const rank_fit_epoch *e, void *user, char *error, size_t error_size) {
-  train_run *run = user;
-  const train_settings *s = run->settings;
-  /* the walk under way has just kept these weights: they are trained on its queries */
-  if (run->curves != NULL && run->curves->best_found &&
-      run->curves->best_walk == run->curves->folds) {
-    run->kept_queries = run->trained_queries;
-  }
-  if (run->per_epoch && e->better) {
-    memcpy(run->best->weights, e->weights, run->best->features * sizeof(float));
-    run->best->best_epoch = e->report->epoch;
-  }
-  if (!s->quiet && run->per_epoch) {
-    printf("epoch %3u  loss %.6f", e->report->epoch, e->report->train_loss);
-    if (run->has_valid) {
-      printf("  train NDCG@10 %.4f  valid NDCG@10 %.4f%s",
-             rank_ndcg10(run->train, e->weights, run->best->features), e->valid_ndcg,
-             e->better ? " *" : "  ");
-    }
-    printf("  %.3g pairs/s  %.2f s\n",
-           e->report->seconds > 0 ? e->report->pairs / e->report->seconds : 0.0,
-           e->report->seconds);
+static void print_epoch(const mrank_train_progress *p) {
+  if (p->epoch == 0) {
+    printf("epoch   0  (the linear base alone)  valid NDCG@10 %.4f *\n", p->valid_ndcg);
     fflush(stdout);
+    return;
   }
-  if (!s->checkpoint) return 1;
-  /* while choosing, the walk has put its best weights so far in run->best before this call: the
-   * checkpoint holds them under the l2 and path that trained them, never an unchosen l2 */
-  if (!run->per_epoch && !describe_walk_point(run)) return 1;
-  if (!rank_model_save(run->best, s->model, error, error_size)) {
-    run->checkpoint_failed = 1;
-    return 0;
+  printf("epoch %3u  loss %.6f", p->epoch, p->train_loss);
+  if (!isnan(p->valid_ndcg)) {
+    if (!isnan(p->train_ndcg)) printf("  train NDCG@10 %.4f", p->train_ndcg);
+    printf("  valid NDCG@10 %.4f%s", p->valid_ndcg, p->best ? " *" : "  ");
   }
-  return 1;
-}
-
-static void print_profile(const rank_fit_result *r) {
-  const rank_stage_times *t = &r->stages;
-  const double device = t->gemv + t->gather + t->loss + t->scatter + t->update;
-  printf("%zu pairs in %.3f s: %.3g pairs/s; device time by stage (profiling events):\n", r->pairs,
-         r->seconds, r->seconds > 0 ? (double)r->pairs / r->seconds : 0.0);
-  const char *names[] = {"scores and gradient rows", "gather", "loss (fused)", "scatter", "update"};
-  const double times[] = {t->gemv, t->gather, t->loss, t->scatter, t->update};
-  for (int k = 0; k < 5; ++k) {
-    printf("  %-22s %9.3f ms  %5.1f%%\n", names[k], times[k] * 1e3,
-           device > 0 ? 100.0 * times[k] / device : 0.0);
-  }
-  printf("  %-22s %9.3f ms of %.3f ms wall\n", "device total", device * 1e3, r->seconds * 1e3);
-}
-
-static double now(void) {
-  struct timespec t;
-  clock_gettime(CLOCK_MONOTONIC, &t);
-  return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-/* A trainer on data, with the set-up line (device, sizes, scaling, seconds) unless quiet. */
-static rank_trainer *make_trainer(const train_settings *s, const rank_dataset *data,
-                                  const char *what, char *error, size_t error_size) {
-  const double start = now();
-  rank_trainer *trainer =
-      rank_trainer_create(data, s->selector, s->profile, s->options.scale, error, error_size);
-  if (trainer == NULL || s->quiet) return trainer;
-  printf("%s on \"%s\": %zu documents, %zu queries, %zu features", what,
-         rank_trainer_device(trainer), data->docs, data->queries, data->features);
-  const size_t scaled = rank_trainer_scaled_features(trainer);
-  if (scaled > 0)
-    printf(" (%zu scaled to [-1, 1], --scale %s)", scaled, rank_scale_name(s->options.scale));
-  printf("; set-up %.2f s\n", now() - start);
+  printf("  %.3g pairs/s  %.2f s\n", p->seconds > 0 ? p->pairs / p->seconds : 0.0, p->seconds);
   fflush(stdout);
-  return trainer;
 }
 
-/* What a training run did, for the exit status and the closing lines. */
-typedef struct train_outcome {
-  unsigned diverged_at, stale_epochs;
-  int interrupted;
-  rank_fit_result fit; /* the run whose profile is printed */
-  /* an interruption while choosing: what the written weights are (empty: what was chosen) */
-  char written[256];
-} train_outcome;
-
-/* --holdout 0 (or too few queries to hold any out): --epochs epochs with the options as given. */
-static int train_plain(const train_settings *s, const rank_dataset *train,
-                       const rank_dataset *valid, train_run *run, train_outcome *outcome,
-                       char *error, size_t error_size) {
-  rank_trainer *trainer = make_trainer(s, train, "training", error, error_size);
-  if (trainer == NULL) return 0;
-  run->per_epoch = 1;
-  const rank_fit_hooks hooks = {draw_bar, after_epoch, run, &mrank_interrupted, NULL, NULL};
-  outcome->fit.best_weights = run->best->weights;
-  const int ok = rank_fit(trainer, train->features, valid, &s->options, &hooks, &outcome->fit,
-                          error, error_size);
-  if (!ok && outcome->fit.failed_at > 0 && !run->checkpoint_failed) {
-    char prefix[32];
-    const int length = snprintf(prefix, sizeof prefix, "epoch %u: ", outcome->fit.failed_at);
-    const size_t used = strlen(error);
-    if (length > 0 && used + (size_t)length < error_size) {
-      memmove(error + length, error, used + 1);
-      memcpy(error, prefix, (size_t)length);
+static int on_progress(const mrank_train_progress *p, void *user) {
+  train_view *view = user;
+  const train_settings *s = view->settings;
+  if (p->kind == MRANK_PROGRESS_NOTE && (!s->quiet || strcmp(p->stage, "profile") == 0)) {
+    printf("%s\n", p->text);
+    fflush(stdout);
+  } else if (p->kind == MRANK_PROGRESS_WARNING) {
+    mrank_error("%s", p->text);
+  } else if (p->kind == MRANK_PROGRESS_BATCH && view->bar) {
+    draw_bar(p->epoch, p->fraction);
+  } else if (p->kind == MRANK_PROGRESS_EPOCH) {
+    if (!s->quiet && p->final) print_epoch(p);
+    if (s->checkpoint && p->model != NULL && !view->checkpoint_failed &&
+        mrank_model_save(p->model, s->model) != MRANK_SUCCESS) {
+      snprintf(view->error, sizeof view->error, "%s", mrank_api_error());
+      view->checkpoint_failed = 1;
     }
   }
-  run->best->best_epoch = outcome->fit.best_epoch;
-  outcome->diverged_at = outcome->fit.diverged_at;
-  outcome->stale_epochs = outcome->fit.stale_epochs;
-  outcome->interrupted = outcome->fit.interrupted;
-  if (outcome->fit.setup_seconds > 0 && !s->quiet) {
-    printf("(pairs made and put on the device: %.2f s, not in the epochs' times)\n",
-           outcome->fit.setup_seconds);
-  }
-  rank_trainer_destroy(trainer);
-  return ok;
+  return mrank_interrupted != 0 || view->checkpoint_failed;
 }
 
-static void print_curves(const rank_path_curves *curves) {
-  for (size_t k = 0; k < curves->steps; ++k) {
-    unsigned epoch = 0;
-    double ndcg = 0.0;
-    if (!rank_path_step_best(curves, k, &epoch, &ndcg)) {
-      printf("  l2 %-8.3g (not reached: an earlier step diverged)\n", curves->l2[k]);
-      continue;
-    }
-    printf("  l2 %-8.3g valid NDCG@10 %.4f at epoch %2u of %2u\n", curves->l2[k], ndcg, epoch,
-           curves->epochs[k]);
-  }
-}
-
-/* The walk on every fold (or on --valid FILE), averaged into the curves. */
-static int walk_folds(const train_settings *s, const rank_dataset *train, const rank_dataset *valid,
-                      train_run *run, rank_path_curves *curves, int *interrupted, char *error,
-                      size_t error_size) {
-  rank_folds folds = {NULL, 1, 0};
-  if (valid == NULL && !rank_make_folds(train, s->options.holdout, &folds)) {
-    snprintf(error, error_size, "out of memory for the held-out queries");
-    return 0;
-  }
-  if (!s->quiet) {
-    if (valid == NULL) {
-      printf("choosing %s on held-out queries: %zu fold(s) of %zu queries each\n",
-             curves->steps > 1 ? "l2 (1 ... 1e-06, warm-started) and the epoch count"
-                               : "the epoch count",
-             folds.count, folds.held_out);
-    } else {
-      printf("choosing %s on %zu validation queries\n",
-             curves->steps > 1 ? "l2 (1 ... 1e-06, warm-started) and the epoch count"
-                               : "the epoch count",
-             valid->queries);
-    }
-  }
-  int ok = 1;
-  const rank_fit_hooks hooks = {draw_bar, after_epoch, run, &mrank_interrupted, NULL, NULL};
-  for (size_t k = 0; k < folds.count && ok && !*interrupted; ++k) {
-    rank_dataset inner, held_out;
-    memset(&inner, 0, sizeof inner);
-    memset(&held_out, 0, sizeof held_out);
-    if (valid == NULL && !rank_fold_parts(train, &folds, k, &inner, &held_out)) {
-      snprintf(error, error_size, "out of memory for the held-out queries");
-      ok = 0;
-      break;
-    }
-    char what[64];
-    snprintf(what, sizeof what, "fold %zu of %zu", k + 1, folds.count);
-    run->trained_queries = valid == NULL ? inner.queries : train->queries;
-    rank_trainer *trainer = make_trainer(s, valid == NULL ? &inner : train,
-                                         valid == NULL ? what : "training", error, error_size);
-    ok = trainer != NULL &&
-         rank_path_walk(trainer, train->features, valid == NULL ? &held_out : valid, &s->options,
-                        &hooks, curves, run->best->weights, interrupted, error, error_size);
-    rank_trainer_destroy(trainer);
-    rank_dataset_free(&inner);
-    rank_dataset_free(&held_out);
-  }
-  free(folds.order);
-  return ok;
-}
-
-/* What an interrupted choice writes, for the closing line: the walk's best point, on which
- * queries it was trained, and when the run stopped. */
-static void describe_interrupted(train_outcome *outcome, int on_valid, unsigned walk,
-                                 const train_run *run, const char *when) {
-  if (on_valid) {
-    snprintf(outcome->written, sizeof outcome->written,
-             "the best point on --valid so far; interrupted %s", when);
-  } else {
-    snprintf(outcome->written, sizeof outcome->written,
-             "the best point of fold %u's walk, trained on %zu of the %zu queries; interrupted "
-             "%s",
-             walk, run->kept_queries, run->all_queries, when);
-  }
-}
-
-/* The choice of l2 and the epoch count, on --valid FILE or on held-out folds, then (with held-out
- * folds) the replay on all the queries. */
-static int train_choosing(const train_settings *s, const rank_dataset *train,
-                          const rank_dataset *valid, train_run *run, train_outcome *outcome,
-                          char *error, size_t error_size) {
-  const int l2_given = !isnan(s->options.l2);
-  const double *path = l2_given ? &s->options.l2 : rank_default_l2_path;
-  const size_t path_count = l2_given ? 1 : sizeof rank_default_l2_path / sizeof(double);
-  /* later steps start from the step before: a third of the epochs carries them */
-  const unsigned later = s->options.epochs / 3 > 0 ? s->options.epochs / 3 : 1;
-  rank_path_curves curves;
-  if (!rank_path_curves_init(&curves, path, path_count, s->options.epochs, later)) {
-    snprintf(error, error_size, "out of memory");
-    return 0;
-  }
-  run->per_epoch = valid != NULL && path_count == 1;
-  run->has_valid = valid != NULL;
-  run->curves = run->per_epoch ? NULL : &curves;
-  run->all_queries = train->queries;
-  int ok = walk_folds(s, train, valid, run, &curves, &outcome->interrupted, error, error_size);
-  rank_selection selection, walk_point;
-  const int chosen = ok && !outcome->interrupted && rank_path_choose(&curves, &selection);
-  const int kept = rank_path_best_point(&curves, &walk_point);
-  const unsigned kept_walk = curves.best_walk;
-  if (ok && !s->quiet && path_count > 1 && !outcome->interrupted) print_curves(&curves);
-  rank_path_curves_free(&curves);
-  run->curves = NULL;
-  if (!ok) return 0;
-  if (outcome->interrupted) {
-    /* nothing was chosen: the weights written are the walk's best point, described as such */
-    if (run->per_epoch) {
-      snprintf(outcome->written, sizeof outcome->written,
-               "the best epoch on --valid so far; interrupted before the last epoch");
-    } else {
-      run->best->best_epoch = 0;
-      if (kept) {
-        record_choice(run->best, &walk_point);
-        describe_interrupted(outcome, valid != NULL, kept_walk, run, "before the choice");
-      }
-    }
-    return 1;
-  }
-  if (!chosen) {
-    outcome->diverged_at = 1;
-    return 1;
-  }
-  record_choice(run->best, &selection);
-  if (!s->quiet) {
-    printf("chosen: l2 %g, %u epochs of its step (mean valid NDCG@10 %.4f)\n",
-           selection.l2[selection.count - 1], selection.epochs[selection.count - 1],
-           selection.valid_ndcg);
-  }
-  if (valid != NULL || outcome->interrupted) return 1; /* --valid: the chosen weights stand */
-
-  /* the same walk on all the queries up to the choice */
-  rank_trainer *trainer = make_trainer(s, train, "refit", error, error_size);
-  if (trainer == NULL) return 0;
-  run->per_epoch = 0;
-  const rank_fit_hooks hooks = {draw_bar, NULL, run, &mrank_interrupted, NULL, NULL};
-  float *chosen_so_far = malloc(train->features * sizeof *chosen_so_far);
-  if (chosen_so_far != NULL) {
-    memcpy(chosen_so_far, run->best->weights, train->features * sizeof *chosen_so_far);
-  }
-  const rank_fit_result *total = &outcome->fit;
-  ok = chosen_so_far != NULL &&
-       rank_replay(trainer, train->features, &s->options, &selection, &hooks, run->best->weights,
-                   &outcome->fit, error, error_size);
-  if (ok && !s->quiet) {
-    printf("refit on all %zu queries: %u epochs over %zu step(s), %.3g pairs/s, %.2f s\n",
-           train->queries, total->epochs_run, selection.count,
-           total->seconds > 0 ? (double)total->pairs / total->seconds : 0.0, total->seconds);
-  }
-  if (!ok && mrank_interrupted && chosen_so_far != NULL) {
-    /* the refit's weights are partial: the walk's best point is written, as what it is */
-    memcpy(run->best->weights, chosen_so_far, train->features * sizeof *chosen_so_far);
-    record_choice(run->best, &walk_point);
-    describe_interrupted(outcome, valid != NULL, kept_walk, run, "during the refit on all");
-    outcome->interrupted = 1;
-    ok = 1;
-  }
-  free(chosen_so_far);
-  rank_trainer_destroy(trainer);
-  return ok;
-}
-
-static size_t nonzero_weights(const rank_model *model) {
-  size_t count = 0;
-  for (size_t f = 0; f < model->features; ++f)
-    count += model->weights[f] != 0.0f;
-  return count;
-}
-
-static int train_mpi(const train_settings *s) {
+static int train_mpi(int argc, char **argv, const train_settings *s) {
 #ifdef MRANK_HAVE_MPI
-  mpi_train_request request = {s->train,   s->query,          s->valid,    s->valid_query,
-                               s->model,   s->selector,       s->features, s->max_label,
-                               s->options, s->allreduce_fast, s->quiet};
-  if (isnan(request.options.l2)) request.options.l2 = 1e-4;
-  request.options.holdout = 0.0;
-  return mrank_mpi_train(&request);
+  mpi_train_request request;
+  memset(&request, 0, sizeof request);
+  request.train = s->train;
+  request.query = s->query;
+  request.valid = s->valid;
+  request.valid_query = s->valid_query;
+  request.model = s->model;
+  request.features = s->features;
+  request.max_label = s->max_label;
+  request.fast = s->allreduce_fast;
+  request.quiet = s->quiet;
+  return mrank_mpi_train_command(argc, argv, &request);
 #else
-  (void)s;
+  (void)argc, (void)argv, (void)s;
   mrank_error(
       "this mrank was built without MPI (mrank --version says so): install Open MPI "
       "(apt-get install openmpi-bin libopenmpi-dev) and rebuild (-DMRANK_MPI=ON)");
@@ -701,167 +380,145 @@ static void restore_stderr(int saved) {
   close(saved);
 }
 
+/* The training and validation data; 0 after a message. */
+static int load_data(const train_settings *s, mrank_dataset **train, mrank_dataset **valid) {
+  *train = *valid = NULL;
+  if (mrank_dataset_load_ex(s->train, s->query, s->features, s->max_label, train) !=
+      MRANK_SUCCESS) {
+    mrank_error("%s", mrank_api_error());
+    return 0;
+  }
+  if (s->valid == NULL) return 1;
+  size_t features = 0, queries = 0;
+  mrank_dataset_info(*train, NULL, &features, NULL, NULL);
+  if (mrank_dataset_load_ex(s->valid, s->valid_query, features, s->max_label, valid) !=
+      MRANK_SUCCESS) {
+    const char *error = mrank_api_error();
+    mrank_error("%s%s", error, s->features == 0 ? mrank_features_hint(error) : "");
+    return 0;
+  }
+  mrank_dataset_info(*valid, NULL, NULL, &queries, NULL);
+  if (queries == 0) {
+    mrank_error("%s has no query groups (give qid: or --valid-query)", s->valid);
+    return 0;
+  }
+  return 1;
+}
+
+/* The closing line: what the model is and where it went. */
+static void print_written(const train_settings *s, const mrank_model *model) {
+  mrank_model_description d;
+  mrank_model_info(model, &d);
+  if (d.hidden_layers > 0) {
+    char hidden[64] = "";
+    for (size_t k = 0; k < d.hidden_layers; ++k) {
+      snprintf(hidden + strlen(hidden), sizeof hidden - strlen(hidden), "%s%zu", k ? "," : "",
+               d.hidden[k]);
+    }
+    printf("model (MLP %s, %zu parameters, epoch %u%s%s) written to %s\n", hidden, d.parameters,
+           d.best_epoch, s->valid != NULL ? ", best validation NDCG@10" : "",
+           d.best_epoch == 0 ? ": the linear scorer alone, the network's output 0" : "", s->model);
+    return;
+  }
+  if (d.l1 > 0) {
+    float *weights = malloc((d.features + 1) * sizeof *weights);
+    size_t nonzero = 0;
+    if (weights != NULL &&
+        mrank_model_linear_weights(model, weights, d.features) == MRANK_SUCCESS) {
+      for (size_t f = 0; f < d.features; ++f)
+        nonzero += weights[f] != 0.0f;
+      printf("%zu of %zu weights are not zero (--l1 %g)\n", nonzero, d.features, d.l1);
+    }
+    free(weights);
+  }
+  if (d.path_count == 0) {
+    printf("model (epoch %u%s%s%s) written to %s\n", d.best_epoch,
+           s->valid != NULL ? ", best validation NDCG@10" : "", d.note[0] ? "; " : "", d.note,
+           s->model);
+    return;
+  }
+  printf("model (l2 %g, path", d.l2);
+  for (size_t k = 0; k < d.path_count; ++k)
+    printf(" %g:%u", d.path_l2[k], d.path_epochs[k]);
+  if (d.note[0] != '\0') {
+    printf("; %s) written to %s\n", d.note, s->model);
+  } else {
+    printf("%s) written to %s\n", s->valid != NULL ? ", chosen on --valid" : ", refit on all",
+           s->model);
+  }
+}
+
+/* The exit status of a training that returned `status` (the model, when any, in model). */
+static int finish(const train_settings *s, const train_view *view, mrank_status status,
+                  mrank_model *model) {
+  const int interrupted = mrank_interrupted;
+  const char *name = interrupted == SIGTERM ? "SIGTERM" : "SIGINT";
+  if (view->checkpoint_failed) {
+    mrank_error("%s", view->error);
+    return 2;
+  }
+  if (status == MRANK_ERROR_DIVERGED) {
+    mrank_error("%s", mrank_api_error());
+    mrank_model_description d;
+    if (model != NULL && mrank_model_info(model, &d) == MRANK_SUCCESS &&
+        mrank_model_save(model, s->model) == MRANK_SUCCESS) {
+      mrank_error("the best model before that (epoch %u) is written to %s", d.best_epoch, s->model);
+    } else {
+      mrank_error("no model written");
+    }
+    return 1;
+  }
+  if (status == MRANK_ERROR_STOPPED) {
+    mrank_error("interrupted (%s) %s; no model written", name,
+                s->mlp ? "while choosing the epoch count" : "before an epoch ended");
+    return 128 + (interrupted ? interrupted : SIGINT);
+  }
+  if (status != MRANK_SUCCESS) {
+    mrank_error("%s", mrank_api_error());
+    return 2;
+  }
+  if (interrupted) {
+    mrank_model_description d;
+    mrank_model_info(model, &d);
+    if (s->mlp) {
+      mrank_error("interrupted (%s) %s", name, d.note);
+    } else {
+      mrank_error("interrupted (%s); writing the best model so far", name);
+    }
+  }
+  if (mrank_model_save(model, s->model) != MRANK_SUCCESS) {
+    mrank_error("%s", mrank_api_error());
+    return 2;
+  }
+  if (!s->quiet) print_written(s, model);
+  return interrupted ? 128 + interrupted : 0;
+}
+
 int mrank_cmd_train(int argc, char **argv) {
   train_settings s;
   memset(&s, 0, sizeof s);
   const int saved_stderr = quiet_other_ranks(argc, argv);
   const int parsed = parse_train(argc, argv, &s);
   restore_stderr(saved_stderr);
+  int status = 2;
+  mrank_dataset *train = NULL, *valid = NULL;
   if (parsed < 0) {
     fputs(mrank_train_help, stdout);
     fputs(mrank_train_help_more, stdout);
-    return 0;
+    status = 0;
+  } else if (parsed > 0 && s.mpi) {
+    status = train_mpi(argc, argv, &s);
+  } else if (parsed > 0 && load_data(&s, &train, &valid)) {
+    /* SIGINT and SIGTERM end the run after the epoch under way; the best model so far is written */
+    mrank_catch_interrupts();
+    train_view view = {&s, isatty(2), 0, ""};
+    mrank_model *model = NULL;
+    const mrank_status trained = mrank_train(train, valid, s.options, on_progress, &view, &model);
+    status = finish(&s, &view, trained, model);
+    mrank_model_destroy(model);
   }
-  if (parsed == 0) return 2;
-  if (s.mpi) return train_mpi(&s);
-  char error[1024];
-  rank_dataset train, valid;
-  memset(&valid, 0, sizeof valid);
-  const rank_read_limits limits = {s.features, s.max_label};
-  if (!rank_dataset_load_checked(s.train, s.query, &limits, &train, error, sizeof error)) {
-    mrank_error("%s", error);
-    return 2;
-  }
-  const rank_read_limits valid_limits = {train.features, s.max_label};
-  if (s.valid != NULL && !rank_dataset_load_checked(s.valid, s.valid_query, &valid_limits, &valid,
-                                                    error, sizeof error)) {
-    fprintf(stderr, "mrank train: %s%s\n", error,
-            s.features == 0 ? mrank_features_hint(error) : "");
-    rank_dataset_free(&train);
-    return 2;
-  }
-  if (s.valid != NULL && valid.queries == 0) {
-    fprintf(stderr, "mrank train: %s has no query groups (give qid: or --valid-query)\n", s.valid);
-    rank_dataset_free(&train);
-    rank_dataset_free(&valid);
-    return 2;
-  }
-  if (s.mlp) {
-    mlp_request request = {&train,     s.valid != NULL ? &valid : NULL,
-                           s.selector, s.model,
-                           s.options,  s.mlp_options,
-                           s.quiet,    s.profile};
-    /* the MLP's own defaults where not given: Adam's 1e-3, and room for early stopping */
-    if (!s.lr_given) request.options.lr = s.mlp_options.optimizer == RANK_ADAM ? 1e-3 : 0.01;
-    if (!s.epochs_given) request.options.epochs = 60;
-    if (isnan(request.options.l2)) request.options.l2 = 0.0;
-    /* averaging the network's parameters over the steps helped on one shared collection's
-     * selection splits and hurt on the other's (+0.008, -0.009): off unless asked */
-    request.options.average = s.average_given;
-    const int status = mrank_train_mlp(&request);
-    rank_dataset_free(&train);
-    rank_dataset_free(&valid);
-    return status;
-  }
-  /* holding out needs queries enough on both sides to mean something */
-  enum { least_held_out = 5 };
-  int choosing = s.valid != NULL || s.options.holdout > 0;
-  if (choosing && s.valid == NULL &&
-      (double)train.queries * s.options.holdout < (double)least_held_out) {
-    if (!s.quiet && train.queries > 0) {
-      printf(
-          "note: %zu queries are too few to hold out %g of them (at least %d) for the choice "
-          "of l2 and the epoch count: training %u epochs with l2 %g (--holdout 0 says so "
-          "without this note)\n",
-          train.queries, s.options.holdout, least_held_out, s.options.epochs,
-          isnan(s.options.l2) ? 1e-4 : s.options.l2);
-    }
-    choosing = 0;
-  }
-  if (!choosing) {
-    if (isnan(s.options.l2)) s.options.l2 = 1e-4;
-    s.options.holdout = 0.0;
-  } else if (s.valid != NULL) {
-    s.options.holdout = 0.0;
-  }
-  int status = 1;
-  rank_model best = {.features = train.features,
-                     .weights = calloc(train.features, sizeof(float)),
-                     .options = s.options};
-  if (best.weights == NULL) {
-    mrank_error("out of memory");
-    status = 2;
-    goto done;
-  }
-  /* SIGINT and SIGTERM end the run after the epoch under way; the best model so far is written */
-  mrank_catch_interrupts();
-  train_run run = {.settings = &s,
-                   .train = &train,
-                   .best = &best,
-                   .bar = isatty(2),
-                   .has_valid = s.valid != NULL,
-                   .per_epoch = 1};
-  train_outcome outcome;
-  memset(&outcome, 0, sizeof outcome);
-  const int ok = choosing ? train_choosing(&s, &train, s.valid != NULL ? &valid : NULL, &run,
-                                           &outcome, error, sizeof error)
-                          : train_plain(&s, &train, s.valid != NULL ? &valid : NULL, &run, &outcome,
-                                        error, sizeof error);
-  if (!ok) {
-    /* the data (no query groups, no pair), the device, memory, a checkpoint: errors, not a failed
-     * training */
-    mrank_error("%s", error);
-    status = 2;
-    goto done;
-  }
-  if (outcome.diverged_at > 0) {
-    fprintf(stderr,
-            "mrank train: epoch %u: the loss or the weights are no longer finite numbers (the "
-            "training diverged); lower --lr (%g now)%s\n",
-            outcome.diverged_at, s.options.lr,
-            s.options.scale == RANK_SCALE_MAX ? "" : " or scale every feature (--scale max)");
-    if (s.valid != NULL && best.best_epoch > 0 &&
-        rank_model_save(&best, s.model, error, sizeof error)) {
-      fprintf(stderr, "mrank train: the best model before that (epoch %u) is written to %s\n",
-              best.best_epoch, s.model);
-    } else {
-      fprintf(stderr, "mrank train: no model written\n");
-    }
-    goto done;
-  }
-  if (outcome.stale_epochs > 0 && !s.quiet) {
-    printf("early stop: no better validation NDCG@10 for %u epochs\n", outcome.stale_epochs);
-  }
-  const int interrupted = mrank_interrupted;
-  if (interrupted) {
-    const char *name = interrupted == SIGTERM ? "SIGTERM" : "SIGINT";
-    if (best.best_epoch == 0) {
-      mrank_error("interrupted (%s) before an epoch ended; no model written", name);
-      status = 128 + interrupted;
-      goto done;
-    }
-    mrank_error("interrupted (%s); writing the best model so far", name);
-  }
-  if (!rank_model_save(&best, s.model, error, sizeof error)) {
-    mrank_error("%s", error);
-    status = 2;
-    goto done;
-  }
-  if (!s.quiet) {
-    if (s.options.l1 > 0) {
-      printf("%zu of %zu weights are not zero (--l1 %g)\n", nonzero_weights(&best), best.features,
-             s.options.l1);
-    }
-    if (choosing) {
-      printf("model (l2 %g, path", best.options.l2);
-      for (size_t k = 0; k < best.path_count; ++k)
-        printf(" %g:%u", best.path_l2[k], best.path_epochs[k]);
-      if (outcome.written[0] != '\0') {
-        printf("; %s) written to %s\n", outcome.written, s.model);
-      } else {
-        printf("%s) written to %s\n", s.valid != NULL ? ", chosen on --valid" : ", refit on all",
-               s.model);
-      }
-    } else {
-      printf("model (epoch %u%s) written to %s\n", best.best_epoch,
-             s.valid != NULL ? ", best validation NDCG@10" : "", s.model);
-    }
-  }
-  if (s.profile) print_profile(&outcome.fit);
-  status = interrupted ? 128 + interrupted : 0;
-done:
-  rank_model_free(&best);
-  rank_dataset_free(&train);
-  rank_dataset_free(&valid);
+  mrank_dataset_destroy(train);
+  mrank_dataset_destroy(valid);
+  mrank_train_options_destroy(s.options);
   return status;
 }

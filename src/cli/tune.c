@@ -461,7 +461,9 @@ int mrank_cmd_tune(int argc, char **argv) {
     if (!epochs_given) request.options.epochs = 60;
     request.options.average = 0;
     request.options.holdout = 0.0;
-    request.quiet = 1;
+    /* nothing told (tune prints its own table); Ctrl-C stops the setting under way */
+    static const rank_events events = {NULL, NULL, &mrank_interrupted};
+    request.events = &events;
     status =
         mrank_tune_mlp(&request, grid_texts, grid_count, &train, valid_path != NULL ? &valid : NULL,
                        all, folds, refit, model_path, json);

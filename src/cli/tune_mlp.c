@@ -70,7 +70,7 @@ static int parse_grid(const char *text, mlp_grid *g) {
     } else if (g->kind == 4) {
       /* 0 and 1 as before base was a choice: none and linear */
       rank_mlp_options skip;
-      const int named = mrank_mlp_skip_parse(item, &skip);
+      const int named = rank_mlp_skip_parse(item, &skip);
       if (!named && strcmp(item, "0") != 0 && strcmp(item, "1") != 0) {
         mrank_error("--grid skip: \"%s\" is not none, linear or base", item);
         return 0;
@@ -118,7 +118,7 @@ static void describe(const mlp_request *r, char *out, size_t size) {
   char hidden[64];
   rank_mlp_hidden_text(&r->mlp.shape, hidden, sizeof hidden);
   snprintf(out, size, "hidden=%s dropout=%g lr=%g weight-decay=%g skip=%s bins=%zu", hidden,
-           r->mlp.dropout, r->options.lr, r->mlp.weight_decay, mrank_mlp_skip_name(&r->mlp),
+           r->mlp.dropout, r->options.lr, r->mlp.weight_decay, rank_mlp_skip_name(&r->mlp),
            r->mlp.bins);
 }
 
@@ -141,8 +141,8 @@ static int score_setting(mlp_setting *s, const rank_dataset *train, const rank_d
   s->found = 0;
   if (ok && folds == 0) {
     const mlp_run_spec spec = {E, valid, r->options.patience, NULL, NULL, 0};
-    ok = mrank_mlp_run(r, train, &spec, &model, &run, error, size);
-    mrank_mlp_model_free(&model);
+    ok = rank_mlp_run(r, train, &spec, &model, &run, error, size);
+    rank_mlp_model_free(&model);
     s->found = run.has_best;
     s->best_epoch = run.best_epoch;
     s->ndcg = run.has_best ? run.best_ndcg : -1.0;
@@ -159,8 +159,8 @@ static int score_setting(mlp_setting *s, const rank_dataset *train, const rank_d
       ok = rank_kfold_parts(all, order, folds, k, &inner, &held_out);
       if (!ok) snprintf(error, size, "out of memory for the folds");
       const mlp_run_spec spec = {E, &held_out, 0, curve, NULL, 0};
-      ok = ok && mrank_mlp_run(r, &inner, &spec, &model, &run, error, size);
-      if (ok) mrank_mlp_model_free(&model);
+      ok = ok && rank_mlp_run(r, &inner, &spec, &model, &run, error, size);
+      if (ok) rank_mlp_model_free(&model);
       for (unsigned e = first; ok && e <= run.epochs_run; ++e) {
         sum[e] += curve[e];
         reached[e]++;
@@ -219,7 +219,7 @@ static void print_json(const mlp_setting *results, size_t settings, size_t folds
     mrank_json_string(stdout, hidden);
     printf(", \"dropout\": %g, \"lr\": %g, \"weight_decay\": %g, \"skip\": ", r->mlp.dropout,
            r->options.lr, r->mlp.weight_decay);
-    mrank_json_string(stdout, mrank_mlp_skip_name(&r->mlp));
+    mrank_json_string(stdout, rank_mlp_skip_name(&r->mlp));
     printf(", \"bins\": %zu, \"best_epoch\": %u, \"ndcg@10\": ", r->mlp.bins,
            results[s].best_epoch);
     if (results[s].found) {
@@ -320,7 +320,7 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
   const mlp_run_spec spec = {results[0].best_epoch, NULL, 0, NULL, NULL, 0};
   mlp_model model;
   mlp_run run;
-  if (!mrank_mlp_run(best, data, &spec, &model, &run, error, sizeof error)) {
+  if (!rank_mlp_run(best, data, &spec, &model, &run, error, sizeof error)) {
     mrank_error("the %s: %s", refit ? "refit" : "final run", error);
   } else if (mrank_interrupted) {
     status = mrank_tune_interrupted();
@@ -328,8 +328,8 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
     fprintf(stderr, "mrank tune: the %s diverged at epoch %u; try a smaller lr. No model written\n",
             refit ? "refit" : "final run", run.diverged_at);
     status = 1;
-  } else if (!mrank_mlp_save(best, data->features, &model, run.best_epoch, results[0].best_epoch,
-                             model_path, error, sizeof error)) {
+  } else if (!rank_mlp_save(best, data->features, &model, run.best_epoch, results[0].best_epoch,
+                            model_path, error, sizeof error)) {
     mrank_error("%s", error);
   } else {
     if (!json) {
@@ -338,7 +338,7 @@ int mrank_tune_mlp(const mlp_request *base, const char *const *grid_texts, int g
     }
     status = 0;
   }
-  mrank_mlp_model_free(&model);
+  rank_mlp_model_free(&model);
 done:
   free(results);
   return status;

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "cli/train_mlp.h"
+#include "rank/mlp_run.h"
 
 /* The index of an MLP grid name (hidden, dropout, lr, weight-decay) at the start of "NAME=...",
  * or -1. */

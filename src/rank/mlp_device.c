@@ -89,6 +89,15 @@ static int build(rank_mlp_device *dev, cl_device_id device, char *error, size_t 
 static int resolve_layers(rank_mlp_device *dev, rank_mlp_layers layers, char *error,
                           size_t error_size) {
   const int offline = !mrank_device_has_compiler(dev->device) || mrank_binary_dir_setting() != NULL;
+#ifndef MRANK_HAVE_CLBLAST
+  if (layers == RANK_MLP_LAYERS_AUTO) layers = RANK_MLP_LAYERS_DENSE;
+  if (layers == RANK_MLP_LAYERS_CLBLAST) {
+    return say(error, error_size, "--gemm clblast",
+               "this mrank library was built without CLBlast (a pip install builds it without): "
+               "use --gemm dense (the same network, the sums in another order), or build with "
+               "libclblast-dev installed");
+  }
+#endif
   if (layers == RANK_MLP_LAYERS_AUTO) {
     cl_device_type type = 0;
     clGetDeviceInfo(dev->device, CL_DEVICE_TYPE, sizeof type, &type, NULL);

@@ -16,10 +16,17 @@ int rank_mlp_forward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_s
                            char *error, size_t error_size);
 int rank_mlp_backward_dense(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
                             char *error, size_t error_size);
+#ifdef MRANK_HAVE_CLBLAST
 int rank_mlp_forward_clblast(rank_mlp_device *dev, const rank_mlp_step *st, rank_stage_times *times,
                              char *error, size_t error_size);
 int rank_mlp_backward_clblast(rank_mlp_device *dev, const rank_mlp_step *st,
                               rank_stage_times *times, char *error, size_t error_size);
+#else
+/* a library built without CLBlast (pip install) has the dense pass alone: the device's set-up
+ * (rank/mlp_device.c resolve_layers) refuses --gemm clblast there, so these are never chosen */
+#define rank_mlp_forward_clblast rank_mlp_forward_dense
+#define rank_mlp_backward_clblast rank_mlp_backward_dense
+#endif
 
 /* helpers of rank/mlp_device.c for both */
 #define MLP_ARG(k, i, v) clSetKernelArg(dev->kernel[k], i, sizeof(v), &(v))

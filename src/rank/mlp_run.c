@@ -1,18 +1,15 @@
-/* train_mlp.c: `mrank train --scorer mlp` (see train_mlp.h). Each run fits the input encoding on
- * its own data and trains its own linear base (so a fold's choice never sees its held-out
- * queries). The epoch count is chosen on the folds' curves (rank_choose_epoch) or is the best
- * epoch on --valid; the model keeps the encoding, the standardisation, the network and how it
+/* mlp_run.c: the MLP scorer's training as mrank train makes it (see mlp_run.h). Each run fits the
+ * input encoding on its own data and trains its own linear base (so a fold's choice never sees its
+ * held-out queries). The epoch count is chosen on the folds' curves (rank_choose_epoch) or is the
+ * best epoch on --valid; the model keeps the encoding, the standardisation, the network and how it
  * was trained. */
-#include "cli/train_mlp.h"
+#include "rank/mlp_run.h"
 
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/interrupt.h"
-#include "cli/options.h"
 #include "rank/metrics.h"
 #include "rank/select.h"
 #include "rank/subset.h"
@@ -60,14 +57,12 @@ static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, const rank_mlp_
     if (scored != NULL) {
       run->best_ndcg = network_ndcg(t, &options->shape, current, scored);
       if (spec->curve != NULL) spec->curve[0] = run->best_ndcg;
-      if (spec->print_epochs) {
-        printf("epoch   0  (the linear base alone)  valid NDCG@10 %.4f *\n", run->best_ndcg);
-      }
+      rank_event_epoch(r->events, spec->what, 0, NAN, run->best_ndcg, 1, spec->final, 0, 0.0);
     }
   }
   unsigned stale = 0;
   int ok = 1;
-  for (unsigned e = 1; e <= spec->epochs && ok && !mrank_interrupted; ++e) {
+  for (unsigned e = 1; e <= spec->epochs && ok && !rank_events_stopped(r->events); ++e) {
     rank_epoch_report report;
     ok = rank_mlp_trainer_epoch(t, e, &report, NULL, NULL, error, error_size) &&
          rank_mlp_trainer_parameters(t, current, error, error_size);
@@ -97,13 +92,8 @@ static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, const rank_mlp_
     } else {
       stale++;
     }
-    if (spec->print_epochs) {
-      printf("epoch %3u  loss %.6f", e, report.train_loss);
-      if (scored != NULL) printf("  valid NDCG@10 %.4f%s", ndcg, better ? " *" : "  ");
-      printf("  %.3g pairs/s  %.2f s\n", report.seconds > 0 ? report.pairs / report.seconds : 0.0,
-             report.seconds);
-      fflush(stdout);
-    }
+    rank_event_epoch(r->events, spec->what, e, report.train_loss, ndcg, better, spec->final,
+                     report.pairs, report.seconds);
     if (scored != NULL && spec->patience > 0 && stale >= spec->patience) break;
   }
   free(current);
@@ -113,19 +103,18 @@ static int run_epochs(rank_mlp_trainer *t, const mlp_request *r, const rank_mlp_
 static rank_mlp_trainer *make(const mlp_request *r, const rank_dataset *data, const char *what,
                               char *error, size_t error_size) {
   rank_mlp_trainer *t = rank_mlp_trainer_create(data, r->selector, r->profile, error, error_size);
-  if (t != NULL && what != NULL && !r->quiet) {
+  if (t != NULL && what != NULL) {
     char hidden[64], bins[48] = "";
     rank_mlp_hidden_text(&r->mlp.shape, hidden, sizeof hidden);
     if (r->mlp.bins > 0) snprintf(bins, sizeof bins, ", %zu bins a feature", r->mlp.bins);
-    printf(
-        "%s on \"%s\": %zu documents, %zu queries, %zu inputs%s; MLP %s%s, dropout %g, %s lr "
-        "%g\n",
+    rank_event_note(
+        r->events, what, 0,
+        "%s on \"%s\": %zu documents, %zu queries, %zu inputs%s; MLP %s%s, dropout %g, %s lr %g",
         what, rank_mlp_trainer_device(t), data->docs, data->queries, data->features, bins, hidden,
         !r->mlp.shape.skip ? ""
         : r->mlp.base      ? " + the linear scorer"
                            : " + a linear term",
         r->mlp.dropout, rank_optimizer_name(r->mlp.optimizer), r->options.lr);
-    fflush(stdout);
   }
   return t;
 }
@@ -188,11 +177,11 @@ static float *linear_base(const mlp_request *r, const rank_dataset *data, const 
   return NULL;
 }
 
-const char *mrank_mlp_skip_name(const rank_mlp_options *mlp) {
+const char *rank_mlp_skip_name(const rank_mlp_options *mlp) {
   return !mlp->shape.skip ? "none" : mlp->base ? "base" : "linear";
 }
 
-int mrank_mlp_skip_parse(const char *name, rank_mlp_options *mlp) {
+int rank_mlp_skip_parse(const char *name, rank_mlp_options *mlp) {
   static const char *const names[] = {"none", "linear", "base"};
   for (int k = 0; k < 3; ++k) {
     if (strcmp(name, names[k]) == 0) {
@@ -204,7 +193,7 @@ int mrank_mlp_skip_parse(const char *name, rank_mlp_options *mlp) {
   return 0;
 }
 
-void mrank_mlp_model_free(mlp_model *m) {
+void rank_mlp_model_free(mlp_model *m) {
   rank_encoding_free(&m->encoding);
   free(m->parameters);
   free(m->mean);
@@ -212,8 +201,8 @@ void mrank_mlp_model_free(mlp_model *m) {
   memset(m, 0, sizeof *m);
 }
 
-int mrank_mlp_run(const mlp_request *r, const rank_dataset *data, const mlp_run_spec *spec,
-                  mlp_model *model, mlp_run *run, char *error, size_t error_size) {
+int rank_mlp_run(const mlp_request *r, const rank_dataset *data, const mlp_run_spec *spec,
+                 mlp_model *model, mlp_run *run, char *error, size_t error_size) {
   memset(run, 0, sizeof *run);
   memset(model, 0, sizeof *model);
   run->best_ndcg = -1.0;
@@ -252,28 +241,34 @@ int mrank_mlp_run(const mlp_request *r, const rank_dataset *data, const mlp_run_
   free(start);
   rank_dataset_free(&encoded);
   rank_dataset_free(&scored);
-  if (!ok) mrank_mlp_model_free(model);
+  if (!ok) rank_mlp_model_free(model);
   return ok;
 }
 
-int mrank_mlp_save(const mlp_request *r, size_t features, const mlp_model *m, unsigned best_epoch,
-                   unsigned epochs, const char *path, char *error, size_t error_size) {
+void rank_mlp_fill_model(const mlp_request *r, size_t features, mlp_model *m, unsigned best_epoch,
+                         unsigned epochs, int take, rank_model *model) {
+  memset(model, 0, sizeof *model);
+  model->features = features;
+  model->mlp = r->mlp.shape;
+  model->mlp.features = m->inputs;
+  model->base = r->mlp.base;
+  model->encoding = m->encoding;
+  model->options = r->options;
+  model->options.epochs = epochs;
+  model->best_epoch = best_epoch;
+  model->dropout = r->mlp.dropout;
+  model->weight_decay = r->mlp.weight_decay;
+  snprintf(model->optimizer, sizeof model->optimizer, "%s", rank_optimizer_name(r->mlp.optimizer));
+  model->weights = m->parameters;
+  model->mean = m->mean;
+  model->deviation = m->deviation;
+  if (take) memset(m, 0, sizeof *m); /* the model owns the arrays now */
+}
+
+int rank_mlp_save(const mlp_request *r, size_t features, mlp_model *m, unsigned best_epoch,
+                  unsigned epochs, const char *path, char *error, size_t error_size) {
   rank_model model;
-  memset(&model, 0, sizeof model);
-  model.features = features;
-  model.mlp = r->mlp.shape;
-  model.mlp.features = m->inputs;
-  model.base = r->mlp.base;
-  model.encoding = m->encoding; /* the arrays are the caller's: the model only points at them */
-  model.options = r->options;
-  model.options.epochs = epochs;
-  model.best_epoch = best_epoch;
-  model.dropout = r->mlp.dropout;
-  model.weight_decay = r->mlp.weight_decay;
-  snprintf(model.optimizer, sizeof model.optimizer, "%s", rank_optimizer_name(r->mlp.optimizer));
-  model.weights = m->parameters;
-  model.mean = m->mean;
-  model.deviation = m->deviation;
+  rank_mlp_fill_model(r, features, m, best_epoch, epochs, 0, &model);
   return rank_model_save(&model, path, error, error_size);
 }
 
@@ -292,11 +287,12 @@ static int choose_epochs(const mlp_request *r, unsigned *chosen, int *found, dou
   unsigned reached = E + 1; /* the epoch counts every fold reached: [0, reached) */
   int ok = curves != NULL;
   if (!ok) snprintf(error, error_size, "out of memory");
-  if (ok && !r->quiet) {
-    printf("choosing the epoch count on %zu held-out fold%s of %zu queries\n", folds.count,
-           folds.count > 1 ? "s" : "", folds.held_out);
+  if (ok) {
+    rank_event_note(r->events, "choice", 0,
+                    "choosing the epoch count on %zu held-out fold%s of %zu queries", folds.count,
+                    folds.count > 1 ? "s" : "", folds.held_out);
   }
-  for (size_t k = 0; k < folds.count && ok && !mrank_interrupted; ++k) {
+  for (size_t k = 0; k < folds.count && ok && !rank_events_stopped(r->events); ++k) {
     rank_dataset inner, held_out;
     if (!rank_fold_parts(train, &folds, k, &inner, &held_out)) {
       snprintf(error, error_size, "out of memory for the held-out queries");
@@ -308,13 +304,14 @@ static int choose_epochs(const mlp_request *r, unsigned *chosen, int *found, dou
     const mlp_run_spec spec = {E, &held_out, 0, curves + k * stride, what, 0};
     mlp_model model;
     mlp_run run;
-    ok = mrank_mlp_run(r, &inner, &spec, &model, &run, error, error_size);
-    mrank_mlp_model_free(&model);
+    ok = rank_mlp_run(r, &inner, &spec, &model, &run, error, error_size);
+    rank_mlp_model_free(&model);
     if (ok && run.epochs_run + 1 < reached) reached = run.epochs_run + 1;
-    if (ok && !r->quiet) {
-      printf("  best held-out NDCG@10 %.4f at epoch %u of %u%s%s\n", run.best_ndcg, run.best_epoch,
-             run.epochs_run, run.best_epoch == 0 ? " (the linear base alone)" : "",
-             run.diverged_at ? " (then diverged)" : "");
+    if (ok) {
+      rank_event_note(r->events, what, 0, "  best held-out NDCG@10 %.4f at epoch %u of %u%s%s",
+                      run.best_ndcg, run.best_epoch, run.epochs_run,
+                      run.best_epoch == 0 ? " (the linear base alone)" : "",
+                      run.diverged_at ? " (then diverged)" : "");
     }
     rank_dataset_free(&inner);
     rank_dataset_free(&held_out);
@@ -328,13 +325,14 @@ static int choose_epochs(const mlp_request *r, unsigned *chosen, int *found, dou
   return ok;
 }
 
-static void print_profile(const mlp_run *run) {
+/* The device time by stage, as notes (profile). */
+static void tell_profile(const mlp_request *r, const mlp_run *run) {
   const rank_stage_times *t = &run->stages;
   const double device = t->gemv + t->activation + t->gather + t->loss + t->scatter + t->update;
   const int dense = run->layers != NULL && strcmp(run->layers, "dense") == 0;
-  printf(
-      "%zu pairs in %.3f s: %.3g pairs/s; device time by stage (profiling events; layers: "
-      "%s):\n",
+  rank_event_note(
+      r->events, "profile", 0,
+      "%zu pairs in %.3f s: %.3g pairs/s; device time by stage (profiling events; layers: %s):",
       run->pairs, run->seconds, run->seconds > 0 ? (double)run->pairs / run->seconds : 0.0,
       run->layers != NULL ? run->layers : "?");
   const char *names[] = {
@@ -346,21 +344,21 @@ static void print_profile(const mlp_run *run) {
       "update (optimiser)"};
   const double times[] = {t->gemv, t->activation, t->gather, t->loss, t->scatter, t->update};
   for (int k = 0; k < 6; ++k) {
-    printf("  %-34s %9.3f ms  %5.1f%%\n", names[k], times[k] * 1e3,
-           device > 0 ? 100.0 * times[k] / device : 0.0);
+    rank_event_note(r->events, "profile", 0, "  %-34s %9.3f ms  %5.1f%%", names[k], times[k] * 1e3,
+                    device > 0 ? 100.0 * times[k] / device : 0.0);
   }
-  printf("  %-34s %9.3f ms of %.3f ms wall\n", "device total", device * 1e3, run->seconds * 1e3);
+  rank_event_note(r->events, "profile", 0, "  %-34s %9.3f ms of %.3f ms wall", "device total",
+                  device * 1e3, run->seconds * 1e3);
 }
 
-int mrank_train_mlp(const mlp_request *r) {
-  char error[2048];
+mrank_status rank_train_mlp(const mlp_request *r, rank_model *out, char *note, size_t note_size,
+                            char *error, size_t error_size) {
   const rank_dataset *train = r->train;
-  int status = 2;
   mlp_model model;
-  memset(&model, 0, sizeof model);
   mlp_run run;
   memset(&run, 0, sizeof run);
-  mrank_catch_interrupts();
+  memset(out, 0, sizeof *out);
+  if (note_size > 0) note[0] = '\0';
   unsigned epochs = r->options.epochs;
   enum { least_held_out = 5 };
   const int choosing = r->valid == NULL && r->options.holdout > 0 &&
@@ -368,74 +366,44 @@ int mrank_train_mlp(const mlp_request *r) {
   if (choosing) {
     double mean = 0.0;
     int found = 0;
-    if (!choose_epochs(r, &epochs, &found, &mean, error, sizeof error)) {
-      mrank_error("%s", error);
-      goto done;
-    }
-    if (mrank_interrupted) {
-      mrank_error("interrupted while choosing the epoch count; no model written");
-      status = 128 + mrank_interrupted;
-      goto done;
+    if (!choose_epochs(r, &epochs, &found, &mean, error, error_size))
+      return rank_error_status(error);
+    if (rank_events_stopped(r->events)) {
+      snprintf(error, error_size, "stopped while choosing the epoch count; no model");
+      return MRANK_ERROR_STOPPED;
     }
     if (!found) {
-      fprintf(stderr, "mrank train: every fold diverged in its first epoch; lower --lr (%g now)\n",
-              r->options.lr);
-      status = 1;
-      goto done;
+      snprintf(error, error_size, "every fold diverged in its first epoch; lower %slr (%g now)",
+               r->dashed ? "--" : "", r->options.lr);
+      return MRANK_ERROR_DIVERGED;
     }
-    if (!r->quiet) {
-      printf("chosen: %u epochs%s (mean held-out NDCG@10 %.4f)\n", epochs,
-             epochs == 0 ? ": the linear base alone ranked the held-out queries best" : "", mean);
-    }
+    rank_event_note(
+        r->events, "choice", 0, "chosen: %u epochs%s (mean held-out NDCG@10 %.4f)", epochs,
+        epochs == 0 ? ": the linear base alone ranked the held-out queries best" : "", mean);
   }
-  const mlp_run_spec spec = {epochs,
-                             r->valid,
-                             r->options.patience,
-                             NULL,
-                             choosing ? "refit" : "training",
-                             !r->quiet && !choosing};
-  if (!mrank_mlp_run(r, train, &spec, &model, &run, error, sizeof error)) {
-    mrank_error("%s", error);
-    goto done;
+  const mlp_run_spec spec = {
+      epochs, r->valid, r->options.patience, NULL, choosing ? "refit" : "training", !choosing};
+  if (!rank_mlp_run(r, train, &spec, &model, &run, error, error_size)) {
+    return rank_error_status(error);
   }
   if (!run.has_best) {
-    fprintf(stderr,
-            "mrank train: epoch %u: the loss or the network is no longer finite (the training "
-            "diverged); lower --lr (%g now); no model written\n",
-            run.diverged_at, r->options.lr);
-    status = 1;
-    goto done;
+    snprintf(error, error_size,
+             "epoch %u: the loss or the network is no longer finite (the training diverged); "
+             "lower %slr (%g now); no model",
+             run.diverged_at, r->dashed ? "--" : "", r->options.lr);
+    rank_mlp_model_free(&model);
+    return MRANK_ERROR_DIVERGED;
   }
   if (run.diverged_at > 0) {
-    fprintf(stderr, "mrank train: epoch %u diverged; the best epoch before it (%u) is kept\n",
-            run.diverged_at, run.best_epoch);
+    rank_event_note(r->events, spec.what, 1,
+                    "epoch %u diverged; the best epoch before it (%u) is kept", run.diverged_at,
+                    run.best_epoch);
   }
-  if (mrank_interrupted) {
-    fprintf(stderr,
-            "mrank train: interrupted (%s) after epoch %u of %u; the model written is epoch %u's\n",
-            mrank_interrupted == SIGTERM ? "SIGTERM" : "SIGINT", run.epochs_run, epochs,
-            run.best_epoch);
+  if (rank_events_stopped(r->events)) {
+    snprintf(note, note_size, "after epoch %u of %u; the model is epoch %u's", run.epochs_run,
+             epochs, run.best_epoch);
   }
-  if (!mrank_mlp_save(r, train->features, &model, run.best_epoch, epochs, r->model_path, error,
-                      sizeof error)) {
-    mrank_error("%s", error);
-    goto done;
-  }
-  if (!r->quiet) {
-    char hidden[64];
-    rank_mlp_hidden_text(&r->mlp.shape, hidden, sizeof hidden);
-    rank_mlp_shape shape = r->mlp.shape;
-    shape.features = model.inputs;
-    printf("model (MLP %s, %zu parameters, epoch %u%s%s) written to %s\n", hidden,
-           rank_mlp_parameter_count(&shape), run.best_epoch,
-           r->valid != NULL ? ", best validation NDCG@10" : "",
-           run.best_epoch == 0 && r->mlp.base ? ": the linear scorer alone, the network's output 0"
-                                              : "",
-           r->model_path);
-  }
-  if (r->profile) print_profile(&run);
-  status = mrank_interrupted ? 128 + mrank_interrupted : 0;
-done:
-  mrank_mlp_model_free(&model);
-  return status;
+  if (r->profile) tell_profile(r, &run);
+  rank_mlp_fill_model(r, train->features, &model, run.best_epoch, epochs, 1, out);
+  return MRANK_SUCCESS;
 }
