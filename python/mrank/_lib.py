@@ -159,7 +159,37 @@ class ModelDescription(ctypes.Structure):
         ("seed", ctypes.c_ulonglong),
         ("hidden_layers", c_size_t),
         ("hidden", c_size_t * 4),
+        ("path_count", c_size_t),
+        ("path_l2", c_double * 16),
+        ("path_epochs", ctypes.c_uint * 16),
+        ("note", c_char_p),
     ]
+
+
+mrank_train_options_p = c_void_p
+# mrank_progress_kind
+PROGRESS_NOTE, PROGRESS_WARNING, PROGRESS_EPOCH, PROGRESS_BATCH = 0, 1, 2, 3
+
+
+class TrainProgress(ctypes.Structure):
+    _fields_ = [
+        ("kind", ctypes.c_int),
+        ("stage", c_char_p),
+        ("text", c_char_p),
+        ("epoch", ctypes.c_uint),
+        ("fraction", c_double),
+        ("train_loss", c_double),
+        ("train_ndcg", c_double),
+        ("valid_ndcg", c_double),
+        ("best", ctypes.c_int),
+        ("final", ctypes.c_int),
+        ("pairs", c_size_t),
+        ("seconds", c_double),
+        ("model", c_void_p),
+    ]
+
+
+TRAIN_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(TrainProgress), c_void_p)
 
 
 class Metrics(ctypes.Structure):
@@ -300,6 +330,8 @@ FUNCTIONS = {
     "mrank_verdict_string": (c_char_p, [mrank_verdict]),
     # mrank_rank.h
     "mrank_dataset_load": (mrank_status, [c_char_p, c_char_p, P(mrank_dataset_p)]),
+    "mrank_dataset_load_ex": (
+        mrank_status, [c_char_p, c_char_p, c_size_t, c_double, P(mrank_dataset_p)]),
     "mrank_dataset_from_dense": (
         mrank_status, [c_size_t, c_size_t, F32P, F32P, P(ctypes.c_int64), P(c_size_t), c_size_t,
                        P(mrank_dataset_p)]),
@@ -320,6 +352,14 @@ FUNCTIONS = {
     "mrank_model_info": (mrank_status, [mrank_model_p, P(ModelDescription)]),
     "mrank_model_linear_weights": (mrank_status, [mrank_model_p, F32P, c_size_t]),
     "mrank_model_destroy": (None, [mrank_model_p]),
+    "mrank_train_options_create": (mrank_status, [P(mrank_train_options_p)]),
+    "mrank_train_options_set": (mrank_status, [mrank_train_options_p, c_char_p, c_char_p]),
+    "mrank_train_options_check": (mrank_status, [mrank_train_options_p]),
+    "mrank_train_option_names": (P(c_char_p), [P(c_size_t)]),
+    "mrank_train_options_destroy": (None, [mrank_train_options_p]),
+    "mrank_train": (
+        mrank_status, [mrank_dataset_p, mrank_dataset_p, mrank_train_options_p, TRAIN_CALLBACK,
+                       c_void_p, P(mrank_model_p)]),
     "mrank_evaluate": (
         mrank_status, [P(c_double), mrank_dataset_p, P(ctypes.c_uint), c_size_t, P(Metrics),
                        P(c_double)]),

@@ -41,6 +41,8 @@ def kind_of_c(declaration, named=True):
     if "*" in tokens:
         return "pointer"
     base = tokens[0]
+    if base.endswith("_callback"):
+        return "pointer"  # a function pointer typedef (mrank_train_callback)
     if base in ("size_t", "float", "double", "void"):
         return base
     if base.startswith("cl_") and base != "cl_int":
@@ -53,7 +55,8 @@ def kind_of_ctypes(t):
         return "void"
     if t is ctypes.c_char_p:
         return "string"
-    if t is ctypes.c_void_p or isinstance(t, type) and issubclass(t, ctypes._Pointer):
+    if t is ctypes.c_void_p or isinstance(t, type) and issubclass(t, (ctypes._Pointer,
+                                                                     ctypes._CFuncPtr)):
         return "pointer"
     if t is ctypes.c_size_t:
         return "size_t"
@@ -95,6 +98,7 @@ STRUCTS = {
     "mrank_tensor": _lib.Tensor,
     "mrank_model_description": _lib.ModelDescription,
     "mrank_metrics": _lib.Metrics,
+    "mrank_train_progress": _lib.TrainProgress,
 }
 
 
