@@ -11,7 +11,6 @@
 #include <string.h>
 
 #include "rank/encoding.h"
-#include "rank/mlp_run.h" /* rank_mlp_skip_parse */
 
 typedef enum option_kind {
   KIND_REAL,

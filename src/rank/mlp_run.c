@@ -177,22 +177,6 @@ static float *linear_base(const mlp_request *r, const rank_dataset *data, const 
   return NULL;
 }
 
-const char *rank_mlp_skip_name(const rank_mlp_options *mlp) {
-  return !mlp->shape.skip ? "none" : mlp->base ? "base" : "linear";
-}
-
-int rank_mlp_skip_parse(const char *name, rank_mlp_options *mlp) {
-  static const char *const names[] = {"none", "linear", "base"};
-  for (int k = 0; k < 3; ++k) {
-    if (strcmp(name, names[k]) == 0) {
-      mlp->shape.skip = k > 0;
-      mlp->base = k == 2;
-      return 1;
-    }
-  }
-  return 0;
-}
-
 void rank_mlp_model_free(mlp_model *m) {
   rank_encoding_free(&m->encoding);
   free(m->parameters);

@@ -21,11 +21,6 @@ typedef struct mlp_request {
   const rank_events *events; /* NULL: nothing told, never stopped */
 } mlp_request;
 
-/* skip: "none", "linear" (a linear term trained with the network) or "base" (the linear scorer
- * trained first, then held: see rank_mlp_options); parse returns 0 for another name. */
-const char *rank_mlp_skip_name(const rank_mlp_options *mlp);
-int rank_mlp_skip_parse(const char *name, rank_mlp_options *mlp);
-
 /* Trains the request's MLP, its epoch count chosen as mrank train chooses it; *model gets it
  * (owned). MRANK_SUCCESS (a stop by the events keeps the best epoch so far, *note saying so),
  * MRANK_ERROR_DIVERGED or MRANK_ERROR_STOPPED without a model, or another status, each with the

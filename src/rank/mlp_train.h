@@ -38,8 +38,14 @@ typedef struct rank_mlp_options {
   int base;
 } rank_mlp_options;
 
-/* 64,32 with the linear term, dropout 0.3, Adam, weight decay 1e-4, layers auto */
+/* 64,32 with the linear term, dropout 0.3, Adam, weight decay 1e-4, layers auto
+ * (rank/mlp_options.c, as the optimiser's and skip's names) */
 void rank_mlp_default_options(rank_mlp_options *m);
+
+/* skip: "none", "linear" (a linear term trained with the network) or "base" (the linear scorer
+ * trained first, then held: see rank_mlp_options); parse returns 0 for another name. */
+const char *rank_mlp_skip_name(const rank_mlp_options *mlp);
+int rank_mlp_skip_parse(const char *name, rank_mlp_options *mlp);
 
 typedef struct rank_mlp_trainer rank_mlp_trainer;
 

@@ -9,7 +9,7 @@ root=$(cd "$here/../.." && pwd)
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(letor groups model selector manifest shape)
+[ ${#targets[@]} -gt 0 ] || targets=(letor groups model model_string options selector manifest shape)
 out=${FUZZ_OUT:-$(mktemp -d)}
 mkdir -p "$out"
 shared=$(cd "$root/.." && pwd)/shared/data
@@ -24,6 +24,8 @@ declare -A sources=(
   [letor]="$root/src/rank/dataset.c $root/src/rank/text_file.c $root/src/regular_file.c $root/src/host_memory.c $root/src/rank/atomic_file.c"
   [groups]="$root/src/rank/dataset.c $root/src/rank/text_file.c $root/src/regular_file.c $root/src/host_memory.c $root/src/rank/atomic_file.c"
   [model]="$root/src/rank/model.c $root/src/rank/mlp.c $root/src/rank/encoding.c $root/src/rank/dataset.c $root/src/rank/text_file.c $root/src/regular_file.c $root/src/host_memory.c $root/src/rank/atomic_file.c"
+  [model_string]="$root/src/rank_model_api.c $root/src/errors.c $root/src/rank/model.c $root/src/rank/mlp.c $root/src/rank/encoding.c $root/src/rank/dataset.c $root/src/rank/text_file.c $root/src/regular_file.c $root/src/host_memory.c $root/src/rank/atomic_file.c"
+  [options]="$root/src/rank/config.c $root/src/rank/mlp_options.c $root/src/rank/mlp.c $root/src/rank/model.c $root/src/rank/encoding.c $root/src/rank/dataset.c $root/src/rank/text_file.c $root/src/regular_file.c $root/src/host_memory.c $root/src/rank/atomic_file.c"
   [selector]="$root/src/device.c $root/src/device_set.c $root/src/errors.c $root/src/pocl_hint.c"
   [shape]="$root/src/shape.c $root/src/regular_file.c $root/src/disk_cache.c $root/src/device_traits.c $root/src/trust.c $root/src/version.c"
   [manifest]="$root/src/program_builder.c $root/src/regular_file.c $root/src/disk_cache.c $root/src/trust.c $root/src/device_traits.c $root/src/errors.c $root/src/version.c"
@@ -50,6 +52,13 @@ for target in "${targets[@]}"; do
       printf 'mrank-model 3\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=1 scale=auto l1=0 holdout=0.2\npath 1:7 0.1:3\nbest-epoch 3\nweights\n0.5\n-1\n' >"$corpus/tiny3"
       printf 'mrank-model 3\nfeatures 2\noptions margin=1 lr=0.001 l2=0 momentum=0.9 epochs=60 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto l1=0 holdout=0.2\npath -\nbest-epoch 3\nscorer mlp hidden=2 activation=relu dropout=0.3 optimizer=adam weight-decay=0.0001\nstandardisation\n0.5 1\n0 2\nweights\n0.1\n-0.2\n0.3\n0.4\n0\n0.5\n1\n-1\n' >"$corpus/mlp"
       printf 'mrank-model 4\nfeatures 2\noptions margin=1 lr=0.001 l2=0 momentum=0.9 epochs=60 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=0 scale=auto l1=0 holdout=0.2\npath -\nbest-epoch 3\nscorer mlp hidden=2 activation=relu dropout=0.3 optimizer=adam weight-decay=0.0001 skip=base bins=2\nencoding\n3 0 1 3\n0\nstandardisation\n0.5 1\n0 2\n0.5 0.5\n0.2 0.4\nweights\n0.1\n-0.2\n0.3\n0.4\n0\n0.5\n1\n-1\n0.1\n-0.2\n0.3\n0.4\n0\n0.5\n1\n-1\n' >"$corpus/mlp4" ;;
+    model_string)
+      cp "$corpus/../corpus-model/"* "$corpus/" 2>/dev/null || true
+      printf 'mrank-model 3\nfeatures 2\noptions margin=1 lr=0.05 l2=0.0001 momentum=0.9 epochs=30 batch-queries=8 pairs-per-query=0 patience=5 seed=1 average=1 scale=auto l1=0 holdout=0.2\npath 1:7 0.1:3\nbest-epoch 3\nweights\n0.5\n-1\n' >"$corpus/tiny3" ;;
+    options)
+      printf 'lr=0.1\nscorer=mlp\nhidden=64,32\n' >"$corpus/one"
+      printf -- '--l2=1e-3\nepochs=7\nholdout=0.5\nseed=18446744073709551615\nscale=max\naverage=true\n' >"$corpus/two"
+      printf 'bins=8\ndropout=0.3\noptimizer=sgd\nweight-decay=0\nskip=base\ngemm=dense\ndevice=host\nprofile=1\nbatch=3\npairs-per-query=2\npatience=0\nmargin=-2\nmomentum=0.5\nl1=0\n' >"$corpus/three" ;;
     selector)
       for s in gpu cpu host 0:1 1:0 pocl nvidia "" 9:9 accelerator "PORTABLE" all cpu:all 0:0,1:0 "0:1,basic"; do
         printf '%s' "$s" >"$corpus/$(echo "$s" | tr -c 'a-zA-Z0-9' '_')x"
