@@ -36,7 +36,8 @@ MRANK_API mrank_status mrank_dataset_load(const char *path, const char *group_pa
                                           mrank_dataset **out);
 /* The same with mrank train's --features and --max-label: features 0 takes the largest index in
  * the file as the count, else the count is `features` (a larger index is an error naming it);
- * labels must lie in 0 .. max_label (0 to 1000). */
+ * labels must lie in 0 .. max_label (0 to 1000; negative: any finite label, as mrank predict
+ * reads data whose labels it does not use). */
 MRANK_API mrank_status mrank_dataset_load_ex(const char *path, const char *group_path,
                                              size_t features, double max_label,
                                              mrank_dataset **out);
@@ -62,6 +63,14 @@ MRANK_API mrank_status mrank_dataset_from_csr(size_t rows, size_t features, cons
  * those pairwise training learns from and pair accuracy counts. */
 MRANK_API mrank_status mrank_dataset_info(const mrank_dataset *data, size_t *rows, size_t *features,
                                           size_t *queries, size_t *pairs);
+/* Each query's qid (the file's qid:, or the query's number from 0 when the groups came from a
+ * group file or sizes), its documents and its ordered pairs; any of the arrays may be NULL, each
+ * of `count` entries, which must be the data's query count. */
+MRANK_API mrank_status mrank_dataset_queries(const mrank_dataset *data, uint64_t *qid,
+                                             size_t *documents, size_t *pairs, size_t count);
+/* Feature `feature` (0-based) of every row into column (rows entries: the data's row count). */
+MRANK_API mrank_status mrank_dataset_column(const mrank_dataset *data, size_t feature,
+                                            float *column, size_t rows);
 MRANK_API void mrank_dataset_destroy(mrank_dataset *data);
 
 /* ---- models: the files mrank train and tune write ---- */
@@ -194,11 +203,12 @@ typedef struct mrank_metrics {
   size_t queries, documents, pairs;
 } mrank_metrics;
 
-/* The metrics of scores (one per row of data, finite) on data's queries, at the cutoffs (ascending,
- * each from 1 to 100000; NULL and 0: 1, 3, 5, 10). per_query (NULL, or queries x (4 cutoff_count +
- * 2) doubles): each query's row, as `mrank eval --per-query` prints it after qid, documents and
- * pairs: NDCG at each cutoff, then precision, recall, F1, then AP and pair accuracy (NaN where a
- * query has nothing to measure). */
+/* The metrics of scores (one per row of data, finite; NULL: the exact expected value over every
+ * order of each query's documents, mrank eval --baseline random) on data's queries, at the cutoffs
+ * (ascending, each from 1 to 100000; NULL and 0: 1, 3, 5, 10). per_query (NULL, or queries x (4
+ * cutoff_count + 2) doubles): each query's row, as `mrank eval --per-query` prints it after qid,
+ * documents and pairs: NDCG at each cutoff, then precision, recall, F1, then AP and pair accuracy
+ * (NaN where a query has nothing to measure). */
 MRANK_API mrank_status mrank_evaluate(const double *scores, const mrank_dataset *data,
                                       const unsigned *cutoffs, size_t cutoff_count,
                                       mrank_metrics *out, double *per_query);

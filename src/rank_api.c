@@ -156,9 +156,9 @@ mrank_status mrank_dataset_load_ex(const char *path, const char *group_path, siz
   MRANK_CHECK(features <= RANK_MAX_FEATURES, MRANK_ERROR_INVALID_ARGUMENT,
               "%s: features is %zu; the most is %zu (0: the largest index in the file)", function,
               features, RANK_MAX_FEATURES);
-  MRANK_CHECK(max_label >= 0 && max_label <= RANK_LARGEST_MAX_LABEL, MRANK_ERROR_INVALID_ARGUMENT,
-              "%s: max_label is %g; give 0 to %d (%d: LightGBM's limit)", function, max_label,
-              RANK_LARGEST_MAX_LABEL, RANK_DEFAULT_MAX_LABEL);
+  MRANK_CHECK(max_label <= RANK_LARGEST_MAX_LABEL, MRANK_ERROR_INVALID_ARGUMENT,
+              "%s: max_label is %g; give 0 to %d (%d: LightGBM's limit; negative: any label)",
+              function, max_label, RANK_LARGEST_MAX_LABEL, RANK_DEFAULT_MAX_LABEL);
   char message[2048];
   rank_dataset data;
   const rank_read_limits limits = {features, max_label};
@@ -343,11 +343,9 @@ mrank_status mrank_evaluate(const double *scores, const mrank_dataset *data,
   const char *function = "mrank_evaluate";
   MRANK_CHECK(data != NULL && out != NULL, MRANK_ERROR_INVALID_ARGUMENT, "%s: %s is NULL", function,
               data == NULL ? "data" : "out");
-  MRANK_CHECK(scores != NULL || data->data.docs == 0, MRANK_ERROR_INVALID_ARGUMENT,
-              "%s: scores is NULL; pass one score per row of data", function);
   MRANK_CHECK(data->data.queries > 0 || data->data.docs == 0, MRANK_ERROR_INVALID_ARGUMENT,
               "%s: the data has no query groups", function);
-  for (size_t d = 0; d < data->data.docs; ++d) {
+  for (size_t d = 0; scores != NULL && d < data->data.docs; ++d) {
     MRANK_CHECK(isfinite(scores[d]), MRANK_ERROR_INVALID_ARGUMENT,
                 "%s: scores[%zu] is %g; scores must be finite", function, d, scores[d]);
   }

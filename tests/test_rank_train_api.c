@@ -320,3 +320,41 @@ Test(rank_train_api, bad_arguments_and_divergence_are_said) {
   mrank_dataset_destroy(wide);
   mrank_dataset_destroy(data);
 }
+
+Test(rank_train_api, a_data_sets_queries_and_columns_are_its_arrays) {
+  arrays a;
+  make_arrays(&a, 4);
+  mrank_dataset *data = dense(&a);
+  uint64_t qid[QUERIES];
+  size_t documents[QUERIES], pairs[QUERIES], all_pairs = 0, counted = 0;
+  cr_assert_eq(mrank_dataset_queries(data, qid, documents, pairs, QUERIES), MRANK_SUCCESS, "%s",
+               mrank_last_error());
+  cr_assert_eq(mrank_dataset_info(data, NULL, NULL, NULL, &all_pairs), MRANK_SUCCESS);
+  for (size_t q = 0; q < QUERIES; ++q) {
+    cr_assert(qid[q] == q + 1 && documents[q] == DOCS, "query %zu: %llu %zu", q,
+              (unsigned long long)qid[q], documents[q]);
+    size_t want = 0; /* the ordered pairs label_i > label_j, counted here the plain way */
+    for (size_t i = 0; i < DOCS; ++i)
+      for (size_t j = 0; j < DOCS; ++j)
+        want += a.labels[q * DOCS + i] > a.labels[q * DOCS + j];
+    cr_assert_eq(pairs[q], want, "query %zu", q);
+    counted += pairs[q];
+  }
+  cr_assert_eq(counted, all_pairs);
+  cr_assert_eq(mrank_dataset_queries(data, qid, NULL, NULL, QUERIES - 1),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "the data has 30 queries"));
+  float column[ROWS];
+  cr_assert_eq(mrank_dataset_column(data, 3, column, ROWS), MRANK_SUCCESS);
+  for (size_t r = 0; r < ROWS; ++r)
+    cr_assert_eq(column[r], a.values[r * FEATURES + 3], "row %zu", r);
+  cr_assert_eq(mrank_dataset_column(data, FEATURES, column, ROWS), MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_eq(mrank_dataset_column(data, 0, column, ROWS + 1), MRANK_ERROR_INVALID_ARGUMENT);
+  /* scores NULL: the expectation over random orders, whose pair accuracy is exactly one half
+   * (each ordered pair is either way round with probability 1/2) */
+  mrank_metrics m;
+  cr_assert_eq(mrank_evaluate(NULL, data, NULL, 0, &m, NULL), MRANK_SUCCESS, "%s",
+               mrank_last_error());
+  cr_assert(fabs(m.pair_accuracy - 0.5) < 1e-12, "%.17g", m.pair_accuracy);
+  mrank_dataset_destroy(data);
+}

@@ -340,6 +340,9 @@ FUNCTIONS = {
                        P(ctypes.c_int64), P(c_size_t), c_size_t, P(mrank_dataset_p)]),
     "mrank_dataset_info": (
         mrank_status, [mrank_dataset_p, P(c_size_t), P(c_size_t), P(c_size_t), P(c_size_t)]),
+    "mrank_dataset_queries": (
+        mrank_status, [mrank_dataset_p, P(ctypes.c_uint64), P(c_size_t), P(c_size_t), c_size_t]),
+    "mrank_dataset_column": (mrank_status, [mrank_dataset_p, c_size_t, F32P, c_size_t]),
     "mrank_dataset_destroy": (None, [mrank_dataset_p]),
     "mrank_model_load": (mrank_status, [c_char_p, P(mrank_model_p)]),
     "mrank_model_from_string": (mrank_status, [c_char_p, P(mrank_model_p)]),

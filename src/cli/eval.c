@@ -1,4 +1,5 @@
-/* eval.c: `mrank eval`, the ranking metrics of a model (or of a baseline) on a data set. */
+/* eval.c: `mrank eval`, the ranking metrics of a model (or of a baseline) on a data set, on the
+ * public ranking API (mrank_rank.h: the data set, the model's scores, mrank_evaluate). */
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>
@@ -13,10 +14,9 @@
 #include "cli/paths.h"
 #include "cli/scoring.h"
 #include "cli/train_options.h"
-#include "rank/atomic_file.h"
-#include "rank/dataset.h"
-#include "rank/metrics.h"
-#include "rank/model.h"
+#include "mrank_rank.h"
+#include "rank/atomic_file.h" /* the tool's atomic writer (a temporary file, then rename) */
+#include "rank/text_file.h"   /* the tool's reader of a text file (--scores) */
 
 const char mrank_eval_help[] =
     "usage: mrank eval --model M --data FILE [--query FILE] [--max-label N] [--json]\n"
@@ -64,18 +64,19 @@ static void print_value(FILE *out, double value, int json) {
 
 static const char *const at_names[] = {"ndcg", "precision", "recall", "f1"};
 
-static const double *at_values(const rank_metrics *m, int row) {
+static const double *at_values(const mrank_metrics *m, int row) {
   return row == 0 ? m->ndcg : row == 1 ? m->precision : row == 2 ? m->recall : m->f1;
 }
 
-static void print_metrics(const rank_metrics *m, int json, const char *what) {
+static void print_metrics(const mrank_metrics *m, int json, const char *what) {
+  const int count = (int)m->cutoff_count;
   if (json) {
     printf("{\"scored_by\": ");
     mrank_json_string(stdout, what);
     printf(", \"queries\": %zu, \"pairs\": %zu", m->queries, m->pairs);
     for (int r = 0; r < 4; ++r) {
-      for (int c = 0; c < m->cutoffs.count; ++c) {
-        printf(", \"%s@%d\": ", at_names[r], m->cutoffs.k[c]);
+      for (int c = 0; c < count; ++c) {
+        printf(", \"%s@%u\": ", at_names[r], m->cutoffs[c]);
         print_value(stdout, at_values(m, r)[c], 1);
       }
     }
@@ -90,10 +91,10 @@ static void print_metrics(const rank_metrics *m, int json, const char *what) {
   const char *rows[4] = {"NDCG      ", "precision ", "recall    ", "F1        "};
   for (int r = 0; r < 4; ++r) {
     printf("%s", rows[r]);
-    for (int c = 0; c < m->cutoffs.count; ++c) {
-      printf(" @%d ", m->cutoffs.k[c]);
+    for (int c = 0; c < count; ++c) {
+      printf(" @%u ", m->cutoffs[c]);
       print_value(stdout, at_values(m, r)[c], 0);
-      printf(c + 1 < m->cutoffs.count ? " " : "\n");
+      printf(c + 1 < count ? " " : "\n");
     }
   }
   printf("MAP        ");
@@ -103,43 +104,46 @@ static void print_metrics(const rank_metrics *m, int json, const char *what) {
   printf("\n");
 }
 
-/* --per-query: the header, then a line per query */
-typedef struct per_query {
-  FILE *out;
-  const rank_dataset *data;
-} per_query;
+/* the cutoffs of --eval-at */
+typedef struct cutoff_list {
+  unsigned k[MRANK_MAX_CUTOFFS];
+  int count;
+} cutoff_list;
 
-static void per_query_header(FILE *out, const rank_cutoffs *cutoffs) {
-  fprintf(out, "qid\tdocuments\tpairs");
-  for (int r = 0; r < 4; ++r) {
-    for (int c = 0; c < cutoffs->count; ++c)
-      fprintf(out, "\t%s@%d", at_names[r], cutoffs->k[c]);
-  }
-  fprintf(out, "\tap\tpair_accuracy\n");
-}
-
-static void per_query_line(size_t q, const rank_metrics *m, void *user) {
-  per_query *p = user;
-  fprintf(p->out, "%llu\t%zu\t%zu", p->data->qid[q], m->documents, m->pairs);
-  for (int r = 0; r < 4; ++r) {
-    for (int c = 0; c < m->cutoffs.count; ++c) {
-      const double v = at_values(m, r)[c];
-      if (v != v) {
-        fprintf(p->out, "\tn/a");
-      } else {
-        fprintf(p->out, "\t%.6f", v);
+/* --per-query: the header, then a line per query (qid, documents, pairs, then mrank_evaluate's
+ * row: each metric at each cutoff, AP, pair accuracy) */
+static int print_per_query(FILE *out, const mrank_dataset *data, const cutoff_list *cutoffs,
+                           const double *rows, size_t queries) {
+  uint64_t *qid = malloc((queries + 1) * sizeof *qid);
+  size_t *documents = malloc((queries + 1) * sizeof *documents);
+  size_t *pairs = malloc((queries + 1) * sizeof *pairs);
+  const int ok = qid != NULL && documents != NULL && pairs != NULL &&
+                 mrank_dataset_queries(data, qid, documents, pairs, queries) == MRANK_SUCCESS;
+  if (ok) {
+    fprintf(out, "qid\tdocuments\tpairs");
+    for (int r = 0; r < 4; ++r) {
+      for (int c = 0; c < cutoffs->count; ++c)
+        fprintf(out, "\t%s@%u", at_names[r], cutoffs->k[c]);
+    }
+    fprintf(out, "\tap\tpair_accuracy\n");
+    const size_t width = 4 * (size_t)cutoffs->count + 2;
+    for (size_t q = 0; q < queries; ++q) {
+      fprintf(out, "%llu\t%zu\t%zu", (unsigned long long)qid[q], documents[q], pairs[q]);
+      for (size_t k = 0; k < width; ++k) {
+        const double v = rows[q * width + k];
+        if (v != v) {
+          fprintf(out, "\tn/a");
+        } else {
+          fprintf(out, "\t%.6f", v);
+        }
       }
+      fputc('\n', out);
     }
   }
-  const double last[2] = {m->map, m->pair_accuracy};
-  for (int k = 0; k < 2; ++k) {
-    if (last[k] != last[k]) {
-      fprintf(p->out, "\tn/a");
-    } else {
-      fprintf(p->out, "\t%.6f", last[k]);
-    }
-  }
-  fputc('\n', p->out);
+  free(qid);
+  free(documents);
+  free(pairs);
+  return ok;
 }
 
 /* --scores: one finite number per line, a line per document of the data, in its order. */
@@ -182,7 +186,7 @@ static int read_scores(const char *path, double *scores, size_t docs) {
 }
 
 static int cutoff_item(const char *option, const char *item, void *into, int at) {
-  rank_cutoffs *cutoffs = into;
+  cutoff_list *cutoffs = into;
   char *end = NULL;
   errno = 0;
   const unsigned long long k = isdigit((unsigned char)item[0]) ? strtoull(item, &end, 10) : 0;
@@ -191,195 +195,240 @@ static int cutoff_item(const char *option, const char *item, void *into, int at)
     return 0;
   }
   for (int c = 0; c < at; ++c) {
-    if (cutoffs->k[c] >= (int)k) {
-      mrank_error("%s: give the cutoffs once each, in increasing order (%d before %s)", option,
+    if (cutoffs->k[c] >= (unsigned)k) {
+      mrank_error("%s: give the cutoffs once each, in increasing order (%u before %s)", option,
                   cutoffs->k[c], item);
       return 0;
     }
   }
-  cutoffs->k[at] = (int)k;
+  cutoffs->k[at] = (unsigned)k;
   return 1;
 }
 
 /* The feature (and sign) with the best NDCG@10 on `train`, used alone as the score. */
-static int best_feature(const rank_dataset *train, size_t *feature, double *sign) {
-  double *scores = malloc(train->docs * sizeof *scores), best = -1.0;
-  rank_metrics m;
-  if (scores == NULL) return 0;
-  for (size_t f = 0; f < train->features; ++f) {
+static int best_feature(const mrank_dataset *train, size_t *feature, double *sign) {
+  size_t rows = 0, features = 0;
+  mrank_dataset_info(train, &rows, &features, NULL, NULL);
+  float *column = malloc((rows + 1) * sizeof *column);
+  double *scores = malloc((rows + 1) * sizeof *scores), best = -1.0;
+  const unsigned ten = 10;
+  mrank_metrics m;
+  for (size_t f = 0; f < features && column != NULL && scores != NULL; ++f) {
+    if (mrank_dataset_column(train, f, column, rows) != MRANK_SUCCESS) break;
     for (int direction = 0; direction < 2; ++direction) {
       const double s = direction ? -1.0 : 1.0;
-      for (size_t d = 0; d < train->docs; ++d)
-        scores[d] = s * train->x[d * train->features + f];
-      if (rank_evaluate(train, scores, &m) && m.ndcg10 > best) {
-        best = m.ndcg10;
+      for (size_t d = 0; d < rows; ++d)
+        scores[d] = s * column[d];
+      if (mrank_evaluate(scores, train, &ten, 1, &m, NULL) == MRANK_SUCCESS && m.ndcg[0] > best) {
+        best = m.ndcg[0];
         *feature = f;
         *sign = s;
       }
     }
   }
+  free(column);
   free(scores);
   return best >= 0.0;
 }
 
-int mrank_cmd_eval(int argc, char **argv) {
-  const char *model_path = NULL, *data_path = NULL, *query_path = NULL, *baseline = NULL;
-  const char *train_path = NULL, *train_query = NULL, *per_query_path = NULL;
-  const char *scores_path = NULL;
-  rank_cutoffs cutoffs = rank_default_cutoffs;
-  int json = 0;
-  double max_label = RANK_DEFAULT_MAX_LABEL;
+/* What eval was asked. */
+typedef struct eval_request {
+  const char *model, *data, *query, *baseline, *train, *train_query, *per_query, *scores;
+  cutoff_list cutoffs;
+  int json;
+  double max_label;
+} eval_request;
+
+/* -1 help, 0 an error (said), 1 parsed. */
+static int parse_eval(int argc, char **argv, eval_request *r) {
   for (int i = 0; i < argc; ++i) {
     const char *arg = argv[i];
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-      fputs(mrank_eval_help, stdout);
-      return 0;
-    }
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) return -1;
     if (strcmp(arg, "--json") == 0) {
-      json = 1;
+      r->json = 1;
       continue;
     }
     if (mrank_is_option(arg, "--max-label")) {
-      if (!mrank_parse_max_label(argc, argv, &i, &max_label)) return 2;
+      if (!mrank_parse_max_label(argc, argv, &i, &r->max_label)) return 0;
       continue;
     }
     if (mrank_is_option(arg, "--eval-at")) {
       const char *value = mrank_option_value(argc, argv, &i, "--eval-at");
-      if (value == NULL || !mrank_parse_list("--eval-at", value, cutoff_item, &cutoffs,
-                                             RANK_MAX_CUTOFFS, &cutoffs.count)) {
-        return 2;
+      if (value == NULL || !mrank_parse_list("--eval-at", value, cutoff_item, &r->cutoffs,
+                                             MRANK_MAX_CUTOFFS, &r->cutoffs.count)) {
+        return 0;
       }
       continue;
     }
-    if (mrank_is_option(arg, "--per-query")) {
-      if ((per_query_path = mrank_option_value(argc, argv, &i, "--per-query")) == NULL) return 2;
-      continue;
-    }
-    static const char *const names[] = {"--model", "--data",        "--query", "--baseline",
-                                        "--train", "--train-query", "--scores"};
-    const char **targets[] = {&model_path, &data_path,   &query_path, &baseline,
-                              &train_path, &train_query, &scores_path};
+    static const char *const names[] = {"--model", "--data",        "--query",  "--baseline",
+                                        "--train", "--train-query", "--scores", "--per-query"};
+    const char **targets[] = {&r->model, &r->data,        &r->query,  &r->baseline,
+                              &r->train, &r->train_query, &r->scores, &r->per_query};
     int which = -1;
     for (int k = 0; k < (int)(sizeof names / sizeof names[0]); ++k) {
       if (mrank_is_option(arg, names[k])) which = k;
     }
     if (which < 0) {
       fprintf(stderr, "mrank eval: unknown option \"%s\"; see 'mrank eval --help'\n", arg);
-      return 2;
+      return 0;
     }
-    if ((*targets[which] = mrank_option_value(argc, argv, &i, names[which])) == NULL) return 2;
+    if ((*targets[which] = mrank_option_value(argc, argv, &i, names[which])) == NULL) return 0;
   }
-  if (data_path == NULL || (model_path != NULL) + (baseline != NULL) + (scores_path != NULL) != 1) {
+  return 1;
+}
+
+/* The request taken together, and its files checked; 1 when it can run. */
+static int check_eval(const eval_request *r) {
+  if (r->data == NULL || (r->model != NULL) + (r->baseline != NULL) + (r->scores != NULL) != 1) {
     fprintf(stderr, "mrank eval: give --data, and one of --model, --baseline and --scores\n");
-    return 2;
+    return 0;
   }
-  if (baseline != NULL && strcmp(baseline, "random") != 0 &&
-      strcmp(baseline, "best-feature") != 0) {
-    fprintf(stderr, "mrank eval: --baseline is random or best-feature, not \"%s\"\n", baseline);
-    return 2;
+  if (r->baseline != NULL && strcmp(r->baseline, "random") != 0 &&
+      strcmp(r->baseline, "best-feature") != 0) {
+    fprintf(stderr, "mrank eval: --baseline is random or best-feature, not \"%s\"\n", r->baseline);
+    return 0;
   }
-  if (baseline != NULL && strcmp(baseline, "best-feature") == 0 && train_path == NULL) {
+  if (r->baseline != NULL && strcmp(r->baseline, "best-feature") == 0 && r->train == NULL) {
     fprintf(stderr, "mrank eval: --baseline best-feature chooses the feature on --train FILE\n");
-    return 2;
+    return 0;
   }
-  if (json && per_query_path != NULL && strcmp(per_query_path, "-") == 0) {
+  if (r->json && r->per_query != NULL && strcmp(r->per_query, "-") == 0) {
     mrank_error(
         "--json and --per-query - would both print to standard output; give --per-query "
         "a file");
-    return 2;
+    return 0;
   }
   /* the per-query table is checked before anything is read: never an input under another name */
-  const mrank_path inputs[] = {{"--model", model_path}, {"--data", data_path},
-                               {"--query", query_path}, {"--scores", scores_path},
-                               {"--train", train_path}, {"--train-query", train_query}};
-  const int per_query_to_file = per_query_path != NULL && strcmp(per_query_path, "-") != 0;
-  const mrank_path outputs[] = {{"--per-query", per_query_to_file ? per_query_path : NULL}};
-  if (!mrank_check_paths(inputs, 6, outputs, 1)) return 2;
-  char error[1024], what[512];
-  const rank_read_limits limits = {0, max_label};
-  rank_model model;
-  rank_dataset data, train;
-  memset(&model, 0, sizeof model);
-  memset(&train, 0, sizeof train);
-  if (model_path != NULL) {
-    if (!mrank_load_model_and_data(model_path, data_path, query_path, max_label, &model, &data)) {
-      return 2;
-    }
-    snprintf(what, sizeof what, "model %s", model_path);
-  } else if (!rank_dataset_load_checked(data_path, query_path, &limits, &data, error,
-                                        sizeof error)) {
-    mrank_error("%s", error);
+  const mrank_path inputs[] = {{"--model", r->model}, {"--data", r->data},
+                               {"--query", r->query}, {"--scores", r->scores},
+                               {"--train", r->train}, {"--train-query", r->train_query}};
+  const int to_file = r->per_query != NULL && strcmp(r->per_query, "-") != 0;
+  const mrank_path outputs[] = {{"--per-query", to_file ? r->per_query : NULL}};
+  return mrank_check_paths(inputs, 6, outputs, 1);
+}
+
+/* The best single feature of --train as scores of data; 0 after a message. */
+static int best_feature_scores(const eval_request *r, const mrank_dataset *data, double *scores,
+                               size_t docs, char *what, size_t what_size) {
+  mrank_dataset *train = NULL;
+  if (mrank_dataset_load_ex(r->train, r->train_query, 0, r->max_label, &train) != MRANK_SUCCESS) {
+    fprintf(stderr, "mrank eval: %s\n", mrank_api_error());
+    return 0;
+  }
+  size_t feature = 0, queries = 0, features = 0;
+  double sign = 1.0;
+  mrank_dataset_info(train, NULL, NULL, &queries, NULL);
+  mrank_dataset_info(data, NULL, &features, NULL, NULL);
+  int ok = queries > 0 && best_feature(train, &feature, &sign);
+  mrank_dataset_destroy(train);
+  if (!ok) {
+    fprintf(stderr, "mrank eval: %s has no query groups\n", r->train);
+    return 0;
+  }
+  float *column = feature < features ? malloc((docs + 1) * sizeof *column) : NULL;
+  ok = feature >= features ||
+       (column != NULL && mrank_dataset_column(data, feature, column, docs) == MRANK_SUCCESS);
+  for (size_t d = 0; d < docs && ok; ++d)
+    scores[d] = feature < features ? sign * column[d] : 0.0;
+  free(column);
+  if (!ok) mrank_error("out of memory");
+  snprintf(what, what_size, "best single feature on %s: %s%zu", r->train, sign < 0 ? "-" : "",
+           feature + 1);
+  return ok;
+}
+
+/* The scores of the request on data (NULL in *scored: the random order's exact expectation);
+ * 0 after a message. */
+static int score(const eval_request *r, const mrank_model *model, const mrank_dataset *data,
+                 double *scores, const double **scored, char *what, size_t what_size) {
+  size_t docs = 0;
+  mrank_dataset_info(data, &docs, NULL, NULL, NULL);
+  *scored = scores;
+  if (model != NULL) {
+    snprintf(what, what_size, "model %s", r->model);
+    if (mrank_model_score(model, data, scores) == MRANK_SUCCESS) return 1;
+    fprintf(stderr, "mrank eval: %s\n", mrank_api_error());
+    return 0;
+  }
+  if (r->scores != NULL) {
+    snprintf(what, what_size, "scores %s", r->scores);
+    return read_scores(r->scores, scores, docs);
+  }
+  if (strcmp(r->baseline, "random") == 0) {
+    *scored = NULL;
+    snprintf(what, what_size, "random order (the expected value over all orders)");
+    return 1;
+  }
+  return best_feature_scores(r, data, scores, docs, what, what_size);
+}
+
+/* The metrics, and the per-query table to its file (atomically) or standard output; 0 after a
+ * message. */
+static int evaluate(const eval_request *r, const mrank_dataset *data, const double *scored,
+                    const char *what) {
+  size_t queries = 0;
+  mrank_dataset_info(data, NULL, NULL, &queries, NULL);
+  const size_t width = 4 * (size_t)r->cutoffs.count + 2;
+  double *rows = r->per_query != NULL ? malloc((queries * width + 1) * sizeof *rows) : NULL;
+  mrank_metrics m;
+  if ((r->per_query != NULL && rows == NULL) ||
+      mrank_evaluate(scored, data, r->cutoffs.k, (size_t)r->cutoffs.count, &m, rows) !=
+          MRANK_SUCCESS) {
+    mrank_error("%s", rows == NULL && r->per_query != NULL ? "out of memory" : mrank_api_error());
+    free(rows);
+    return 0;
+  }
+  int ok = 1;
+  if (r->per_query != NULL && strcmp(r->per_query, "-") == 0) {
+    ok = print_per_query(stdout, data, &r->cutoffs, rows, queries);
+  } else if (r->per_query != NULL) {
+    rank_atomic_file file;
+    const int opened = rank_atomic_open(&file, r->per_query);
+    ok = opened && print_per_query(file.file, data, &r->cutoffs, rows, queries);
+    if (ok && !rank_atomic_commit(&file))
+      ok = 0; /* commit closes: no abort after it */
+    else if (!ok && opened)
+      rank_atomic_abort(&file);
+    if (!ok) mrank_error("cannot write %s: %s", r->per_query, strerror(errno));
+  }
+  free(rows);
+  if (ok) print_metrics(&m, r->json, what);
+  return ok;
+}
+
+int mrank_cmd_eval(int argc, char **argv) {
+  eval_request r = {.cutoffs = {{1, 3, 5, 10}, 4}, .max_label = 31};
+  const int parsed = parse_eval(argc, argv, &r);
+  if (parsed < 0) {
+    fputs(mrank_eval_help, stdout);
+    return 0;
+  }
+  if (parsed == 0 || !check_eval(&r)) return 2;
+  mrank_model *model = NULL;
+  mrank_dataset *data = NULL;
+  if (r.model != NULL) {
+    if (!mrank_load_model_and_data(r.model, r.data, r.query, r.max_label, &model, &data)) return 2;
+  } else if (mrank_dataset_load_ex(r.data, r.query, 0, r.max_label, &data) != MRANK_SUCCESS) {
+    mrank_error("%s", mrank_api_error());
     return 2;
   }
+  size_t docs = 0, queries = 0;
+  mrank_dataset_info(data, &docs, NULL, &queries, NULL);
+  double *scores = malloc((docs + 1) * sizeof *scores);
+  const double *scored = NULL;
+  char what[512];
   int status = 2;
-  double *scores = malloc(data.docs * sizeof *scores);
-  const double *scored = scores; /* NULL: the random order's exact expectation */
-  rank_metrics m;
-  if (data.queries == 0) {
+  if (queries == 0) {
     fprintf(stderr, "mrank eval: %s has no query groups (give qid: tokens or --query FILE)\n",
-            data_path);
+            r.data);
   } else if (scores == NULL) {
     fprintf(stderr, "mrank eval: out of memory\n");
-  } else if (model_path != NULL) {
-    if (rank_model_score(&model, &data, scores)) {
-      status = 0;
-    } else {
-      fprintf(stderr, "mrank eval: out of memory scoring with the model\n");
-    }
-  } else if (scores_path != NULL) {
-    status = read_scores(scores_path, scores, data.docs) ? 0 : 2;
-    snprintf(what, sizeof what, "scores %s", scores_path);
-  } else if (strcmp(baseline, "random") == 0) {
-    scored = NULL;
-    snprintf(what, sizeof what, "random order (the expected value over all orders)");
+  } else if (score(&r, model, data, scores, &scored, what, sizeof what) &&
+             evaluate(&r, data, scored, what)) {
     status = 0;
-  } else if (!rank_dataset_load_checked(train_path, train_query, &limits, &train, error,
-                                        sizeof error)) {
-    fprintf(stderr, "mrank eval: %s\n", error);
-  } else {
-    size_t feature = 0;
-    double sign = 1.0;
-    if (train.queries > 0 && best_feature(&train, &feature, &sign)) {
-      for (size_t d = 0; d < data.docs; ++d)
-        scores[d] = feature < data.features ? sign * data.x[d * data.features + feature] : 0.0;
-      snprintf(what, sizeof what, "best single feature on %s: %s%zu", train_path,
-               sign < 0 ? "-" : "", feature + 1);
-      status = 0;
-    } else {
-      fprintf(stderr, "mrank eval: %s has no query groups\n", train_path);
-    }
   }
-  rank_atomic_file per_query_file;
-  per_query lines = {stdout, &data};
-  const int to_file = per_query_path != NULL && strcmp(per_query_path, "-") != 0;
-  if (status == 0 && to_file) {
-    if (rank_atomic_open(&per_query_file, per_query_path)) {
-      lines.out = per_query_file.file;
-    } else {
-      mrank_error("cannot write %s: %s", per_query_path, strerror(errno));
-      status = 2;
-    }
-  }
-  if (status == 0) {
-    if (per_query_path != NULL) per_query_header(lines.out, &cutoffs);
-    if (!rank_evaluate_at(&data, scored, &cutoffs, per_query_path != NULL ? per_query_line : NULL,
-                          &lines, &m)) {
-      mrank_error("out of memory");
-      status = 2;
-    }
-  }
-  if (to_file && lines.out != stdout) {
-    if (status == 0 && !rank_atomic_commit(&per_query_file)) {
-      mrank_error("cannot write %s: %s", per_query_path, strerror(errno));
-      status = 2;
-    } else if (status != 0) {
-      rank_atomic_abort(&per_query_file);
-    }
-  }
-  if (status == 0) print_metrics(&m, json, what);
   free(scores);
-  rank_model_free(&model);
-  rank_dataset_free(&data);
-  rank_dataset_free(&train);
+  mrank_model_destroy(model);
+  mrank_dataset_destroy(data);
   return status;
 }

@@ -1,5 +1,5 @@
 /* predict.c: `mrank predict`, one score per document of a data set, to standard output or to a file
- * written atomically. */
+ * written atomically; on the public ranking API (mrank_rank.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +9,8 @@
 #include "cli/options.h"
 #include "cli/paths.h"
 #include "cli/scoring.h"
-#include "rank/atomic_file.h"
-#include "rank/dataset.h"
-#include "rank/model.h"
+#include "mrank_rank.h"
+#include "rank/atomic_file.h" /* the tool's atomic writer (a temporary file, then rename) */
 
 const char mrank_predict_help[] =
     "usage: mrank predict --model M --data FILE [--query FILE] [--output OUT]\n"
@@ -28,6 +27,45 @@ const char mrank_predict_help[] =
     "                 standard output\n\n"
     "\n"
     "Exit status: 0 done, 2 on a usage, data, model or file error.\n";
+
+/* The scores, to standard output or to the file `output` (atomically); the exit status. */
+static int write_scores(const mrank_model *model, const mrank_dataset *data, const char *output) {
+  size_t docs = 0;
+  mrank_dataset_info(data, &docs, NULL, NULL, NULL);
+  double *scores = malloc((docs > 0 ? docs : 1) * sizeof *scores);
+  if (scores == NULL) {
+    mrank_error("out of memory for %zu scores", docs);
+    return 2;
+  }
+  if (mrank_model_score(model, data, scores) != MRANK_SUCCESS) {
+    mrank_error("%s", mrank_api_error());
+    free(scores);
+    return 2;
+  }
+  rank_atomic_file file;
+  if (output != NULL && !rank_atomic_open(&file, output)) {
+    mrank_error("--output %s: cannot write: %s", output, strerror(errno));
+    free(scores);
+    return 2;
+  }
+  FILE *out = output != NULL ? file.file : stdout;
+  for (size_t d = 0; d < docs && !ferror(out); ++d) {
+    if (fprintf(out, "%.9g\n", scores[d]) < 0 && out == stdout) mrank_note_output_error(errno);
+  }
+  free(scores);
+  if (output == NULL) return 0; /* a failed write to standard output is caught, and said, at exit */
+  if (ferror(out)) {
+    const int error = errno;
+    rank_atomic_abort(&file);
+    mrank_error("--output %s: cannot write: %s", output, strerror(error));
+    return 2;
+  }
+  if (!rank_atomic_commit(&file)) {
+    mrank_error("--output %s: cannot write: %s", output, strerror(errno));
+    return 2;
+  }
+  return 0;
+}
 
 int mrank_cmd_predict(int argc, char **argv) {
   const char *model_path = NULL, *data_path = NULL, *query_path = NULL, *output = NULL;
@@ -57,45 +95,12 @@ int mrank_cmd_predict(int argc, char **argv) {
       {"--model", model_path}, {"--data", data_path}, {"--query", query_path}};
   const mrank_path outputs[] = {{"--output", output}};
   if (!mrank_check_paths(inputs, 3, outputs, 1)) return 2;
-  rank_model model;
-  rank_dataset data;
+  mrank_model *model = NULL;
+  mrank_dataset *data = NULL;
   /* a group file given is read and checked against the data, though scores do not need it */
   if (!mrank_load_model_and_data(model_path, data_path, query_path, -1.0, &model, &data)) return 2;
-  int status = 2;
-  double *scores = malloc((data.docs > 0 ? data.docs : 1) * sizeof *scores);
-  rank_atomic_file file;
-  FILE *out = stdout;
-  if (scores == NULL) {
-    mrank_error("out of memory for %zu scores", data.docs);
-  } else if (output != NULL && !rank_atomic_open(&file, output)) {
-    mrank_error("--output %s: cannot write: %s", output, strerror(errno));
-  } else {
-    if (output != NULL) out = file.file;
-    if (!rank_model_score(&model, &data, scores)) {
-      mrank_error("out of memory scoring with the model");
-      free(scores);
-      if (output != NULL) rank_atomic_abort(&file);
-      rank_model_free(&model);
-      rank_dataset_free(&data);
-      return 2;
-    }
-    for (size_t d = 0; d < data.docs && !ferror(out); ++d) {
-      if (fprintf(out, "%.9g\n", scores[d]) < 0 && out == stdout) mrank_note_output_error(errno);
-    }
-    if (output == NULL) {
-      status = 0; /* a failed write to standard output is caught, and said, at exit */
-    } else if (ferror(out)) {
-      const int error = errno;
-      rank_atomic_abort(&file);
-      mrank_error("--output %s: cannot write: %s", output, strerror(error));
-    } else if (!rank_atomic_commit(&file)) {
-      mrank_error("--output %s: cannot write: %s", output, strerror(errno));
-    } else {
-      status = 0;
-    }
-  }
-  free(scores);
-  rank_model_free(&model);
-  rank_dataset_free(&data);
+  const int status = write_scores(model, data, output);
+  mrank_model_destroy(model);
+  mrank_dataset_destroy(data);
   return status;
 }
