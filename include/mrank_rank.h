@@ -188,6 +188,52 @@ MRANK_API mrank_status mrank_train(const mrank_dataset *train, const mrank_datas
                                    const mrank_train_options *options,
                                    mrank_train_callback callback, void *user, mrank_model **out);
 
+/* ---- tuning: mrank tune's grid search ---- */
+
+/* One setting of a search, as mrank tune's table and --json give it. */
+typedef struct mrank_tune_setting {
+  char setting[256];   /* "lr=0.1 margin=1 l2=0.01 ..." as mrank tune prints it */
+  int found;           /* the setting gave a model (else it diverged before any epoch ended) */
+  unsigned best_epoch; /* its chosen epoch count (an MLP with skip base: 0 is the base alone) */
+  unsigned diverged_at_epoch; /* the first epoch whose loss or weights were not finite; 0: none */
+  double ndcg10;        /* at best_epoch: on valid, or the mean over the folds; NaN if !found */
+  double pair_accuracy; /* the same for pair accuracy; NaN where not measured (the MLP) */
+  double seconds;       /* wall time of its epochs */
+  /* its values: the linear scorer's options, and the MLP's ("" hidden and skip for linear) */
+  double lr, margin, l2, l1, momentum;
+  unsigned batch_queries, pairs_per_query, average;
+  char hidden[64]; /* "64,32" */
+  double dropout, weight_decay;
+  char skip[8]; /* "none", "linear" or "base" */
+  size_t bins;
+} mrank_tune_setting;
+
+typedef struct mrank_tune_result mrank_tune_result;
+
+/* mrank tune: every combination of the grids (grid_count texts as on the command line,
+ * "lr=0.1,0.01"; the names of mrank tune --help, the MLP's with "scorer" "mlp" in options) from
+ * options, each scored on valid (early-stopped, folds 0) or by the mean NDCG@10 over `folds`
+ * folds (2 to 20) of train and valid together; ranked by NDCG@10; the best trained again for its
+ * epoch count on all the data (refit) or on train (refit 0, valid only). The callback sees notes
+ * (each setting's score) and may stop the search (MRANK_ERROR_STOPPED: nothing was chosen, no
+ * model). *result gets the table, best first (also with MRANK_ERROR_DIVERGED: every setting
+ * diverged, or the refit did; *model is then NULL); *model the best setting's model. */
+MRANK_API mrank_status mrank_tune(const mrank_dataset *train, const mrank_dataset *valid,
+                                  size_t folds, const char *const *grids, size_t grid_count,
+                                  int refit, const mrank_train_options *options,
+                                  mrank_train_callback callback, void *user,
+                                  mrank_tune_result **result, mrank_model **model);
+/* The grids checked against the options' scorer (names, values, ranges, the settings' count):
+ * what mrank_tune checks first, for a caller that wants to know before it loads data. */
+MRANK_API mrank_status mrank_tune_check(const char *const *grids, size_t grid_count,
+                                        const mrank_train_options *options);
+/* The settings in the table; each one (index 0: the best); the device of a linear search. */
+MRANK_API size_t mrank_tune_result_count(const mrank_tune_result *result);
+MRANK_API mrank_status mrank_tune_result_setting(const mrank_tune_result *result, size_t index,
+                                                 mrank_tune_setting *out);
+MRANK_API const char *mrank_tune_result_device(const mrank_tune_result *result);
+MRANK_API void mrank_tune_result_destroy(mrank_tune_result *result);
+
 /* ---- metrics: those of mrank eval, one implementation ---- */
 enum { MRANK_MAX_CUTOFFS = 16 };
 

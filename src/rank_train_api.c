@@ -3,6 +3,7 @@
  * rank/mlp_run.c) and tells its progress through the caller's callback. */
 #include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,10 +14,6 @@
 #include "rank/linear_run.h"
 #include "rank/mlp_run.h"
 #include "rank_api.h"
-
-struct mrank_train_options {
-  rank_train_config config;
-};
 
 mrank_status mrank_train_options_create(mrank_train_options **out) {
   mrank_clear_error();
@@ -76,12 +73,12 @@ void mrank_train_options_destroy(mrank_train_options *options) {
 
 /* valid with train's feature count: as given, or widened with zero columns (a file whose last
  * features are absent); more features than the training data is refused. */
-static mrank_status same_width(const rank_dataset *train, const rank_dataset *valid,
-                               rank_dataset *widened) {
+mrank_status rank_api_same_width(const rank_dataset *train, const rank_dataset *valid,
+                                 rank_dataset *widened) {
   memset(widened, 0, sizeof *widened);
   if (valid->features > train->features) {
     return mrank_fail(MRANK_ERROR_INVALID_ARGUMENT,
-                      "mrank_train: valid has %zu features but train %zu; the model scores "
+                      "valid has %zu features but train %zu; the model scores "
                       "train's features: load valid with train's count or drop its extra columns",
                       valid->features, train->features);
   }
@@ -95,7 +92,7 @@ static mrank_status same_width(const rank_dataset *train, const rank_dataset *va
   if (widened->x == NULL || widened->labels == NULL || widened->query_start == NULL ||
       widened->qid == NULL) {
     rank_dataset_free(widened);
-    return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY, "mrank_train: out of memory for valid");
+    return mrank_fail(MRANK_ERROR_OUT_OF_MEMORY, "out of memory for valid");
   }
   for (size_t d = 0; d < valid->docs; ++d) {
     memcpy(widened->x + d * train->features, valid->x + d * valid->features,
@@ -155,8 +152,10 @@ mrank_status mrank_train(const mrank_dataset *train, const mrank_dataset *valid,
   rank_dataset widened;
   memset(&widened, 0, sizeof widened);
   if (valid != NULL &&
-      (status = same_width(&train->data, &valid->data, &widened)) != MRANK_SUCCESS) {
-    return status;
+      (status = rank_api_same_width(&train->data, &valid->data, &widened)) != MRANK_SUCCESS) {
+    char why[512]; /* a copy: the message is rewritten from it */
+    snprintf(why, sizeof why, "%s", mrank_last_error());
+    return mrank_fail(status, "mrank_train: %s", why);
   }
   const rank_dataset *scored = valid == NULL ? NULL : widened.x != NULL ? &widened : &valid->data;
   volatile sig_atomic_t stop = 0;

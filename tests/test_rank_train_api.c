@@ -358,3 +358,90 @@ Test(rank_train_api, a_data_sets_queries_and_columns_are_its_arrays) {
   cr_assert(fabs(m.pair_accuracy - 0.5) < 1e-12, "%.17g", m.pair_accuracy);
   mrank_dataset_destroy(data);
 }
+
+static int stop_at_second_note(const mrank_train_progress *p, void *user) {
+  unsigned *notes = user;
+  return p->kind == MRANK_PROGRESS_NOTE && ++*notes == 2;
+}
+
+Test(rank_train_api, tune_returns_mrank_tunes_table_and_model) {
+  arrays a, b;
+  make_arrays(&a, 5);
+  make_arrays(&b, 6);
+  char dir[64] = "/tmp/mrank-tune-api-XXXXXX", train_path[128], valid_path[128];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(train_path, sizeof train_path, "%s/train.txt", dir);
+  snprintf(valid_path, sizeof valid_path, "%s/valid.txt", dir);
+  write_svmlight(&a, train_path);
+  write_svmlight(&b, valid_path);
+  mrank_dataset *train = dense(&a), *valid = dense(&b);
+  const char *grids[] = {"lr=0.1,0.01", "l2=0.01,0.0001"};
+  mrank_train_options *options = options_of("epochs=4");
+  /* on valid, with the refit; then 3 folds: the command's model bytes, and its table's order */
+  const size_t folds[] = {0, 3};
+  for (int k = 0; k < 2; ++k) {
+    mrank_tune_result *result = NULL;
+    mrank_model *model = NULL;
+    cr_assert_eq(
+        mrank_tune(train, valid, folds[k], grids, 2, 1, options, NULL, NULL, &result, &model),
+        MRANK_SUCCESS, "%s", mrank_last_error());
+    cr_assert_eq(mrank_tune_result_count(result), 4);
+    mrank_tune_setting best, row;
+    cr_assert_eq(mrank_tune_result_setting(result, 0, &best), MRANK_SUCCESS);
+    cr_assert(best.found && best.best_epoch >= 1 && best.best_epoch <= 4, "%u", best.best_epoch);
+    for (size_t r = 1; r < 4; ++r) {
+      cr_assert_eq(mrank_tune_result_setting(result, r, &row), MRANK_SUCCESS);
+      cr_assert(row.ndcg10 <= best.ndcg10, "best first: row %zu %g > %g", r, row.ndcg10,
+                best.ndcg10);
+    }
+    cr_assert_eq(mrank_tune_result_setting(result, 4, &row), MRANK_ERROR_INVALID_ARGUMENT);
+    /* the command: on --valid, or folds cut from --train and --valid together */
+    char command[2048], model_path[256], *out = NULL, *text = NULL;
+    snprintf(model_path, sizeof model_path, "%s/tuned.model", dir);
+    snprintf(command, sizeof command,
+             "tune --train %s --valid %s --model %s --json --epochs 4 --grid lr=0.1,0.01 --grid "
+             "l2=0.01,0.0001 %s",
+             train_path, valid_path, model_path, k == 0 ? "" : "--folds 3");
+    cr_assert_eq(run_cli("", command, &out), 0, "%s", out);
+    cr_assert_not_null(strstr(out, best.setting), "the best setting first: %s\n%s", best.setting,
+                       out);
+    free(out);
+    char *want = read_file(model_path);
+    cr_assert_eq(mrank_model_to_string(model, &text), MRANK_SUCCESS);
+    cr_assert_str_eq(text, want, "folds %zu", folds[k]);
+    free(want);
+    mrank_string_free(text);
+    mrank_model_destroy(model);
+    mrank_tune_result_destroy(result);
+  }
+  /* what is refused, named as the library's caller named it */
+  mrank_tune_result *result = NULL;
+  mrank_model *model = NULL;
+  const char *bad[] = {"lr=0.1,fast"};
+  cr_assert_eq(mrank_tune(train, valid, 0, bad, 1, 1, options, NULL, NULL, &result, &model),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "grid lr: \"fast\" is not a number"), "%s",
+                     mrank_last_error());
+  cr_assert_eq(mrank_tune_check(bad, 1, options), MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_eq(mrank_tune(train, NULL, 0, grids, 2, 1, options, NULL, NULL, &result, &model),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "give valid data, or folds"));
+  cr_assert_eq(mrank_tune(train, valid, 1, grids, 2, 1, options, NULL, NULL, &result, &model),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_eq(mrank_tune(train, valid, 3, grids, 2, 0, options, NULL, NULL, &result, &model),
+               MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert(result == NULL && model == NULL);
+  /* stopped by the callback: nothing chosen, no model */
+  unsigned notes = 0;
+  cr_assert_eq(mrank_tune(train, valid, 0, grids, 2, 1, options, stop_at_second_note, &notes,
+                          &result, &model),
+               MRANK_ERROR_STOPPED);
+  cr_assert_null(model);
+  mrank_tune_result_destroy(result);
+  mrank_train_options_destroy(options);
+  mrank_dataset_destroy(train);
+  mrank_dataset_destroy(valid);
+  char command[128];
+  snprintf(command, sizeof command, "rm -rf %s", dir);
+  cr_assert_eq(system(command), 0);
+}

@@ -190,6 +190,32 @@ class TrainProgress(ctypes.Structure):
 
 
 TRAIN_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(TrainProgress), c_void_p)
+mrank_tune_result_p = c_void_p
+
+
+class TuneSetting(ctypes.Structure):
+    _fields_ = [
+        ("setting", ctypes.c_char * 256),
+        ("found", ctypes.c_int),
+        ("best_epoch", ctypes.c_uint),
+        ("diverged_at_epoch", ctypes.c_uint),
+        ("ndcg10", c_double),
+        ("pair_accuracy", c_double),
+        ("seconds", c_double),
+        ("lr", c_double),
+        ("margin", c_double),
+        ("l2", c_double),
+        ("l1", c_double),
+        ("momentum", c_double),
+        ("batch_queries", ctypes.c_uint),
+        ("pairs_per_query", ctypes.c_uint),
+        ("average", ctypes.c_uint),
+        ("hidden", ctypes.c_char * 64),
+        ("dropout", c_double),
+        ("weight_decay", c_double),
+        ("skip", ctypes.c_char * 8),
+        ("bins", c_size_t),
+    ]
 
 
 class Metrics(ctypes.Structure):
@@ -360,6 +386,16 @@ FUNCTIONS = {
     "mrank_train_options_check": (mrank_status, [mrank_train_options_p]),
     "mrank_train_option_names": (P(c_char_p), [P(c_size_t)]),
     "mrank_train_options_destroy": (None, [mrank_train_options_p]),
+    "mrank_tune": (
+        mrank_status, [mrank_dataset_p, mrank_dataset_p, c_size_t, P(c_char_p), c_size_t,
+                       ctypes.c_int, mrank_train_options_p, TRAIN_CALLBACK, c_void_p,
+                       P(mrank_tune_result_p), P(mrank_model_p)]),
+    "mrank_tune_check": (mrank_status, [P(c_char_p), c_size_t, mrank_train_options_p]),
+    "mrank_tune_result_count": (c_size_t, [mrank_tune_result_p]),
+    "mrank_tune_result_setting": (
+        mrank_status, [mrank_tune_result_p, c_size_t, P(TuneSetting)]),
+    "mrank_tune_result_device": (c_char_p, [mrank_tune_result_p]),
+    "mrank_tune_result_destroy": (None, [mrank_tune_result_p]),
     "mrank_train": (
         mrank_status, [mrank_dataset_p, mrank_dataset_p, mrank_train_options_p, TRAIN_CALLBACK,
                        c_void_p, P(mrank_model_p)]),

@@ -99,6 +99,7 @@ STRUCTS = {
     "mrank_model_description": _lib.ModelDescription,
     "mrank_metrics": _lib.Metrics,
     "mrank_train_progress": _lib.TrainProgress,
+    "mrank_tune_setting": _lib.TuneSetting,
 }
 
 
