@@ -233,6 +233,94 @@ static int parse_autotune(int argc, char **argv, const char **device, size_t *n,
   return 1;
 }
 
+/* Rounds of every shape and op, interleaved, until the budget is spent (at least 3): one trial
+ * of each op costs about the same as the others at this n. seconds[c * op_count + op]: the
+ * median; *rounds: how many. 0 after a message. */
+static int measure(trial *trials, size_t count, size_t n, double budget, double *seconds,
+                   int *rounds_out) {
+  const double start = now();
+  int rounds = 0, capacity = 64;
+  double *samples = malloc((size_t)capacity * count * op_count * sizeof *samples);
+  while (samples != NULL && (rounds < 3 || now() - start < budget) && rounds < 1000) {
+    if (rounds == capacity) {
+      capacity *= 2;
+      double *grown = realloc(samples, (size_t)capacity * count * op_count * sizeof *samples);
+      if (grown == NULL) break;
+      samples = grown;
+    }
+    for (size_t c = 0; c < count; ++c) {
+      for (int op = 0; op < op_count; ++op) {
+        const double t0 = now();
+        if (!run_op(&trials[c], op, n)) {
+          mrank_error("%s", mrank_last_error());
+          free(samples);
+          return 0;
+        }
+        samples[((size_t)rounds * count + c) * op_count + (size_t)op] = now() - t0;
+      }
+    }
+    rounds++;
+  }
+  if (samples == NULL) {
+    mrank_error("out of memory");
+    return 0;
+  }
+  double *column = malloc((size_t)rounds * sizeof *column);
+  for (size_t c = 0; c < count && column != NULL; ++c) {
+    for (int op = 0; op < op_count; ++op) {
+      for (int r = 0; r < rounds; ++r)
+        column[r] = samples[((size_t)r * count + c) * op_count + (size_t)op];
+      seconds[c * op_count + (size_t)op] = median(column, rounds);
+    }
+  }
+  free(column);
+  free(samples);
+  *rounds_out = rounds;
+  return 1;
+}
+
+/* The table: GB/s of the bytes each op moves (float data and labels), and the ratio to the
+ * roofline; the best shape at least as fast as today's (shape 0) on every op, its score in
+ * *best_score. */
+static size_t print_table(const mrank_shape *shapes, size_t count, size_t n, const double *seconds,
+                          const double *roof, double *best_score) {
+  char text[96];
+  *best_score = 1.0;
+  printf("%-32s", "shape");
+  for (int op = 0; op < op_count; ++op)
+    printf(" %19s", ops[op].name);
+  printf("\n%-32s", "roofline (GB/s)");
+  for (int op = 0; op < op_count; ++op) {
+    int loads = 0, stores = 0;
+    mrank_bench_traffic(ops[op].op, ops[op].reduction, &loads, &stores);
+    printf(" %19.2f", (double)(loads + stores) * 4.0 * (double)n / roof[op] / 1e9);
+  }
+  printf("\n");
+  size_t best = 0;
+  for (size_t c = 0; c < count; ++c) {
+    mrank_shape_format(&shapes[c], text, sizeof text);
+    printf("%-32s", text);
+    int at_least_today = 1;
+    double log_gain = 0.0;
+    for (int op = 0; op < op_count; ++op) {
+      int loads = 0, stores = 0;
+      mrank_bench_traffic(ops[op].op, ops[op].reduction, &loads, &stores);
+      const double t = seconds[c * op_count + (size_t)op];
+      const double gbps = (double)(loads + stores) * 4.0 * (double)n / t / 1e9;
+      printf(" %9.2f (%6.3f)", gbps, roof[op] / t);
+      at_least_today &= t <= seconds[op]; /* shape 0 is today's */
+      log_gain += log(seconds[op] / t);
+    }
+    const double score = exp(log_gain / op_count);
+    printf("  x%.3f%s\n", score, c == 0 ? " (today's)" : at_least_today ? "" : " (slower on one)");
+    if (at_least_today && score > *best_score) {
+      best = c;
+      *best_score = score;
+    }
+  }
+  return best;
+}
+
 int mrank_cmd_autotune(int argc, char **argv) {
   mrank_set_command("autotune");
   const char *selector = NULL;
@@ -263,6 +351,7 @@ int mrank_cmd_autotune(int argc, char **argv) {
   }
   int status = 2;
   char text[96];
+  double best_score = 1.0;
   if (!arrays_make(&device, selector, host, n)) goto done;
   for (size_t c = 0; c < count; ++c) {
     mrank_shape_format(&shapes[c], text, sizeof text);
@@ -277,83 +366,13 @@ int mrank_cmd_autotune(int argc, char **argv) {
   printf("device: %s, n = %zu floats, %zu shapes, %g s\n", mrank_context_device_name(trials[0].ctx),
          n, count, budget);
   fflush(stdout);
-  /* one trial of each op costs about the same as the others at this n: rounds of every shape and
-   * op, interleaved, until the budget is spent (at least 3 rounds) */
-  const double start = now();
-  int rounds = 0, capacity = 64;
-  double *samples = malloc((size_t)capacity * count * op_count * sizeof *samples);
-  while (samples != NULL && (rounds < 3 || now() - start < budget) && rounds < 1000) {
-    if (rounds == capacity) {
-      capacity *= 2;
-      double *grown = realloc(samples, (size_t)capacity * count * op_count * sizeof *samples);
-      if (grown == NULL) break;
-      samples = grown;
-    }
-    for (size_t c = 0; c < count; ++c) {
-      for (int op = 0; op < op_count; ++op) {
-        const double t0 = now();
-        if (!run_op(&trials[c], op, n)) {
-          mrank_error("%s", mrank_last_error());
-          free(samples);
-          goto done;
-        }
-        samples[((size_t)rounds * count + c) * op_count + (size_t)op] = now() - t0;
-      }
-    }
-    rounds++;
-  }
-  if (samples == NULL) {
-    mrank_error("out of memory");
-    goto done;
-  }
-  double *column = malloc((size_t)rounds * sizeof *column);
-  for (size_t c = 0; c < count && column != NULL; ++c) {
-    for (int op = 0; op < op_count; ++op) {
-      for (int r = 0; r < rounds; ++r)
-        column[r] = samples[((size_t)r * count + c) * op_count + (size_t)op];
-      seconds[c * op_count + (size_t)op] = median(column, rounds);
-    }
-  }
-  free(column);
-  free(samples);
+  int rounds = 0;
+  if (!measure(trials, count, n, budget, seconds, &rounds)) goto done;
   if (!roofline_times(&trials[0], n, rounds < 5 ? 5 : rounds, roof)) {
     mrank_error("the roofline kernels did not run");
     goto done;
   }
-  /* the table: GB/s of the bytes each op moves (float data and labels), and the ratio */
-  printf("%-32s", "shape");
-  for (int op = 0; op < op_count; ++op)
-    printf(" %19s", ops[op].name);
-  printf("\n%-32s", "roofline (GB/s)");
-  for (int op = 0; op < op_count; ++op) {
-    int loads = 0, stores = 0;
-    mrank_bench_traffic(ops[op].op, ops[op].reduction, &loads, &stores);
-    printf(" %19.2f", (double)(loads + stores) * 4.0 * (double)n / roof[op] / 1e9);
-  }
-  printf("\n");
-  size_t best = 0;
-  double best_score = 1.0;
-  for (size_t c = 0; c < count; ++c) {
-    mrank_shape_format(&shapes[c], text, sizeof text);
-    printf("%-32s", text);
-    int at_least_today = 1;
-    double log_gain = 0.0;
-    for (int op = 0; op < op_count; ++op) {
-      int loads = 0, stores = 0;
-      mrank_bench_traffic(ops[op].op, ops[op].reduction, &loads, &stores);
-      const double t = seconds[c * op_count + (size_t)op];
-      const double gbps = (double)(loads + stores) * 4.0 * (double)n / t / 1e9;
-      printf(" %9.2f (%6.3f)", gbps, roof[op] / t);
-      at_least_today &= t <= seconds[op]; /* shape 0 is today's */
-      log_gain += log(seconds[op] / t);
-    }
-    const double score = exp(log_gain / op_count);
-    printf("  x%.3f%s\n", score, c == 0 ? " (today's)" : at_least_today ? "" : " (slower on one)");
-    if (at_least_today && score > best_score) {
-      best = c;
-      best_score = score;
-    }
-  }
+  const size_t best = print_table(shapes, count, n, seconds, roof, &best_score);
   mrank_shape_format(&shapes[best], text, sizeof text);
   printf(
       "(GB/s, and the ratio to the roofline of the same traffic; x: the geometric mean of the "

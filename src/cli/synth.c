@@ -37,59 +37,77 @@ const char mrank_synth_help[] =
     "\n"
     "Exit status: 0 done, 2 on a usage or file error, 130 or 143 interrupted (nothing written).\n";
 
-int mrank_cmd_synth(int argc, char **argv) {
-  const char *out = NULL;
-  uint64_t queries = 200, docs = 40, features = 20, seed = 1, irrelevant = 0;
-  int raw = 0;
-  float noise = 0.1f, nonlinear = 0.0f;
+/* What synth was asked. */
+typedef struct synth_request {
+  const char *out;
+  uint64_t queries, docs, features, seed, irrelevant;
+  int raw;
+  float noise, nonlinear;
+} synth_request;
+
+/* -1 help, 0 an error (said), 1 parsed. */
+static int parse_synth(int argc, char **argv, synth_request *r) {
   for (int i = 0; i < argc; ++i) {
     const char *arg = argv[i], *value = NULL;
-    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) {
-      fputs(mrank_synth_help, stdout);
-      return 0;
-    }
-    uint64_t *number = mrank_is_option(arg, "--queries")      ? &queries
-                       : mrank_is_option(arg, "--docs")       ? &docs
-                       : mrank_is_option(arg, "--features")   ? &features
-                       : mrank_is_option(arg, "--seed")       ? &seed
-                       : mrank_is_option(arg, "--irrelevant") ? &irrelevant
+    if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) return -1;
+    uint64_t *number = mrank_is_option(arg, "--queries")      ? &r->queries
+                       : mrank_is_option(arg, "--docs")       ? &r->docs
+                       : mrank_is_option(arg, "--features")   ? &r->features
+                       : mrank_is_option(arg, "--seed")       ? &r->seed
+                       : mrank_is_option(arg, "--irrelevant") ? &r->irrelevant
                                                               : NULL;
     if (strcmp(arg, "--raw") == 0) {
-      raw = 1;
+      r->raw = 1;
     } else if (mrank_is_option(arg, "--out")) {
-      if ((out = mrank_option_value(argc, argv, &i, "--out")) == NULL) return 2;
+      if ((r->out = mrank_option_value(argc, argv, &i, "--out")) == NULL) return 0;
     } else if (mrank_is_option(arg, "--nonlinear")) {
       if ((value = mrank_option_value(argc, argv, &i, "--nonlinear")) == NULL ||
-          !mrank_parse_float("--nonlinear", value, &nonlinear)) {
-        return 2;
+          !mrank_parse_float("--nonlinear", value, &r->nonlinear)) {
+        return 0;
       }
-      if (!(nonlinear >= 0.0f && nonlinear <= 1.0f)) {
+      if (!(r->nonlinear >= 0.0f && r->nonlinear <= 1.0f)) {
         mrank_error("--nonlinear is a weight from 0 to 1, not %s", value);
-        return 2;
+        return 0;
       }
     } else if (mrank_is_option(arg, "--noise")) {
       if ((value = mrank_option_value(argc, argv, &i, "--noise")) == NULL ||
-          !mrank_parse_float("--noise", value, &noise)) {
-        return 2;
+          !mrank_parse_float("--noise", value, &r->noise)) {
+        return 0;
       }
-      if (noise < 0) {
+      if (r->noise < 0) {
         mrank_error("--noise must be 0 or more, not %s", value);
-        return 2;
+        return 0;
       }
     } else if (number != NULL) {
       if ((value = mrank_option_value(argc, argv, &i, arg)) == NULL ||
           !mrank_parse_u64(arg, value, number)) {
-        return 2;
+        return 0;
       }
       if (*number == 0) {
         mrank_error("%s must be 1 or more", arg);
-        return 2;
+        return 0;
       }
     } else {
       fprintf(stderr, "mrank synth: unknown option \"%s\"; see 'mrank synth --help'\n", arg);
-      return 2;
+      return 0;
     }
   }
+  return 1;
+}
+
+int mrank_cmd_synth(int argc, char **argv) {
+  synth_request r = {NULL, 200, 40, 20, 1, 0, 0, 0.1f, 0.0f};
+  const int parsed = parse_synth(argc, argv, &r);
+  if (parsed < 0) {
+    fputs(mrank_synth_help, stdout);
+    return 0;
+  }
+  if (parsed == 0) return 2;
+  const char *out = r.out;
+  const uint64_t queries = r.queries, docs = r.docs, features = r.features, seed = r.seed,
+                 irrelevant = r.irrelevant;
+  const int raw = r.raw;
+  const float noise = r.noise, nonlinear = r.nonlinear;
   if (out == NULL) {
     fprintf(stderr, "mrank synth: --out OUT is required\n");
     return 2;
