@@ -26,7 +26,8 @@ from . import _lib
 from ._arrays import Operands, check_reduction, data_code
 from ._lib import lib
 
-__all__ = ["Context", "Error", "devices", "version", "reference", "REDUCTIONS"]
+__all__ = ["Context", "Error", "Ranker", "devices", "evaluate_scores", "version", "reference",
+           "REDUCTIONS"]
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -351,3 +352,4 @@ class Context:
 
 
 from . import reference  # noqa: E402  (after the functions it wraps)
+from .ranker import Ranker, evaluate_scores  # noqa: E402  (after Error, which it raises)
