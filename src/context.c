@@ -352,6 +352,13 @@ mrank_status mrank_context_create_ex(const char *selector, const mrank_context_o
               "mrank_context_create: out is NULL; pass the address of an mrank_context pointer");
   const char *binary_dir = NULL, *variant = NULL;
   MRANK_TRY(read_options("mrank_context_create_ex", options, &binary_dir, &variant));
+  const char *assumed = getenv("MRANK_ASSUME_DEVICE_TYPE");
+  MRANK_CHECK(assumed == NULL || assumed[0] == '\0' || strcmp(assumed, "gpu") == 0 ||
+                  strcmp(assumed, "cpu") == 0 || strcmp(assumed, "accelerator") == 0,
+              MRANK_ERROR_INVALID_ARGUMENT,
+              "mrank_context_create: MRANK_ASSUME_DEVICE_TYPE is \"%s\"; it is gpu, cpu or "
+              "accelerator (or unset: the device's own type)",
+              assumed);
   const char *from_env = getenv("MRANK_DEVICE");
   const int from_environment = (selector == NULL || selector[0] == '\0') && from_env != NULL;
   if (mrank_selector_is_set(from_environment ? from_env : selector)) {

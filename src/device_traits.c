@@ -54,9 +54,28 @@ int mrank_device_has_compiler(cl_device_id device) {
   return available == CL_TRUE;
 }
 
+cl_device_type mrank_device_type_for_choices(cl_device_id device) {
+  const char *assumed = getenv("MRANK_ASSUME_DEVICE_TYPE");
+  static const struct {
+    const char *name;
+    cl_device_type type;
+  } names[] = {{"gpu", CL_DEVICE_TYPE_GPU},
+               {"cpu", CL_DEVICE_TYPE_CPU},
+               {"accelerator", CL_DEVICE_TYPE_ACCELERATOR}};
+  for (size_t k = 0; assumed != NULL && k < sizeof names / sizeof names[0]; ++k) {
+    if (strcmp(assumed, names[k].name) == 0) return names[k].type;
+  }
+  cl_device_type type = CL_DEVICE_TYPE_CPU;
+  if (clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL) != CL_SUCCESS) {
+    return CL_DEVICE_TYPE_CPU;
+  }
+  if (type & CL_DEVICE_TYPE_CPU) return CL_DEVICE_TYPE_CPU;
+  if (type & CL_DEVICE_TYPE_GPU) return CL_DEVICE_TYPE_GPU;
+  if (type & CL_DEVICE_TYPE_ACCELERATOR) return CL_DEVICE_TYPE_ACCELERATOR;
+  return type;
+}
+
 int mrank_device_fixes_work_group(cl_device_id device) {
   if (mrank_env_flag("MRANK_REQD_WORK_GROUP")) return 1;
-  cl_device_type type = 0;
-  if (clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL) != CL_SUCCESS) return 0;
-  return (type & CL_DEVICE_TYPE_ACCELERATOR) != 0;
+  return mrank_device_type_for_choices(device) == CL_DEVICE_TYPE_ACCELERATOR;
 }

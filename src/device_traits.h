@@ -28,6 +28,13 @@ int mrank_device_has_compiler(cl_device_id device);
  * it), or any device with MRANK_REQD_WORK_GROUP=1 (to test that the kernels build so). */
 int mrank_device_fixes_work_group(cl_device_id device);
 
+/* The device type mrank's choices follow (the kernels' default shape, whether work-group sizes
+ * are fixed at build time, the MLP's --gemm auto): CL_DEVICE_TYPE, or the type
+ * MRANK_ASSUME_DEVICE_TYPE names (gpu, cpu or accelerator: a test switch, so that a simulator
+ * such as Oclgrind, which reports every type at once, runs the GPU's choices). A device that
+ * reports several types is taken as a CPU if it is one, else as the first of GPU, accelerator. */
+cl_device_type mrank_device_type_for_choices(cl_device_id device);
+
 /* 1 for a set environment switch: present, not empty and not "0". */
 int mrank_env_flag(const char *name);
 

@@ -86,12 +86,8 @@ int mrank_shape_parse(const char *text, mrank_shape *shape, char *why, size_t wh
 }
 
 void mrank_shape_default(cl_device_id device, mrank_shape *shape) {
-  cl_device_type type = CL_DEVICE_TYPE_CPU;
-  if (clGetDeviceInfo(device, CL_DEVICE_TYPE, sizeof type, &type, NULL) != CL_SUCCESS) {
-    type = CL_DEVICE_TYPE_CPU;
-  }
   const mrank_shape cpu = {16, 16, 256, 0}, other = {1, 1, 256, 1};
-  *shape = (type & CL_DEVICE_TYPE_CPU) ? cpu : other;
+  *shape = mrank_device_type_for_choices(device) == CL_DEVICE_TYPE_CPU ? cpu : other;
 }
 
 void mrank_shape_store_path(cl_device_id device, char *path, size_t size) {

@@ -50,8 +50,16 @@ done
 quiet_run "linear scorer under Oclgrind" "${grind[@]}" "$mrank" train --train tiny.txt --epochs 2 \
   --holdout 0 --quiet --model grind-linear.model
 cmp pocl-linear.model grind-linear.model || fail "the linear scorer's bytes differ"
-# the operator over the simulator's default shape (a GPU's) at small sizes, every reduction and op
+# the operator over the simulator's default shape (a CPU's: Oclgrind reports every device type, and
+# a device that is a CPU takes the CPU's choices) at small sizes, every reduction and op
 quiet_run "validate under Oclgrind" "${grind[@]}" "$mrank" validate --n 1,63,64,65,4097 --margin 1
+# the GPU's choices as a GPU makes them unforced: its default shape, and --gemm auto (CLBlast)
+MRANK_ASSUME_DEVICE_TYPE=gpu quiet_run "validate under Oclgrind, the GPU's default shape" \
+  "${grind[@]}" "$mrank" validate --n 1,63,64,65,4097 --margin 1
+MRANK_ASSUME_DEVICE_TYPE=gpu quiet_run "the MLP under Oclgrind with a GPU's --gemm auto" \
+  "${grind[@]}" "$mrank" train --scorer mlp --train tiny.txt --epochs 1 --hidden 8 --bins 0 \
+  --holdout 0 --profile --model gpu.model
+grep -q "layers: clblast" out.txt || fail "a GPU's --gemm auto did not choose CLBlast: $(cat out.txt)"
 # the local summation pass (the accelerators' default) with two work-group sizes
 for shape in epw=1,vw=1,wg=64,sum=local epw=4,vw=4,wg=128,sum=local; do
   MRANK_VARIANT=$shape quiet_run "validate under Oclgrind, shape $shape" "${grind[@]}" "$mrank" \

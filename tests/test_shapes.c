@@ -315,3 +315,30 @@ Test(shapes, a_context_on_the_callers_objects_takes_options_too) {
                      "%s", mrank_last_error());
   mrank_context_destroy(base);
 }
+
+Test(shapes, an_assumed_device_type_makes_that_types_choices) {
+  char dir[] = "/tmp/mrank-shapes-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  setenv("MRANK_CACHE_DIR", dir, 1); /* no stored choice */
+  unsetenv("MRANK_VARIANT");
+  /* PoCL is a CPU: its default is the CPU's; assumed a GPU, the GPU's (the local pass) */
+  setenv("MRANK_ASSUME_DEVICE_TYPE", "gpu", 1);
+  mrank_context *ctx = shaped(NULL);
+  cr_assert_str_eq(mrank_context_variant(ctx),
+                   "epw=1,vw=1,wg=256,sum=local (the default for this device type)");
+  mrank_context_destroy(ctx);
+  setenv("MRANK_ASSUME_DEVICE_TYPE", "cpu", 1);
+  ctx = shaped(NULL);
+  cr_assert_str_eq(mrank_context_variant(ctx),
+                   "epw=16,vw=16,wg=256,sum=direct (the default for this device type)");
+  mrank_context_destroy(ctx);
+  setenv("MRANK_ASSUME_DEVICE_TYPE", "tpu", 1);
+  ctx = NULL;
+  cr_assert_eq(mrank_context_create(NULL, &ctx), MRANK_ERROR_INVALID_ARGUMENT);
+  cr_assert_not_null(strstr(mrank_last_error(), "MRANK_ASSUME_DEVICE_TYPE is \"tpu\""), "%s",
+                     mrank_last_error());
+  unsetenv("MRANK_ASSUME_DEVICE_TYPE");
+  char command[128];
+  snprintf(command, sizeof command, "rm -rf %s", dir);
+  cr_assert_eq(system(command), 0);
+}

@@ -99,10 +99,9 @@ static int resolve_layers(rank_mlp_device *dev, rank_mlp_layers layers, char *er
   }
 #endif
   if (layers == RANK_MLP_LAYERS_AUTO) {
-    cl_device_type type = 0;
-    clGetDeviceInfo(dev->device, CL_DEVICE_TYPE, sizeof type, &type, NULL);
+    const cl_device_type type = mrank_device_type_for_choices(dev->device);
     layers =
-        (type & CL_DEVICE_TYPE_GPU) && !offline ? RANK_MLP_LAYERS_CLBLAST : RANK_MLP_LAYERS_DENSE;
+        type == CL_DEVICE_TYPE_GPU && !offline ? RANK_MLP_LAYERS_CLBLAST : RANK_MLP_LAYERS_DENSE;
   }
   if (layers == RANK_MLP_LAYERS_CLBLAST && offline) {
     return say(error, error_size, "--gemm clblast",
