@@ -30,22 +30,47 @@ typedef struct entry_header {
   uint64_t checksum;
 } entry_header;
 
+/* Settings drivers read from the environment that change the binaries they build (options added to
+ * every build, the target CPU, the work-group method): a binary built under one is never loaded
+ * under another. PoCL's and AMD's; others' take part through the device identity. */
+static const char *const driver_build_settings[] = {
+    "POCL_EXTRA_BUILD_FLAGS",         "POCL_LLVM_CPU_NAME",       "POCL_WORK_GROUP_METHOD",
+    "POCL_WORK_GROUP_SPECIALIZATION", "POCL_MAX_WORK_GROUP_SIZE", "AMD_OCL_BUILD_OPTIONS",
+    "AMD_OCL_BUILD_OPTIONS_APPEND"};
+
+/* "NAME=VALUE ..." of those set, into out ("" when none). */
+static void injected_settings(char *out, size_t size) {
+  size_t used = 0;
+  out[0] = '\0';
+  for (size_t k = 0; k < sizeof driver_build_settings / sizeof driver_build_settings[0]; ++k) {
+    const char *value = getenv(driver_build_settings[k]);
+    if (value == NULL || used >= size) continue;
+    const int n = snprintf(out + used, size - used, "%s%s=%s", used > 0 ? " " : "",
+                           driver_build_settings[k], value);
+    if (n > 0) used += (size_t)n;
+  }
+}
+
 char *mrank_cache_key(cl_device_id device, const char *family_file, const char *source,
                       const char *options) {
   mrank_device_identity id;
   mrank_device_identity_read(device, &id);
+  char injected[2048];
+  injected_settings(injected, sizeof injected);
   const uint64_t source_hash = mrank_fnv1a(source, strlen(source), MRANK_FNV_BASIS);
   const char *format =
-      "mrank %s\nkernels %s %016llx %zu\noptions %s\nplatform %s | %s\ndevice %s | %s\ndriver %s\n";
-  int length = snprintf(NULL, 0, format, mrank_version(), family_file,
-                        (unsigned long long)source_hash, strlen(source), options, id.platform_name,
-                        id.platform_version, id.device_name, id.device_version, id.driver_version);
+      "mrank %s\nkernels %s %016llx %zu\noptions %s\nplatform %s | %s\ndevice %s "
+      "| %s\ndriver %s\ndriver settings %s\n";
+  int length =
+      snprintf(NULL, 0, format, mrank_version(), family_file, (unsigned long long)source_hash,
+               strlen(source), options, id.platform_name, id.platform_version, id.device_name,
+               id.device_version, id.driver_version, injected);
   if (length < 0) return NULL;
   char *key = malloc((size_t)length + 1);
   if (key == NULL) return NULL;
   snprintf(key, (size_t)length + 1, format, mrank_version(), family_file,
            (unsigned long long)source_hash, strlen(source), options, id.platform_name,
-           id.platform_version, id.device_name, id.device_version, id.driver_version);
+           id.platform_version, id.device_name, id.device_version, id.driver_version, injected);
   return key;
 }
 

@@ -20,8 +20,11 @@ static inline uint64_t mrank_fnv1a(const void *data, size_t size, uint64_t hash)
   return hash;
 }
 
-/* The key text of one program build; the file name is a hash of it and the entry stores it whole,
- * so a hash collision is a miss, never a wrong binary. Returns a malloc'd string or NULL. */
+/* The key text of one program build: mrank's version, the source, the options passed, the device's
+ * identity, and the settings a driver reads from the environment that change what it builds
+ * (PoCL's and AMD's: disk_cache.c lists them); the file name is a hash of it and the entry stores
+ * it whole, so a hash collision is a miss, never a wrong binary. Returns a malloc'd string or NULL.
+ */
 char *mrank_cache_key(cl_device_id device, const char *family_file, const char *source,
                       const char *options);
 

@@ -286,3 +286,29 @@ Test(cache, a_kernel_folder_others_can_write_is_refused) {
   remove(path);
   rmdir(dir);
 }
+
+/* Every setting that changes the binary is in the key: under each, a warm cache is not used (the
+ * program is built from source into an entry of its own), and without it the first entry loads
+ * again. The driver's own (PoCL reads POCL_EXTRA_BUILD_FLAGS and adds it to every build), the
+ * flush-to-zero build, fixed work-group sizes, another shape, another device type's choices. */
+Test(cache, every_setting_that_changes_the_binary_is_in_the_key) {
+  static const char *const settings[][2] = {
+      {"POCL_EXTRA_BUILD_FLAGS", "-cl-mad-enable"},
+      {"MRANK_ASSUME_FTZ", "1"},
+      {"MRANK_REQD_WORK_GROUP", "1"},
+      {"MRANK_VARIANT", "epw=4,vw=4,wg=64,sum=local"},
+      {"MRANK_ASSUME_DEVICE_TYPE", "gpu"},
+  };
+  mrank_context_destroy(run_once());
+  for (size_t k = 0; k < sizeof settings / sizeof settings[0]; ++k) {
+    setenv(settings[k][0], settings[k][1], 1);
+    mrank_context *ctx = run_once();
+    cr_assert_eq(ctx->programs_from_source, 1, "%s=%s reused a binary built without it",
+                 settings[k][0], settings[k][1]);
+    mrank_context_destroy(ctx);
+    unsetenv(settings[k][0]);
+    ctx = run_once();
+    cr_assert_eq(ctx->programs_from_disk, 1, "without %s the first entry loads", settings[k][0]);
+    mrank_context_destroy(ctx);
+  }
+}
