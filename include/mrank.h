@@ -439,7 +439,8 @@ typedef struct mrank_output_check {
   double max_abs_error, max_rel_error;
   double bound;      /* reductions: the relative bound (mrank_reduction_error_bound_ex) */
   size_t nonzero;    /* reference elements that are not zero */
-  int canary_intact; /* nothing was written past the end of the output */
+  int canary_intact; /* nothing was written outside the output (past the host array's end, or
+                      * around an exact-size device buffer of it) */
   int deterministic; /* a second run gave the same bits */
 } mrank_output_check;
 

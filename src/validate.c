@@ -1,6 +1,7 @@
 /* validate.c: mrank_validate, the mirror of the CPU reference for one problem: run the device twice
  * (determinism), the reference once, compare every output (bit for bit, or within the reduction
- * bound), check canaries past the ends, and check the device's gradient against central
+ * bound), check canaries past the ends of the host arrays and guards around exact-size device
+ * buffers (validate_guarded.c), and check the device's gradient against central
  * differences, in whatever types the problem names. */
 #include <float.h>
 #include <math.h>
@@ -11,6 +12,7 @@
 #include "host_memory.h"
 #include "reference.h"
 #include "validate_data.h"
+#include "validate_guarded.h"
 
 enum { canary_length = 16 };
 static const unsigned char canary_byte = 0xa5; /* no kernel writes a run of these by accident */
@@ -354,7 +356,17 @@ mrank_status mrank_validate(mrank_context *ctx, const mrank_problem *problem,
   const int twin = flush_policy || problem->inject_fault == 2;
   MRANK_TRY(allocate_outputs(problem, twin, &out));
   MRANK_TRY(run(ctx, problem, &data, out.device));
-  MRANK_TRY(run(ctx, problem, &data, out.again));
+  /* the second run on exact-size guarded buffers where the context has them: an overrun shows on
+   * any device, not only where the device writes the host arrays directly */
+  int guarded[3] = {1, 1, 1};
+  if (mrank_guarded_run_applies(ctx, problem)) {
+    size_t lengths[3];
+    for (int o = 0; o < 3; ++o)
+      lengths[o] = out.again[o] != NULL ? out.length[o] : 0;
+    MRANK_TRY(mrank_run_guarded(ctx, problem, &data, out.again, lengths, guarded));
+  } else {
+    MRANK_TRY(run(ctx, problem, &data, out.again));
+  }
   MRANK_TRY(run_reference(problem, &data, out.reference));
   if (twin) {
     MRANK_TRY(mrank_reference_flushed(problem->op, &desc, problem->n, data.x1, data.x2, data.y,
@@ -375,6 +387,7 @@ mrank_status mrank_validate(mrank_context *ctx, const mrank_problem *problem,
     mrank_output_check *c = &report->outputs[o];
     compare_output(problem, &data, &out, o, bound, flush_policy, c);
     if (!c->checked) continue;
+    c->canary_intact &= guarded[o];
     failed |= c->mismatches > 0 || !c->canary_intact || !c->deterministic;
     /* benchdnn's rule: an output that is (almost) all zero cannot tell a right kernel from one
      * that writes zeros; more than 1 in 20 elements must be non-zero (below 20 elements, one) */

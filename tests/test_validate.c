@@ -211,3 +211,37 @@ Test(validate, a_flushed_output_passes_only_under_the_flush_to_zero_policy) {
   cr_assert_not_null(strstr(out, "policy: IEEE or flush-to-zero"), "%s", out);
   free(out);
 }
+
+/* An overrun planted in the kernel (the tail of mrank_forward_none writes one element past n): with
+ * no zero-copy, the host array's canary cannot see it (the device writes a staging buffer larger
+ * than the output), and the guarded run on exact-size buffers must; the CLI names the kernel. */
+Test(validate, an_overrun_is_seen_on_a_device_without_shared_memory, .timeout = 120) {
+  char dir[] = "/tmp/mrank-overrun-XXXXXX", command[512];
+  cr_assert_not_null(mkdtemp(dir));
+  snprintf(command, sizeof command,
+           "cp '%s/kernels/'*.cl '%s/' && sed -i '0,/base + k < n; ++k/s//base + k <= n; ++k/' "
+           "'%s/margin_ranking.cl' && grep -q 'base + k <= n' '%s/margin_ranking.cl'",
+           MRANK_SOURCE_DIR, dir, dir, dir);
+  cr_assert_eq(system(command), 0, "%s", command);
+  setenv("MRANK_KERNEL_DIR", dir, 1);
+  setenv("MRANK_NO_CACHE", "1", 1);
+  setenv("MRANK_NO_ZERO_COPY", "1", 1);
+  mrank_context *ctx = device_context();
+  mrank_problem problem = {MRANK_OP_FORWARD, MRANK_REDUCTION_NONE, 4097, 1.0f, 5, 0,
+                           MRANK_DTYPE_F32,  MRANK_DTYPE_F32};
+  mrank_validation report;
+  cr_assert_eq(mrank_validate(ctx, &problem, &report), MRANK_SUCCESS, "%s", mrank_last_error());
+  cr_assert_eq(report.verdict, MRANK_VERDICT_FAILED, "%s", mrank_verdict_string(report.verdict));
+  cr_assert_eq(report.outputs[0].mismatches, 0, "the values are right: only the overrun is wrong");
+  cr_assert_eq(report.outputs[0].canary_intact, 0);
+  mrank_context_destroy(ctx);
+  char *out = NULL;
+  cr_assert_eq(run_cli("MRANK_NO_ZERO_COPY=1 MRANK_NO_CACHE=1",
+                       "validate --n 4097 --op forward --reduction none --margin 1", &out),
+               1, "%s", out);
+  cr_assert_not_null(strstr(out, "loss: WRITTEN OUTSIDE ITSELF (kernel mrank_forward_none)"), "%s",
+                     out);
+  free(out);
+  snprintf(command, sizeof command, "rm -rf '%s'", dir);
+  cr_assert_eq(system(command), 0);
+}

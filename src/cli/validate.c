@@ -246,14 +246,26 @@ static const char *verdict_word(mrank_verdict verdict) {
                                            : "MISTRUSTED";
 }
 
-static void print_output_brief(const mrank_output_check *c) {
+/* The kernel that writes the problem's outputs (kernels/margin_ranking.cl), for a report of one
+ * written outside itself: the reductions' results also pass through the summation kernels. */
+static const char *writer_of(const mrank_problem *p) {
+  const int none = p->reduction == MRANK_REDUCTION_NONE;
+  if (p->op == MRANK_OP_FORWARD) {
+    return none ? "kernel mrank_forward_none" : "kernels mrank_forward_sum64 and the sum passes";
+  }
+  if (p->op == MRANK_OP_BACKWARD)
+    return none ? "kernel mrank_backward_none" : "kernel mrank_backward_scalar";
+  return none ? "kernel mrank_fused_none" : "kernels mrank_fused_sum64 and the sum passes";
+}
+
+static void print_output_brief(const mrank_problem *p, const mrank_output_check *c) {
   if (c->bitwise) {
     printf(" %s: %zu/%zu differ;", c->name, c->mismatches, c->compared);
   } else {
     printf(" %s: rel.err %.2e %s bound %.2e;", c->name, c->max_rel_error,
            c->mismatches ? ">" : "<=", c->bound);
   }
-  if (!c->canary_intact) printf(" %s: WRITTEN PAST ITS END;", c->name);
+  if (!c->canary_intact) printf(" %s: WRITTEN OUTSIDE ITSELF (%s);", c->name, writer_of(p));
   if (!c->deterministic) printf(" %s: NOT DETERMINISTIC;", c->name);
 }
 
@@ -263,7 +275,7 @@ static void print_line(const char *selector, const mrank_problem *p, const mrank
          mrank_reduction_name(p->reduction), mrank_dtype_name(p->data), mrank_dtype_name(p->labels),
          p->n, p->margin);
   for (int o = 0; o < 3; ++o) {
-    if (r->outputs[o].checked) print_output_brief(&r->outputs[o]);
+    if (r->outputs[o].checked) print_output_brief(p, &r->outputs[o]);
   }
   if (p->op != MRANK_OP_FORWARD) {
     printf(" grad: %zu pts, rel.err %.1e %s %.1e;", r->gradient_points, r->gradient_max_error,
