@@ -44,6 +44,9 @@ for vw in 8 16; do
       "${grind[@]}" "$mrank" "${mlp[@]}" --model "grind-$vw-$reqd.model"
     cmp "pocl-$vw-$reqd.model" "grind-$vw-$reqd.model" ||
       fail "the MLP's model bytes differ between PoCL and Oclgrind (vw $vw, reqd $reqd)"
+    "$mrank" "${mlp[@]}" --device host --model "host-$vw-$reqd.model"
+    cmp "pocl-$vw-$reqd.model" "host-$vw-$reqd.model" ||
+      fail "the MLP's model bytes differ between PoCL and the host (vw $vw, reqd $reqd)"
   done
 done
 "$mrank" train --train tiny.txt --epochs 2 --holdout 0 --quiet --model pocl-linear.model

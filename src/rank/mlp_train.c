@@ -218,6 +218,22 @@ typedef struct host_batch {
   float scale; /* 1 / (1 - dropout) */
 } host_batch;
 
+/* x . w as kernels/mlp.cl's dot_row sums it, so that the host's scores are the device's bits: 8
+ * running lanes over the blocks of 8, added as a fixed tree, then the rest in order */
+static float dot_in_lanes(const float *x, const float *w, size_t n) {
+  float lane[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+  size_t k = 0;
+  for (; k + 8 <= n; k += 8) {
+    for (size_t j = 0; j < 8; ++j)
+      lane[j] = x[k + j] * w[k + j] + lane[j];
+  }
+  float total =
+      ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+  for (; k < n; ++k)
+    total = x[k] * w[k] + total;
+  return total;
+}
+
 static void host_forward(rank_mlp_trainer *t, const host_batch *b) {
   const rank_mlp_shape *s = &t->mlp.shape;
   const size_t rows = b->d1 - b->d0, F = s->features, L = s->layers;
@@ -227,10 +243,11 @@ static void host_forward(rank_mlp_trainer *t, const host_batch *b) {
     const float *w = t->p + rank_mlp_weight_offset(s, l), *bias = t->p + rank_mlp_bias_offset(s, l);
     for (size_t i = 0; i < rows; ++i) {
       for (size_t u = 0; u < out; ++u) {
-        float total = 0.0f;
+        /* from the bias, then each input in order: kernels/mlp.cl's dense_forward, whose bits
+         * these are */
+        float value = bias[u];
         for (size_t k = 0; k < in; ++k)
-          total += input[i * in + k] * w[k * out + u];
-        const float value = total + bias[u];
+          value = input[i * in + k] * w[k * out + u] + value;
         t->z[l][i * out + u] = value;
         const int on =
             value > 0.0f &&
@@ -243,15 +260,8 @@ static void host_forward(rank_mlp_trainer *t, const host_batch *b) {
   const size_t H = s->hidden[L - 1];
   const float *w = t->p + rank_mlp_output_offset(s), *v = t->p + rank_mlp_skip_offset(s);
   for (size_t i = 0; i < rows; ++i) {
-    float total = 0.0f;
-    for (size_t u = 0; u < H; ++u)
-      total += t->a[L - 1][i * H + u] * w[u];
-    if (s->skip) {
-      float linear = 0.0f;
-      for (size_t f = 0; f < F; ++f)
-        linear += t->x[(b->d0 + i) * F + f] * v[f];
-      total = total + linear;
-    }
+    float total = dot_in_lanes(t->a[L - 1] + i * H, w, H);
+    if (s->skip) total = total + dot_in_lanes(t->x + (b->d0 + i) * F, v, F);
     t->scores[b->d0 + i] = total;
   }
 }
