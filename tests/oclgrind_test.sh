@@ -4,9 +4,10 @@
 # work-group's items one after another, so none of that can show on it). Oclgrind also fuses what
 # a GPU may fuse (mad): the MLP's model bytes must still be PoCL's, at both vector widths and with
 # the work-group sizes fixed at build time. Fails on any Oclgrind diagnostic.
-# usage: tests/oclgrind_test.sh path/to/mrank
+# usage: tests/oclgrind_test.sh path/to/mrank [path/to/test_tensors]
 set -euo pipefail
 mrank=$1
+tensors=${2:-}
 kernels=$(cd "$(dirname "$0")/../kernels" && pwd)
 if ! command -v oclgrind >/dev/null; then
   echo "oclgrind_test: oclgrind is not installed (apt-get install oclgrind); skipped"
@@ -21,7 +22,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
 export MRANK_NO_CACHE=1 # every program built for the device under test, none from a cache
-grind=(oclgrind --data-races --check-api --local-mem-size 65536)
+grind=(oclgrind --data-races --uniform-writes --check-api --local-mem-size 65536)
 passed=0
 fail() { echo "oclgrind_test: $*" >&2; exit 1; }
 quiet_run() { # description, command...: fails on a non-zero status or any diagnostic
@@ -55,10 +56,14 @@ quiet_run "linear scorer under Oclgrind" "${grind[@]}" "$mrank" train --train ti
 cmp pocl-linear.model grind-linear.model || fail "the linear scorer's bytes differ"
 # the operator over the simulator's default shape (a CPU's: Oclgrind reports every device type, and
 # a device that is a CPU takes the CPU's choices) at small sizes, every reduction and op
-quiet_run "validate under Oclgrind" "${grind[@]}" "$mrank" validate --n 1,63,64,65,4097 --margin 1
+quiet_run "validate under Oclgrind" "${grind[@]}" "$mrank" validate --n 1,63,64,65,4097,20000 \
+  --margin 1
+# every data and label type
+quiet_run "validate under Oclgrind, every type" "${grind[@]}" "$mrank" validate --n 65,4097 \
+  --dtype f32,f16,bf16,f64 --labels f32,i32,i8 --margin 1
 # the GPU's choices as a GPU makes them unforced: its default shape, and --gemm auto (CLBlast)
 MRANK_ASSUME_DEVICE_TYPE=gpu quiet_run "validate under Oclgrind, the GPU's default shape" \
-  "${grind[@]}" "$mrank" validate --n 1,63,64,65,4097 --margin 1
+  "${grind[@]}" "$mrank" validate --n 1,63,64,65,4097,20000 --margin 1
 MRANK_ASSUME_DEVICE_TYPE=gpu quiet_run "the MLP under Oclgrind with a GPU's --gemm auto" \
   "${grind[@]}" "$mrank" train --scorer mlp --train tiny.txt --epochs 1 --hidden 8 --bins 0 \
   --holdout 0 --profile --model gpu.model
@@ -77,6 +82,16 @@ MRANK_VARIANT=epw=1,vw=1,wg=64,sum=local quiet_run "the local pass in groups of 
 MRANK_VARIANT=epw=1,vw=1,wg=64,sum=local quiet_run "the local pass in 20,000 bytes" \
   oclgrind --data-races --local-mem-size 20000 "$mrank" validate --n 4097 --op fused \
   --reduction sum,mean --dtype f32,f64 --margin 1
+# the tensor kernels (strides, broadcasting, gathers and scatters), through their own tests
+if [ -n "$tensors" ]; then
+  # Criterion prints its summary on stderr: anything else there is Oclgrind's
+  if ! "${grind[@]}" "$tensors" --jobs 1 >out.txt 2>err.txt ||
+    grep -v -E '^\[(====|----)\]' err.txt | grep -q .; then
+    cat err.txt >&2
+    fail "the tensor tests under Oclgrind"
+  fi
+  passed=$((passed + 1))
+fi
 # the control: the same pass with its barrier removed must be reported as a race
 planted=$work/planted
 mkdir -m 700 "$planted"
