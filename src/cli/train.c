@@ -14,6 +14,7 @@
 #include "cli/interrupt.h"
 #include "cli/options.h"
 #include "cli/paths.h"
+#include "cli/scoring.h"
 #include "cli/train_options.h"
 #include "mrank_rank.h"
 #ifdef MRANK_HAVE_MPI
@@ -380,31 +381,6 @@ static void restore_stderr(int saved) {
   close(saved);
 }
 
-/* The training and validation data; 0 after a message. */
-static int load_data(const train_settings *s, mrank_dataset **train, mrank_dataset **valid) {
-  *train = *valid = NULL;
-  if (mrank_dataset_load_ex(s->train, s->query, s->features, s->max_label, train) !=
-      MRANK_SUCCESS) {
-    mrank_error("%s", mrank_api_error());
-    return 0;
-  }
-  if (s->valid == NULL) return 1;
-  size_t features = 0, queries = 0;
-  mrank_dataset_info(*train, NULL, &features, NULL, NULL);
-  if (mrank_dataset_load_ex(s->valid, s->valid_query, features, s->max_label, valid) !=
-      MRANK_SUCCESS) {
-    const char *error = mrank_api_error();
-    mrank_error("%s%s", error, s->features == 0 ? mrank_features_hint(error) : "");
-    return 0;
-  }
-  mrank_dataset_info(*valid, NULL, NULL, &queries, NULL);
-  if (queries == 0) {
-    mrank_error("%s has no query groups (give qid: or --valid-query)", s->valid);
-    return 0;
-  }
-  return 1;
-}
-
 /* The closing line: what the model is and where it went. */
 static void print_written(const train_settings *s, const mrank_model *model) {
   mrank_model_description d;
@@ -508,7 +484,8 @@ int mrank_cmd_train(int argc, char **argv) {
     status = 0;
   } else if (parsed > 0 && s.mpi) {
     status = train_mpi(argc, argv, &s);
-  } else if (parsed > 0 && load_data(&s, &train, &valid)) {
+  } else if (parsed > 0 && mrank_load_train_valid(s.train, s.query, s.valid, s.valid_query,
+                                                  s.features, s.max_label, &train, &valid)) {
     /* SIGINT and SIGTERM end the run after the epoch under way; the best model so far is written */
     mrank_catch_interrupts();
     train_view view = {&s, isatty(2), 0, ""};

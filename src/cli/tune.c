@@ -12,6 +12,7 @@
 #include "cli/json.h"
 #include "cli/options.h"
 #include "cli/paths.h"
+#include "cli/scoring.h"
 #include "cli/train_options.h"
 #include "mrank_rank.h"
 
@@ -182,32 +183,6 @@ static int parse_tune(int argc, char **argv, tune_settings *s) {
   return mrank_check_paths(inputs, 4, outputs, 1);
 }
 
-/* The data: 0 after a message. */
-static int load_data(const tune_settings *s, mrank_dataset **train, mrank_dataset **valid) {
-  *train = *valid = NULL;
-  if (mrank_dataset_load_ex(s->train, s->query, s->features, s->max_label, train) !=
-      MRANK_SUCCESS) {
-    mrank_error("%s", mrank_api_error());
-    return 0;
-  }
-  size_t features = 0, queries = 0;
-  mrank_dataset_info(*train, NULL, &features, NULL, NULL);
-  if (s->valid == NULL) return 1;
-  if (mrank_dataset_load_ex(s->valid, s->valid_query, features, s->max_label, valid) !=
-      MRANK_SUCCESS) {
-    const char *error = mrank_api_error();
-    fprintf(stderr, "mrank tune: %s%s\n", error,
-            s->features == 0 ? mrank_features_hint(error) : "");
-    return 0;
-  }
-  mrank_dataset_info(*valid, NULL, NULL, &queries, NULL);
-  if (queries == 0) {
-    fprintf(stderr, "mrank tune: the validation data has no queries\n");
-    return 0;
-  }
-  return 1;
-}
-
 /* What the search tells: its progress lines on stderr (not with --json); Ctrl-C stops it. */
 static int on_progress(const mrank_train_progress *p, void *user) {
   const tune_settings *s = user;
@@ -351,7 +326,8 @@ int mrank_cmd_tune(int argc, char **argv) {
   if (parsed < 0) {
     fputs(mrank_tune_help, stdout);
     status = 0;
-  } else if (parsed > 0 && load_data(&s, &train, &valid)) {
+  } else if (parsed > 0 && mrank_load_train_valid(s.train, s.query, s.valid, s.valid_query,
+                                                  s.features, s.max_label, &train, &valid)) {
     /* SIGINT and SIGTERM end the search after the epoch under way: an unfinished search has
      * chosen nothing, so it says how far it got and writes no model */
     mrank_catch_interrupts();

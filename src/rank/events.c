@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static mrank_train_progress blank(mrank_progress_kind kind, const char *stage) {
+mrank_train_progress rank_progress_blank(mrank_progress_kind kind, const char *stage) {
   mrank_train_progress p;
   memset(&p, 0, sizeof p);
   p.kind = kind;
@@ -28,7 +28,8 @@ void rank_event_note(const rank_events *events, const char *stage, int warning, 
   va_start(args, format);
   vsnprintf(text, sizeof text, format, args);
   va_end(args);
-  mrank_train_progress p = blank(warning ? MRANK_PROGRESS_WARNING : MRANK_PROGRESS_NOTE, stage);
+  mrank_train_progress p =
+      rank_progress_blank(warning ? MRANK_PROGRESS_WARNING : MRANK_PROGRESS_NOTE, stage);
   p.text = text;
   rank_event_send(events, &p);
 }
@@ -37,7 +38,7 @@ void rank_event_epoch(const rank_events *events, const char *stage, unsigned epo
                       double train_loss, double valid_ndcg, int best, int final, size_t pairs,
                       double seconds) {
   if (events == NULL || events->callback == NULL) return;
-  mrank_train_progress p = blank(MRANK_PROGRESS_EPOCH, stage);
+  mrank_train_progress p = rank_progress_blank(MRANK_PROGRESS_EPOCH, stage);
   p.epoch = epoch;
   p.train_loss = train_loss;
   p.valid_ndcg = valid_ndcg;

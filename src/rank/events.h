@@ -16,6 +16,8 @@ typedef struct rank_events {
   volatile sig_atomic_t *stop;
 } rank_events;
 
+/* A progress event of `kind` and `stage` ("training" for NULL), every number NaN or 0. */
+mrank_train_progress rank_progress_blank(mrank_progress_kind kind, const char *stage);
 /* Sends progress (kind and fields set by the caller); a non-zero return from the callback sets
  * the stop flag. */
 void rank_event_send(const rank_events *events, const mrank_train_progress *progress);

@@ -40,13 +40,9 @@ typedef struct train_outcome {
 
 static void tell_batch(unsigned epoch, double done, void *user) {
   const train_run *run = user;
-  mrank_train_progress p;
-  memset(&p, 0, sizeof p);
-  p.kind = MRANK_PROGRESS_BATCH;
-  p.stage = run->stage;
+  mrank_train_progress p = rank_progress_blank(MRANK_PROGRESS_BATCH, run->stage);
   p.epoch = epoch;
   p.fraction = done;
-  p.train_loss = p.train_ndcg = p.valid_ndcg = NAN;
   rank_event_send(run->request->events, &p);
 }
 
@@ -87,10 +83,7 @@ static int after_epoch(const rank_fit_epoch *e, void *user, char *error, size_t 
   }
   const rank_events *events = run->request->events;
   if (events == NULL || events->callback == NULL) return 1;
-  mrank_train_progress p;
-  memset(&p, 0, sizeof p);
-  p.kind = MRANK_PROGRESS_EPOCH;
-  p.stage = run->stage;
+  mrank_train_progress p = rank_progress_blank(MRANK_PROGRESS_EPOCH, run->stage);
   p.epoch = e->report->epoch;
   p.train_loss = e->report->train_loss;
   p.valid_ndcg = e->valid_ndcg;

@@ -422,23 +422,20 @@ static int fill_table(const result *results, size_t settings, rank_tune_table *t
 /* The best setting again, on all the data, for its best epoch count: into weights. */
 static mrank_status refit_best(const rank_tune_request *q, const rank_options *best,
                                unsigned epochs, float *weights, char *error, size_t size) {
+  char detail[1024] = ""; /* the trainer's or the run's failure, said as the refit's */
   rank_trainer *trainer =
-      rank_trainer_create(q->all, q->config->device, 0, best->scale, error, size);
+      rank_trainer_create(q->all, q->config->device, 0, best->scale, detail, sizeof detail);
   rank_options options = *best;
   options.epochs = epochs;
   options.patience = 0;
   rank_fit_result fit = {.best_weights = weights};
   const rank_fit_hooks hooks = {
       NULL, tell_epoch, (void *)q->events, rank_events_stop_flag(q->events), NULL, NULL};
-  char detail[1024] = "";
   const int ok = trainer != NULL && rank_fit(trainer, q->all->features, NULL, &options, &hooks,
                                              &fit, detail, sizeof detail);
   rank_trainer_destroy(trainer);
   if (!ok) {
-    if (trainer != NULL)
-      snprintf(error, size, "the refit: %s", detail);
-    else
-      snprintf(detail, sizeof detail, "%s", error), snprintf(error, size, "the refit: %s", detail);
+    snprintf(error, size, "the refit: %s", detail);
     return rank_error_status(error);
   }
   if (rank_events_stopped(q->events)) {
