@@ -180,12 +180,16 @@ static void free_parsed(parsed *p) {
   free(p->run_lines.items);
 }
 
-/* One data line: label, optional qid, index:value pairs, optional comment. */
-static int parse_line(cursor *c, size_t row, const rank_read_limits *limits, parsed *out,
-                      char *error, size_t error_size) {
-  const size_t features = limits->features;
+static int out_of_memory(const cursor *c, char *error, size_t error_size) {
+  say(error, error_size, "%s:%zu: out of memory", c->name, c->line);
+  return 0;
+}
+
+/* The relevance label that starts a line (a byte-order mark on line 1 is named as such). */
+static int parse_label(cursor *c, const rank_read_limits *limits, parsed *out, char *error,
+                       size_t error_size) {
   const char *at = c->p;
-  size_t length = token_length(c);
+  const size_t length = token_length(c);
   double label;
   char shown[200];
   if (!no_inner_carriage_return(c, error, error_size)) return 0;
@@ -214,15 +218,20 @@ static int parse_line(cursor *c, size_t row, const rank_read_limits *limits, par
         limits->max_label);
     return 0;
   }
-  if (!grow(&out->labels)) goto memory;
+  if (!grow(&out->labels)) return out_of_memory(c, error, error_size);
   ((float *)out->labels.items)[out->labels.count++] = (float)label;
   c->p += length;
   skip_blanks(c);
+  return 1;
+}
+
+/* The optional qid:Q token of row `row` (0 without one), and where each run of one qid begins. */
+static int parse_qid(cursor *c, size_t row, parsed *out, char *error, size_t error_size) {
   unsigned long long qid = 0;
   int has_qid = 0;
   if (c->end - c->p >= 4 && strncmp(c->p, "qid:", 4) == 0) {
-    at = c->p;
-    length = token_length(c);
+    const char *at = c->p;
+    const size_t length = token_length(c);
     if (!parse_unsigned(c->p + 4, length - 4, &qid)) {
       say(error, error_size, "%s:%zu:%zu: expected qid:<non-negative integer>, found \"%.*s\"",
           c->name, c->line, column_of(c, at), (int)(length > 40 ? 40 : length), at);
@@ -232,94 +241,113 @@ static int parse_line(cursor *c, size_t row, const rank_read_limits *limits, par
     c->p += length;
     skip_blanks(c);
   }
-  if (!grow(&out->qids)) goto memory;
+  if (!grow(&out->qids)) return out_of_memory(c, error, error_size);
   unsigned long long *qids = out->qids.items;
   if (row == 0 || qids[row - 1] != qid) {
-    if (!grow(&out->run_lines)) goto memory;
+    if (!grow(&out->run_lines)) return out_of_memory(c, error, error_size);
     ((size_t *)out->run_lines.items)[out->run_lines.count++] = c->line;
   }
   qids[out->qids.count++] = qid;
   out->qid_lines += has_qid;
   out->plain_lines += !has_qid;
-  unsigned long long previous = 0;
-  while (c->p < c->end && *c->p != '#') {
-    at = c->p;
-    length = token_length(c);
-    const char *colon = memchr(c->p, ':', length);
-    unsigned long long index = 0;
-    double value;
-    if (colon == NULL) {
-      say(error, error_size, "%s:%zu:%zu: expected index:value, found \"%s\"", c->name, c->line,
-          column_of(c, at), visible(at, length, shown, sizeof shown));
-      return 0;
-    }
-    const size_t digits = (size_t)(colon - c->p);
-    if (!parse_unsigned(c->p, digits, &index) || index == 0) {
-      /* all digits, not all zeros, yet not read: more than an index can be */
-      const int all_digits = digits > 0 && strspn(c->p, "0123456789") >= digits;
-      if (all_digits && strspn(c->p, "0") < digits) {
-        say(error, error_size,
-            "%s:%zu:%zu: feature index %s is too large (mrank reads indices up to %zu)", c->name,
-            c->line, column_of(c, at), visible(c->p, digits, shown, sizeof shown),
-            (size_t)RANK_MAX_FEATURES);
-      } else {
-        say(error, error_size,
-            "%s:%zu:%zu: expected a feature index of 1 or more before ':', found \"%s\"", c->name,
-            c->line, column_of(c, at), visible(c->p, digits, shown, sizeof shown));
-      }
-      return 0;
-    }
-    if (index <= previous) {
+  return 1;
+}
+
+/* The index of an index:value token (digits before the colon), 1 or more and above `previous`. */
+static int parse_index(const cursor *c, const char *at, size_t digits, unsigned long long previous,
+                       unsigned long long *index, char *error, size_t error_size) {
+  char shown[200];
+  if (!parse_unsigned(c->p, digits, index) || *index == 0) {
+    /* all digits, not all zeros, yet not read: more than an index can be */
+    const int all_digits = digits > 0 && strspn(c->p, "0123456789") >= digits;
+    if (all_digits && strspn(c->p, "0") < digits) {
       say(error, error_size,
-          "%s:%zu:%zu: feature index %llu does not increase (the one before "
-          "was %llu)",
-          c->name, c->line, column_of(c, at), index, previous);
-      return 0;
+          "%s:%zu:%zu: feature index %s is too large (mrank reads indices up to %zu)", c->name,
+          c->line, column_of(c, at), visible(c->p, digits, shown, sizeof shown),
+          (size_t)RANK_MAX_FEATURES);
+    } else {
+      say(error, error_size,
+          "%s:%zu:%zu: expected a feature index of 1 or more before ':', found \"%s\"", c->name,
+          c->line, column_of(c, at), visible(c->p, digits, shown, sizeof shown));
     }
-    const size_t value_length = length - (size_t)(colon - c->p) - 1;
-    if (value_length == 0) {
-      say(error, error_size, "%s:%zu:%zu: feature %llu has no value after ':'", c->name, c->line,
-          column_of(c, colon + 1), index);
-      return 0;
-    }
-    if (!parse_number(colon + 1, value_length, &value)) {
-      say(error, error_size, "%s:%zu:%zu: feature %llu: expected a finite number, found \"%.*s\"",
-          c->name, c->line, column_of(c, colon + 1), index,
-          (int)(value_length > 40 ? 40 : value_length), colon + 1);
-      return 0;
-    }
-    if (beyond_float(value)) {
-      say(error, error_size, "%s:%zu:%zu: feature %llu: %.*s is beyond the range of float (3.4e38)",
-          c->name, c->line, column_of(c, colon + 1), index,
-          (int)(value_length > 40 ? 40 : value_length), colon + 1);
-      return 0;
-    }
-    if (index > RANK_MAX_FEATURES) {
-      say(error, error_size, "%s:%zu:%zu: feature index %llu is too large (at most %zu)", c->name,
-          c->line, column_of(c, at), index, RANK_MAX_FEATURES);
-      return 0;
-    }
-    if (features > 0 && index > features) {
-      say(error, error_size, "%s:%zu:%zu: feature index %llu " BEYOND_FEATURES " %zu", c->name,
-          c->line, column_of(c, at), index, features);
-      return 0;
-    }
-    previous = index;
-    if (index > out->max_column) out->max_column = (size_t)index;
-    if (value != 0.0) {
-      if (!grow(&out->entries)) goto memory;
-      entry *e = &((entry *)out->entries.items)[out->entries.count++];
-      e->row = row;
-      e->column = (size_t)index - 1;
-      e->value = (float)value;
-    }
-    c->p += length;
-    skip_blanks(c);
+    return 0;
+  }
+  if (*index <= previous) {
+    say(error, error_size,
+        "%s:%zu:%zu: feature index %llu does not increase (the one before "
+        "was %llu)",
+        c->name, c->line, column_of(c, at), *index, previous);
+    return 0;
   }
   return 1;
-memory:
-  say(error, error_size, "%s:%zu: out of memory", c->name, c->line);
-  return 0;
+}
+
+/* One index:value token of row `row`; *previous is the index before it, then this one. */
+static int parse_feature(cursor *c, size_t row, size_t features, unsigned long long *previous,
+                         parsed *out, char *error, size_t error_size) {
+  const char *at = c->p;
+  const size_t length = token_length(c);
+  const char *colon = memchr(c->p, ':', length);
+  unsigned long long index = 0;
+  double value;
+  char shown[200];
+  if (colon == NULL) {
+    say(error, error_size, "%s:%zu:%zu: expected index:value, found \"%s\"", c->name, c->line,
+        column_of(c, at), visible(at, length, shown, sizeof shown));
+    return 0;
+  }
+  if (!parse_index(c, at, (size_t)(colon - c->p), *previous, &index, error, error_size)) return 0;
+  const size_t value_length = length - (size_t)(colon - c->p) - 1;
+  const int shown_length = (int)(value_length > 40 ? 40 : value_length);
+  if (value_length == 0) {
+    say(error, error_size, "%s:%zu:%zu: feature %llu has no value after ':'", c->name, c->line,
+        column_of(c, colon + 1), index);
+    return 0;
+  }
+  if (!parse_number(colon + 1, value_length, &value)) {
+    say(error, error_size, "%s:%zu:%zu: feature %llu: expected a finite number, found \"%.*s\"",
+        c->name, c->line, column_of(c, colon + 1), index, shown_length, colon + 1);
+    return 0;
+  }
+  if (beyond_float(value)) {
+    say(error, error_size, "%s:%zu:%zu: feature %llu: %.*s is beyond the range of float (3.4e38)",
+        c->name, c->line, column_of(c, colon + 1), index, shown_length, colon + 1);
+    return 0;
+  }
+  if (index > RANK_MAX_FEATURES) {
+    say(error, error_size, "%s:%zu:%zu: feature index %llu is too large (at most %zu)", c->name,
+        c->line, column_of(c, at), index, RANK_MAX_FEATURES);
+    return 0;
+  }
+  if (features > 0 && index > features) {
+    say(error, error_size, "%s:%zu:%zu: feature index %llu " BEYOND_FEATURES " %zu", c->name,
+        c->line, column_of(c, at), index, features);
+    return 0;
+  }
+  *previous = index;
+  if (index > out->max_column) out->max_column = (size_t)index;
+  if (value != 0.0) {
+    if (!grow(&out->entries)) return out_of_memory(c, error, error_size);
+    entry *e = &((entry *)out->entries.items)[out->entries.count++];
+    e->row = row;
+    e->column = (size_t)index - 1;
+    e->value = (float)value;
+  }
+  c->p += length;
+  skip_blanks(c);
+  return 1;
+}
+
+/* One data line: label, optional qid, index:value pairs, optional comment. */
+static int parse_line(cursor *c, size_t row, const rank_read_limits *limits, parsed *out,
+                      char *error, size_t error_size) {
+  if (!parse_label(c, limits, out, error, error_size)) return 0;
+  if (!parse_qid(c, row, out, error, error_size)) return 0;
+  unsigned long long previous = 0;
+  while (c->p < c->end && *c->p != '#') {
+    if (!parse_feature(c, row, limits->features, &previous, out, error, error_size)) return 0;
+  }
+  return 1;
 }
 
 /* Groups from a LightGBM group file: counts that must add up to the document count. */
@@ -465,6 +493,33 @@ static int dense_limit(unsigned long long *limit, char *error, size_t error_size
   return 1;
 }
 
+/* LETOR: consecutive lines with one qid form a query; a qid may not come back after another. The
+ * queries' first rows (and rows at the end) into starts; 0 with a message. */
+static int qid_queries(const char *name, const parsed *p, size_t rows, growing *starts, char *error,
+                       size_t error_size) {
+  const unsigned long long *qids = p->qids.items;
+  if (!grow(starts)) goto memory;
+  ((size_t *)starts->items)[starts->count++] = 0;
+  for (size_t r = 1; r <= rows; ++r) {
+    if (r == rows || qids[r] != qids[r - 1]) {
+      if (!grow(starts)) goto memory;
+      ((size_t *)starts->items)[starts->count++] = r;
+    }
+  }
+  const size_t runs = starts->count - 1;
+  unsigned long long *run_qid = malloc(runs * sizeof *run_qid);
+  if (run_qid == NULL) goto memory;
+  for (size_t k = 0; k < runs; ++k)
+    run_qid[k] = qids[((size_t *)starts->items)[k]];
+  const int consecutive =
+      queries_are_consecutive(name, run_qid, p->run_lines.items, runs, error, error_size);
+  free(run_qid);
+  return consecutive;
+memory:
+  say(error, error_size, "%s: out of memory for %zu documents", name, rows);
+  return 0;
+}
+
 int rank_dataset_parse_checked(const char *name, const char *text, size_t length,
                                const char *groups_name, const char *groups, size_t groups_length,
                                const rank_read_limits *limits, rank_dataset *out, char *error,
@@ -500,26 +555,7 @@ int rank_dataset_parse_checked(const char *name, const char *text, size_t length
     goto fail;
   }
   const unsigned long long *qids = p.qids.items;
-  if (p.qid_lines > 0) {
-    /* LETOR: consecutive lines with one qid form a query */
-    if (!grow(&starts)) goto memory;
-    ((size_t *)starts.items)[starts.count++] = 0;
-    for (size_t r = 1; r <= rows; ++r) {
-      if (r == rows || qids[r] != qids[r - 1]) {
-        if (!grow(&starts)) goto memory;
-        ((size_t *)starts.items)[starts.count++] = r;
-      }
-    }
-    const size_t runs = starts.count - 1;
-    unsigned long long *run_qid = malloc(runs * sizeof *run_qid);
-    if (run_qid == NULL) goto memory;
-    for (size_t k = 0; k < runs; ++k)
-      run_qid[k] = qids[((size_t *)starts.items)[k]];
-    const int consecutive =
-        queries_are_consecutive(name, run_qid, p.run_lines.items, runs, error, error_size);
-    free(run_qid);
-    if (!consecutive) goto fail;
-  }
+  if (p.qid_lines > 0 && !qid_queries(name, &p, rows, &starts, error, error_size)) goto fail;
   if (groups != NULL) {
     growing from_file = {NULL, 0, 0, sizeof(size_t)};
     if (!parse_groups(groups_name, groups, groups_length, rows, &from_file, error, error_size)) {

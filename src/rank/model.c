@@ -328,90 +328,149 @@ static int parse_path(const char *name, const char **p, rank_model *model, char 
   return 1;
 }
 
-int rank_model_parse(const char *path, const char *text, size_t expected_features,
-                     rank_model *model, char *error, size_t error_size) {
-  memset(model, 0, sizeof *model);
+/* Lines 1 and 2: "mrank-model N" and "features F" (F the data's when expected_features is not 0).
+ */
+static int parse_header(const char *path, const char **p, size_t expected_features, int *version,
+                        size_t *features, char *error, size_t error_size) {
   /* %n is only stored when the whole format matched: reset it before each scan and require it */
-  int version = 0, consumed = -1;
-  size_t features = 0;
-  const char *p = text;
-  if (sscanf(p, "mrank-model %d\n%n", &version, &consumed) != 1 || consumed <= 0) {
+  int consumed = -1;
+  if (sscanf(*p, "mrank-model %d\n%n", version, &consumed) != 1 || consumed <= 0) {
     snprintf(error, error_size,
              "%s: not an mrank model (the first line must be \"mrank-model N\", N from 1 to %d)",
              path, RANK_MODEL_VERSION);
-    goto fail;
+    return 0;
   }
-  if (version < 1 || version > RANK_MODEL_VERSION) {
+  if (*version < 1 || *version > RANK_MODEL_VERSION) {
     snprintf(error, error_size,
              "%s: model format version %d; this mrank reads versions 1 to %d: train the model "
              "again with this version",
-             path, version, RANK_MODEL_VERSION);
-    goto fail;
+             path, *version, RANK_MODEL_VERSION);
+    return 0;
   }
-  p += consumed;
+  *p += consumed;
   consumed = -1;
-  if (sscanf(p, "features %zu\n%n", &features, &consumed) != 1 || consumed <= 0 || features == 0 ||
-      features > RANK_MAX_FEATURES) {
+  if (sscanf(*p, "features %zu\n%n", features, &consumed) != 1 || consumed <= 0 || *features == 0 ||
+      *features > RANK_MAX_FEATURES) {
     snprintf(error, error_size, "%s:2: expected \"features N\" with 1 <= N <= %zu", path,
              RANK_MAX_FEATURES);
-    goto fail;
+    return 0;
   }
-  p += consumed;
-  if (expected_features != 0 && features != expected_features) {
+  *p += consumed;
+  if (expected_features != 0 && *features != expected_features) {
     snprintf(error, error_size,
              "%s: the model has %zu features, the data %zu; use the model with data of its own "
              "feature count (or pass --features %zu)",
-             path, features, expected_features, features);
-    goto fail;
+             path, *features, expected_features, *features);
+    return 0;
   }
-  rank_options *o = &model->options;
-  consumed = -1;
-  if (sscanf(p,
+  return 1;
+}
+
+/* Line 3, the options; what each format version added after the first ones. */
+static int parse_options(const char *path, const char **p, int version, rank_options *o,
+                         char *error, size_t error_size) {
+  int consumed = -1;
+  if (sscanf(*p,
              "options margin=%lf lr=%lf l2=%lf momentum=%lf epochs=%u batch-queries=%u "
              "pairs-per-query=%u patience=%u seed=%llu average=%u%n",
              &o->margin, &o->lr, &o->l2, &o->momentum, &o->epochs, &o->batch_queries,
              &o->pairs_per_query, &o->patience, &o->seed, &o->average, &consumed) != 10 ||
       consumed <= 0) {
     snprintf(error, error_size, "%s:3: expected the options line", path);
-    goto fail;
+    return 0;
   }
-  p += consumed;
+  *p += consumed;
   /* version 2 added scale=; a version 1 model was trained on unscaled data */
   o->scale = RANK_SCALE_NONE;
   if (version >= 2) {
     char scale[8] = "";
     consumed = -1;
-    const int parsed = sscanf(p, " scale=%7[a-z]%n", scale, &consumed) == 1 && consumed > 0
+    const int parsed = sscanf(*p, " scale=%7[a-z]%n", scale, &consumed) == 1 && consumed > 0
                            ? rank_scale_parse(scale)
                            : -1;
     if (parsed < 0) {
       snprintf(error, error_size,
                "%s:3: expected scale=auto, max or none at the end of the options", path);
-      goto fail;
+      return 0;
     }
     o->scale = (rank_scale)parsed;
-    p += consumed;
+    *p += consumed;
   }
   /* version 3 added l1= and holdout=, and the path line */
   if (version >= 3) {
     consumed = -1;
-    if (sscanf(p, " l1=%lf holdout=%lf%n", &o->l1, &o->holdout, &consumed) != 2 || consumed <= 0 ||
+    if (sscanf(*p, " l1=%lf holdout=%lf%n", &o->l1, &o->holdout, &consumed) != 2 || consumed <= 0 ||
         !(o->l1 >= 0) || !(o->holdout >= 0 && o->holdout < 1)) {
       snprintf(error, error_size,
                "%s:3: expected l1=X (X >= 0) and holdout=F (0 <= F < 1) at the end of the "
                "options",
                path);
-      goto fail;
+      return 0;
     }
-    p += consumed;
+    *p += consumed;
   }
-  if (*p != '\n') {
+  if (**p != '\n') {
     snprintf(error, error_size, "%s:3: expected the options line", path);
+    return 0;
+  }
+  ++*p;
+  return 1;
+}
+
+/* The "weights" line and one finite weight per line from line `line`, then nothing else. */
+static int parse_weights(const char *path, const char *p, size_t line, rank_model *model,
+                         char *error, size_t error_size) {
+  if (strncmp(p, "weights\n", 8) != 0) {
+    snprintf(error, error_size, "%s:%zu: expected \"weights\"", path, line);
+    return 0;
+  }
+  p += 8;
+  line++;
+  const size_t count = rank_model_parameters(model);
+  model->weights = malloc(count * sizeof(float));
+  if (model->weights == NULL) {
+    snprintf(error, error_size, "%s: out of memory for %zu weights", path, count);
+    return 0;
+  }
+  for (size_t f = 0; f < count; ++f) {
+    char *end = NULL;
+    errno = 0;
+    const float w = strtof(p, &end);
+    /* ERANGE is not refused as such: an underflow is a subnormal weight (or 0) that training can
+     * reach and that the writer prints, and an overflow is infinite, refused below by name */
+    if (end == p || (*end != '\n' && *end != '\0')) {
+      snprintf(error, error_size, "%s:%zu: expected weight %zu of %zu", path, f + line, f + 1,
+               count);
+      return 0;
+    }
+    if (!isfinite(w)) { /* a NaN or infinite weight scores every document alike: refuse it */
+      snprintf(error, error_size, "%s:%zu:1: weight %zu of %zu is %.*s, not a finite number", path,
+               f + line, f + 1, count, (int)(end - p), p);
+      return 0;
+    }
+    model->weights[f] = w;
+    p = *end == '\n' ? end + 1 : end;
+  }
+  while (*p == '\n' || *p == ' ')
+    p++;
+  if (*p != '\0') {
+    snprintf(error, error_size, "%s: more lines than its %zu weights", path, count);
+    return 0;
+  }
+  return 1;
+}
+
+int rank_model_parse(const char *path, const char *text, size_t expected_features,
+                     rank_model *model, char *error, size_t error_size) {
+  memset(model, 0, sizeof *model);
+  int version = 0, consumed = -1;
+  size_t features = 0;
+  const char *p = text;
+  if (!parse_header(path, &p, expected_features, &version, &features, error, error_size) ||
+      !parse_options(path, &p, version, &model->options, error, error_size)) {
     goto fail;
   }
-  p++;
   if (version >= 3 && !parse_path(path, &p, model, error, error_size)) goto fail;
-  consumed = -1;
   size_t line = version >= 3 ? 5 : 4;
   if (sscanf(p, "best-epoch %u\n%n", &model->best_epoch, &consumed) != 1 || consumed <= 0) {
     snprintf(error, error_size, "%s:%zu: expected \"best-epoch N\"", path, line);
@@ -424,43 +483,7 @@ int rank_model_parse(const char *path, const char *text, size_t expected_feature
       !parse_mlp(path, &p, &line, model, error, error_size)) {
     goto fail;
   }
-  if (strncmp(p, "weights\n", 8) != 0) {
-    snprintf(error, error_size, "%s:%zu: expected \"weights\"", path, line);
-    goto fail;
-  }
-  p += 8;
-  line++;
-  const size_t count = rank_model_parameters(model);
-  model->weights = malloc(count * sizeof(float));
-  if (model->weights == NULL) {
-    snprintf(error, error_size, "%s: out of memory for %zu weights", path, count);
-    goto fail;
-  }
-  for (size_t f = 0; f < count; ++f) {
-    char *end = NULL;
-    errno = 0;
-    const float w = strtof(p, &end);
-    /* ERANGE is not refused as such: an underflow is a subnormal weight (or 0) that training can
-     * reach and that the writer prints, and an overflow is infinite, refused below by name */
-    if (end == p || (*end != '\n' && *end != '\0')) {
-      snprintf(error, error_size, "%s:%zu: expected weight %zu of %zu", path, f + line, f + 1,
-               count);
-      goto fail;
-    }
-    if (!isfinite(w)) { /* a NaN or infinite weight scores every document alike: refuse it */
-      snprintf(error, error_size, "%s:%zu:1: weight %zu of %zu is %.*s, not a finite number", path,
-               f + line, f + 1, count, (int)(end - p), p);
-      goto fail;
-    }
-    model->weights[f] = w;
-    p = *end == '\n' ? end + 1 : end;
-  }
-  while (*p == '\n' || *p == ' ')
-    p++;
-  if (*p != '\0') {
-    snprintf(error, error_size, "%s: more lines than its %zu weights", path, count);
-    goto fail;
-  }
+  if (!parse_weights(path, p, line, model, error, error_size)) goto fail;
   return 1;
 fail:
   rank_model_free(model);
